@@ -1,0 +1,111 @@
+# Shared by the scripts: paths, installing what is missing, and the local clusters.
+# Source it; it does not run anything by itself.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PGRX_HOME="$ROOT/pgrx-config"
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_CONFIG="$PG_BIN/pg_config"
+BUILD="$ROOT/build"
+APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo)
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Installs the Debian packages and cargo-pgrx 0.18.0 when they are missing.
+ensure_deps() {
+    local missing=()
+    for p in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    fi
+    if ! cargo pgrx --version 2>/dev/null | grep -q '0\.18\.0'; then
+        say "installing cargo-pgrx 0.18.0 (about 4 minutes)"
+        cargo install cargo-pgrx --version 0.18.0 --locked
+    fi
+}
+
+# Builds the extension and installs it into the system PostgreSQL 15. $1: cargo profile flag.
+install_extension() {
+    say "building and installing pg_engage ${1:-(debug)}"
+    local sudo_flag=()
+    [ "$(id -u)" -eq 0 ] || sudo_flag=(--sudo)
+    cargo pgrx install --pg-config "$PG_CONFIG" "${sudo_flag[@]}" ${1:-} >"$BUILD/install.log" 2>&1 \
+        || { tail -50 "$BUILD/install.log"; return 1; }
+}
+
+# The directory of cluster $1. It must be reachable by the postgres user; a clone in a private
+# directory (such as /root) is not, so then the data lives under /var/tmp behind a symlink.
+cluster_dir() {
+    local link="$BUILD/clusters"
+    mkdir -p "$BUILD"
+    if [ ! -e "$link" ]; then
+        mkdir -p "$link"
+        if ! as_postgres test -x "$link" 2>/dev/null; then
+            rmdir "$link"
+            local alt="/var/tmp/pg_engage-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)"
+            mkdir -p "$alt"
+            ln -s "$alt" "$link"
+        fi
+        as_root chown postgres:postgres "$(readlink -f "$link")"
+    fi
+    printf '%s/%s' "$(readlink -f "$link")" "$1"
+}
+
+# Runs a command as the postgres user (initdb refuses root).
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Starts (or restarts, to load a freshly installed library) cluster $1, creating it on first use
+# on a free port, with pg_engage preloaded. Extra postgresql.conf lines come on stdin if given.
+cluster_start() {
+    local name="$1" dir port
+    dir="$(cluster_dir "$name")"
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        as_postgres mkdir -p "$dir"
+        as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+            --no-sync >/dev/null
+        port=55432
+        while ! port_free "$port"; do port=$((port + 1)); done
+        as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null <<CONF
+
+# pg_engage cluster '$name'
+port = $port
+listen_addresses = 'localhost'
+unix_socket_directories = '$dir'
+shared_preload_libraries = 'pg_engage'
+CONF
+        echo "$port" | as_postgres tee "$dir/port" >/dev/null
+    fi
+    port="$(cat "$dir/port")"
+    if as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -m fast restart >/dev/null
+    else
+        port_free "$port" || { echo "port $port of cluster $name is taken by another program" >&2; return 1; }
+        as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null \
+            || { tail -20 "$dir/server.log"; return 1; }
+    fi
+    echo "cluster $name: $dir, port $port"
+}
+
+cluster_stop() {
+    local dir
+    dir="$(cluster_dir "$1")"
+    [ -f "$dir/data/PG_VERSION" ] || return 0
+    as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -w -m fast stop >/dev/null 2>&1 || true
+}
+
+# psql on cluster $1 as the postgres superuser; further arguments go to psql.
+cluster_psql() {
+    local dir
+    dir="$(cluster_dir "$1")"
+    shift
+    "$PG_BIN/psql" -h "$dir" -p "$(cat "$dir/port")" -U postgres "$@"
+}

@@ -1,0 +1,60 @@
+-- Roles and privileges. Readers see everything; writers change data only through the
+-- functions, which run as the extension owner (SECURITY DEFINER, fixed search_path) so that a
+-- writer cannot bypass their checks; admins also manage the field catalog and event types.
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'engage_reader') THEN
+        CREATE ROLE engage_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'engage_writer') THEN
+        CREATE ROLE engage_writer NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'engage_admin') THEN
+        CREATE ROLE engage_admin NOLOGIN;
+    END IF;
+    IF NOT pg_has_role('engage_writer', 'engage_reader', 'MEMBER') THEN
+        GRANT engage_reader TO engage_writer;
+    END IF;
+    IF NOT pg_has_role('engage_admin', 'engage_writer', 'MEMBER') THEN
+        GRANT engage_writer TO engage_admin;
+    END IF;
+END
+$$;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA engage FROM PUBLIC;
+GRANT USAGE ON SCHEMA engage TO engage_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA engage TO engage_reader;
+
+GRANT EXECUTE ON FUNCTION
+    engage.account_info(),
+    engage.catalogs()
+TO engage_reader;
+
+GRANT EXECUTE ON FUNCTION
+    engage.subscribe_contact(jsonb),
+    engage.upsert_contacts(jsonb),
+    engage.confirm_channel(text, text),
+    engage.unsubscribe_emails(jsonb),
+    engage.remove_unsubscribed_emails(jsonb),
+    engage.generate_event(jsonb),
+    engage.create_group(text),
+    engage.add_to_group(text, bigint[]),
+    engage.remove_from_group(text, bigint[])
+TO engage_writer;
+
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engage TO engage_admin;
+
+ALTER FUNCTION engage.subscribe_contact(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.upsert_contacts(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.confirm_channel(text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.unsubscribe_emails(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.remove_unsubscribed_emails(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.generate_event(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.create_group(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.add_to_group(text, bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.remove_from_group(text, bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.create_field(text, text, text[], boolean, boolean, text, text, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.alter_field(integer, text, text[], boolean, boolean, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.drop_field(integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.create_event_type(text, text, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

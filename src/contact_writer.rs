@@ -1,0 +1,350 @@
+//! Writes checked contacts set-based: one SPI statement per table for the whole request,
+//! whatever its size, with every value bound as an array parameter. Matching and conflict rules
+//! live in `engage_requests::batch`; this module only asks the database who owns what and writes.
+
+use crate::error::Result;
+use engage_requests::batch::{
+    check_duplicates, check_required, resolve, ElementName, Owner, Owners,
+};
+use engage_requests::contact::ContactInput;
+use engage_requests::field::{Catalog, Typed};
+use pgrx::spi::SpiClient;
+
+/// How a request creates contacts.
+pub struct WriteOptions {
+    /// `contacts.source` of new contacts (IMPORT, SUBSCRIPTION, …).
+    pub source: &'static str,
+    /// Status of channels a request adds: `active`, or `inactive` until confirmed.
+    pub new_channel_status: &'static str,
+}
+
+/// One written contact: its ID, and whether this request created it.
+pub struct Written {
+    pub contact_id: i64,
+    pub created: bool,
+}
+
+/// Matches, checks and writes `inputs`. Every check runs before the first write.
+pub fn write_contacts(
+    client: &mut SpiClient,
+    inputs: &[ContactInput],
+    catalog: &Catalog,
+    name: ElementName,
+    opts: &WriteOptions,
+) -> Result<Vec<Written>> {
+    check_duplicates(inputs, name)?;
+    let owners = lookup_owners(client, inputs)?;
+    let matched = resolve(inputs, &owners, name)?;
+    check_required(inputs, &matched, catalog, name)?;
+
+    let new_count = matched.iter().filter(|m| m.is_none()).count();
+    let mut new_ids = allocate_ids(client, new_count)?.into_iter();
+    let written: Vec<Written> = matched
+        .iter()
+        .map(|m| match m {
+            Some(id) => Written {
+                contact_id: *id,
+                created: false,
+            },
+            None => Written {
+                contact_id: new_ids.next().unwrap_or_default(),
+                created: true,
+            },
+        })
+        .collect();
+
+    write_attributes(client, inputs, &written, opts)?;
+    write_channels(client, inputs, &written, opts)?;
+    write_fields(client, inputs, &written)?;
+    Ok(written)
+}
+
+const EXTERNAL_ID_OWNERS: &str = "
+SELECT array_agg(c.contact_id ORDER BY i.n), array_agg(c.external_customer_id ORDER BY i.n)
+FROM unnest($1::text[]) WITH ORDINALITY AS i(external_id, n)
+LEFT JOIN engage.contacts c ON c.external_customer_id = i.external_id";
+
+const CHANNEL_OWNERS: &str = "
+SELECT array_agg(ch.contact_id ORDER BY i.n), array_agg(c.external_customer_id ORDER BY i.n)
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(type, value, n)
+LEFT JOIN engage.channels ch ON ch.type = i.type AND ch.value = i.value
+LEFT JOIN engage.contacts c ON c.contact_id = ch.contact_id";
+
+/// Who owns each identifier of each input.
+fn lookup_owners(client: &mut SpiClient, inputs: &[ContactInput]) -> Result<Vec<Owners>> {
+    let external_ids: Vec<Option<String>> = inputs.iter().map(|c| c.external_id.clone()).collect();
+    let ext = owner_list(client, EXTERNAL_ID_OWNERS, vec![external_ids.into()])?;
+
+    let (types, values): (Vec<&str>, Vec<&str>) = inputs
+        .iter()
+        .flat_map(|c| {
+            c.channels
+                .iter()
+                .map(|ch| (ch.ty.as_str(), ch.value.as_str()))
+        })
+        .unzip();
+    let mut chan = if types.is_empty() {
+        Vec::new()
+    } else {
+        owner_list(client, CHANNEL_OWNERS, vec![types.into(), values.into()])?
+    }
+    .into_iter();
+
+    Ok(inputs
+        .iter()
+        .zip(ext)
+        .map(|(input, external_id)| Owners {
+            external_id,
+            channels: input
+                .channels
+                .iter()
+                .map(|_| chan.next().flatten())
+                .collect(),
+        })
+        .collect())
+}
+
+fn owner_list(
+    client: &mut SpiClient,
+    query: &str,
+    args: Vec<pgrx::datum::DatumWithOid>,
+) -> Result<Vec<Option<Owner>>> {
+    let table = client.select(query, None, &args)?.first();
+    let ids: Vec<Option<i64>> = table.get(1)?.unwrap_or_default();
+    let exts: Vec<Option<String>> = table.get(2)?.unwrap_or_default();
+    Ok(ids
+        .into_iter()
+        .zip(exts)
+        .map(|(id, external_id)| {
+            id.map(|contact_id| Owner {
+                contact_id,
+                external_id,
+            })
+        })
+        .collect())
+}
+
+fn allocate_ids(client: &mut SpiClient, count: usize) -> Result<Vec<i64>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let ids = client
+        .update(
+            "SELECT array_agg(nextval('engage.contacts_contact_id_seq')) FROM generate_series(1, $1)",
+            None,
+            &[(count as i64).into()],
+        )?
+        .first()
+        .get_one::<Vec<i64>>()?;
+    Ok(ids.unwrap_or_default())
+}
+
+const INSERT_CONTACTS: &str = "
+INSERT INTO engage.contacts (contact_id, external_customer_id, first_name, last_name, language_code, time_zone, source)
+SELECT n.id, n.external_id, n.first_name, n.last_name, n.language_code, n.time_zone, $7
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+    AS n(id, external_id, first_name, last_name, language_code, time_zone)";
+
+/// `$7` is a bit set of the attributes a request states (1 first name, 2 last name, 4 language,
+/// 8 time zone); attributes it does not state keep their stored values.
+const UPDATE_CONTACTS: &str = "
+UPDATE engage.contacts c SET
+    external_customer_id = coalesce(u.external_id, c.external_customer_id),
+    first_name    = CASE WHEN u.stated & 1 <> 0 THEN u.first_name ELSE c.first_name END,
+    last_name     = CASE WHEN u.stated & 2 <> 0 THEN u.last_name ELSE c.last_name END,
+    language_code = CASE WHEN u.stated & 4 <> 0 THEN u.language_code ELSE c.language_code END,
+    time_zone     = CASE WHEN u.stated & 8 <> 0 THEN u.time_zone ELSE c.time_zone END,
+    updated_at    = now()
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
+    AS u(id, external_id, first_name, last_name, language_code, time_zone, stated)
+WHERE c.contact_id = u.id";
+
+/// Attribute columns of the inputs that are new (`created`) or existing (`!created`).
+#[derive(Default)]
+struct Attributes {
+    ids: Vec<i64>,
+    external_ids: Vec<Option<String>>,
+    first_names: Vec<Option<String>>,
+    last_names: Vec<Option<String>>,
+    languages: Vec<Option<String>>,
+    time_zones: Vec<Option<String>>,
+    stated: Vec<i32>,
+}
+
+impl Attributes {
+    fn push(&mut self, id: i64, c: &ContactInput) {
+        let patches = [&c.first_name, &c.last_name, &c.language, &c.time_zone];
+        let stated = patches
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.is_keep())
+            .map(|(i, _)| 1 << i)
+            .sum();
+        self.ids.push(id);
+        self.external_ids.push(c.external_id.clone());
+        self.first_names.push(c.first_name.value().cloned());
+        self.last_names.push(c.last_name.value().cloned());
+        self.languages.push(c.language.value().cloned());
+        self.time_zones.push(c.time_zone.value().cloned());
+        self.stated.push(stated);
+    }
+
+    fn args(self) -> Vec<pgrx::datum::DatumWithOid<'static>> {
+        vec![
+            self.ids.into(),
+            self.external_ids.into(),
+            self.first_names.into(),
+            self.last_names.into(),
+            self.languages.into(),
+            self.time_zones.into(),
+        ]
+    }
+}
+
+fn write_attributes(
+    client: &mut SpiClient,
+    inputs: &[ContactInput],
+    written: &[Written],
+    opts: &WriteOptions,
+) -> Result<()> {
+    let (mut new, mut old) = (Attributes::default(), Attributes::default());
+    for (c, w) in inputs.iter().zip(written) {
+        if w.created {
+            new.push(w.contact_id, c)
+        } else {
+            old.push(w.contact_id, c)
+        }
+    }
+    if !new.ids.is_empty() {
+        let mut args = new.args();
+        args.push(opts.source.into());
+        client.update(INSERT_CONTACTS, None, &args)?;
+    }
+    if !old.ids.is_empty() {
+        let stated = std::mem::take(&mut old.stated);
+        let mut args = old.args();
+        args.push(stated.into());
+        client.update(UPDATE_CONTACTS, None, &args)?;
+    }
+    Ok(())
+}
+
+/// A new value of a one-per-contact channel replaces the contact's old one.
+const REPLACE_CHANNELS: &str = "
+DELETE FROM engage.channels ch
+USING unnest($1::bigint[], $2::text[], $3::text[]) AS n(contact_id, type, value)
+WHERE ch.contact_id = n.contact_id AND ch.type = n.type AND ch.value <> n.value
+  AND n.type IN ('email', 'sms', 'viber', 'telegram')";
+
+/// Channels the contact already has keep their status.
+const INSERT_CHANNELS: &str = "
+INSERT INTO engage.channels (contact_id, type, value, status, confirmed_at)
+SELECT n.contact_id, n.type, n.value, $4, CASE WHEN $4 = 'active' THEN now() END
+FROM unnest($1::bigint[], $2::text[], $3::text[]) AS n(contact_id, type, value)
+ON CONFLICT (type, value) DO NOTHING";
+
+fn write_channels(
+    client: &mut SpiClient,
+    inputs: &[ContactInput],
+    written: &[Written],
+    opts: &WriteOptions,
+) -> Result<()> {
+    let mut ids = Vec::new();
+    let mut types = Vec::new();
+    let mut values = Vec::new();
+    for (c, w) in inputs.iter().zip(written) {
+        for ch in &c.channels {
+            ids.push(w.contact_id);
+            types.push(ch.ty.as_str());
+            values.push(ch.value.as_str());
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    client.update(
+        REPLACE_CHANNELS,
+        None,
+        &[
+            ids.clone().into(),
+            types.clone().into(),
+            values.clone().into(),
+        ],
+    )?;
+    client.update(
+        INSERT_CHANNELS,
+        None,
+        &[
+            ids.into(),
+            types.into(),
+            values.into(),
+            opts.new_channel_status.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+const SET_FIELDS: &str = "
+INSERT INTO engage.contact_fields AS f (contact_id, field_id, value, value_number, value_date, value_boolean)
+SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[]::numeric[], $5::text[]::date[], $6::boolean[])
+ON CONFLICT (contact_id, field_id) DO UPDATE SET
+    value = excluded.value, value_number = excluded.value_number, value_date = excluded.value_date,
+    value_boolean = excluded.value_boolean, updated_at = now()
+WHERE f.value IS DISTINCT FROM excluded.value";
+
+const CLEAR_FIELDS: &str = "
+DELETE FROM engage.contact_fields f
+USING unnest($1::bigint[], $2::int[]) AS d(contact_id, field_id)
+WHERE f.contact_id = d.contact_id AND f.field_id = d.field_id";
+
+fn write_fields(
+    client: &mut SpiClient,
+    inputs: &[ContactInput],
+    written: &[Written],
+) -> Result<()> {
+    let mut set: (Vec<i64>, Vec<i32>, Vec<&str>) = Default::default();
+    let (mut numbers, mut dates, mut booleans) = (Vec::new(), Vec::new(), Vec::new());
+    let mut clear: (Vec<i64>, Vec<i32>) = Default::default();
+    for (c, w) in inputs.iter().zip(written) {
+        for f in &c.fields {
+            let Some(v) = &f.value else {
+                clear.0.push(w.contact_id);
+                clear.1.push(f.field_id);
+                continue;
+            };
+            set.0.push(w.contact_id);
+            set.1.push(f.field_id);
+            set.2.push(v.text.as_str());
+            numbers.push(match &v.typed {
+                Typed::Number(n) => Some(n.as_str()),
+                _ => None,
+            });
+            dates.push(match &v.typed {
+                Typed::Date(d) => Some(d.as_str()),
+                _ => None,
+            });
+            booleans.push(match &v.typed {
+                Typed::Boolean(b) => Some(*b),
+                _ => None,
+            });
+        }
+    }
+    if !set.0.is_empty() {
+        client.update(
+            SET_FIELDS,
+            None,
+            &[
+                set.0.into(),
+                set.1.into(),
+                set.2.into(),
+                numbers.into(),
+                dates.into(),
+                booleans.into(),
+            ],
+        )?;
+    }
+    if !clear.0.is_empty() {
+        client.update(CLEAR_FIELDS, None, &[clear.0.into(), clear.1.into()])?;
+    }
+    Ok(())
+}

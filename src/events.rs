@@ -1,0 +1,187 @@
+//! Events as SQL: `generate_event` (Generate event v2) stores one event for the contact its key
+//! identifies; `create_event_type` registers a type by hand. Types an event names that do not
+//! exist yet are registered in category `Other`, as the platform does for API events.
+
+use crate::error::{EngageError, OrRaise, Result};
+use crate::spi_util::first;
+use engage_requests::event::{check_type_key, key_candidates, parse_event};
+use pgrx::prelude::*;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient};
+use pgrx::{JsonB, PgSqlErrorCode};
+use serde_json::{Map, Value};
+use std::cell::OnceCell;
+
+/// One event to store.
+pub struct EventRecord {
+    pub type_key: String,
+    pub key_value: String,
+    /// The contact, when the caller already knows it; otherwise the key value finds it.
+    pub contact_id: Option<i64>,
+    pub params: Map<String, Value>,
+}
+
+/// Stores an event of a known type, finding the contact by the key value in the order the type's
+/// `key_kind` says (auto: email, external ID, phone, contact ID). No row when the type is unknown.
+const INSERT_EVENT: &str = "
+INSERT INTO engage.events (event_type_id, key_value, contact_id, params)
+SELECT t.event_type_id, $2,
+       coalesce($7, (
+           SELECT m.contact_id FROM (
+               SELECT 1 AS rank, ch.contact_id FROM engage.channels ch
+                WHERE t.key_kind IN ('auto', 'email') AND ch.type = 'email' AND ch.value = $3
+               UNION ALL
+               SELECT 2, c.contact_id FROM engage.contacts c
+                WHERE t.key_kind IN ('auto', 'external_id') AND c.external_customer_id = $4
+               UNION ALL
+               SELECT 3, ch.contact_id FROM engage.channels ch
+                WHERE t.key_kind IN ('auto', 'phone') AND ch.type = 'sms' AND ch.value = $5
+               UNION ALL
+               SELECT 4, ch.contact_id FROM engage.channels ch
+                WHERE t.key_kind IN ('auto', 'phone') AND ch.type = 'viber' AND ch.value = $5
+               UNION ALL
+               SELECT 5, c.contact_id FROM engage.contacts c
+                WHERE t.key_kind IN ('auto', 'contact_id') AND c.contact_id = $6
+           ) m ORDER BY m.rank LIMIT 1)),
+       $8
+FROM engage.event_types t
+WHERE t.key = $1
+RETURNING event_id";
+
+const REGISTER_TYPE: &str = "
+INSERT INTO engage.event_types (key, name, category) VALUES ($1, $1, 'Other')
+ON CONFLICT (key) DO NOTHING";
+
+thread_local! {
+    /// `INSERT_EVENT`, planned once per backend: events arrive one call at a time.
+    static INSERT_EVENT_PLAN: OnceCell<OwnedPreparedStatement> = const { OnceCell::new() };
+}
+
+/// Stores an event and returns its ID, registering its type first if it is new.
+pub fn record_event(client: &mut SpiClient, event: &EventRecord) -> Result<i64> {
+    if let Some(id) = insert_event(client, event)? {
+        return Ok(id);
+    }
+    client.update(REGISTER_TYPE, None, &[event.type_key.as_str().into()])?;
+    insert_event(client, event)?.ok_or_else(|| {
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            "event type vanished while registering it",
+        )
+    })
+}
+
+fn insert_event(client: &mut SpiClient, event: &EventRecord) -> Result<Option<i64>> {
+    let key = key_candidates(&event.key_value);
+    INSERT_EVENT_PLAN.with(|cell| {
+        let plan = match cell.get() {
+            Some(plan) => plan,
+            None => {
+                use pgrx::pg_sys::{PgOid, INT8OID, JSONBOID, TEXTOID};
+                let t = PgOid::from(TEXTOID);
+                let i = PgOid::from(INT8OID);
+                let args = [t, t, t, t, t, i, i, PgOid::from(JSONBOID)];
+                let plan = client.prepare_mut(INSERT_EVENT, &args)?.keep();
+                cell.get_or_init(|| plan)
+            }
+        };
+        Ok(first::<i64>(client.update(
+            plan,
+            None,
+            &[
+                event.type_key.as_str().into(),
+                event.key_value.as_str().into(),
+                key.email.into(),
+                key.external_id.into(),
+                key.phone.into(),
+                key.contact_id.into(),
+                event.contact_id.into(),
+                JsonB(Value::Object(event.params.clone())).into(),
+            ],
+        )?)?)
+    })
+}
+
+/// Stores one event (the Generate event v2 body) and returns its ID. The contact is found by
+/// `keyValue`; an event whose key identifies no contact is stored without one. Bodies over
+/// 20 KB are refused.
+#[pg_extern]
+fn generate_event(body: JsonB) -> i64 {
+    let request = parse_event(&body.0).or_raise();
+    drop(body);
+    Spi::connect_mut(|client| {
+        record_event(
+            client,
+            &EventRecord {
+                type_key: request.type_key,
+                key_value: request.key_value,
+                contact_id: None,
+                params: request.params,
+            },
+        )
+    })
+    .or_raise()
+}
+
+const CATEGORIES: &[&str] = &[
+    "Click",
+    "Subscribe",
+    "Unsubscribe",
+    "Import",
+    "RFM",
+    "Other",
+    "Subscription",
+    "View",
+    "Order",
+];
+const KEY_KINDS: &[&str] = &["auto", "email", "phone", "external_id", "contact_id"];
+
+/// Registers an event type by hand and returns its ID. `key_kind` says what `keyValue` holds
+/// (auto, email, phone, external_id or contact_id).
+#[pg_extern]
+fn create_event_type(
+    key: &str,
+    name: default!(Option<&str>, "NULL"),
+    category: default!(&str, "'Other'"),
+    key_kind: default!(&str, "'auto'"),
+) -> i32 {
+    let key = key.trim();
+    check_type_key(key)
+        .map_err(|e| e.with_detail("argument key"))
+        .or_raise();
+    let pick = |value: &str, allowed: &[&str], arg: &str| -> String {
+        allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(value.trim()))
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| {
+                EngageError::new(
+                    PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                    format!("unknown {arg} \"{value}\""),
+                )
+                .with_detail(format!("argument {arg}"))
+                .with_hint(format!("{arg} is one of: {}", allowed.join(", ")))
+                .raise()
+            })
+    };
+    let category = pick(category, CATEGORIES, "category");
+    let key_kind = pick(key_kind, KEY_KINDS, "key_kind");
+    let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(key);
+    let id =
+        Spi::connect_mut(|client| {
+            first::<i32>(client.update(
+            "INSERT INTO engage.event_types (key, name, category, key_kind) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (key) DO NOTHING RETURNING event_type_id",
+            None,
+            &[key.into(), name.into(), category.as_str().into(), key_kind.as_str().into()],
+        )?)
+        })
+        .or_raise();
+    id.unwrap_or_else(|| {
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
+            format!("event type \"{key}\" already exists"),
+        )
+        .with_detail("argument key")
+        .raise()
+    })
+}

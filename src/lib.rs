@@ -1,0 +1,41 @@
+//! pg_engage: a customer-engagement engine inside PostgreSQL. This crate is the thin glue between
+//! SQL and the pure engines: each module is one area a user thinks in, and its functions parse
+//! with the request layer, run set-based SQL through SPI, and raise errors with SQLSTATEs.
+
+use pgrx::prelude::*;
+
+::pgrx::pg_module_magic!(name, version);
+
+mod account;
+mod contact_writer;
+mod contacts;
+mod error;
+mod events;
+mod fields;
+mod groups;
+mod guc;
+mod spi_util;
+mod unsubscribes;
+
+extension_sql_file!("../sql/contacts.sql", name = "contacts_schema", bootstrap);
+extension_sql_file!(
+    "../sql/events.sql",
+    name = "events_schema",
+    requires = ["contacts_schema"]
+);
+extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    guc::init();
+}
+
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}
