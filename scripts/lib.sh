@@ -58,8 +58,15 @@ cluster_dir() {
     printf '%s/%s' "$(readlink -f "$link")" "$1"
 }
 
-# Runs a command as the postgres user (initdb refuses root).
-as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+# Runs a command as the postgres user (initdb refuses root). RUST_BACKTRACE is dropped: a server
+# that inherits it appends Rust backtraces to the DETAIL of every error.
+as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$@"
+    else
+        sudo -u postgres env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$@"
+    fi
+}
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -73,7 +80,10 @@ cluster_start() {
         as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
             --no-sync >/dev/null
         port=55432
-        while ! port_free "$port"; do port=$((port + 1)); done
+        while ! port_free "$port" || grep -qx "$port" "$(dirname "$dir")"/*/port 2>/dev/null; do
+            port=$((port + 1))
+        done
+
         as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null <<CONF
 
 # pg_engage cluster '$name'

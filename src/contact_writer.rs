@@ -2,13 +2,15 @@
 //! whatever its size, with every value bound as an array parameter. Matching and conflict rules
 //! live in `engage_requests::batch`; this module only asks the database who owns what and writes.
 
-use crate::error::Result;
+use crate::error::{EngageError, Result};
+use crate::spi_util::first_two;
 use engage_requests::batch::{
     check_duplicates, check_required, resolve, ElementName, Owner, Owners,
 };
 use engage_requests::contact::ContactInput;
 use engage_requests::field::{Catalog, Typed};
 use pgrx::spi::SpiClient;
+use pgrx::PgSqlErrorCode;
 
 /// How a request creates contacts.
 pub struct WriteOptions {
@@ -16,6 +18,9 @@ pub struct WriteOptions {
     pub source: &'static str,
     /// Status of channels a request adds: `active`, or `inactive` until confirmed.
     pub new_channel_status: &'static str,
+    /// Whether a new value of a one-per-contact channel replaces the stored one (an import), or
+    /// is refused (a public subscription form must not change someone's address).
+    pub replace_channels: bool,
 }
 
 /// One written contact: its ID, and whether this request created it.
@@ -54,7 +59,7 @@ pub fn write_contacts(
         .collect();
 
     write_attributes(client, inputs, &written, opts)?;
-    write_channels(client, inputs, &written, opts)?;
+    write_channels(client, inputs, &written, name, opts)?;
     write_fields(client, inputs, &written)?;
     Ok(written)
 }
@@ -243,34 +248,63 @@ SELECT n.contact_id, n.type, n.value, $4, CASE WHEN $4 = 'active' THEN now() END
 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS n(contact_id, type, value)
 ON CONFLICT (type, value) DO NOTHING";
 
+/// The first channel of the request that would replace a stored value, and that value.
+const REPLACED_CHANNEL: &str = "
+SELECT n.n, ch.value
+FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS n(contact_id, type, value, n)
+JOIN engage.channels ch ON ch.contact_id = n.contact_id AND ch.type = n.type AND ch.value <> n.value
+WHERE n.type IN ('email', 'sms', 'viber', 'telegram')
+ORDER BY n.n LIMIT 1";
+
 fn write_channels(
     client: &mut SpiClient,
     inputs: &[ContactInput],
     written: &[Written],
+    name: ElementName,
     opts: &WriteOptions,
 ) -> Result<()> {
     let mut ids = Vec::new();
     let mut types = Vec::new();
     let mut values = Vec::new();
-    for (c, w) in inputs.iter().zip(written) {
-        for ch in &c.channels {
+    let mut origin = Vec::new();
+    for (i, (c, w)) in inputs.iter().zip(written).enumerate() {
+        for (j, ch) in c.channels.iter().enumerate() {
             ids.push(w.contact_id);
             types.push(ch.ty.as_str());
             values.push(ch.value.as_str());
+            origin.push((i, j));
         }
     }
     if ids.is_empty() {
         return Ok(());
     }
-    client.update(
-        REPLACE_CHANNELS,
-        None,
-        &[
+    let args = || {
+        [
             ids.clone().into(),
             types.clone().into(),
             values.clone().into(),
-        ],
-    )?;
+        ]
+    };
+    if !opts.replace_channels {
+        let (n, stored) =
+            first_two::<i64, String>(client.select(REPLACED_CHANNEL, None, &args())?)?;
+        if let Some(n) = n {
+            let k = (n - 1) as usize;
+            let (i, j) = origin[k];
+            return Err(EngageError::new(
+                PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
+                format!(
+                    "contact {} already has the {} channel \"{}\"; a subscription does not replace it",
+                    ids[k],
+                    types[k],
+                    stored.unwrap_or_default()
+                ),
+            )
+            .with_detail(format!("at {}.channels[{j}]", name(i)))
+            .with_hint("engage.upsert_contacts changes a contact's channels"));
+        }
+    }
+    client.update(REPLACE_CHANNELS, None, &args())?;
     client.update(
         INSERT_CHANNELS,
         None,
@@ -347,4 +381,70 @@ fn write_fields(
         client.update(CLEAR_FIELDS, None, &[clear.0.into(), clear.1.into()])?;
     }
     Ok(())
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::*;
+    use engage_requests::channel::ChannelType;
+    use engage_requests::contact::Channel;
+    use pgrx::prelude::*;
+
+    fn input(ext: &str, email: &str) -> ContactInput {
+        ContactInput {
+            external_id: Some(ext.into()),
+            channels: vec![Channel {
+                ty: ChannelType::Email,
+                value: email.into(),
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn write(inputs: &[ContactInput], replace_channels: bool) -> Result<Vec<Written>> {
+        let opts = WriteOptions {
+            source: "MANUAL",
+            new_channel_status: "inactive",
+            replace_channels,
+        };
+        Spi::connect_mut(|client| {
+            write_contacts(
+                client,
+                inputs,
+                &Catalog::default(),
+                &|i| format!("c[{i}]"),
+                &opts,
+            )
+        })
+    }
+
+    #[pg_test]
+    fn new_and_existing_contacts_are_written_in_one_pass() {
+        let first = write(&[input("a", "a@x.io"), input("b", "b@x.io")], true).unwrap();
+        assert!(first.iter().all(|w| w.created));
+        let again = write(&[input("b", "b@x.io"), input("c", "c@x.io")], true).unwrap();
+        assert_eq!(
+            (again[0].contact_id, again[0].created),
+            (first[1].contact_id, false)
+        );
+        assert!(again[1].created);
+        let (contacts, inactive) = Spi::get_two::<i64, i64>(
+            "SELECT (SELECT count(*) FROM engage.contacts WHERE source = 'MANUAL'),
+                    (SELECT count(*) FROM engage.channels WHERE status = 'inactive')",
+        )
+        .unwrap();
+        assert_eq!((contacts, inactive), (Some(3), Some(3)));
+    }
+
+    #[pg_test]
+    fn a_replacement_is_refused_unless_the_request_may_replace() {
+        write(&[input("a", "a@x.io")], true).unwrap();
+        assert!(write(&[input("a", "new@x.io")], false).is_err());
+        write(&[input("a", "new@x.io")], true).unwrap();
+        let email =
+            Spi::get_one::<String>("SELECT value FROM engage.channels WHERE type = 'email'")
+                .unwrap();
+        assert_eq!(email.as_deref(), Some("new@x.io"));
+    }
 }

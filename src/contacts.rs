@@ -33,6 +33,7 @@ fn subscribe_contact(
         let opts = WriteOptions {
             source: "SUBSCRIPTION",
             new_channel_status: "inactive",
+            replace_channels: false,
         };
         let written = write_contacts(
             client,
@@ -116,7 +117,9 @@ fn upsert_contacts(
         let opts = WriteOptions {
             source: "IMPORT",
             new_channel_status: "active",
+            replace_channels: true,
         };
+
         let written = write_contacts(client, &request.contacts, &catalog, &element_name, &opts)?;
         Ok(written
             .iter()

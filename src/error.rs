@@ -95,3 +95,68 @@ impl<T, E: Into<EngageError>> OrRaise<T> for std::result::Result<T, E> {
         self.unwrap_or_else(|e| e.into().raise())
     }
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use super::*;
+    use pgrx::pg_sys::panic::CaughtError;
+    use pgrx::PgTryBuilder;
+
+    /// The SQLSTATE a raised error reaches Postgres with.
+    fn raised_code(err: EngageError) -> PgSqlErrorCode {
+        PgTryBuilder::new(|| -> PgSqlErrorCode { err.raise() })
+            .catch_others(|caught| match caught {
+                CaughtError::ErrorReport(r) | CaughtError::PostgresError(r) => r.sql_error_code(),
+                CaughtError::RustPanic { ereport, .. } => ereport.sql_error_code(),
+            })
+            .execute()
+    }
+
+    #[pg_test]
+    fn every_request_error_kind_reaches_postgres_with_its_sqlstate() {
+        let kinds = [
+            (
+                ErrorKind::InvalidParameterValue,
+                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            ),
+            (
+                ErrorKind::InvalidTextRepresentation,
+                PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+            ),
+            (
+                ErrorKind::UndefinedObject,
+                PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            ),
+            (
+                ErrorKind::DuplicateObject,
+                PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
+            ),
+            (
+                ErrorKind::UniqueViolation,
+                PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
+            ),
+            (
+                ErrorKind::NotNullViolation,
+                PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION,
+            ),
+            (
+                ErrorKind::ObjectNotInPrerequisiteState,
+                PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            ),
+            (
+                ErrorKind::ProgramLimitExceeded,
+                PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            ),
+        ];
+        for (kind, code) in kinds {
+            let err = EngageError::from(RequestError::new(kind, "x"));
+            assert_eq!(raised_code(err), code, "{kind:?}");
+        }
+    }
+
+    #[pg_test(error = "boom")]
+    fn raise_aborts_with_the_message() {
+        EngageError::new(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "boom").raise();
+    }
+}

@@ -185,3 +185,50 @@ fn create_event_type(
         .raise()
     })
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use super::*;
+
+    fn event(key_value: &str) -> EventRecord {
+        EventRecord {
+            type_key: "visit".into(),
+            key_value: key_value.into(),
+            contact_id: None,
+            params: Map::new(),
+        }
+    }
+
+    #[pg_test]
+    fn the_cached_plan_serves_every_call_and_registers_new_types_once() {
+        Spi::run(
+            r#"SELECT * FROM engage.upsert_contacts('{"contacts":[{"externalCustomerId":"k1"}]}')"#,
+        )
+        .unwrap();
+        let ids: Vec<i64> = (0..3)
+            .map(|_| Spi::connect_mut(|client| record_event(client, &event("k1"))).unwrap())
+            .collect();
+        assert!(ids[0] < ids[1] && ids[1] < ids[2]);
+        let (types, found) = Spi::get_two::<i64, i64>(
+            "SELECT (SELECT count(*) FROM engage.event_types WHERE key = 'visit'),
+                    (SELECT count(*) FROM engage.events WHERE contact_id IS NOT NULL)",
+        )
+        .unwrap();
+        assert_eq!((types, found), (Some(1), Some(3)));
+    }
+
+    #[pg_test]
+    fn a_known_contact_wins_over_the_key() {
+        Spi::run(r#"SELECT * FROM engage.upsert_contacts('{"contacts":[{"externalCustomerId":"k1"},{"externalCustomerId":"k2"}]}')"#)
+            .unwrap();
+        let mut e = event("k1");
+        e.contact_id = Some(2);
+        let id = Spi::connect_mut(|client| record_event(client, &e)).unwrap();
+        let contact = Spi::get_one_with_args::<i64>(
+            "SELECT contact_id FROM engage.events WHERE event_id = $1",
+            &[id.into()],
+        );
+        assert_eq!(contact.unwrap(), Some(2));
+    }
+}

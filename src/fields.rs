@@ -75,10 +75,10 @@ fn create_field(
     description: default!(Option<&str>, "NULL"),
     field_id: default!(Option<i32>, "NULL"),
 ) -> i32 {
-    let name = check_name("field", name).or_raise();
+    let name = check_name("field", "name", name).or_raise();
     let ty = check_type(field_type).or_raise();
     let allowed = check_allowed_values(ty, allowed_values.as_deref()).or_raise();
-    let group = check_name("field_group", field_group).or_raise();
+    let group = check_name("field group", "field_group", field_group).or_raise();
     if let Some(id) = field_id.filter(|id| *id <= 0) {
         EngageError::new(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -157,13 +157,16 @@ fn alter_field(
     field_group: default!(Option<&str>, "NULL"),
     description: default!(Option<&str>, "NULL"),
 ) {
-    let name = name.map(|n| check_name("field", n)).transpose().or_raise();
+    let name = name
+        .map(|n| check_name("field", "name", n))
+        .transpose()
+        .or_raise();
     let group = field_group
-        .map(|g| check_name("field_group", g))
+        .map(|g| check_name("field group", "field_group", g))
         .transpose()
         .or_raise();
     Spi::connect_mut(|client| -> Result<()> {
-        let current = first::<String>(client.select(
+        let current = first::<String>(client.update(
             "SELECT type FROM engage.fields WHERE field_id = $1 FOR UPDATE",
             None,
             &[field_id.into()],
@@ -205,7 +208,10 @@ fn alter_field(
             if count.unwrap_or(0) > 0 {
                 return Err(EngageError::new(
                     PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{} contacts have a value of field {field_id} that the new allowed values leave out", count.unwrap_or(0)),
+                    format!(
+                        "{} a value of field {field_id} that the new allowed values leave out",
+                        contacts_have(count.unwrap_or(0))
+                    ),
                 )
                 .with_detail(format!("for example \"{}\"", example.unwrap_or_default()))
                 .with_hint("change or clear those values first (engage.upsert_contacts)"));
@@ -225,7 +231,10 @@ fn alter_field(
             if missing > 0 {
                 return Err(EngageError::new(
                     PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{missing} contacts have no value for field {field_id}, so it cannot become required"),
+                    format!(
+                        "{} no value for field {field_id}, so it cannot become required",
+                        contacts_have(missing)
+                    ),
                 )
                 .with_hint("give every contact a value first (engage.upsert_contacts)"));
             }
@@ -259,6 +268,15 @@ fn alter_field(
     .or_raise()
 }
 
+/// "1 contact has" / "3 contacts have", for messages.
+fn contacts_have(n: i64) -> String {
+    if n == 1 {
+        "1 contact has".into()
+    } else {
+        format!("{n} contacts have")
+    }
+}
+
 /// Drops a field and every stored value of it.
 #[pg_extern]
 fn drop_field(field_id: i32) {
@@ -276,5 +294,45 @@ fn drop_field(field_id: i32) {
             format!("additional field {field_id} does not exist"),
         )
         .raise();
+    }
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use super::*;
+
+    #[pg_test]
+    fn time_zones_are_matched_case_insensitively_to_their_postgres_spelling() {
+        assert_eq!(
+            canonical_time_zone("europe/kyiv").as_deref(),
+            Some("Europe/Kyiv")
+        );
+        assert_eq!(
+            canonical_time_zone(" AMERICA/NEW_YORK ").as_deref(),
+            Some("America/New_York")
+        );
+        assert_eq!(
+            canonical_time_zone("Australia/Lord_Howe").as_deref(),
+            Some("Australia/Lord_Howe")
+        );
+        assert_eq!(canonical_time_zone("Mars/Olympus"), None);
+    }
+
+    #[pg_test]
+    fn the_catalog_is_read_with_types_and_allowed_values() {
+        Spi::run("SELECT engage.create_field('Gender', 'combobox', ARRAY['M','F'], required => false, field_id => 7)")
+            .unwrap();
+        Spi::run("SELECT engage.create_field('Age', 'number', readonly => true, field_id => 8)")
+            .unwrap();
+        let catalog = load_catalog().unwrap();
+        let gender = catalog.get(7).unwrap();
+        assert_eq!(
+            (gender.ty, gender.allowed_values.clone()),
+            (FieldType::Combobox, vec!["M".into(), "F".into()])
+        );
+        let age = catalog.get(8).unwrap();
+        assert!(age.readonly && age.ty == FieldType::Number && age.allowed_values.is_empty());
+        assert!(catalog.get(9).is_none());
     }
 }

@@ -46,7 +46,7 @@ pub fn add_to_groups(client: &mut SpiClient, names: &[String], contact_id: i64) 
 }
 
 fn checked_group_name(name: &str) -> String {
-    engage_requests::field_def::check_name("group", name).or_raise()
+    engage_requests::field_def::check_name("group", "name", name).or_raise()
 }
 
 /// Creates a static group (or returns the ID of the existing one of that name).

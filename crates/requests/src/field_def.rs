@@ -5,13 +5,13 @@ use crate::error::{RequestError, Result};
 use crate::field::{FieldType, FIELD_TYPES};
 use crate::json::quoted;
 
-/// A field or group name: trimmed, 1 to 100 characters.
-pub fn check_name(what: &str, name: &str) -> Result<String> {
+/// A field or group name (`what`) given as SQL argument `argument`: trimmed, 1 to 100 characters.
+pub fn check_name(what: &str, argument: &str, name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(
             RequestError::invalid(format!("a {what} name must have 1 to 100 characters"))
-                .with_detail(format!("argument {what}: {}", quoted(name))),
+                .with_detail(format!("argument {argument}: {}", quoted(name))),
         );
     }
     Ok(name.to_string())
@@ -20,7 +20,7 @@ pub fn check_name(what: &str, name: &str) -> Result<String> {
 pub fn check_type(name: &str) -> Result<FieldType> {
     FieldType::parse(name.trim()).ok_or_else(|| {
         RequestError::invalid(format!("unknown field type {}", quoted(name)))
-            .with_detail("argument type")
+            .with_detail("argument field_type")
             .with_hint(format!("field types: {FIELD_TYPES}"))
     })
 }
@@ -102,9 +102,13 @@ mod tests {
 
     #[test]
     fn names_and_types() {
-        assert_eq!(check_name("field", "  Birthday ").unwrap(), "Birthday");
-        assert!(check_name("field", " ").is_err());
-        assert!(check_name("field", &"x".repeat(101)).is_err());
+        assert_eq!(
+            check_name("field", "name", "  Birthday ").unwrap(),
+            "Birthday"
+        );
+        let err = check_name("field", "name", " ").unwrap_err();
+        assert_eq!(err.detail.as_deref(), Some("argument name: \"\""));
+        assert!(check_name("field", "name", &"x".repeat(101)).is_err());
         assert_eq!(check_type("Date").unwrap(), FieldType::Date);
         assert_eq!(
             check_type("text").unwrap_err().hint.as_deref(),

@@ -12,7 +12,9 @@ pub fn describe(value: &Value) -> String {
         Value::Bool(b) => format!("a boolean ({b})"),
         Value::Number(n) => format!("a number ({n})"),
         Value::String(s) => format!("a string ({})", quoted(s)),
+        Value::Array(a) if a.len() == 1 => "an array of 1 element".to_string(),
         Value::Array(a) => format!("an array of {} elements", a.len()),
+
         Value::Object(_) => "an object".to_string(),
     }
 }

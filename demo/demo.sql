@@ -1,0 +1,75 @@
+-- The pg_engage demo: a small shop's customers, run end to end. scripts/demo.sh runs it in a
+-- fresh database; each step prints what it did.
+\set ECHO none
+\pset footer off
+\set SHOW_CONTEXT never
+
+\echo
+\echo '== 1. CREATE EXTENSION pg_engage: the engine lives in schema engage'
+CREATE EXTENSION pg_engage;
+SET engage.organisation_name = 'Demo Shop';
+SELECT engage.account_info() AS "engage.account_info()";
+
+\echo '== 2. Additional fields: a birthday (date), a gender (combobox) and a loyalty level (number)'
+SELECT engage.create_field('Birthday', 'date', field_id => 15867) AS birthday_id,
+       engage.create_field('Gender', 'combobox', ARRAY['M', 'F'], field_id => 15868) AS gender_id,
+       engage.create_field('Loyalty level', 'number', field_group => 'Loyalty') AS loyalty_id;
+SELECT jsonb_pretty(engage.catalogs()) AS "engage.catalogs() (the address book structure)";
+
+\echo '== 3. Import: upsert_contacts with the documented body (set-based; the same call takes 100,000)'
+SELECT index, contact_id, created FROM engage.upsert_contacts('{
+  "contacts": [
+    {"externalCustomerId": "C-1001", "firstName": "Dina", "lastName": "Kozak", "languageCode": "uk", "timeZone": "Europe/Kyiv",
+     "channels": [{"type": "email", "value": "Kozak@Example.com"}, {"type": "sms", "value": "+380 50 123 45 67"}],
+     "fields": [{"id": 15867, "value": "1990-11-23"}, {"id": 15868, "value": "F"}, {"id": 10001, "value": 3}]},
+    {"externalCustomerId": "C-1002", "firstName": "Ivan", "lastName": "Franko",
+     "channels": [{"type": "email", "value": "ivan.franko@example.com"}],
+     "fields": [{"id": 15867, "value": "1987-02-14"}, {"id": 15868, "value": "M"}]},
+    {"externalCustomerId": "C-1003", "firstName": "Lesya", "channels": [{"type": "viber", "value": "+380 67 000 11 22"}]}
+  ],
+  "customFieldsIDs": [15867, 15868, 10001]}');
+SELECT c.contact_id, c.external_customer_id, c.first_name, c.last_name, c.language_code, c.time_zone, c.source,
+       string_agg(ch.type || ':' || ch.value, ', ' ORDER BY ch.type) AS channels
+FROM engage.contacts c LEFT JOIN engage.channels ch USING (contact_id)
+GROUP BY c.contact_id ORDER BY c.contact_id;
+SELECT contact_id, field_name, type, value FROM engage.contact_field_values ORDER BY contact_id, field_id;
+
+\echo '== 4. Bad input is refused whole, with the element it points at (and nothing is written)'
+\set ON_ERROR_STOP 0
+SELECT * FROM engage.upsert_contacts('{"contacts": [
+  {"externalCustomerId": "C-1004", "channels": [{"type": "email", "value": "new@example.com"}]},
+  {"externalCustomerId": "C-1005", "fields": [{"id": 15868, "value": "X"}]}]}');
+\set ON_ERROR_STOP 1
+SELECT count(*) AS contacts_still FROM engage.contacts;
+
+\echo '== 5. A subscription form: subscribe_contact creates a contact, its groups and the subscribeFromAPI event'
+SELECT * FROM engage.subscribe_contact('{
+  "contact": {"firstName": "Olena", "channels": [{"type": "email", "value": "olena@example.com"}]},
+  "groups": ["Subscribers"]}');
+\echo '   ... the address stays inactive until its owner confirms it:'
+SELECT contact_id, type, value, status FROM engage.channels WHERE value = 'olena@example.com';
+SELECT engage.confirm_channel('email', 'olena@example.com') AS confirmed_contact;
+SELECT contact_id, type, value, status FROM engage.channels WHERE value = 'olena@example.com';
+\echo '   ... an existing customer subscribing again records subscribeUpdateFromAPI:'
+SELECT * FROM engage.subscribe_contact('{
+  "contact": {"channels": [{"type": "email", "value": "kozak@example.com"}]},
+  "groups": ["Subscribers", "Newsletter"]}');
+SELECT s.name AS "group", s.kind, array_agg(m.contact_id ORDER BY m.contact_id) AS members
+FROM engage.segments s JOIN engage.segment_members m USING (segment_id) GROUP BY s.name, s.kind ORDER BY s.name;
+
+\echo '== 6. Events (Generate event v2): found contacts by email, phone or external ID; new types go to category Other'
+SELECT engage.generate_event('{"eventTypeKey": "abandonedCart", "keyValue": "ivan.franko@example.com",
+  "params": [{"name": "cartTotal", "value": "120.50"},
+             {"name": "items", "value": {"items": [{"name": "Super Device", "price": 99.0}, {"name": "Cable", "price": 21.5}]}}]}') AS event_id;
+SELECT engage.generate_event('{"eventTypeKey": "abandonedCart", "keyValue": "+380 50 123 45 67"}') AS event_id;
+SELECT engage.generate_event('{"eventTypeKey": "pageView", "keyValue": "C-1003", "params": [{"name": "url", "value": "/sale"}]}') AS event_id;
+SELECT e.event_id, t.key AS event_type, t.category, e.key_value, e.contact_id, e.params
+FROM engage.events e JOIN engage.event_types t USING (event_type_id) ORDER BY e.event_id;
+
+\echo '== 7. Unsubscribe: the address (not the contact) stops getting bulk email; other channels stay'
+SELECT engage.unsubscribe_emails('{"emails": ["Kozak@example.com"]}') AS addresses_added;
+SELECT contact_id, type, value, status, unsubscribed, bulk_allowed
+FROM engage.contact_channels WHERE contact_id = 1 ORDER BY type;
+
+\echo
+\echo '== Demo finished.'

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command (README): installs what is missing, then runs the unit tests of the pure
+# crates, the #[pg_test] tests in a Postgres started by pgrx, and the pg_regress suite against a
+# local cluster. Exits non-zero on the first failure.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+mkdir -p "$BUILD"
+ensure_deps
+
+say "unit tests of the pure crates"
+cargo test --workspace --exclude pg_engage
+
+say "#[pg_test] tests (cargo pgrx test)"
+cargo pgrx test pg15 --runas postgres --pgdata "$(cluster_dir pgrx-test)"
+
+# pgrx test installed a build with the test schema; the regression suite needs the plain one.
+install_extension
+say "pg_regress suite"
+status=0
+"$ROOT/scripts/regress.sh" || status=$?
+cluster_stop regress
+[ $status -eq 0 ] && say "all tests passed"
+exit $status
