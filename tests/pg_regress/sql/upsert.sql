@@ -46,7 +46,6 @@ SELECT * FROM engage.upsert_contacts('{
 -- Matching: external ID first, then email, then phone. The email match gets an external ID;
 -- the phone match gets a new email; absent attributes stay, null clears.
 SELECT * FROM engage.upsert_contacts('{
-
   "contacts": [
     {"externalCustomerId": "AV13760", "lastName": null, "fields": [{"id": 15869, "value": "13"}]},
     {"externalCustomerId": "D-1", "channels": [{"type": "email", "value": "DINA@example.com"}], "firstName": "Dina"}
