@@ -17,10 +17,12 @@ INSERT INTO engage.event_types (key, name, category) VALUES
     ('subscribeUpdateFromAPI', 'Subscription of an existing contact (API)', 'Subscribe');
 
 -- One row per event, never updated. Indexed for "new since" (the key), by type and time (event
--- history, segments), and by key value (history search).
+-- history, segments), and by key value (history search). event_type_id has no per-row foreign
+-- key (each check is a query; events arrive one call at a time): generate_event takes the ID from
+-- event_types in the same statement, and the guard below keeps a used type from being deleted.
 CREATE TABLE engage.events (
     event_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    event_type_id integer NOT NULL REFERENCES engage.event_types,
+    event_type_id integer NOT NULL,
     key_value     text NOT NULL,
     contact_id    bigint,
     params        jsonb NOT NULL DEFAULT '{}',
@@ -28,4 +30,24 @@ CREATE TABLE engage.events (
 );
 CREATE INDEX events_type_time ON engage.events (event_type_id, registered_at);
 CREATE INDEX events_key ON engage.events (key_value);
+
+CREATE FUNCTION engage.event_types_guard() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        IF EXISTS (SELECT FROM engage.events) THEN
+            RAISE EXCEPTION 'event types cannot be truncated while events exist' USING ERRCODE = '23503';
+        END IF;
+    ELSIF EXISTS (SELECT FROM engage.events e JOIN gone g USING (event_type_id)) THEN
+        RAISE EXCEPTION 'an event type with stored events cannot be deleted' USING ERRCODE = '23503';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER event_types_deleted AFTER DELETE ON engage.event_types
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage.event_types_guard();
+CREATE TRIGGER event_types_truncated AFTER TRUNCATE ON engage.event_types
+    FOR EACH STATEMENT EXECUTE FUNCTION engage.event_types_guard();
+
 COMMENT ON COLUMN engage.events.contact_id IS 'the contact keyValue identified when the event was registered; NULL if none';

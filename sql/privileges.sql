@@ -38,6 +38,7 @@ GRANT EXECUTE ON FUNCTION
     engage.unsubscribe_emails(jsonb),
     engage.remove_unsubscribed_emails(jsonb),
     engage.generate_event(jsonb),
+    engage.generate_events(jsonb),
     engage.create_group(text),
     engage.add_to_group(text, bigint[]),
     engage.remove_from_group(text, bigint[])
@@ -51,6 +52,8 @@ ALTER FUNCTION engage.confirm_channel(text, text) SECURITY DEFINER SET search_pa
 ALTER FUNCTION engage.unsubscribe_emails(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.remove_unsubscribed_emails(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.generate_event(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.generate_events(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
 ALTER FUNCTION engage.create_group(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.add_to_group(text, bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.remove_from_group(text, bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

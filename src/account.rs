@@ -11,8 +11,6 @@ fn account_info() -> JsonB {
     let (user, database) =
         Spi::get_two::<String, String>("SELECT current_user::text, current_database()::text")
             .unwrap_or_default();
-    let organisation = crate::guc::organisation_name()
-        .or(database)
-        .unwrap_or_default();
+    let organisation = crate::guc::organisation_name().or(database).unwrap_or_default();
     JsonB(json!({"userEmail": user.unwrap_or_default(), "organisationName": organisation}))
 }

@@ -6,13 +6,14 @@ use crate::error::{EngageError, OrRaise, Result};
 use crate::events::{record_event, EventRecord};
 use crate::fields::{canonical_time_zone, load_catalog};
 use crate::groups::add_to_groups;
+use crate::json_body::JsonBody;
 use crate::spi_util::first;
 use engage_requests::channel::{ChannelType, CHANNEL_TYPES};
 use engage_requests::contact::{ContactInput, Context};
 use engage_requests::subscribe::parse_subscribe;
 use engage_requests::upsert::{element_name, parse_upsert};
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgSqlErrorCode};
+use pgrx::PgSqlErrorCode;
 use serde_json::{Map, Value};
 
 /// Subscribes a contact (a subscription form): creates it, or updates the one its
@@ -21,20 +22,14 @@ use serde_json::{Map, Value};
 /// contact or `subscribeUpdateFromAPI` for an existing one.
 #[pg_extern]
 fn subscribe_contact(
-    body: JsonB,
+    body: JsonBody,
 ) -> TableIterator<'static, (name!(contact_id, i64), name!(created, bool))> {
     let row = Spi::connect_mut(|client| -> Result<(i64, bool)> {
         let catalog = load_catalog()?;
-        let ctx = Context {
-            catalog: &catalog,
-            time_zone: &canonical_time_zone,
-        };
+        let ctx = Context { catalog: &catalog, time_zone: &canonical_time_zone };
         let request = parse_subscribe(&body.0, &ctx)?;
-        let opts = WriteOptions {
-            source: "SUBSCRIPTION",
-            new_channel_status: "inactive",
-            replace_channels: false,
-        };
+        let opts =
+            WriteOptions { source: "SUBSCRIPTION", new_channel_status: "inactive", replace_channels: false };
         let written = write_contacts(
             client,
             std::slice::from_ref(&request.contact),
@@ -44,10 +39,7 @@ fn subscribe_contact(
         )?;
         let w = &written[0];
         add_to_groups(client, &request.groups, w.contact_id)?;
-        record_event(
-            client,
-            &subscribe_event(&request.contact, w.contact_id, w.created, &request.groups),
-        )?;
+        record_event(client, &subscribe_event(&request.contact, w.contact_id, w.created, &request.groups))?;
         Ok((w.contact_id, w.created))
     })
     .or_raise();
@@ -56,17 +48,9 @@ fn subscribe_contact(
 
 /// The event a subscription records: keyed by the contact's email (or first channel), with the
 /// contact's ID, address and groups as params.
-fn subscribe_event(
-    contact: &ContactInput,
-    contact_id: i64,
-    created: bool,
-    groups: &[String],
-) -> EventRecord {
+fn subscribe_event(contact: &ContactInput, contact_id: i64, created: bool, groups: &[String]) -> EventRecord {
     let email = contact.channels.iter().find(|c| c.ty == ChannelType::Email);
-    let key = email
-        .or(contact.channels.first())
-        .map(|c| c.value.clone())
-        .unwrap_or_default();
+    let key = email.or(contact.channels.first()).map(|c| c.value.clone()).unwrap_or_default();
     let mut params = Map::new();
     params.insert("ContactId".into(), Value::String(contact_id.to_string()));
     if let Some(e) = email {
@@ -79,12 +63,7 @@ fn subscribe_event(
         params.insert("groups".into(), Value::from(groups.to_vec()));
     }
     EventRecord {
-        type_key: if created {
-            "subscribeFromAPI"
-        } else {
-            "subscribeUpdateFromAPI"
-        }
-        .into(),
+        type_key: if created { "subscribeFromAPI" } else { "subscribeUpdateFromAPI" }.into(),
         key_value: key,
         contact_id: Some(contact_id),
         params,
@@ -97,35 +76,17 @@ fn subscribe_event(
 /// call. Returns one row per element, in order.
 #[pg_extern]
 fn upsert_contacts(
-    body: JsonB,
-) -> TableIterator<
-    'static,
-    (
-        name!(index, i32),
-        name!(contact_id, i64),
-        name!(created, bool),
-    ),
-> {
+    body: JsonBody,
+) -> TableIterator<'static, (name!(index, i32), name!(contact_id, i64), name!(created, bool))> {
     let rows = Spi::connect_mut(|client| -> Result<Vec<(i32, i64, bool)>> {
         let catalog = load_catalog()?;
-        let ctx = Context {
-            catalog: &catalog,
-            time_zone: &canonical_time_zone,
-        };
+        let ctx = Context { catalog: &catalog, time_zone: &canonical_time_zone };
         let request = parse_upsert(&body.0, &ctx)?;
         drop(body);
-        let opts = WriteOptions {
-            source: "IMPORT",
-            new_channel_status: "active",
-            replace_channels: true,
-        };
+        let opts = WriteOptions { source: "IMPORT", new_channel_status: "active", replace_channels: true };
 
         let written = write_contacts(client, &request.contacts, &catalog, &element_name, &opts)?;
-        Ok(written
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (i as i32, w.contact_id, w.created))
-            .collect())
+        Ok(written.iter().enumerate().map(|(i, w)| (i as i32, w.contact_id, w.created)).collect())
     })
     .or_raise();
     TableIterator::new(rows)

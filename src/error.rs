@@ -16,12 +16,7 @@ pub struct EngageError {
 
 impl EngageError {
     pub fn new(code: PgSqlErrorCode, message: impl Into<String>) -> Self {
-        EngageError {
-            code,
-            message: message.into(),
-            detail: None,
-            hint: None,
-        }
+        EngageError { code, message: message.into(), detail: None, hint: None }
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -52,9 +47,7 @@ impl From<RequestError> for EngageError {
     fn from(e: RequestError) -> Self {
         let code = match e.kind {
             ErrorKind::InvalidParameterValue => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            ErrorKind::InvalidTextRepresentation => {
-                PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION
-            }
+            ErrorKind::InvalidTextRepresentation => PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
             ErrorKind::UndefinedObject => PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
             ErrorKind::DuplicateObject => PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
             ErrorKind::UniqueViolation => PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
@@ -64,22 +57,14 @@ impl From<RequestError> for EngageError {
             }
             ErrorKind::ProgramLimitExceeded => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
         };
-        EngageError {
-            code,
-            message: e.message,
-            detail: e.detail,
-            hint: e.hint,
-        }
+        EngageError { code, message: e.message, detail: e.detail, hint: e.hint }
     }
 }
 
 /// SPI failures that are not SQL errors (those Postgres raises itself) are bugs of ours.
 impl From<pgrx::spi::SpiError> for EngageError {
     fn from(e: pgrx::spi::SpiError) -> Self {
-        EngageError::new(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("pg_engage SPI failure: {e}"),
-        )
+        EngageError::new(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("pg_engage SPI failure: {e}"))
     }
 }
 
@@ -116,38 +101,17 @@ mod tests {
     #[pg_test]
     fn every_request_error_kind_reaches_postgres_with_its_sqlstate() {
         let kinds = [
-            (
-                ErrorKind::InvalidParameterValue,
-                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            ),
-            (
-                ErrorKind::InvalidTextRepresentation,
-                PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
-            ),
-            (
-                ErrorKind::UndefinedObject,
-                PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-            ),
-            (
-                ErrorKind::DuplicateObject,
-                PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
-            ),
-            (
-                ErrorKind::UniqueViolation,
-                PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
-            ),
-            (
-                ErrorKind::NotNullViolation,
-                PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION,
-            ),
+            (ErrorKind::InvalidParameterValue, PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE),
+            (ErrorKind::InvalidTextRepresentation, PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION),
+            (ErrorKind::UndefinedObject, PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT),
+            (ErrorKind::DuplicateObject, PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT),
+            (ErrorKind::UniqueViolation, PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION),
+            (ErrorKind::NotNullViolation, PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION),
             (
                 ErrorKind::ObjectNotInPrerequisiteState,
                 PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             ),
-            (
-                ErrorKind::ProgramLimitExceeded,
-                PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-            ),
+            (ErrorKind::ProgramLimitExceeded, PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED),
         ];
         for (kind, code) in kinds {
             let err = EngageError::from(RequestError::new(kind, "x"));

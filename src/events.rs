@@ -3,8 +3,10 @@
 //! exist yet are registered in category `Other`, as the platform does for API events.
 
 use crate::error::{EngageError, OrRaise, Result};
+use crate::json_body::JsonBody;
 use crate::spi_util::first;
-use engage_requests::event::{check_type_key, key_candidates, parse_event};
+use crate::spi_util::next_ids;
+use engage_requests::event::{check_type_key, key_candidates, parse_event, parse_event_list, KeyCandidates};
 use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient};
 use pgrx::{JsonB, PgSqlErrorCode};
@@ -20,35 +22,55 @@ pub struct EventRecord {
     pub params: Map<String, Value>,
 }
 
-/// Stores an event of a known type, finding the contact by the key value in the order the type's
-/// `key_kind` says (auto: email, external ID, phone, contact ID). No row when the type is unknown.
-const INSERT_EVENT: &str = "
-INSERT INTO engage.events (event_type_id, key_value, contact_id, params)
-SELECT t.event_type_id, $2,
-       coalesce($7, (
-           SELECT m.contact_id FROM (
-               SELECT 1 AS rank, ch.contact_id FROM engage.channels ch
-                WHERE t.key_kind IN ('auto', 'email') AND ch.type = 'email' AND ch.value = $3
-               UNION ALL
-               SELECT 2, c.contact_id FROM engage.contacts c
-                WHERE t.key_kind IN ('auto', 'external_id') AND c.external_customer_id = $4
-               UNION ALL
-               SELECT 3, ch.contact_id FROM engage.channels ch
-                WHERE t.key_kind IN ('auto', 'phone') AND ch.type = 'sms' AND ch.value = $5
-               UNION ALL
-               SELECT 4, ch.contact_id FROM engage.channels ch
-                WHERE t.key_kind IN ('auto', 'phone') AND ch.type = 'viber' AND ch.value = $5
-               UNION ALL
-               SELECT 5, c.contact_id FROM engage.contacts c
-                WHERE t.key_kind IN ('auto', 'contact_id') AND c.contact_id = $6
-           ) m ORDER BY m.rank LIMIT 1)),
-       $8
-FROM engage.event_types t
-WHERE t.key = $1
-RETURNING event_id";
+/// Stores events of known types read from `$rows` (columns `type_key`, `key_value`, the key's
+/// candidates `email`, `external_id`, `phone`, `candidate_id`, a known `contact_id`, `params`),
+/// with event IDs from `$event_id`. The contact is found by the key in the order the type's
+/// `key_kind` allows (auto: email, external ID, phone, contact ID): each lookup is one probe of a
+/// unique index, and `coalesce` stops at the first that finds it. Rows of unknown types are
+/// skipped.
+macro_rules! insert_events {
+    ($event_id:literal, $rows:literal) => {
+        concat!(
+            "INSERT INTO engage.events (event_id, event_type_id, key_value, contact_id, params) OVERRIDING SYSTEM VALUE
+SELECT ", $event_id, ", t.event_type_id, i.key_value,
+       coalesce(i.contact_id,
+           (SELECT ch.contact_id FROM engage.channels ch
+             WHERE ch.type = 'email' AND ch.value = CASE WHEN t.key_kind IN ('auto', 'email') THEN i.email END),
+           (SELECT c.contact_id FROM engage.contacts c
+             WHERE c.external_customer_id = CASE WHEN t.key_kind IN ('auto', 'external_id') THEN i.external_id END),
+           (SELECT ch.contact_id FROM engage.channels ch
+             WHERE ch.type = 'sms' AND ch.value = CASE WHEN t.key_kind IN ('auto', 'phone') THEN i.phone END),
+           (SELECT ch.contact_id FROM engage.channels ch
+             WHERE ch.type = 'viber' AND ch.value = CASE WHEN t.key_kind IN ('auto', 'phone') THEN i.phone END),
+           (SELECT c.contact_id FROM engage.contacts c
+             WHERE c.contact_id = CASE WHEN t.key_kind IN ('auto', 'contact_id') THEN i.candidate_id END)),
+       i.params
+FROM (", $rows, ") i
+JOIN engage.event_types t ON t.key = i.type_key
+RETURNING event_id"
+        )
+    };
+}
 
-const REGISTER_TYPE: &str = "
-INSERT INTO engage.event_types (key, name, category) VALUES ($1, $1, 'Other')
+/// One event; no row when its type is unknown.
+const INSERT_EVENT: &str = insert_events!(
+    "nextval('engage.events_event_id_seq')",
+    "SELECT $1::text AS type_key, $2::text AS key_value, $3::text AS email, $4::text AS external_id,
+            $5::text AS phone, $6::bigint AS candidate_id, $7::bigint AS contact_id, $8::jsonb AS params"
+);
+
+/// Many events with IDs allocated beforehand, so that each input's ID is known.
+const INSERT_EVENTS: &str = insert_events!(
+    "i.event_id",
+    "SELECT unnest($1::bigint[]) AS event_id, unnest($2::text[]) AS type_key, unnest($3::text[]) AS key_value,
+            unnest($4::text[]) AS email, unnest($5::text[]) AS external_id, unnest($6::text[]) AS phone,
+            unnest($7::bigint[]) AS candidate_id, NULL::bigint AS contact_id, unnest($8::jsonb[]) AS params"
+);
+
+/// Registers event types that do not exist yet in category `Other`, as the platform does for API
+/// events.
+const REGISTER_TYPES: &str = "
+INSERT INTO engage.event_types (key, name, category) SELECT k, k, 'Other' FROM (SELECT unnest($1::text[]) AS k) keys
 ON CONFLICT (key) DO NOTHING";
 
 thread_local! {
@@ -61,12 +83,9 @@ pub fn record_event(client: &mut SpiClient, event: &EventRecord) -> Result<i64> 
     if let Some(id) = insert_event(client, event)? {
         return Ok(id);
     }
-    client.update(REGISTER_TYPE, None, &[event.type_key.as_str().into()])?;
+    client.update(REGISTER_TYPES, None, &[vec![event.type_key.as_str()].into()])?;
     insert_event(client, event)?.ok_or_else(|| {
-        EngageError::new(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            "event type vanished while registering it",
-        )
+        EngageError::new(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "event type vanished while registering it")
     })
 }
 
@@ -105,7 +124,7 @@ fn insert_event(client: &mut SpiClient, event: &EventRecord) -> Result<Option<i6
 /// `keyValue`; an event whose key identifies no contact is stored without one. Bodies over
 /// 20 KB are refused.
 #[pg_extern]
-fn generate_event(body: JsonB) -> i64 {
+fn generate_event(body: JsonBody) -> i64 {
     let request = parse_event(&body.0).or_raise();
     drop(body);
     Spi::connect_mut(|client| {
@@ -122,17 +141,45 @@ fn generate_event(body: JsonB) -> i64 {
     .or_raise()
 }
 
-const CATEGORIES: &[&str] = &[
-    "Click",
-    "Subscribe",
-    "Unsubscribe",
-    "Import",
-    "RFM",
-    "Other",
-    "Subscription",
-    "View",
-    "Order",
-];
+/// Stores many events (a JSON array of Generate event v2 bodies) in one set-based statement, all
+/// or none: the bulk form of `generate_event` for imports and backfills. Returns each element's
+/// event ID, in order.
+#[pg_extern]
+fn generate_events(bodies: JsonBody) -> TableIterator<'static, (name!(index, i32), name!(event_id, i64))> {
+    let events = parse_event_list(&bodies.0).or_raise();
+    drop(bodies);
+    let ids = Spi::connect_mut(|client| -> Result<Vec<i64>> {
+        let mut keys: Vec<&str> = events.iter().map(|e| e.type_key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        client.update(REGISTER_TYPES, None, &[keys.into()])?;
+        let ids = next_ids(client, "engage.events_event_id_seq", events.len())?;
+        let candidates: Vec<KeyCandidates> = events.iter().map(|e| key_candidates(&e.key_value)).collect();
+        let args = [
+            ids.clone().into(),
+            events.iter().map(|e| e.type_key.as_str()).collect::<Vec<_>>().into(),
+            events.iter().map(|e| e.key_value.as_str()).collect::<Vec<_>>().into(),
+            candidates.iter().map(|k| k.email.as_deref()).collect::<Vec<_>>().into(),
+            candidates.iter().map(|k| k.external_id.as_str()).collect::<Vec<_>>().into(),
+            candidates.iter().map(|k| k.phone.as_deref()).collect::<Vec<_>>().into(),
+            candidates.iter().map(|k| k.contact_id).collect::<Vec<_>>().into(),
+            events.iter().map(|e| JsonB(Value::Object(e.params.clone()))).collect::<Vec<_>>().into(),
+        ];
+        let stored = client.update(INSERT_EVENTS, None, &args)?.len();
+        if stored != ids.len() {
+            return Err(EngageError::new(
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                "an event type vanished while registering it",
+            ));
+        }
+        Ok(ids)
+    })
+    .or_raise();
+    TableIterator::new(ids.into_iter().enumerate().map(|(i, id)| (i as i32, id)))
+}
+
+const CATEGORIES: &[&str] =
+    &["Click", "Subscribe", "Unsubscribe", "Import", "RFM", "Other", "Subscription", "View", "Order"];
 const KEY_KINDS: &[&str] = &["auto", "email", "phone", "external_id", "contact_id"];
 
 /// Registers an event type by hand and returns its ID. `key_kind` says what `keyValue` holds
@@ -145,15 +192,10 @@ fn create_event_type(
     key_kind: default!(&str, "'auto'"),
 ) -> i32 {
     let key = key.trim();
-    check_type_key(key)
-        .map_err(|e| e.with_detail("argument key"))
-        .or_raise();
+    check_type_key(key).map_err(|e| e.with_detail("argument key")).or_raise();
     let pick = |value: &str, allowed: &[&str], arg: &str| -> String {
-        allowed
-            .iter()
-            .find(|a| a.eq_ignore_ascii_case(value.trim()))
-            .map(|a| a.to_string())
-            .unwrap_or_else(|| {
+        allowed.iter().find(|a| a.eq_ignore_ascii_case(value.trim())).map(|a| a.to_string()).unwrap_or_else(
+            || {
                 EngageError::new(
                     PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
                     format!("unknown {arg} \"{value}\""),
@@ -161,21 +203,21 @@ fn create_event_type(
                 .with_detail(format!("argument {arg}"))
                 .with_hint(format!("{arg} is one of: {}", allowed.join(", ")))
                 .raise()
-            })
+            },
+        )
     };
     let category = pick(category, CATEGORIES, "category");
     let key_kind = pick(key_kind, KEY_KINDS, "key_kind");
     let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(key);
-    let id =
-        Spi::connect_mut(|client| {
-            first::<i32>(client.update(
+    let id = Spi::connect_mut(|client| {
+        first::<i32>(client.update(
             "INSERT INTO engage.event_types (key, name, category, key_kind) VALUES ($1, $2, $3, $4)
              ON CONFLICT (key) DO NOTHING RETURNING event_type_id",
             None,
             &[key.into(), name.into(), category.as_str().into(), key_kind.as_str().into()],
         )?)
-        })
-        .or_raise();
+    })
+    .or_raise();
     id.unwrap_or_else(|| {
         EngageError::new(
             PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
@@ -202,13 +244,10 @@ mod tests {
 
     #[pg_test]
     fn the_cached_plan_serves_every_call_and_registers_new_types_once() {
-        Spi::run(
-            r#"SELECT * FROM engage.upsert_contacts('{"contacts":[{"externalCustomerId":"k1"}]}')"#,
-        )
-        .unwrap();
-        let ids: Vec<i64> = (0..3)
-            .map(|_| Spi::connect_mut(|client| record_event(client, &event("k1"))).unwrap())
-            .collect();
+        Spi::run(r#"SELECT * FROM engage.upsert_contacts('{"contacts":[{"externalCustomerId":"k1"}]}')"#)
+            .unwrap();
+        let ids: Vec<i64> =
+            (0..3).map(|_| Spi::connect_mut(|client| record_event(client, &event("k1"))).unwrap()).collect();
         assert!(ids[0] < ids[1] && ids[1] < ids[2]);
         let (types, found) = Spi::get_two::<i64, i64>(
             "SELECT (SELECT count(*) FROM engage.event_types WHERE key = 'visit'),

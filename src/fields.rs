@@ -10,15 +10,18 @@ use pgrx::PgSqlErrorCode;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-/// Reads the field catalog: small, read once per request.
+/// Reads the field catalog for a request that writes field values. The rows are locked FOR KEY
+/// SHARE until the transaction ends, as a foreign key would lock them, so that no field is dropped
+/// or narrowed under the request.
 pub fn load_catalog() -> Result<Catalog> {
-    Spi::connect(|client| {
-        let rows = client.select(
+    Spi::connect_mut(|client| {
+        let rows = client.update(
             "SELECT field_id, name, type, required, readonly, coalesce(allowed_values, '{}')
-             FROM engage.fields",
+             FROM engage.fields FOR KEY SHARE",
             None,
             &[],
         )?;
+
         let mut defs = Vec::with_capacity(rows.len());
         for row in rows {
             let ty: String = row.get(3)?.unwrap_or_default();
@@ -46,9 +49,7 @@ pub fn canonical_time_zone(name: &str) -> Option<String> {
         let zones = zones.get_or_init(|| {
             Spi::connect(|client| {
                 let mut map = HashMap::new();
-                if let Ok(rows) =
-                    client.select("SELECT name FROM pg_catalog.pg_timezone_names", None, &[])
-                {
+                if let Ok(rows) = client.select("SELECT name FROM pg_catalog.pg_timezone_names", None, &[]) {
                     for row in rows {
                         if let Ok(Some(zone)) = row.get::<String>(1) {
                             map.insert(zone.to_lowercase(), zone);
@@ -65,7 +66,9 @@ pub fn canonical_time_zone(name: &str) -> Option<String> {
 /// Creates an additional field and returns its ID. Combobox fields need their allowed values;
 /// the field group is created if it does not exist.
 #[pg_extern]
+#[allow(clippy::too_many_arguments)] // SQL named arguments with defaults: callers name what they set
 fn create_field(
+
     name: &str,
     field_type: &str,
     allowed_values: default!(Option<Vec<Option<String>>>, "NULL"),
@@ -80,12 +83,9 @@ fn create_field(
     let allowed = check_allowed_values(ty, allowed_values.as_deref()).or_raise();
     let group = check_name("field group", "field_group", field_group).or_raise();
     if let Some(id) = field_id.filter(|id| *id <= 0) {
-        EngageError::new(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            "a field ID must be positive",
-        )
-        .with_detail(format!("argument field_id: {id}"))
-        .raise();
+        EngageError::new(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "a field ID must be positive")
+            .with_detail(format!("argument field_id: {id}"))
+            .raise();
     }
     Spi::connect_mut(|client| -> Result<i32> {
         let clash = first_two::<i32, String>(client.select(
@@ -134,11 +134,7 @@ fn field_group_id(client: &mut pgrx::spi::SpiClient, name: &str) -> Result<i32> 
         &[name.into()],
     )?;
     let id = client
-        .select(
-            "SELECT field_group_id FROM engage.field_groups WHERE name = $1",
-            None,
-            &[name.into()],
-        )?
+        .select("SELECT field_group_id FROM engage.field_groups WHERE name = $1", None, &[name.into()])?
         .first()
         .get_one::<i32>()?;
     Ok(id.unwrap_or_default())
@@ -157,14 +153,8 @@ fn alter_field(
     field_group: default!(Option<&str>, "NULL"),
     description: default!(Option<&str>, "NULL"),
 ) {
-    let name = name
-        .map(|n| check_name("field", "name", n))
-        .transpose()
-        .or_raise();
-    let group = field_group
-        .map(|g| check_name("field group", "field_group", g))
-        .transpose()
-        .or_raise();
+    let name = name.map(|n| check_name("field", "name", n)).transpose().or_raise();
+    let group = field_group.map(|g| check_name("field group", "field_group", g)).transpose().or_raise();
     Spi::connect_mut(|client| -> Result<()> {
         let current = first::<String>(client.update(
             "SELECT type FROM engage.fields WHERE field_id = $1 FOR UPDATE",
@@ -304,18 +294,9 @@ mod tests {
 
     #[pg_test]
     fn time_zones_are_matched_case_insensitively_to_their_postgres_spelling() {
-        assert_eq!(
-            canonical_time_zone("europe/kyiv").as_deref(),
-            Some("Europe/Kyiv")
-        );
-        assert_eq!(
-            canonical_time_zone(" AMERICA/NEW_YORK ").as_deref(),
-            Some("America/New_York")
-        );
-        assert_eq!(
-            canonical_time_zone("Australia/Lord_Howe").as_deref(),
-            Some("Australia/Lord_Howe")
-        );
+        assert_eq!(canonical_time_zone("europe/kyiv").as_deref(), Some("Europe/Kyiv"));
+        assert_eq!(canonical_time_zone(" AMERICA/NEW_YORK ").as_deref(), Some("America/New_York"));
+        assert_eq!(canonical_time_zone("Australia/Lord_Howe").as_deref(), Some("Australia/Lord_Howe"));
         assert_eq!(canonical_time_zone("Mars/Olympus"), None);
     }
 
@@ -323,8 +304,7 @@ mod tests {
     fn the_catalog_is_read_with_types_and_allowed_values() {
         Spi::run("SELECT engage.create_field('Gender', 'combobox', ARRAY['M','F'], required => false, field_id => 7)")
             .unwrap();
-        Spi::run("SELECT engage.create_field('Age', 'number', readonly => true, field_id => 8)")
-            .unwrap();
+        Spi::run("SELECT engage.create_field('Age', 'number', readonly => true, field_id => 8)").unwrap();
         let catalog = load_catalog().unwrap();
         let gender = catalog.get(7).unwrap();
         assert_eq!(

@@ -17,10 +17,7 @@ pub fn init() {
 }
 
 fn string(setting: &GucSetting<Option<CString>>) -> Option<String> {
-    setting
-        .get()
-        .map(|s| s.to_string_lossy().into_owned())
-        .filter(|s| !s.trim().is_empty())
+    setting.get().map(|s| s.to_string_lossy().into_owned()).filter(|s| !s.trim().is_empty())
 }
 
 /// `engage.organisation_name`, if set.

@@ -14,15 +14,13 @@ mod events;
 mod fields;
 mod groups;
 mod guc;
+mod json_body;
+
 mod spi_util;
 mod unsubscribes;
 
 extension_sql_file!("../sql/contacts.sql", name = "contacts_schema", bootstrap);
-extension_sql_file!(
-    "../sql/events.sql",
-    name = "events_schema",
-    requires = ["contacts_schema"]
-);
+extension_sql_file!("../sql/events.sql", name = "events_schema", requires = ["contacts_schema"]);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]

@@ -2,13 +2,13 @@
 //! contact using a listed address stops getting bulk email; other channels stay active.
 
 use crate::error::{OrRaise, Result};
+use crate::json_body::JsonBody;
 use engage_requests::emails::parse_email_list;
 use pgrx::prelude::*;
-use pgrx::JsonB;
 
 /// Adds addresses to the unsubscribed list (`{"emails": [...]}`); returns how many were new.
 #[pg_extern]
-fn unsubscribe_emails(body: JsonB) -> i64 {
+fn unsubscribe_emails(body: JsonBody) -> i64 {
     let emails = parse_email_list(&body.0).or_raise();
     Spi::connect_mut(|client| -> Result<i64> {
         let added = client.update(
@@ -23,7 +23,7 @@ fn unsubscribe_emails(body: JsonB) -> i64 {
 
 /// Removes addresses from the unsubscribed list; returns how many were on it.
 #[pg_extern]
-fn remove_unsubscribed_emails(body: JsonB) -> i64 {
+fn remove_unsubscribed_emails(body: JsonBody) -> i64 {
     let emails = parse_email_list(&body.0).or_raise();
     Spi::connect_mut(|client| -> Result<i64> {
         let removed = client.update(

@@ -8,7 +8,7 @@ use crate::contact::ContactInput;
 use crate::error::{ErrorKind, RequestError, Result};
 use crate::field::Catalog;
 use crate::json::quoted;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A stored contact that owns an identifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,17 +30,17 @@ pub type ElementName<'a> = &'a dyn Fn(usize) -> String;
 /// Refuses a request in which two inputs share an external ID or a channel value: each would
 /// claim the other's contact.
 pub fn check_duplicates(inputs: &[ContactInput], name: ElementName) -> Result<()> {
-    let mut ext: HashMap<&str, usize> = HashMap::new();
-    let mut chan: HashMap<(ChannelType, &str), (usize, usize)> = HashMap::new();
+    let channels = inputs.iter().map(|c| c.channels.len()).sum();
+    let mut ext: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(inputs.len(), Default::default());
+    let mut chan: FxHashMap<(ChannelType, &str), (usize, usize)> =
+        FxHashMap::with_capacity_and_hasher(channels, Default::default());
     for (i, input) in inputs.iter().enumerate() {
         if let Some(id) = &input.external_id {
             if let Some(first) = ext.insert(id, i) {
                 return Err(RequestError::new(
                     ErrorKind::UniqueViolation,
-                    format!(
-                        "externalCustomerId {} is given for two contacts",
-                        quoted(id)
-                    ),
+                    format!("externalCustomerId {} is given for two contacts", quoted(id)),
                 )
                 .with_detail(format!(
                     "at {}.externalCustomerId and {}.externalCustomerId",
@@ -53,11 +53,7 @@ pub fn check_duplicates(inputs: &[ContactInput], name: ElementName) -> Result<()
             if let Some((fi, fj)) = chan.insert((c.ty, &c.value), (i, j)) {
                 return Err(RequestError::new(
                     ErrorKind::UniqueViolation,
-                    format!(
-                        "{} {} is given for two contacts",
-                        c.ty.as_str(),
-                        quoted(&c.value)
-                    ),
+                    format!("{} {} is given for two contacts", c.ty.as_str(), quoted(&c.value)),
                 )
                 .with_detail(format!(
                     "at {}.channels[{j}] and {}.channels[{fj}]",
@@ -71,21 +67,15 @@ pub fn check_duplicates(inputs: &[ContactInput], name: ElementName) -> Result<()
 }
 
 /// Decides which stored contact each input is (`None`: a new contact).
-pub fn resolve(
-    inputs: &[ContactInput],
-    owners: &[Owners],
-    name: ElementName,
-) -> Result<Vec<Option<i64>>> {
+pub fn resolve(inputs: &[ContactInput], owners: &[Owners], name: ElementName) -> Result<Vec<Option<i64>>> {
     assert_eq!(inputs.len(), owners.len(), "one Owners per input");
     let mut resolved = Vec::with_capacity(inputs.len());
-    let mut taken: HashMap<i64, usize> = HashMap::new();
+    let mut taken: FxHashMap<i64, usize> =
+        FxHashMap::with_capacity_and_hasher(inputs.len(), Default::default());
+
     for (i, (input, own)) in inputs.iter().zip(owners).enumerate() {
         let by_channel = |pred: fn(ChannelType) -> bool| {
-            input
-                .channels
-                .iter()
-                .zip(&own.channels)
-                .find_map(|(c, o)| o.as_ref().filter(|_| pred(c.ty)))
+            input.channels.iter().zip(&own.channels).find_map(|(c, o)| o.as_ref().filter(|_| pred(c.ty)))
         };
         let matched = own
             .external_id
@@ -126,7 +116,9 @@ pub fn resolve(
                     ),
                 )
                 .with_detail(format!("at {}.externalCustomerId", name(i)))
-                .with_hint("the contact was found by its channels; an external ID is not changed by an upsert"));
+                .with_hint(
+                    "the contact was found by its channels; an external ID is not changed by an upsert",
+                ));
             }
         }
         if let Some(contact) = matched {
@@ -170,17 +162,10 @@ pub fn check_required(
             continue;
         }
         for def in &required {
-            if !input
-                .fields
-                .iter()
-                .any(|f| f.field_id == def.id && f.value.is_some())
-            {
+            if !input.fields.iter().any(|f| f.field_id == def.id && f.value.is_some()) {
                 return Err(RequestError::new(
                     ErrorKind::NotNullViolation,
-                    format!(
-                        "additional field {} \"{}\" is required for a new contact",
-                        def.id, def.name
-                    ),
+                    format!("additional field {} \"{}\" is required for a new contact", def.id, def.name),
                 )
                 .with_detail(format!("at {}.fields", name(i))));
             }
@@ -199,22 +184,13 @@ mod tests {
     fn input(ext: Option<&str>, channels: &[(ChannelType, &str)]) -> ContactInput {
         ContactInput {
             external_id: ext.map(String::from),
-            channels: channels
-                .iter()
-                .map(|(ty, v)| Channel {
-                    ty: *ty,
-                    value: v.to_string(),
-                })
-                .collect(),
+            channels: channels.iter().map(|(ty, v)| Channel { ty: *ty, value: v.to_string() }).collect(),
             ..Default::default()
         }
     }
 
     fn owner(id: i64, ext: Option<&str>) -> Option<Owner> {
-        Some(Owner {
-            contact_id: id,
-            external_id: ext.map(String::from),
-        })
+        Some(Owner { contact_id: id, external_id: ext.map(String::from) })
     }
 
     fn name(i: usize) -> String {
@@ -232,72 +208,36 @@ mod tests {
             input(Some("new"), &[(Email, "new@x.io")]),
         ];
         let owners = vec![
-            Owners {
-                external_id: owner(1, Some("A")),
-                channels: vec![owner(1, Some("A"))],
-            },
-            Owners {
-                external_id: None,
-                channels: vec![owner(2, None), owner(2, None)],
-            },
-            Owners {
-                external_id: None,
-                channels: vec![owner(3, None)],
-            },
-            Owners {
-                external_id: None,
-                channels: vec![None],
-            },
+            Owners { external_id: owner(1, Some("A")), channels: vec![owner(1, Some("A"))] },
+            Owners { external_id: None, channels: vec![owner(2, None), owner(2, None)] },
+            Owners { external_id: None, channels: vec![owner(3, None)] },
+            Owners { external_id: None, channels: vec![None] },
         ];
-        assert_eq!(
-            resolve(&inputs, &owners, &name).unwrap(),
-            vec![Some(1), Some(2), Some(3), None]
-        );
+        assert_eq!(resolve(&inputs, &owners, &name).unwrap(), vec![Some(1), Some(2), Some(3), None]);
     }
 
     #[test]
     fn a_channel_of_another_contact_is_refused() {
         let inputs = vec![input(Some("A"), &[(Email, "b@x.io")])];
-        let owners = vec![Owners {
-            external_id: owner(1, Some("A")),
-            channels: vec![owner(2, None)],
-        }];
+        let owners = vec![Owners { external_id: owner(1, Some("A")), channels: vec![owner(2, None)] }];
         let err = resolve(&inputs, &owners, &name).unwrap_err();
         assert_eq!(err.kind, ErrorKind::UniqueViolation);
-        assert_eq!(
-            err.message,
-            "email \"b@x.io\" belongs to contact 2, but this element is contact 1"
-        );
+        assert_eq!(err.message, "email \"b@x.io\" belongs to contact 2, but this element is contact 1");
         assert_eq!(err.detail.as_deref(), Some("at contacts[0].channels[0]"));
 
         let inputs = vec![input(None, &[(Email, "new@x.io"), (WebPush, "tok")])];
-        let owners = vec![Owners {
-            external_id: None,
-            channels: vec![None, owner(7, None)],
-        }];
+        let owners = vec![Owners { external_id: None, channels: vec![None, owner(7, None)] }];
         let err = resolve(&inputs, &owners, &name).unwrap_err();
-        assert!(
-            err.message.contains("which this element does not identify"),
-            "{err}"
-        );
+        assert!(err.message.contains("which this element does not identify"), "{err}");
     }
 
     #[test]
     fn an_external_id_is_not_changed_by_matching_on_email() {
         let inputs = vec![input(Some("B"), &[(Email, "a@x.io")])];
-        let owners = vec![Owners {
-            external_id: None,
-            channels: vec![owner(1, Some("A"))],
-        }];
+        let owners = vec![Owners { external_id: None, channels: vec![owner(1, Some("A"))] }];
         let err = resolve(&inputs, &owners, &name).unwrap_err();
-        assert_eq!(
-            err.message,
-            "contact 1 already has externalCustomerId \"A\", not \"B\""
-        );
-        let owners = vec![Owners {
-            external_id: None,
-            channels: vec![owner(1, None)],
-        }];
+        assert_eq!(err.message, "contact 1 already has externalCustomerId \"A\", not \"B\"");
+        let owners = vec![Owners { external_id: None, channels: vec![owner(1, None)] }];
         assert_eq!(
             resolve(&inputs, &owners, &name).unwrap(),
             vec![Some(1)],
@@ -309,47 +249,28 @@ mod tests {
     fn two_elements_cannot_be_one_contact() {
         let inputs = vec![input(Some("A"), &[]), input(None, &[(Email, "a@x.io")])];
         let owners = vec![
-            Owners {
-                external_id: owner(1, Some("A")),
-                channels: vec![],
-            },
-            Owners {
-                external_id: None,
-                channels: vec![owner(1, Some("A"))],
-            },
+            Owners { external_id: owner(1, Some("A")), channels: vec![] },
+            Owners { external_id: None, channels: vec![owner(1, Some("A"))] },
         ];
         let err = resolve(&inputs, &owners, &name).unwrap_err();
-        assert_eq!(
-            err.detail.as_deref(),
-            Some("at contacts[1] and contacts[0]")
-        );
+        assert_eq!(err.detail.as_deref(), Some("at contacts[1] and contacts[0]"));
     }
 
     #[test]
     fn duplicates_in_one_request_are_refused() {
-        let err =
-            check_duplicates(&[input(Some("A"), &[]), input(Some("A"), &[])], &name).unwrap_err();
+        let err = check_duplicates(&[input(Some("A"), &[]), input(Some("A"), &[])], &name).unwrap_err();
         assert_eq!(
             err.detail.as_deref(),
             Some("at contacts[1].externalCustomerId and contacts[0].externalCustomerId")
         );
         let err = check_duplicates(
-            &[
-                input(None, &[(Sms, "1")]),
-                input(None, &[(Email, "e@x.io"), (Sms, "1")]),
-            ],
+            &[input(None, &[(Sms, "1")]), input(None, &[(Email, "e@x.io"), (Sms, "1")])],
             &name,
         )
         .unwrap_err();
-        assert_eq!(
-            err.detail.as_deref(),
-            Some("at contacts[1].channels[1] and contacts[0].channels[0]")
-        );
+        assert_eq!(err.detail.as_deref(), Some("at contacts[1].channels[1] and contacts[0].channels[0]"));
         assert!(check_duplicates(
-            &[
-                input(None, &[(Sms, "1")]),
-                input(None, &[(ChannelType::Viber, "1")])
-            ],
+            &[input(None, &[(Sms, "1")]), input(None, &[(ChannelType::Viber, "1")])],
             &name
         )
         .is_ok());
@@ -368,10 +289,7 @@ mod tests {
         let mut with = input(None, &[(Email, "a@x.io")]);
         with.fields.push(FieldWrite {
             field_id: 9,
-            value: Some(TypedValue {
-                text: "EU".into(),
-                typed: Typed::Text,
-            }),
+            value: Some(TypedValue { text: "EU".into(), typed: Typed::Text }),
         });
         let without = input(None, &[(Email, "b@x.io")]);
         assert!(check_required(&[with.clone()], &[None], &cat, &name).is_ok());

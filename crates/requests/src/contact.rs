@@ -9,15 +9,8 @@ use crate::json::{self, quoted, Patch};
 use crate::path::Path;
 use serde_json::Value;
 
-pub const CONTACT_KEYS: &[&str] = &[
-    "externalCustomerId",
-    "firstName",
-    "lastName",
-    "languageCode",
-    "timeZone",
-    "channels",
-    "fields",
-];
+pub const CONTACT_KEYS: &[&str] =
+    &["externalCustomerId", "firstName", "lastName", "languageCode", "timeZone", "channels", "fields"];
 
 /// A contact as a request states it. Attributes are patches: absent keys leave what is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -99,9 +92,7 @@ pub fn parse_contact(
         Patch::Set(tz) => Patch::Set((ctx.time_zone)(&tz).ok_or_else(|| {
             RequestError::invalid(format!("unknown time zone {}", quoted(&tz)))
                 .at(&path.key("timeZone"))
-                .with_hint(
-                    "use an IANA name such as Europe/Kyiv (SELECT name FROM pg_timezone_names)",
-                )
+                .with_hint("use an IANA name such as Europe/Kyiv (SELECT name FROM pg_timezone_names)")
         })?),
         other => other,
     };
@@ -115,22 +106,10 @@ pub fn parse_contact(
         Some(v) => parse_fields(v, &path.key("fields"), ctx.catalog, selection)?,
     };
 
-    Ok(ContactInput {
-        external_id,
-        first_name,
-        last_name,
-        language,
-        time_zone,
-        channels,
-        fields,
-    })
+    Ok(ContactInput { external_id, first_name, last_name, language, time_zone, channels, fields })
 }
 
-fn name_patch(
-    map: &serde_json::Map<String, Value>,
-    key: &str,
-    path: &Path,
-) -> Result<Patch<String>> {
+fn name_patch(map: &serde_json::Map<String, Value>, key: &str, path: &Path) -> Result<Patch<String>> {
     let patch = json::string_patch(map, key, path)?;
     if let Patch::Set(name) = &patch {
         json::max_chars(name, 255, &path.key(key))?;
@@ -143,14 +122,11 @@ fn language_code(code: &str, path: &Path) -> Result<String> {
     let mut parts = code.split(['-', '_']);
     let lang = parts.next().unwrap_or("");
     let lang_ok = (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphabetic());
-    let rest_ok =
-        parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    let rest_ok = parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
     if !lang_ok || !rest_ok {
-        return Err(
-            RequestError::invalid(format!("invalid language code {}", quoted(code)))
-                .at(path)
-                .with_hint("use an ISO 639 code such as en, uk or pt-BR"),
-        );
+        return Err(RequestError::invalid(format!("invalid language code {}", quoted(code)))
+            .at(path)
+            .with_hint("use an ISO 639 code such as en, uk or pt-BR"));
     }
     Ok(code.replace('_', "-"))
 }
@@ -175,11 +151,7 @@ fn parse_channels(value: &Value, path: &Path) -> Result<Vec<Channel>> {
         if let Some(first) = channels.iter().position(|c| c == &channel) {
             return Err(RequestError::new(
                 ErrorKind::UniqueViolation,
-                format!(
-                    "channel {} {} is given twice",
-                    ty.as_str(),
-                    quoted(&channel.value)
-                ),
+                format!("channel {} {} is given twice", ty.as_str(), quoted(&channel.value)),
             )
             .with_detail(format!("at {at} and {}", path.index(first))));
         }
@@ -233,24 +205,16 @@ fn parse_fields(
                 format!("additional field {id} \"{}\" is read-only", def.name),
             )
             .at(&value_at)
-            .with_hint(
-                "an admin can make it writable with engage.alter_field(id, readonly => false)",
-            ));
+            .with_hint("an admin can make it writable with engage.alter_field(id, readonly => false)"));
         }
         if value.is_none() && def.required {
             return Err(RequestError::new(
                 ErrorKind::NotNullViolation,
-                format!(
-                    "additional field {id} \"{}\" is required and cannot be cleared",
-                    def.name
-                ),
+                format!("additional field {id} \"{}\" is required and cannot be cleared", def.name),
             )
             .at(&value_at));
         }
-        writes.push(FieldWrite {
-            field_id: id,
-            value,
-        });
+        writes.push(FieldWrite { field_id: id, value });
     }
     Ok(writes)
 }
@@ -263,13 +227,10 @@ pub fn field_id(value: &Value, path: &Path) -> Result<i32> {
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     };
-    parsed
-        .and_then(|n| i32::try_from(n).ok())
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            RequestError::invalid("an additional field ID must be a positive integer")
-                .at_with(path, format!("got {}", json::describe(value)))
-        })
+    parsed.and_then(|n| i32::try_from(n).ok()).filter(|n| *n > 0).ok_or_else(|| {
+        RequestError::invalid("an additional field ID must be a positive integer")
+            .at_with(path, format!("got {}", json::describe(value)))
+    })
 }
 
 #[cfg(test)]
@@ -286,11 +247,7 @@ mod tests {
             ty,
             required,
             readonly,
-            allowed_values: if ty == FieldType::Combobox {
-                vec!["M".into(), "F".into()]
-            } else {
-                vec![]
-            },
+            allowed_values: if ty == FieldType::Combobox { vec!["M".into(), "F".into()] } else { vec![] },
         };
         Catalog::new([
             def(15867, "Birthday", FieldType::Date, false, false),
@@ -302,18 +259,12 @@ mod tests {
     }
 
     fn zones(tz: &str) -> Option<String> {
-        ["Europe/Kyiv", "UTC"]
-            .iter()
-            .find(|z| z.eq_ignore_ascii_case(tz))
-            .map(|z| z.to_string())
+        ["Europe/Kyiv", "UTC"].iter().find(|z| z.eq_ignore_ascii_case(tz)).map(|z| z.to_string())
     }
 
     fn parse(v: Value) -> Result<ContactInput> {
         let cat = catalog();
-        let ctx = Context {
-            catalog: &cat,
-            time_zone: &zones,
-        };
+        let ctx = Context { catalog: &cat, time_zone: &zones };
         parse_contact(&v, &Path::Root.key("contact"), &ctx, &FieldSelection::All)
     }
 
@@ -334,19 +285,10 @@ mod tests {
         assert_eq!(c.last_name, Patch::Clear);
         assert_eq!(c.language, Patch::Set("uk".into()));
         assert_eq!(c.time_zone, Patch::Set("Europe/Kyiv".into()));
-        assert_eq!(
-            c.channels[0],
-            Channel {
-                ty: ChannelType::Email,
-                value: "kozak@example.com".into()
-            }
-        );
+        assert_eq!(c.channels[0], Channel { ty: ChannelType::Email, value: "kozak@example.com".into() });
         assert_eq!(c.channels[1].value, "380501234567");
         assert_eq!(c.fields.len(), 3);
-        assert_eq!(
-            c.fields[0].value.as_ref().unwrap().typed,
-            Typed::Date("2020-09-02".into())
-        );
+        assert_eq!(c.fields[0].value.as_ref().unwrap().typed, Typed::Date("2020-09-02".into()));
         assert_eq!(c.fields[2].value, None, "an empty value clears");
     }
 
@@ -361,31 +303,15 @@ mod tests {
     fn errors_point_into_the_contact() {
         let cases = [
             (json!({"firstname": "x"}), "22023", "at contact.firstname"),
-            (
-                json!({"channels": {}}),
-                "22023",
-                "at contact.channels: got an object",
-            ),
-            (
-                json!({"channels": [{"type": "fax", "value": "1"}]}),
-                "22023",
-                "at contact.channels[0].type",
-            ),
+            (json!({"channels": {}}), "22023", "at contact.channels: got an object"),
+            (json!({"channels": [{"type": "fax", "value": "1"}]}), "22023", "at contact.channels[0].type"),
             (
                 json!({"channels": [{"type": "email", "value": "bad"}]}),
                 "22P02",
                 "at contact.channels[0].value",
             ),
-            (
-                json!({"channels": [{"type": "email"}]}),
-                "22023",
-                "at contact.channels[0].value",
-            ),
-            (
-                json!({"fields": [{"id": 1, "value": "x"}]}),
-                "42704",
-                "at contact.fields[0].id",
-            ),
+            (json!({"channels": [{"type": "email"}]}), "22023", "at contact.channels[0].value"),
+            (json!({"fields": [{"id": 1, "value": "x"}]}), "42704", "at contact.fields[0].id"),
             (
                 json!({"fields": [{"id": -4, "value": "x"}]}),
                 "22023",
@@ -396,21 +322,13 @@ mod tests {
                 "22P02",
                 "at contact.fields[0].value: got \"abc\"",
             ),
-            (
-                json!({"fields": [{"id": 15868, "value": "X"}]}),
-                "22023",
-                "at contact.fields[0].value",
-            ),
+            (json!({"fields": [{"id": 15868, "value": "X"}]}), "22023", "at contact.fields[0].value"),
             (
                 json!({"fields": [{"id": 15870, "value": "2020-01-01"}]}),
                 "55000",
                 "at contact.fields[0].value",
             ),
-            (
-                json!({"fields": [{"id": 15871, "value": null}]}),
-                "23502",
-                "at contact.fields[0].value",
-            ),
+            (json!({"fields": [{"id": 15871, "value": null}]}), "23502", "at contact.fields[0].value"),
             (
                 json!({"fields": [{"id": 15869, "value": 1}, {"id": 15869, "value": 2}]}),
                 "23505",
@@ -426,47 +344,26 @@ mod tests {
                 "23505",
                 "at contact.channels[1] and contact.channels[0]",
             ),
-            (
-                json!({"timeZone": "Mars/Olympus"}),
-                "22023",
-                "at contact.timeZone",
-            ),
-            (
-                json!({"languageCode": "english!"}),
-                "22023",
-                "at contact.languageCode",
-            ),
-            (
-                json!({"firstName": "x".repeat(256)}),
-                "22023",
-                "at contact.firstName",
-            ),
+            (json!({"timeZone": "Mars/Olympus"}), "22023", "at contact.timeZone"),
+            (json!({"languageCode": "english!"}), "22023", "at contact.languageCode"),
+            (json!({"firstName": "x".repeat(256)}), "22023", "at contact.firstName"),
             (json!([]), "22023", "at contact: got an array of 0 elements"),
         ];
         for (body, state, detail) in cases {
             let err = parse(body.clone()).unwrap_err();
             assert_eq!(err.kind.sqlstate(), state, "{body}: {err}");
-            assert!(
-                err.detail.as_deref().unwrap_or("").starts_with(detail),
-                "{body}: {err}"
-            );
+            assert!(err.detail.as_deref().unwrap_or("").starts_with(detail), "{body}: {err}");
         }
     }
 
     #[test]
     fn unselected_fields_are_checked_but_not_written() {
         let cat = catalog();
-        let ctx = Context {
-            catalog: &cat,
-            time_zone: &zones,
-        };
+        let ctx = Context { catalog: &cat, time_zone: &zones };
         let only: HashSet<i32> = [15868].into();
         let body = json!({"fields": [{"id": 15869, "value": 3}, {"id": 15868, "value": "M"}, {"id": 15870, "value": "2020-01-01"}]});
         let c = parse_contact(&body, &Path::Root, &ctx, &FieldSelection::Only(&only)).unwrap();
-        assert_eq!(
-            c.fields.iter().map(|f| f.field_id).collect::<Vec<_>>(),
-            vec![15868]
-        );
+        assert_eq!(c.fields.iter().map(|f| f.field_id).collect::<Vec<_>>(), vec![15868]);
         let bad = json!({"fields": [{"id": 15869, "value": "x"}]});
         assert!(parse_contact(&bad, &Path::Root, &ctx, &FieldSelection::Only(&only)).is_err());
     }

@@ -44,28 +44,13 @@ mod tests {
         for (body, state, detail) in [
             (json!({}), "22023", "at emails"),
             (json!({"emails": []}), "22023", "at emails"),
-            (
-                json!({"emails": "a@x.io"}),
-                "22023",
-                "at emails: got a string",
-            ),
-            (
-                json!({"emails": ["a@x.io", "nope"]}),
-                "22P02",
-                "at emails[1]",
-            ),
-            (
-                json!({"emails": ["a@x.io", 5]}),
-                "22023",
-                "at emails[1]: got a number (5)",
-            ),
+            (json!({"emails": "a@x.io"}), "22023", "at emails: got a string"),
+            (json!({"emails": ["a@x.io", "nope"]}), "22P02", "at emails[1]"),
+            (json!({"emails": ["a@x.io", 5]}), "22023", "at emails[1]: got a number (5)"),
         ] {
             let err = parse_email_list(&body).unwrap_err();
             assert_eq!(err.kind.sqlstate(), state, "{body}: {err}");
-            assert!(
-                err.detail.as_deref().unwrap_or("").starts_with(detail),
-                "{body}: {err}"
-            );
+            assert!(err.detail.as_deref().unwrap_or("").starts_with(detail), "{body}: {err}");
         }
     }
 }

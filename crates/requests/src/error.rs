@@ -56,12 +56,7 @@ pub type Result<T, E = RequestError> = std::result::Result<T, E>;
 
 impl RequestError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        RequestError {
-            kind,
-            message: message.into(),
-            detail: None,
-            hint: None,
-        }
+        RequestError { kind, message: message.into(), detail: None, hint: None }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {

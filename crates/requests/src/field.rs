@@ -61,9 +61,7 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn new(defs: impl IntoIterator<Item = FieldDef>) -> Self {
-        Catalog {
-            fields: defs.into_iter().map(|d| (d.id, d)).collect(),
-        }
+        Catalog { fields: defs.into_iter().map(|d| (d.id, d)).collect() }
     }
 
     pub fn get(&self, id: i32) -> Option<&FieldDef> {
@@ -80,12 +78,9 @@ impl Catalog {
     /// Looks a field ID up, or fails with an error pointing at where it was named.
     pub fn lookup(&self, id: i32, path: &Path) -> Result<&FieldDef> {
         self.get(id).ok_or_else(|| {
-            RequestError::new(
-                ErrorKind::UndefinedObject,
-                format!("additional field {id} does not exist"),
-            )
-            .at(path)
-            .with_hint("engage.catalogs() lists the fields and their IDs")
+            RequestError::new(ErrorKind::UndefinedObject, format!("additional field {id} does not exist"))
+                .at(path)
+                .with_hint("engage.catalogs() lists the fields and their IDs")
         })
     }
 }
@@ -117,9 +112,7 @@ pub fn check_value(def: &FieldDef, value: &Value, path: &Path) -> Result<Option<
         Value::String(s) if s.trim().is_empty() => return Ok(None),
         Value::String(s) => s.trim().to_string(),
         Value::Number(n) => n.to_string(),
-        Value::Bool(b) if def.ty == FieldType::Boolean || def.ty == FieldType::String => {
-            b.to_string()
-        }
+        Value::Bool(b) if def.ty == FieldType::Boolean || def.ty == FieldType::String => b.to_string(),
         other => {
             return Err(wrong_type(def, path, &describe(other)));
         }
@@ -159,14 +152,8 @@ pub fn check_value(def: &FieldDef, value: &Value, path: &Path) -> Result<Option<
 
 fn wrong_type(def: &FieldDef, path: &Path, found: &str) -> RequestError {
     let (kind, hint) = match def.ty {
-        FieldType::Number => (
-            ErrorKind::InvalidTextRepresentation,
-            "a number like 42, -3.5 or 1e3",
-        ),
-        FieldType::Date => (
-            ErrorKind::InvalidTextRepresentation,
-            "a date as YYYY-MM-DD, like 2020-09-02",
-        ),
+        FieldType::Number => (ErrorKind::InvalidTextRepresentation, "a number like 42, -3.5 or 1e3"),
+        FieldType::Date => (ErrorKind::InvalidTextRepresentation, "a date as YYYY-MM-DD, like 2020-09-02"),
         FieldType::Boolean => (ErrorKind::InvalidTextRepresentation, "true or false"),
         FieldType::String | FieldType::Combobox => {
             (ErrorKind::InvalidParameterValue, "a string (or a number)")
@@ -174,12 +161,7 @@ fn wrong_type(def: &FieldDef, path: &Path, found: &str) -> RequestError {
     };
     RequestError::new(
         kind,
-        format!(
-            "invalid {} value for additional field {} \"{}\"",
-            def.ty.as_str(),
-            def.id,
-            def.name
-        ),
+        format!("invalid {} value for additional field {} \"{}\"", def.ty.as_str(), def.id, def.name),
     )
     .at_with(path, format!("got {found}"))
     .with_hint(format!("the value must be {hint}"))
@@ -237,9 +219,7 @@ pub fn parse_date(s: &str) -> Option<String> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = &s[r];
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
+        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
     };
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     if y == 0 || !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
@@ -252,9 +232,7 @@ pub fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        _ if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
+        _ if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
         _ => 28,
     }
 }
@@ -279,11 +257,7 @@ mod tests {
             ty,
             required: false,
             readonly: false,
-            allowed_values: if ty == FieldType::Combobox {
-                vec!["M".into(), "F".into()]
-            } else {
-                vec![]
-            },
+            allowed_values: if ty == FieldType::Combobox { vec!["M".into(), "F".into()] } else { vec![] },
         }
     }
 
@@ -293,18 +267,14 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_digits() {
-        let v = check(FieldType::Number, json!(12345678901234567890123_u128))
-            .unwrap()
-            .unwrap();
+        let v = check(FieldType::Number, json!(12345678901234567890123_u128)).unwrap().unwrap();
         assert_eq!(v.typed, Typed::Number("12345678901234567890123".into()));
         let v = check(FieldType::Number, json!("-3.50")).unwrap().unwrap();
         assert_eq!(v.text, "-3.50");
         for ok in ["1e3", ".5", "5.", "+7"] {
             assert!(parse_number(ok).is_some(), "{ok}");
         }
-        for bad in [
-            "abc", "NaN", "Infinity", "1e", "1e1000", "--1", ".", "1.2.3", "0x10", "1 000",
-        ] {
+        for bad in ["abc", "NaN", "Infinity", "1e", "1e1000", "--1", ".", "1.2.3", "0x10", "1 000"] {
             assert!(parse_number(bad).is_none(), "{bad}");
         }
     }
@@ -314,9 +284,7 @@ mod tests {
         let err = check(FieldType::Number, json!("abc")).unwrap_err();
         assert_eq!(err.kind, ErrorKind::InvalidTextRepresentation);
         assert_eq!(err.detail.as_deref(), Some("at value: got \"abc\""));
-        assert!(err
-            .message
-            .contains("invalid number value for additional field 12345"));
+        assert!(err.message.contains("invalid number value for additional field 12345"));
         let err = check(FieldType::Number, json!({"a": 1})).unwrap_err();
         assert!(err.detail.unwrap().contains("an object"));
         assert!(check(FieldType::Number, json!(true)).is_err());
@@ -325,13 +293,7 @@ mod tests {
 
     #[test]
     fn dates_must_exist() {
-        assert_eq!(
-            check(FieldType::Date, json!("2024-02-29"))
-                .unwrap()
-                .unwrap()
-                .text,
-            "2024-02-29"
-        );
+        assert_eq!(check(FieldType::Date, json!("2024-02-29")).unwrap().unwrap().text, "2024-02-29");
         for bad in [
             "2023-02-29",
             "2100-02-29",
@@ -349,13 +311,7 @@ mod tests {
 
     #[test]
     fn booleans_accept_the_usual_spellings() {
-        assert_eq!(
-            check(FieldType::Boolean, json!(true))
-                .unwrap()
-                .unwrap()
-                .typed,
-            Typed::Boolean(true)
-        );
+        assert_eq!(check(FieldType::Boolean, json!(true)).unwrap().unwrap().typed, Typed::Boolean(true));
         let v = check(FieldType::Boolean, json!("FALSE")).unwrap().unwrap();
         assert_eq!((v.text.as_str(), v.typed), ("false", Typed::Boolean(false)));
         assert!(check(FieldType::Boolean, json!("maybe")).is_err());
@@ -363,30 +319,16 @@ mod tests {
 
     #[test]
     fn combobox_values_must_be_allowed() {
-        assert_eq!(
-            check(FieldType::Combobox, json!("M"))
-                .unwrap()
-                .unwrap()
-                .text,
-            "M"
-        );
+        assert_eq!(check(FieldType::Combobox, json!("M")).unwrap().unwrap().text, "M");
         let err = check(FieldType::Combobox, json!("X")).unwrap_err();
         assert_eq!(err.kind, ErrorKind::InvalidParameterValue);
         assert_eq!(err.hint.as_deref(), Some("allowed values: M, F"));
-        assert!(
-            check(FieldType::Combobox, json!("m")).is_err(),
-            "case matters"
-        );
+        assert!(check(FieldType::Combobox, json!("m")).is_err(), "case matters");
     }
 
     #[test]
     fn null_and_empty_clear() {
-        for ty in [
-            FieldType::String,
-            FieldType::Number,
-            FieldType::Date,
-            FieldType::Combobox,
-        ] {
+        for ty in [FieldType::String, FieldType::Number, FieldType::Date, FieldType::Combobox] {
             assert_eq!(check(ty, Value::Null).unwrap(), None);
             assert_eq!(check(ty, json!("  ")).unwrap(), None);
         }
@@ -394,17 +336,8 @@ mod tests {
 
     #[test]
     fn strings_take_scalars() {
-        assert_eq!(
-            check(FieldType::String, json!(" x "))
-                .unwrap()
-                .unwrap()
-                .text,
-            "x"
-        );
-        assert_eq!(
-            check(FieldType::String, json!(42)).unwrap().unwrap().text,
-            "42"
-        );
+        assert_eq!(check(FieldType::String, json!(" x ")).unwrap().unwrap().text, "x");
+        assert_eq!(check(FieldType::String, json!(42)).unwrap().unwrap().text, "42");
         assert!(check(FieldType::String, json!(["a"])).is_err());
     }
 

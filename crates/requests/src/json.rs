@@ -99,10 +99,8 @@ pub fn scalar_text(value: &Value, path: &Path) -> Result<String> {
     match value {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(
-            RequestError::invalid(format!("{} must be a string or a number", what(path)))
-                .at_with(path, format!("got {}", describe(other))),
-        ),
+        other => Err(RequestError::invalid(format!("{} must be a string or a number", what(path)))
+            .at_with(path, format!("got {}", describe(other)))),
     }
 }
 
@@ -136,11 +134,7 @@ pub fn string_patch(map: &Map<String, Value>, key: &str, path: &Path) -> Result<
         Some(Value::Null) => Ok(Patch::Clear),
         Some(v) => {
             let s = string(v, &path.key(key))?.trim();
-            Ok(if s.is_empty() {
-                Patch::Clear
-            } else {
-                Patch::Set(s.to_string())
-            })
+            Ok(if s.is_empty() { Patch::Clear } else { Patch::Set(s.to_string()) })
         }
     }
 }

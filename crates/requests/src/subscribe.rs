@@ -18,20 +18,11 @@ pub fn parse_subscribe(body: &Value, ctx: &Context) -> Result<SubscribeRequest> 
     let map = json::object(body, &root)?;
     json::known_keys(map, &["contact", "groups"], &root)?;
     let at = root.key("contact");
-    let contact = parse_contact(
-        json::required(map, "contact", &root)?,
-        &at,
-        ctx,
-        &FieldSelection::All,
-    )?;
+    let contact = parse_contact(json::required(map, "contact", &root)?, &at, ctx, &FieldSelection::All)?;
     if contact.channels.is_empty() {
-        return Err(
-            RequestError::invalid("a subscription needs at least one channel")
-                .at(&at.key("channels"))
-                .with_hint(
-                    r#"for example "channels": [{"type": "email", "value": "name@example.com"}]"#,
-                ),
-        );
+        return Err(RequestError::invalid("a subscription needs at least one channel")
+            .at(&at.key("channels"))
+            .with_hint(r#"for example "channels": [{"type": "email", "value": "name@example.com"}]"#));
     }
     let mut groups: Vec<String> = Vec::new();
     if let Some(v) = map.get("groups").filter(|v| !v.is_null()) {
@@ -44,11 +35,9 @@ pub fn parse_subscribe(body: &Value, ctx: &Context) -> Result<SubscribeRequest> 
             }
             json::max_chars(name, 255, &here)?;
             if groups.iter().any(|g| g == name) {
-                return Err(RequestError::invalid(format!(
-                    "group {} is listed twice",
-                    quoted(name)
-                ))
-                .at(&here));
+                return Err(
+                    RequestError::invalid(format!("group {} is listed twice", quoted(name))).at(&here)
+                );
             }
             groups.push(name.to_string());
         }
@@ -64,20 +53,13 @@ mod tests {
 
     fn parse(body: Value) -> Result<SubscribeRequest> {
         let cat = Catalog::default();
-        parse_subscribe(
-            &body,
-            &Context {
-                catalog: &cat,
-                time_zone: &|_| None,
-            },
-        )
+        parse_subscribe(&body, &Context { catalog: &cat, time_zone: &|_| None })
     }
 
     #[test]
     fn the_documented_bodies_parse() {
         let r =
-            parse(json!({"contact": {"channels": [{"type": "email", "value": "a@example.com"}]}}))
-                .unwrap();
+            parse(json!({"contact": {"channels": [{"type": "email", "value": "a@example.com"}]}})).unwrap();
         assert!(r.groups.is_empty());
         let r = parse(json!({
             "contact": {"firstName": "Dina", "channels": [{"type": "email", "value": "a@example.com"}]},
@@ -94,28 +76,13 @@ mod tests {
             (json!({}), "at contact"),
             (json!({"contact": {}}), "at contact.channels"),
             (json!({"contact": {"channels": []}}), "at contact.channels"),
-            (
-                json!({"contact": {"channels": ch}, "groups": "Subscribers"}),
-                "at groups: got a string",
-            ),
-            (
-                json!({"contact": {"channels": ch}, "groups": [""]}),
-                "at groups[0]",
-            ),
-            (
-                json!({"contact": {"channels": ch}, "groups": ["a", "a"]}),
-                "at groups[1]",
-            ),
-            (
-                json!({"contact": {"channels": ch}, "groups": [1]}),
-                "at groups[0]: got a number (1)",
-            ),
+            (json!({"contact": {"channels": ch}, "groups": "Subscribers"}), "at groups: got a string"),
+            (json!({"contact": {"channels": ch}, "groups": [""]}), "at groups[0]"),
+            (json!({"contact": {"channels": ch}, "groups": ["a", "a"]}), "at groups[1]"),
+            (json!({"contact": {"channels": ch}, "groups": [1]}), "at groups[0]: got a number (1)"),
         ] {
             let err = parse(body.clone()).unwrap_err();
-            assert!(
-                err.detail.as_deref().unwrap_or("").starts_with(detail),
-                "{body}: {err}"
-            );
+            assert!(err.detail.as_deref().unwrap_or("").starts_with(detail), "{body}: {err}");
         }
     }
 }

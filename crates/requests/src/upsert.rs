@@ -85,13 +85,7 @@ mod tests {
 
     fn parse(body: Value) -> Result<UpsertRequest> {
         let cat = catalog();
-        parse_upsert(
-            &body,
-            &Context {
-                catalog: &cat,
-                time_zone: &|_| None,
-            },
-        )
+        parse_upsert(&body, &Context { catalog: &cat, time_zone: &|_| None })
     }
 
     #[test]
@@ -130,16 +124,10 @@ mod tests {
                 json!({"contacts": [{"externalCustomerId": "x"}], "customFieldsIDs": "12345"}),
                 "at customFieldsIDs: got a string",
             ),
-            (
-                json!({"contacts": [{"externalCustomerId": "x"}], "extra": 1}),
-                "at extra",
-            ),
+            (json!({"contacts": [{"externalCustomerId": "x"}], "extra": 1}), "at extra"),
         ] {
             let err = parse(body.clone()).unwrap_err();
-            assert!(
-                err.detail.as_deref().unwrap_or("").starts_with(detail),
-                "{body}: {err}"
-            );
+            assert!(err.detail.as_deref().unwrap_or("").starts_with(detail), "{body}: {err}");
         }
     }
 }

@@ -69,3 +69,21 @@ SELECT engage.generate_event(jsonb_build_object('eventTypeKey', 'big', 'keyValue
   'params', jsonb_build_array(jsonb_build_object('name', 'p', 'value', repeat('a', 20480 - 71)))));
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS events_after FROM engage.events;
+
+-- generate_events: many bodies in one call, all or nothing, IDs in input order.
+SELECT count(*) AS events_before FROM engage.events;
+SELECT index, event_id - min(event_id) OVER () AS offset_from_first FROM engage.generate_events('[
+  {"eventTypeKey": "bulkEvent", "keyValue": "dina@example.com", "params": [{"name": "n", "value": 1}]},
+  {"eventTypeKey": "bulkEvent", "keyValue": "X-2"},
+  {"eventTypeKey": "anotherBulkEvent", "keyValue": "nobody"}]');
+SELECT type, category, key_value, contact_id, params FROM event_list WHERE type LIKE '%ulkEvent' ORDER BY event_id;
+SELECT * FROM engage.generate_events('[{"eventTypeKey": "bulkEvent", "keyValue": "k"}, {"eventTypeKey": "bulkEvent", "params": []}]');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM engage.generate_events('[]');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM engage.generate_events('{"eventTypeKey": "bulkEvent", "keyValue": "k"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM engage.generate_events(jsonb_build_array(jsonb_build_object('eventTypeKey', 'big', 'keyValue', 'k',
+  'params', jsonb_build_array(jsonb_build_object('name', 'p', 'value', repeat('a', 20480))))));
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS events_after FROM engage.events;
