@@ -79,7 +79,9 @@ cluster_start() {
         as_postgres mkdir -p "$dir"
         as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
             --no-sync >/dev/null
-        port=55432
+        # Start from a port derived from the checkout's path, so clones on one machine seldom meet.
+        port=$((55432 + $(printf '%s' "$ROOT" | cksum | cut -d' ' -f1) % 200 * 10))
+
         while ! port_free "$port" || grep -qx "$port" "$(dirname "$dir")"/*/port 2>/dev/null; do
             port=$((port + 1))
         done
