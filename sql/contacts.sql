@@ -70,53 +70,40 @@ CREATE TABLE engage.contact_fields (
     PRIMARY KEY (contact_id, field_id)
 );
 
--- What the missing foreign keys would do on delete: cascade to channels and field values.
-CREATE FUNCTION engage.contacts_deleted() RETURNS trigger
+-- What the missing foreign keys would do when contacts or fields are deleted or truncated:
+-- cascade to their channels and field values.
+CREATE FUNCTION engage.delete_dependents() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    DELETE FROM engage.channels ch USING gone g WHERE ch.contact_id = g.contact_id;
-    DELETE FROM engage.contact_fields v USING gone g WHERE v.contact_id = g.contact_id;
+    IF TG_TABLE_NAME = 'contacts' THEN
+        DELETE FROM engage.channels ch USING gone g WHERE ch.contact_id = g.contact_id;
+        DELETE FROM engage.contact_fields v USING gone g WHERE v.contact_id = g.contact_id;
+    ELSE
+        DELETE FROM engage.contact_fields v USING gone g WHERE v.field_id = g.field_id;
+    END IF;
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER contacts_deleted AFTER DELETE ON engage.contacts
-    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage.contacts_deleted();
-
-CREATE FUNCTION engage.contacts_truncated() RETURNS trigger
+CREATE FUNCTION engage.truncate_dependents() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    TRUNCATE engage.channels, engage.contact_fields;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER contacts_truncated AFTER TRUNCATE ON engage.contacts
-    FOR EACH STATEMENT EXECUTE FUNCTION engage.contacts_truncated();
-
-CREATE FUNCTION engage.fields_truncated() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
+    IF TG_TABLE_NAME = 'contacts' THEN
+        TRUNCATE engage.channels;
+    END IF;
     TRUNCATE engage.contact_fields;
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER fields_truncated AFTER TRUNCATE ON engage.fields
-    FOR EACH STATEMENT EXECUTE FUNCTION engage.fields_truncated();
-
-
-CREATE FUNCTION engage.fields_deleted() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    DELETE FROM engage.contact_fields v USING gone g WHERE v.field_id = g.field_id;
-    RETURN NULL;
-END
-$$;
+CREATE TRIGGER contacts_deleted AFTER DELETE ON engage.contacts
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage.delete_dependents();
+CREATE TRIGGER contacts_truncated AFTER TRUNCATE ON engage.contacts
+    FOR EACH STATEMENT EXECUTE FUNCTION engage.truncate_dependents();
 CREATE TRIGGER fields_deleted AFTER DELETE ON engage.fields
-    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage.fields_deleted();
-
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage.delete_dependents();
+CREATE TRIGGER fields_truncated AFTER TRUNCATE ON engage.fields
+    FOR EACH STATEMENT EXECUTE FUNCTION engage.truncate_dependents();
 
 -- Segments: static groups (explicit members) now, dynamic segments (a rule) later.
 CREATE TABLE engage.segments (

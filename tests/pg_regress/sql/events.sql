@@ -1,9 +1,5 @@
 -- generate_event: the v2 body, contact lookup by key, types registered on demand.
-SET client_min_messages = warning;
-DROP EXTENSION IF EXISTS pg_engage CASCADE;
-CREATE EXTENSION pg_engage;
-RESET client_min_messages;
-\set SHOW_CONTEXT never
+\i include/fresh_extension.sql
 CREATE TEMP VIEW event_list AS
 SELECT e.event_id, t.key AS type, t.category, e.key_value, e.contact_id, e.params
 FROM engage.events e JOIN engage.event_types t USING (event_type_id) ORDER BY e.event_id;

@@ -1,9 +1,5 @@
 -- The additional-field catalog: create, change, drop, and the documented catalog shape.
-SET client_min_messages = warning;
-DROP EXTENSION IF EXISTS pg_engage CASCADE;
-CREATE EXTENSION pg_engage;
-RESET client_min_messages;
-\set SHOW_CONTEXT never
+\i include/fresh_extension.sql
 
 SELECT engage.create_field('Birthday', 'date', field_id => 15867);
 SELECT engage.create_field('Gender', 'combobox', ARRAY['M', 'F'], field_id => 15868);

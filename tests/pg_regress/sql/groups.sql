@@ -1,9 +1,5 @@
 -- Static groups: created on demand, members added and removed by contact ID.
-SET client_min_messages = warning;
-DROP EXTENSION IF EXISTS pg_engage CASCADE;
-CREATE EXTENSION pg_engage;
-RESET client_min_messages;
-\set SHOW_CONTEXT never
+\i include/fresh_extension.sql
 
 SELECT index, contact_id FROM engage.upsert_contacts('{"contacts": [{"externalCustomerId": "1"}, {"externalCustomerId": "2"}, {"externalCustomerId": "3"}]}');
 SELECT engage.create_group('Newsletter') AS group_id;

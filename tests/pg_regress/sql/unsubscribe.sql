@@ -1,9 +1,5 @@
 -- The unsubscribed list holds addresses, not contacts.
-SET client_min_messages = warning;
-DROP EXTENSION IF EXISTS pg_engage CASCADE;
-CREATE EXTENSION pg_engage;
-RESET client_min_messages;
-\set SHOW_CONTEXT never
+\i include/fresh_extension.sql
 
 -- Two contacts share nothing but one of them has an address that will be unsubscribed.
 SELECT * FROM engage.upsert_contacts('{"contacts": [

@@ -1,9 +1,5 @@
 -- upsert_contacts: matching, field values by customFieldsIDs, all-or-nothing, 100,000 at once.
-SET client_min_messages = warning;
-DROP EXTENSION IF EXISTS pg_engage CASCADE;
-CREATE EXTENSION pg_engage;
-RESET client_min_messages;
-\set SHOW_CONTEXT never
+\i include/fresh_extension.sql
 CREATE TEMP VIEW row_counts AS
 SELECT (SELECT count(*) FROM engage.contacts) AS contacts,
        (SELECT count(*) FROM engage.channels) AS channels,

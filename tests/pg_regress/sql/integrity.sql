@@ -1,0 +1,36 @@
+-- What the foreign keys of the child tables would do, done by triggers: deleting or truncating
+-- contacts and fields cascades to channels and values; a used event type cannot be deleted.
+\i include/fresh_extension.sql
+CREATE TEMP VIEW row_counts AS
+SELECT (SELECT count(*) FROM engage.contacts) AS contacts,
+       (SELECT count(*) FROM engage.channels) AS channels,
+       (SELECT count(*) FROM engage.contact_fields) AS field_values;
+SELECT engage.create_field('Age', 'number', field_id => 1), engage.create_field('City', 'string', field_id => 2);
+SELECT count(*) FROM engage.upsert_contacts('{"contacts": [
+  {"externalCustomerId": "a", "channels": [{"type": "email", "value": "a@x.io"}, {"type": "webpush", "value": "t1"}], "fields": [{"id": 1, "value": 30}, {"id": 2, "value": "Kyiv"}]},
+  {"externalCustomerId": "b", "channels": [{"type": "email", "value": "b@x.io"}], "fields": [{"id": 1, "value": 40}]},
+  {"externalCustomerId": "c", "channels": [{"type": "sms", "value": "380501112233"}], "fields": [{"id": 2, "value": "Lviv"}]}]}');
+SELECT * FROM row_counts;
+
+-- Deleting a contact deletes its channels and values, and nobody else's.
+DELETE FROM engage.contacts WHERE external_customer_id = 'a';
+SELECT * FROM row_counts;
+SELECT contact_id, type, value FROM engage.channels ORDER BY contact_id;
+
+-- Dropping a field deletes its values.
+DELETE FROM engage.fields WHERE field_id = 2;
+SELECT contact_id, field_id, value FROM engage.contact_fields ORDER BY contact_id;
+
+-- Truncating contacts empties the child tables too.
+TRUNCATE engage.contacts CASCADE;
+SELECT * FROM row_counts;
+
+-- An event type with events cannot be deleted or truncated away; an unused one can be deleted.
+SELECT engage.generate_event('{"eventTypeKey": "used", "keyValue": "k"}') > 0 AS stored;
+SELECT engage.create_event_type('unused') > 0 AS created;
+DELETE FROM engage.event_types WHERE key = 'used';
+\echo :LAST_ERROR_SQLSTATE
+TRUNCATE engage.event_types;
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM engage.event_types WHERE key = 'unused';
+SELECT key FROM engage.event_types ORDER BY key;
