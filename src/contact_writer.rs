@@ -294,7 +294,6 @@ fn write_channels(
             if owner.is_some() {
                 continue;
             }
-
             rows.ids.push(w.contact_id);
             rows.types.push(ch.ty.as_str());
             rows.values.push(ch.value.as_str());
@@ -306,9 +305,10 @@ fn write_channels(
         return Ok(());
     }
     if !opts.replace_channels {
-        let (n, stored) = first_two::<i64, String>(client.select(REPLACED_CHANNEL, None, &old.args())?)?;
+        let (n, stored) = first_two::<i32, String>(client.select(REPLACED_CHANNEL, None, &old.args())?)?;
         if let Some(n) = n {
             let k = (n - 1) as usize;
+
             let (i, j) = old.origin[k];
             return Err(EngageError::new(
                 PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,

@@ -84,9 +84,16 @@ pub fn record_event(client: &mut SpiClient, event: &EventRecord) -> Result<i64> 
         return Ok(id);
     }
     client.update(REGISTER_TYPES, None, &[vec![event.type_key.as_str()].into()])?;
-    insert_event(client, event)?.ok_or_else(|| {
-        EngageError::new(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "event type vanished while registering it")
-    })
+    insert_event(client, event)?.ok_or_else(type_vanished)
+}
+
+/// A type registered in this transaction is gone: only a concurrent manual delete can do that.
+fn type_vanished() -> EngageError {
+    EngageError::new(
+        PgSqlErrorCode::ERRCODE_T_R_SERIALIZATION_FAILURE,
+        "an event type was deleted while registering it",
+    )
+    .with_hint("retry the request")
 }
 
 fn insert_event(client: &mut SpiClient, event: &EventRecord) -> Result<Option<i64>> {
@@ -167,10 +174,7 @@ fn generate_events(bodies: JsonBody) -> TableIterator<'static, (name!(index, i32
         ];
         let stored = client.update(INSERT_EVENTS, None, &args)?.len();
         if stored != ids.len() {
-            return Err(EngageError::new(
-                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-                "an event type vanished while registering it",
-            ));
+            return Err(type_vanished());
         }
         Ok(ids)
     })

@@ -68,7 +68,6 @@ pub fn canonical_time_zone(name: &str) -> Option<String> {
 #[pg_extern]
 #[allow(clippy::too_many_arguments)] // SQL named arguments with defaults: callers name what they set
 fn create_field(
-
     name: &str,
     field_type: &str,
     allowed_values: default!(Option<Vec<Option<String>>>, "NULL"),
