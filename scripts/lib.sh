@@ -31,11 +31,21 @@ ensure_deps() {
     fi
 }
 
+# Removes the installed library file before an install copies a new one over it: copying onto
+# the same file rewrites it in place under every running server that has it loaded (it is
+# preloaded), which kills them with SIGILL. After an unlink the copy is a new file, and running
+# servers keep the old one until they restart.
+unlink_installed_library() {
+    as_root rm -f "$("$PG_CONFIG" --pkglibdir)/pg_engage.so"
+}
+
 # Builds the extension and installs it into the system PostgreSQL 15. $1: cargo profile flag.
 install_extension() {
     say "building and installing pg_engage ${1:-(debug)}"
     local sudo_flag=()
     [ "$(id -u)" -eq 0 ] || sudo_flag=(--sudo)
+    unlink_installed_library
+
     cargo pgrx install --pg-config "$PG_CONFIG" "${sudo_flag[@]}" ${1:-} >"$BUILD/install.log" 2>&1 \
         || { tail -50 "$BUILD/install.log"; return 1; }
 }

@@ -12,7 +12,9 @@ say "unit tests of the pure crates"
 cargo test --workspace --exclude pg_engage
 
 say "#[pg_test] tests (cargo pgrx test)"
+unlink_installed_library
 cargo pgrx test pg15 --runas postgres --pgdata "$(cluster_dir pgrx-test)"
+
 
 # pgrx test installed a build with the test schema; the regression suite needs the plain one.
 install_extension
