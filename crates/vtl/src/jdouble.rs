@@ -37,6 +37,8 @@ fn insignificant_digits_for_pow2(p2: i32) -> i32 {
 /// floor(log10(d)) estimated from the binary exponent, as the JDK estimates it.
 fn estimate_dec_exp(fract_bits: u64, bin_exp: i32) -> i32 {
     let d2 = f64::from_bits((1023u64 << 52) | (fract_bits & (FRACT_HOB - 1)));
+    // The JDK's own constants (its log10(2) is not the exact one).
+    #[allow(clippy::approx_constant)]
     let d = (d2 - 1.5) * 0.289529654 + 0.176091259 + f64::from(bin_exp) * 0.301029995663981;
     d.floor() as i32
 }
@@ -99,7 +101,7 @@ macro_rules! small_tier {
         } else {
             digits.push(b'0' + q as u8);
         }
-        if $dec_exp < -3 || $dec_exp >= 8 {
+        if !(-3..8).contains(&$dec_exp) {
             low = false;
             high = false;
         }
@@ -135,8 +137,11 @@ fn dtoa(bin_exp: i32, fract_bits: u64, n_significant_bits: i32) -> Digits {
         } else {
             0
         };
-        let value =
-            if bin_exp >= EXP_SHIFT { fract_bits << (bin_exp - EXP_SHIFT) } else { fract_bits >> (EXP_SHIFT - bin_exp) };
+        let value = if bin_exp >= EXP_SHIFT {
+            fract_bits << (bin_exp - EXP_SHIFT)
+        } else {
+            fract_bits >> (EXP_SHIFT - bin_exp)
+        };
         return develop_long_digits(0, value, insignificant);
     }
 
@@ -204,7 +209,16 @@ fn pow52(p5: i32, p2: i32) -> BigUint {
 /// The big-number tier: exact arithmetic; its "high" test includes equality, unlike the small
 /// tiers', and a tie is decided by comparing 2b with 10s.
 #[allow(clippy::too_many_arguments)]
-fn big_tier(fract: u64, b5: i32, b2: i32, s5: i32, s2: i32, m5: i32, m2: i32, dec_exp: &mut i32) -> (Vec<u8>, bool, bool, i64) {
+fn big_tier(
+    fract: u64,
+    b5: i32,
+    b2: i32,
+    s5: i32,
+    s2: i32,
+    m5: i32,
+    m2: i32,
+    dec_exp: &mut i32,
+) -> (Vec<u8>, bool, bool, i64) {
     let s = pow52(s5, s2);
     let mut b = BigUint::from(fract) * pow52(b5, b2);
     let mut m = pow52(m5 + 1, m2 + 1);
@@ -276,6 +290,56 @@ pub fn to_string(d: f64) -> String {
     bin_exp -= 1023;
     let digits = dtoa(bin_exp, fract_bits, n_significant_bits);
     format(d < 0.0, &digits)
+}
+
+/// The digits Java's formatting starts from (those `Double.toString` prints) and the decimal
+/// exponent: |d| = 0.d1d2d3… × 10^exponent. For finite, non-zero `d`.
+pub fn decimal_digits(d: f64) -> (Vec<u8>, i32) {
+    let text = to_string(d.abs());
+    let (mantissa, exp) = match text.split_once('E') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0) + 1),
+        None => (text.as_str(), 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
+    let leading = all.iter().take_while(|&&b| b == b'0').count();
+    let mut digits = all[leading..].to_vec();
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    let exponent = if text.contains('E') { exp } else { int.len() as i32 - leading as i32 };
+    (digits, exponent)
+}
+
+/// Java's `Float.toString(f)`: the same digit generator fed with the float's 24-bit significand.
+pub fn float_to_string(f: f32) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    }
+    const SHIFT: i32 = 23;
+    let bits = f.to_bits();
+    let mut fract_bits = bits & ((1 << SHIFT) - 1);
+    let mut bin_exp = ((bits >> SHIFT) & 0xff) as i32;
+    let n_significant_bits;
+    if bin_exp == 0 {
+        let leading_zeros = fract_bits.leading_zeros() as i32;
+        let shift = leading_zeros - (31 - SHIFT);
+        fract_bits <<= shift;
+        bin_exp = 1 - shift;
+        n_significant_bits = 32 - leading_zeros;
+    } else {
+        fract_bits |= 1 << SHIFT;
+        n_significant_bits = SHIFT + 1;
+    }
+    bin_exp -= 127;
+    let digits = dtoa(bin_exp, u64::from(fract_bits) << (EXP_SHIFT - SHIFT), n_significant_bits);
+    format(f < 0.0, &digits)
 }
 
 /// Java's layout: plain for 10^-3 <= |d| < 10^7, else `d.dddE±n`; always a digit after the point.
@@ -361,5 +425,25 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 1900);
+    }
+}
+
+#[cfg(test)]
+mod float_tests {
+    use super::float_to_string;
+
+    /// `VTL_FLOATS=/path` checks a larger sample (lines of `hexbits text`) made with Java.
+    #[test]
+    fn java_17_float_output_is_reproduced() {
+        let extra = std::env::var("VTL_FLOATS").ok().and_then(|p| std::fs::read_to_string(p).ok());
+        let data = include_str!("../tests/data/java17_floats.txt");
+        let mut checked = 0;
+        for line in data.lines().chain(extra.as_deref().unwrap_or("").lines()) {
+            let (hex, java) = line.split_once(' ').unwrap();
+            let f = f32::from_bits(u32::from_str_radix(hex, 16).unwrap());
+            assert_eq!(float_to_string(f), java, "bits {hex}");
+            checked += 1;
+        }
+        assert!(checked > 1000);
     }
 }

@@ -106,6 +106,7 @@ enum Class {
     More,
 }
 
+#[rustfmt::skip]
 fn class(kind: Kind) -> Class {
     match kind {
         Dollar | DollarBang | TextblockStart | FormalCommentStart | MultiLineCommentStart | Hash
@@ -117,6 +118,7 @@ fn class(kind: Kind) -> Class {
 }
 
 /// The token kinds that can match in a state (MORE tokens apply in every state).
+#[rustfmt::skip]
 fn candidates(state: State) -> &'static [Kind] {
     match state {
         State::Default => &[
@@ -476,7 +478,7 @@ impl<'s> Lexer<'s> {
             }
             EscapeDirective => {
                 let n = self.run(i, |c| c == '\\');
-                if n % 2 == 0 || self.at(i + n) != Some('#') {
+                if n.is_multiple_of(2) || self.at(i + n) != Some('#') {
                     return None;
                 }
                 n + 1 + self.word(i + n + 1).or_else(|| self.bracketed_word(i + n + 1))?
@@ -640,33 +642,27 @@ impl<'s> Lexer<'s> {
             }
             RParen => self.rparen_handler(),
             RefMod2RParen => self.state = State::Reference,
-            SetDirective => {
-                if !self.in_comment {
-                    self.in_directive = true;
-                    self.push();
-                    self.in_set = true;
-                    self.state = State::Directive;
-                    self.lparen += 1;
-                }
+            SetDirective if !self.in_comment => {
+                self.in_directive = true;
+                self.push();
+                self.in_set = true;
+                self.state = State::Directive;
+                self.lparen += 1;
             }
-            SingleLineCommentStart => {
-                if !self.in_comment {
-                    if self.state == State::Reference {
-                        self.pop();
-                    }
-                    self.in_comment = true;
-                    self.push();
-                    self.state = State::SingleLineComment;
+            SingleLineCommentStart if !self.in_comment => {
+                if self.state == State::Reference {
+                    self.pop();
                 }
+                self.in_comment = true;
+                self.push();
+                self.state = State::SingleLineComment;
             }
             SingleLineComment | FormalComment | MultiLineComment | Textblock => {
                 self.in_comment = false;
                 self.pop();
             }
-            StringLiteral => {
-                if self.state == State::Directive && !self.in_set && self.lparen == 0 {
-                    self.pop();
-                }
+            StringLiteral if self.state == State::Directive && !self.in_set && self.lparen == 0 => {
+                self.pop();
             }
             Newline => {
                 self.pop();
@@ -683,14 +679,16 @@ impl<'s> Lexer<'s> {
                     self.pos -= 2;
                     token.image.truncate(token.image.len() - 2);
                 }
-                if self.lparen == 0 && !self.in_set && self.state != State::RefMod2 && self.state != State::RefIndex {
+                if self.lparen == 0
+                    && !self.in_set
+                    && self.state != State::RefMod2
+                    && self.state != State::RefIndex
+                {
                     self.pop();
                 }
             }
-            FloatingPointLiteral => {
-                if self.lparen == 0 && !self.in_set && self.state != State::RefMod2 {
-                    self.pop();
-                }
+            FloatingPointLiteral if self.lparen == 0 && !self.in_set && self.state != State::RefMod2 => {
+                self.pop();
             }
             Dot => {
                 self.pos -= 1;
@@ -726,10 +724,24 @@ mod tests {
 
     #[test]
     fn text_and_references() {
-        assert_eq!(lex("Hi $name!"), vec![(Text, "Hi ".into()), (Identifier, "$name".into()), (Text, "!".into())]);
-        assert_eq!(kinds("$a.b($c, 'x')"), vec![
-            Identifier, Dot, Identifier, LParen, Identifier, Comma, Whitespace, StringLiteral, RefMod2RParen
-        ]);
+        assert_eq!(
+            lex("Hi $name!"),
+            vec![(Text, "Hi ".into()), (Identifier, "$name".into()), (Text, "!".into())]
+        );
+        assert_eq!(
+            kinds("$a.b($c, 'x')"),
+            vec![
+                Identifier,
+                Dot,
+                Identifier,
+                LParen,
+                Identifier,
+                Comma,
+                Whitespace,
+                StringLiteral,
+                RefMod2RParen
+            ]
+        );
         assert_eq!(lex("\\\\$x")[0], (Identifier, "\\\\$x".into()));
         assert_eq!(lex("$!{x}").iter().map(|(_, i)| i.as_str()).collect::<Vec<_>>(), vec!["$!{", "x", "}"]);
     }
@@ -746,14 +758,17 @@ mod tests {
 
     #[test]
     fn directives_and_whitespace_eating() {
-        assert_eq!(lex("#if($a)\nx#end\n"), vec![
-            (IfDirective, "#if".into()),
-            (LParen, "(".into()),
-            (Identifier, "$a".into()),
-            (RParen, ")\n".into()),
-            (Text, "x".into()),
-            (End, "#end\n".into()),
-        ]);
+        assert_eq!(
+            lex("#if($a)\nx#end\n"),
+            vec![
+                (IfDirective, "#if".into()),
+                (LParen, "(".into()),
+                (Identifier, "$a".into()),
+                (RParen, ")\n".into()),
+                (Text, "x".into()),
+                (End, "#end\n".into()),
+            ]
+        );
         assert_eq!(lex("  #set($a = 1)  \n")[0], (SetDirective, "  #set(".into()));
         assert_eq!(kinds("#{else}"), vec![ElseDirective]);
         assert_eq!(kinds("#endx"), vec![Word]);
@@ -761,22 +776,58 @@ mod tests {
 
     #[test]
     fn numbers_ranges_and_operators() {
-        assert_eq!(kinds("#set($a = [1..3])"), vec![
-            SetDirective, Identifier, Whitespace, Equals, Whitespace, LBracket, IntegerLiteral, DoubleDot,
-            IntegerLiteral, RBracket, RParen
-        ]);
-        assert_eq!(kinds("#if(1.5e3 <= -2 and !$x)"), vec![
-            IfDirective, LParen, FloatingPointLiteral, Whitespace, LogicalLe, Whitespace, IntegerLiteral,
-            Whitespace, LogicalAnd, Whitespace, LogicalNot, Identifier, RParen
-        ]);
+        assert_eq!(
+            kinds("#set($a = [1..3])"),
+            vec![
+                SetDirective,
+                Identifier,
+                Whitespace,
+                Equals,
+                Whitespace,
+                LBracket,
+                IntegerLiteral,
+                DoubleDot,
+                IntegerLiteral,
+                RBracket,
+                RParen
+            ]
+        );
+        assert_eq!(
+            kinds("#if(1.5e3 <= -2 and !$x)"),
+            vec![
+                IfDirective,
+                LParen,
+                FloatingPointLiteral,
+                Whitespace,
+                LogicalLe,
+                Whitespace,
+                IntegerLiteral,
+                Whitespace,
+                LogicalAnd,
+                Whitespace,
+                LogicalNot,
+                Identifier,
+                RParen
+            ]
+        );
     }
 
     #[test]
     fn comments_and_textblocks() {
-        assert_eq!(kinds("a## c\nb#* x *#c#** d *#e#[[$x]]#"), vec![
-            Text, SingleLineCommentStart, SingleLineComment, Text, MultiLineComment, Text, FormalComment, Text,
-            Textblock
-        ]);
+        assert_eq!(
+            kinds("a## c\nb#* x *#c#** d *#e#[[$x]]#"),
+            vec![
+                Text,
+                SingleLineCommentStart,
+                SingleLineComment,
+                Text,
+                MultiLineComment,
+                Text,
+                FormalComment,
+                Text,
+                Textblock
+            ]
+        );
     }
 
     #[test]

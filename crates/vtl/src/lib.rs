@@ -1,5 +1,34 @@
 //! A Velocity Template Language engine that renders exactly what Apache Velocity 1.7 renders.
+//!
+//! The lexer and parser reproduce Velocity's JavaCC grammar; [`compile`] does Velocity's init
+//! pass; [`render`] follows its node classes; [`methods`] gives template values the Java methods
+//! of the classes Velocity would see (JSON data becomes `LinkedHashMap`, `ArrayList`, `String`,
+//! `Integer`/`Long`/`BigInteger`, `Double`, `Boolean`).
+//!
+//! ```
+//! use vtl::{Config, Engine, NoLoader};
+//! let engine = Engine::new(Config::default());
+//! let vars = engine.json_vars(&serde_json::json!({"name": "Ana", "n": 3}));
+//! let out = engine.render_source("t", "Hi $name, #if($n > 2)many#end", vars, &NoLoader).unwrap();
+//! assert_eq!(out, "Hi Ana, many");
+//! ```
 
+mod bigdec;
+pub mod compile;
+mod context;
+mod engine;
+mod error;
+mod iter;
+mod java_sigs;
 pub mod jdouble;
 pub mod lexer;
+mod math;
+pub mod methods;
 pub mod parser;
+pub mod render;
+pub mod value;
+
+pub use context::Vars;
+pub use engine::{Config, DirLoader, Engine, Loader, MapLoader, NoLoader, Prepared, LIBRARY};
+pub use error::{Error, ErrorKind, Limit};
+pub use value::{from_json, Value};

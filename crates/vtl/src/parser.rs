@@ -119,7 +119,8 @@ pub fn locate(src: &[char], offset: usize) -> (usize, usize, String) {
             line_start = i + 1;
         }
     }
-    let line_end = src[line_start..].iter().position(|&c| c == '\n' || c == '\r').map_or(src.len(), |p| line_start + p);
+    let line_end =
+        src[line_start..].iter().position(|&c| c == '\n' || c == '\r').map_or(src.len(), |p| line_start + p);
     (line, offset - line_start + 1, src[line_start..line_end].iter().collect())
 }
 
@@ -311,24 +312,27 @@ impl<'s> Parser<'s> {
     }
 
     fn scan_reference(&mut self, sc: &mut Scan) -> SResult {
-        self.scan_any(sc, &[
-            |p, sc| {
-                if p.scan_token(sc, Kind::Identifier)? {
-                    return Ok(true);
-                }
-                p.scan_star(sc, Self::scan_index)?;
-                p.scan_star(sc, Self::scan_dot_part)?;
-                Ok(false)
-            },
-            |p, sc| {
-                if p.scan_token(sc, Kind::LCurly)? || p.scan_token(sc, Kind::Identifier)? {
-                    return Ok(true);
-                }
-                p.scan_star(sc, Self::scan_index)?;
-                p.scan_star(sc, Self::scan_dot_part)?;
-                p.scan_token(sc, Kind::RCurly)
-            },
-        ])
+        self.scan_any(
+            sc,
+            &[
+                |p, sc| {
+                    if p.scan_token(sc, Kind::Identifier)? {
+                        return Ok(true);
+                    }
+                    p.scan_star(sc, Self::scan_index)?;
+                    p.scan_star(sc, Self::scan_dot_part)?;
+                    Ok(false)
+                },
+                |p, sc| {
+                    if p.scan_token(sc, Kind::LCurly)? || p.scan_token(sc, Kind::Identifier)? {
+                        return Ok(true);
+                    }
+                    p.scan_star(sc, Self::scan_index)?;
+                    p.scan_star(sc, Self::scan_dot_part)?;
+                    p.scan_token(sc, Kind::RCurly)
+                },
+            ],
+        )
     }
 
     fn scan_index(&mut self, sc: &mut Scan) -> SResult {
@@ -336,13 +340,16 @@ impl<'s> Parser<'s> {
             return Ok(true);
         }
         self.scan_opt_ws(sc)?;
-        if self.scan_any(sc, &[
-            |p, sc| p.scan_token(sc, Kind::StringLiteral),
-            |p, sc| p.scan_token(sc, Kind::IntegerLiteral),
-            |p, sc| p.scan_token(sc, Kind::True),
-            |p, sc| p.scan_token(sc, Kind::False),
-            Self::scan_reference,
-        ])? {
+        if self.scan_any(
+            sc,
+            &[
+                |p, sc| p.scan_token(sc, Kind::StringLiteral),
+                |p, sc| p.scan_token(sc, Kind::IntegerLiteral),
+                |p, sc| p.scan_token(sc, Kind::True),
+                |p, sc| p.scan_token(sc, Kind::False),
+                Self::scan_reference,
+            ],
+        )? {
             return Ok(true);
         }
         self.scan_opt_ws(sc)?;
@@ -382,17 +389,20 @@ impl<'s> Parser<'s> {
 
     fn scan_parameter(&mut self, sc: &mut Scan) -> SResult {
         self.scan_opt_ws(sc)?;
-        if self.scan_any(sc, &[
-            |p, sc| p.scan_token(sc, Kind::StringLiteral),
-            |p, sc| p.scan_token(sc, Kind::IntegerLiteral),
-            Self::scan_integer_range,
-            Self::scan_map,
-            Self::scan_object_array,
-            |p, sc| p.scan_token(sc, Kind::True),
-            |p, sc| p.scan_token(sc, Kind::False),
-            Self::scan_reference,
-            |p, sc| p.scan_token(sc, Kind::FloatingPointLiteral),
-        ])? {
+        if self.scan_any(
+            sc,
+            &[
+                |p, sc| p.scan_token(sc, Kind::StringLiteral),
+                |p, sc| p.scan_token(sc, Kind::IntegerLiteral),
+                Self::scan_integer_range,
+                Self::scan_map,
+                Self::scan_object_array,
+                |p, sc| p.scan_token(sc, Kind::True),
+                |p, sc| p.scan_token(sc, Kind::False),
+                Self::scan_reference,
+                |p, sc| p.scan_token(sc, Kind::FloatingPointLiteral),
+            ],
+        )? {
             return Ok(true);
         }
         self.scan_opt_ws(sc)?;
@@ -446,13 +456,19 @@ impl<'s> Parser<'s> {
         if self.scan_token(sc, Kind::LeftCurley)? {
             return Ok(true);
         }
-        if self.scan_any(sc, &[Self::scan_map_entries, |p, sc| {
-            p.scan_opt_ws(sc)?;
-            Ok(false)
-        }])? {
+        if self.scan_any(
+            sc,
+            &[Self::scan_map_entries, |p, sc| {
+                p.scan_opt_ws(sc)?;
+                Ok(false)
+            }],
+        )? {
             return Ok(true);
         }
-        self.scan_any(sc, &[|p, sc| p.scan_token(sc, Kind::RightCurley), |p, sc| p.scan_token(sc, Kind::RCurly)])
+        self.scan_any(
+            sc,
+            &[|p, sc| p.scan_token(sc, Kind::RightCurley), |p, sc| p.scan_token(sc, Kind::RCurly)],
+        )
     }
 
     fn scan_object_array(&mut self, sc: &mut Scan) -> SResult {
@@ -467,18 +483,21 @@ impl<'s> Parser<'s> {
     }
 
     fn scan_directive_arg(&mut self, sc: &mut Scan) -> SResult {
-        self.scan_any(sc, &[
-            Self::scan_reference,
-            |p, sc| p.scan_token(sc, Kind::Word),
-            |p, sc| p.scan_token(sc, Kind::StringLiteral),
-            |p, sc| p.scan_token(sc, Kind::IntegerLiteral),
-            Self::scan_integer_range,
-            |p, sc| p.scan_token(sc, Kind::FloatingPointLiteral),
-            Self::scan_map,
-            Self::scan_object_array,
-            |p, sc| p.scan_token(sc, Kind::True),
-            |p, sc| p.scan_token(sc, Kind::False),
-        ])
+        self.scan_any(
+            sc,
+            &[
+                Self::scan_reference,
+                |p, sc| p.scan_token(sc, Kind::Word),
+                |p, sc| p.scan_token(sc, Kind::StringLiteral),
+                |p, sc| p.scan_token(sc, Kind::IntegerLiteral),
+                Self::scan_integer_range,
+                |p, sc| p.scan_token(sc, Kind::FloatingPointLiteral),
+                Self::scan_map,
+                Self::scan_object_array,
+                |p, sc| p.scan_token(sc, Kind::True),
+                |p, sc| p.scan_token(sc, Kind::False),
+            ],
+        )
     }
 
     /// `[<WHITESPACE>] [<COMMA> [<WHITESPACE>]] DirectiveArg()`
@@ -506,18 +525,21 @@ impl<'s> Parser<'s> {
     /// can reach: a parenthesis counts by its opening token).
     fn scan_primary(&mut self, sc: &mut Scan) -> SResult {
         self.scan_opt_ws(sc)?;
-        self.scan_any(sc, &[
-            |p, sc| p.scan_token(sc, Kind::StringLiteral),
-            Self::scan_reference,
-            |p, sc| p.scan_token(sc, Kind::IntegerLiteral),
-            Self::scan_integer_range,
-            |p, sc| p.scan_token(sc, Kind::FloatingPointLiteral),
-            Self::scan_map,
-            Self::scan_object_array,
-            |p, sc| p.scan_token(sc, Kind::True),
-            |p, sc| p.scan_token(sc, Kind::False),
-            |p, sc| p.scan_token(sc, Kind::LParen),
-        ])
+        self.scan_any(
+            sc,
+            &[
+                |p, sc| p.scan_token(sc, Kind::StringLiteral),
+                Self::scan_reference,
+                |p, sc| p.scan_token(sc, Kind::IntegerLiteral),
+                Self::scan_integer_range,
+                |p, sc| p.scan_token(sc, Kind::FloatingPointLiteral),
+                Self::scan_map,
+                Self::scan_object_array,
+                |p, sc| p.scan_token(sc, Kind::True),
+                |p, sc| p.scan_token(sc, Kind::False),
+                |p, sc| p.scan_token(sc, Kind::LParen),
+            ],
+        )
     }
 
     // ---- productions --------------------------------------------------------------------
@@ -602,12 +624,14 @@ impl<'s> Parser<'s> {
         let next = &self.tokens[self.cur];
         if next.image.is_empty() {
             // Velocity takes `image.substring(1)` of the next token, which fails at the end.
-            return Err(self.error_at(self.cur, "Parser Error: escaped backslashes at the end of the template".into()));
+            return Err(self
+                .error_at(self.cur, "Parser Error: escaped backslashes at the end of the template".into()));
         }
         let tag: String = next.image.chars().skip(1).collect();
-        let control = matches!(next.kind, Kind::IfDirective | Kind::ElseDirective | Kind::ElseifDirective | Kind::End)
-            || directive_is_block(&tag).is_some()
-            || self.is_macro_name(&tag);
+        let control =
+            matches!(next.kind, Kind::IfDirective | Kind::ElseDirective | Kind::ElseifDirective | Kind::End)
+                || directive_is_block(&tag).is_some()
+                || self.is_macro_name(&tag);
         let val = if control { "\\" } else { "\\\\" }.repeat(count);
         Ok(self.node(NodeKind::Escape(val), first, Vec::new()))
     }
@@ -652,7 +676,9 @@ impl<'s> Parser<'s> {
 
         if !self.left_parenthesis_follows() {
             if is_macro_def {
-                return Err(self.error_at(word, "A macro declaration requires at least a name argument".into()));
+                return Err(
+                    self.error_at(word, "A macro declaration requires at least a name argument".into())
+                );
             }
             self.lexer.pop();
             self.lexer.in_directive = false;
@@ -678,7 +704,8 @@ impl<'s> Parser<'s> {
             } else if is_macro_def && arg_pos == 0 {
                 return Err(self.error_at(
                     word,
-                    "Invalid first arg in #macro() directive - must be a word token (no ' or \" surrounding)".into(),
+                    "Invalid first arg in #macro() directive - must be a word token (no ' or \" surrounding)"
+                        .into(),
                 ));
             }
             children.push(arg);
@@ -978,11 +1005,7 @@ impl<'s> Parser<'s> {
 
     /// A left-associative binary level: `operand ( <op> operand #Node(2) )*`. The node is opened
     /// after its operator, so its first token is its right operand's.
-    fn binary(
-        &mut self,
-        operand: fn(&mut Self) -> PResult<Node>,
-        ops: &[(Kind, NodeKind)],
-    ) -> PResult<Node> {
+    fn binary(&mut self, operand: fn(&mut Self) -> PResult<Node>, ops: &[(Kind, NodeKind)]) -> PResult<Node> {
         let mut left = operand(self)?;
         loop {
             let k = self.kind()?;
@@ -1005,31 +1028,36 @@ impl<'s> Parser<'s> {
     }
 
     fn equality_expression(&mut self) -> PResult<Node> {
-        self.binary(Self::relational_expression, &[
-            (Kind::LogicalEquals, NodeKind::Eq),
-            (Kind::LogicalNotEquals, NodeKind::Ne),
-        ])
+        self.binary(
+            Self::relational_expression,
+            &[(Kind::LogicalEquals, NodeKind::Eq), (Kind::LogicalNotEquals, NodeKind::Ne)],
+        )
     }
 
     fn relational_expression(&mut self) -> PResult<Node> {
-        self.binary(Self::additive_expression, &[
-            (Kind::LogicalLt, NodeKind::Lt),
-            (Kind::LogicalGt, NodeKind::Gt),
-            (Kind::LogicalLe, NodeKind::Le),
-            (Kind::LogicalGe, NodeKind::Ge),
-        ])
+        self.binary(
+            Self::additive_expression,
+            &[
+                (Kind::LogicalLt, NodeKind::Lt),
+                (Kind::LogicalGt, NodeKind::Gt),
+                (Kind::LogicalLe, NodeKind::Le),
+                (Kind::LogicalGe, NodeKind::Ge),
+            ],
+        )
     }
 
     fn additive_expression(&mut self) -> PResult<Node> {
-        self.binary(Self::multiplicative_expression, &[(Kind::Plus, NodeKind::Add), (Kind::Minus, NodeKind::Subtract)])
+        self.binary(
+            Self::multiplicative_expression,
+            &[(Kind::Plus, NodeKind::Add), (Kind::Minus, NodeKind::Subtract)],
+        )
     }
 
     fn multiplicative_expression(&mut self) -> PResult<Node> {
-        self.binary(Self::unary_expression, &[
-            (Kind::Multiply, NodeKind::Mul),
-            (Kind::Divide, NodeKind::Div),
-            (Kind::Modulus, NodeKind::Mod),
-        ])
+        self.binary(
+            Self::unary_expression,
+            &[(Kind::Multiply, NodeKind::Mul), (Kind::Divide, NodeKind::Div), (Kind::Modulus, NodeKind::Mod)],
+        )
     }
 
     fn unary_expression(&mut self) -> PResult<Node> {

@@ -1,0 +1,237 @@
+//! The public face of the engine: settings, where `#parse`/`#include` find templates, compiling
+//! with a cache, and rendering.
+
+use crate::compile::{Compiler, Interner, Sym, Template};
+use crate::context::Vars;
+use crate::error::Error;
+use crate::render::{register_macros, Registry, Renderer};
+use crate::value::from_json;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// The macro library Velocity 1.7 loads when it exists (its macros are global).
+pub const LIBRARY: &str = "VM_global_library.vm";
+
+/// Behaviour switches (Velocity properties) and safety limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// `directive.set.null.allowed`: `#set($x = $null)` removes `$x` instead of keeping it.
+    pub set_null_allowed: bool,
+    /// `directive.evaluate.context.class` set: `#set` inside `#evaluate` stays there.
+    pub evaluate_local_context: bool,
+    /// `velocimacro.context.localscope`: `#set` inside a macro stays there.
+    pub macro_local_scope: bool,
+    /// Longest output (and longest string a value may print to), in bytes.
+    pub max_output: usize,
+    /// Most `#foreach` iterations in one render (and largest range).
+    pub max_loop_iterations: u64,
+    /// Deepest macro nesting (`velocimacro.max.depth`).
+    pub max_macro_depth: usize,
+    /// Most evaluation steps in one render.
+    pub max_steps: u64,
+    /// `directive.parse.max.depth`: deeper `#parse` renders nothing, as in Velocity.
+    pub max_parse_depth: usize,
+    /// `directive.define.maxdepth`: how deeply a `#define` block may render itself.
+    pub max_define_depth: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            set_null_allowed: false,
+            evaluate_local_context: false,
+            macro_local_scope: false,
+            max_output: 16 << 20,
+            max_loop_iterations: 1_000_000,
+            max_macro_depth: 20,
+            max_steps: 50_000_000,
+            max_parse_depth: 10,
+            max_define_depth: 2,
+        }
+    }
+}
+
+/// Finds templates by name for `#parse`, `#include` and the macro library.
+pub trait Loader {
+    /// The template's text, `None` when there is none by that name.
+    fn load(&self, name: &str) -> Result<Option<String>, String>;
+}
+
+/// No templates at all.
+pub struct NoLoader;
+
+impl Loader for NoLoader {
+    fn load(&self, _: &str) -> Result<Option<String>, String> {
+        Ok(None)
+    }
+}
+
+/// Templates kept in memory.
+#[derive(Default)]
+pub struct MapLoader(pub FxHashMap<String, String>);
+
+impl Loader for MapLoader {
+    fn load(&self, name: &str) -> Result<Option<String>, String> {
+        Ok(self.0.get(name).cloned())
+    }
+}
+
+/// Templates in a directory, read as ISO-8859-1 (Velocity's default input encoding).
+pub struct DirLoader(pub PathBuf);
+
+impl Loader for DirLoader {
+    fn load(&self, name: &str) -> Result<Option<String>, String> {
+        let path = self.0.join(name.trim_start_matches('/'));
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes.iter().map(|&b| char::from(b)).collect())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// A template ready to render, with the macros it starts with (the library's and its own).
+pub struct Prepared {
+    pub template: Rc<Template>,
+    macros: Registry,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+struct CacheKey {
+    name: Rc<str>,
+    source: Rc<str>,
+    /// Macros known when it was parsed change how it parses.
+    known: Vec<Rc<str>>,
+}
+
+/// Compiled templates kept; the cache (and the names it uses) is dropped when it grows past this.
+const CACHE_ENTRIES: usize = 1024;
+const MAX_NAMES: usize = 1 << 20;
+
+/// A template engine: settings, and the compiled templates it keeps.
+pub struct Engine {
+    config: Config,
+    interner: RefCell<Interner>,
+    cache: RefCell<FxHashMap<CacheKey, Rc<Template>>>,
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Self {
+        Engine {
+            config,
+            interner: RefCell::new(Interner::default()),
+            cache: RefCell::new(FxHashMap::default()),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn with_interner<T>(&self, f: impl FnOnce(&mut Interner) -> T) -> T {
+        f(&mut self.interner.borrow_mut())
+    }
+
+    /// The symbol of a variable name, for building [`Vars`].
+    pub fn intern(&self, name: &str) -> Sym {
+        self.interner.borrow_mut().intern(name)
+    }
+
+    /// Variables from JSON as the reference harness makes them: `$data` is the whole value and
+    /// each top-level key of an object with a non-null value is a variable too.
+    pub fn harness_vars(&self, json: &serde_json::Value) -> Vars {
+        let mut vars = self.json_vars(json);
+        if !json.is_null() {
+            vars.insert(self.intern("data"), from_json(json));
+        }
+        vars
+    }
+
+    /// Variables from a JSON object: each key with a non-null value.
+    pub fn json_vars(&self, json: &serde_json::Value) -> Vars {
+        let mut vars = Vars::default();
+        if let serde_json::Value::Object(map) = json {
+            for (k, v) in map {
+                if !v.is_null() {
+                    vars.insert(self.intern(k), from_json(v));
+                }
+            }
+        }
+        vars
+    }
+
+    /// Compiles `source` knowing the macros in `registry`, then registers its macros there.
+    pub(crate) fn compile_in(
+        &self,
+        name: &str,
+        source: &str,
+        registry: &mut Registry,
+    ) -> Result<Rc<Template>, Error> {
+        self.compile_registering(name, source, registry, false)
+    }
+
+    fn compile_registering(
+        &self,
+        name: &str,
+        source: &str,
+        registry: &mut Registry,
+        replace: bool,
+    ) -> Result<Rc<Template>, Error> {
+        let mut known: Vec<Rc<str>> = registry.keys().cloned().collect();
+        known.sort();
+        let key = CacheKey { name: Rc::from(name), source: Rc::from(source), known };
+        let cached = self.cache.borrow().get(&key).cloned();
+        let template = match cached {
+            Some(t) => t,
+            None => {
+                let mut known_set: FxHashSet<Rc<str>> = key.known.iter().cloned().collect();
+                let template = {
+                    let mut interner = self.interner.borrow_mut();
+                    Rc::new(Compiler::new(&mut interner, &mut known_set, name).compile(source)?)
+                };
+                let mut cache = self.cache.borrow_mut();
+                if cache.len() >= CACHE_ENTRIES {
+                    cache.clear();
+                }
+                cache.insert(key, template.clone());
+                template
+            }
+        };
+        register_macros(registry, &template, replace);
+        Ok(template)
+    }
+
+    /// Compiles a template (after the macro library, if the loader has one), ready to render.
+    pub fn prepare(&self, name: &str, source: &str, loader: &dyn Loader) -> Result<Prepared, Error> {
+        if self.interner.borrow().len() > MAX_NAMES {
+            self.cache.borrow_mut().clear();
+            *self.interner.borrow_mut() = Interner::default();
+        }
+        let mut macros = Registry::default();
+        if let Some(library) = loader.load(LIBRARY).map_err(|m| Error::new(crate::ErrorKind::Runtime, m))? {
+            self.compile_registering(LIBRARY, &library, &mut macros, true)?;
+        }
+        let template = self.compile_registering(name, source, &mut macros, false)?;
+        Ok(Prepared { template, macros })
+    }
+
+    /// Renders a prepared template with these variables.
+    pub fn render(&self, prepared: &Prepared, vars: Vars, loader: &dyn Loader) -> Result<String, Error> {
+        Renderer::new(self, loader, prepared.macros.clone()).render_template(&prepared.template, vars)
+    }
+
+    /// Compiles and renders in one step.
+    pub fn render_source(
+        &self,
+        name: &str,
+        source: &str,
+        vars: Vars,
+        loader: &dyn Loader,
+    ) -> Result<String, Error> {
+        let prepared = self.prepare(name, source, loader)?;
+        self.render(&prepared, vars, loader)
+    }
+}

@@ -1,0 +1,108 @@
+//! Errors a template can raise, and the non-local exits (`#stop`, `#break`) that travel the same
+//! way through the renderer.
+
+use std::fmt;
+
+/// What went wrong, in Velocity's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The template (or one it loads, or a string it evaluates) is not valid VTL.
+    Parse,
+    /// A Java method called by the template threw (Velocity's MethodInvocationException).
+    MethodInvocation,
+    /// Any other failure Velocity reports while rendering (VelocityException and friends).
+    Runtime,
+    /// `#parse` or `#include` named a template that does not exist.
+    ResourceNotFound,
+    /// One of the engine's safety limits was exceeded.
+    Limit(Limit),
+}
+
+/// The safety limits of [`crate::Config`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    OutputSize,
+    LoopIterations,
+    MacroDepth,
+    Steps,
+    ParseDepth,
+}
+
+impl Limit {
+    /// The setting's name, as errors and the database settings spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::OutputSize => "max_output_size",
+            Limit::LoopIterations => "max_loop_iterations",
+            Limit::MacroDepth => "max_macro_depth",
+            Limit::Steps => "max_steps",
+            Limit::ParseDepth => "max_parse_depth",
+        }
+    }
+}
+
+/// An error with the place it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+    /// The template's name (`#parse`d templates have their own).
+    pub template: String,
+    /// 1-based; 0 when the place is unknown.
+    pub line: usize,
+    pub column: usize,
+    /// The text of the line, shown with a caret under the column.
+    pub source_line: Option<String>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            template: String::new(),
+            line: 0,
+            column: 0,
+            source_line: None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if self.line > 0 {
+            write!(f, " at {}[line {}, column {}]", self.template, self.line, self.column)?;
+        }
+        if let Some(src) = &self.source_line {
+            write!(f, "\n{src}\n{}^", " ".repeat(self.column.saturating_sub(1)))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Velocity's StopCommand: `#stop` stops the template (or the `#evaluate` it is in), `#break`
+/// the nearest loop, macro, `#parse`, `#define` block or `#evaluate`, `#break($foreach)` a given
+/// loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    Top,
+    Nearest,
+    /// A loop, by the address of its node.
+    Target(usize),
+}
+
+/// What unwinds the renderer: a stop or an error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Thrown {
+    Stop(Stop),
+    Error(Box<Error>),
+}
+
+impl From<Error> for Thrown {
+    fn from(e: Error) -> Self {
+        Thrown::Error(Box::new(e))
+    }
+}

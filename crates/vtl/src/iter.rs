@@ -1,0 +1,125 @@
+//! Java iterators over template values: what `#foreach` walks and what `iterator()` returns.
+//! They fail fast like Java's when the collection changes structurally under them.
+
+use crate::methods::{Fault, JavaError};
+use crate::value::{JArray, JClass, JList, JMap, MapEntry, Value, ViewKind};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+pub enum JIter {
+    List {
+        list: Rc<JList>,
+        cursor: usize,
+        expected: u32,
+    },
+    /// Velocity's ArrayIterator: the length is read once, elements live.
+    Array {
+        array: Rc<JArray>,
+        pos: usize,
+        size: usize,
+    },
+    /// A LinkedHashMap view: the next entry is found when an element is taken, as the linked
+    /// iterator follows `after`.
+    Map {
+        map: Rc<RefCell<JMap>>,
+        next: Option<usize>,
+        expected: u32,
+        kind: ViewKind,
+    },
+    /// A HashMap's values (the `$foreach` scope), in hash order.
+    Snapshot(std::vec::IntoIter<Value>),
+}
+
+fn next_slot(map: &JMap, from: usize) -> Option<usize> {
+    (from..map.slot_count()).find(|&s| map.entry_at(s).is_some())
+}
+
+fn exception(class: &'static str) -> Fault {
+    Fault::Java(JavaError { class, message: None })
+}
+
+impl JIter {
+    /// Velocity's `getIterator`: arrays, collections, maps (their values), iterators; `None`
+    /// for anything else.
+    pub fn of(v: &Value) -> Option<Rc<RefCell<JIter>>> {
+        let it = match v {
+            Value::Iterator(it) => return Some(it.clone()),
+            Value::List(l) => JIter::List { list: l.clone(), cursor: 0, expected: l.mods() },
+            Value::Array(a) => {
+                let size = a.items.borrow().len();
+                JIter::Array { array: a.clone(), pos: 0, size }
+            }
+            Value::Map(m) => JIter::map(m, ViewKind::Values),
+            Value::View(m, kind) => JIter::map(m, *kind),
+            Value::Scope(_) => JIter::Snapshot(v.elements()?.into_iter()),
+            _ => return None,
+        };
+        Some(Rc::new(RefCell::new(it)))
+    }
+
+    fn map(m: &Rc<RefCell<JMap>>, kind: ViewKind) -> JIter {
+        let (next, expected) = {
+            let map = m.borrow();
+            (next_slot(&map, 0), map.mods())
+        };
+        JIter::Map { map: m.clone(), next, expected, kind }
+    }
+
+    /// The Java class of the iterator object.
+    pub fn class(&self) -> JClass {
+        JClass::Iterator
+    }
+
+    pub fn has_next(&self) -> bool {
+        match self {
+            JIter::List { list, cursor, .. } => *cursor != list.len(),
+            JIter::Array { pos, size, .. } => pos < size,
+            JIter::Map { next, .. } => next.is_some(),
+            JIter::Snapshot(it) => it.len() > 0,
+        }
+    }
+
+    pub fn next(&mut self) -> Result<Value, Fault> {
+        match self {
+            JIter::List { list, cursor, expected } => {
+                if list.mods() != *expected {
+                    return Err(exception("java.util.ConcurrentModificationException"));
+                }
+                let v = list.get(*cursor).ok_or_else(|| exception("java.util.NoSuchElementException"))?;
+                *cursor += 1;
+                Ok(v)
+            }
+            JIter::Array { array, pos, .. } => {
+                let v = array
+                    .items
+                    .borrow()
+                    .get(*pos)
+                    .cloned()
+                    .ok_or_else(|| exception("java.util.NoSuchElementException"))?;
+                *pos += 1;
+                Ok(v)
+            }
+            JIter::Map { map, next, expected, kind } => {
+                let m = map.borrow();
+                if m.mods() != *expected {
+                    return Err(exception("java.util.ConcurrentModificationException"));
+                }
+                let slot = next.ok_or_else(|| exception("java.util.NoSuchElementException"))?;
+                let (k, v) =
+                    m.entry_at(slot).ok_or_else(|| exception("java.util.ConcurrentModificationException"))?;
+                let item = match kind {
+                    ViewKind::Keys => k.clone(),
+                    ViewKind::Values => v.clone(),
+                    ViewKind::Entries => Value::Entry(Rc::new(MapEntry {
+                        map: map.clone(),
+                        key: k.clone(),
+                        value: RefCell::new(v.clone()),
+                    })),
+                };
+                *next = next_slot(&m, slot + 1);
+                Ok(item)
+            }
+            JIter::Snapshot(it) => it.next().ok_or_else(|| exception("java.util.NoSuchElementException")),
+        }
+    }
+}

@@ -1,0 +1,1103 @@
+//! Renders compiled templates as Velocity 1.7's nodes render themselves: each node kind's
+//! `render`, `value` and `evaluate` follow the corresponding AST class, including the quirks
+//! output depends on (what a null reference prints, which nodes are "false" without being
+//! evaluated, how `#break` and `#stop` travel).
+
+use crate::compile::{
+    BinOp, Call, Kind, MacroDecl, MethodCache, NodeId, Part, RefKind, Reference, Sym, Template,
+};
+use crate::context::{Ctx, Found, Frame, Proxy, Vars};
+use crate::engine::{Engine, Loader};
+use crate::error::{Error, ErrorKind, Limit, Stop, Thrown};
+use crate::iter::JIter;
+use crate::math::{self, Op};
+use crate::methods::{self, Fault, Getter, Setter};
+use crate::value::{JClass, JMap, Printer, Scope, Value};
+use rustc_hash::FxHashMap;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// A `#define` block or a block macro's body, as a value: renders itself in the context it was
+/// made in (or, printed as a reference, in the current one), at most `max_depth` levels deep.
+pub struct BlockRef {
+    pub template: Rc<Template>,
+    pub body: NodeId,
+    pub ctx: Ctx,
+    depth: Cell<u32>,
+    max_depth: u32,
+}
+
+/// A macro available to calls: the template that defined it and which of its macros.
+pub struct MacroDef {
+    pub template: Rc<Template>,
+    pub index: usize,
+}
+
+impl MacroDef {
+    fn decl(&self) -> &MacroDecl {
+        &self.template.macros[self.index]
+    }
+}
+
+pub type Registry = FxHashMap<Rc<str>, Rc<MacroDef>>;
+
+/// Registers a template's macros: the first definition of a name wins, except in the global
+/// library, where later ones replace earlier ones (Velocity's permissions).
+pub fn register_macros(registry: &mut Registry, template: &Rc<Template>, replace: bool) {
+    for (index, decl) in template.macros.iter().enumerate() {
+        if replace || !registry.contains_key(&decl.name) {
+            registry.insert(decl.name.clone(), Rc::new(MacroDef { template: template.clone(), index }));
+        }
+    }
+}
+
+type R<T> = Result<T, Thrown>;
+
+/// Well-known names, interned once per render.
+struct Names {
+    foreach: Sym,
+    velocity_count: Sym,
+    velocity_has_next: Sym,
+    body_content: Sym,
+}
+
+/// One render: the output, the counters the limits watch, the macros known, and the stacks
+/// Velocity keeps (template names for `#parse` depth, macro names for recursion depth).
+pub struct Renderer<'e> {
+    engine: &'e Engine,
+    loader: &'e dyn Loader,
+    out: String,
+    steps: u64,
+    iterations: u64,
+    pub(crate) macros: Registry,
+    templates: Vec<Rc<str>>,
+    macro_stack: usize,
+    evaluate_depth: usize,
+    names: Names,
+}
+
+/// Deeper `#evaluate` nesting than this is refused (Velocity would overflow its stack).
+const MAX_EVALUATE_DEPTH: usize = 64;
+
+impl<'e> Renderer<'e> {
+    pub fn new(engine: &'e Engine, loader: &'e dyn Loader, macros: Registry) -> Self {
+        let names = engine.with_interner(|i| Names {
+            foreach: i.intern("foreach"),
+            velocity_count: i.intern("velocityCount"),
+            velocity_has_next: i.intern("velocityHasNext"),
+            body_content: i.intern("bodyContent"),
+        });
+        Renderer {
+            engine,
+            loader,
+            out: String::new(),
+            steps: 0,
+            iterations: 0,
+            macros,
+            templates: Vec::new(),
+            macro_stack: 0,
+            evaluate_depth: 0,
+            names,
+        }
+    }
+
+    /// Renders a template with the given variables (RuntimeInstance.render).
+    pub fn render_template(mut self, template: &Rc<Template>, vars: Vars) -> Result<String, Error> {
+        let ctx = Frame::base(vars);
+        self.templates.push(template.name.clone());
+        match self.render(template, template.root, &ctx) {
+            Ok(()) | Err(Thrown::Stop(Stop::Top | Stop::Nearest)) => Ok(self.out),
+            Err(Thrown::Stop(Stop::Target(_))) => Err(Error::new(
+                ErrorKind::Runtime,
+                "#break of a loop that is not running (StopCommand escaped the template)",
+            )),
+            Err(Thrown::Error(e)) => Err(*e),
+        }
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------
+
+    fn config(&self) -> &crate::engine::Config {
+        self.engine.config()
+    }
+
+    fn error_at(&self, t: &Template, line: u32, column: u32, kind: ErrorKind, message: String) -> Thrown {
+        Error {
+            kind,
+            message,
+            template: t.name.to_string(),
+            line: line as usize,
+            column: column as usize,
+            source_line: t.source_line(line),
+        }
+        .into()
+    }
+
+    fn error(&self, t: &Template, id: NodeId, kind: ErrorKind, message: String) -> Thrown {
+        let n = t.node(id);
+        self.error_at(t, n.line, n.column, kind, message)
+    }
+
+    fn limit(&self, limit: Limit, message: String) -> Thrown {
+        Error::new(
+            ErrorKind::Limit(limit),
+            format!("{message} ({} = {})", limit.name(), self.limit_value(limit)),
+        )
+        .into()
+    }
+
+    fn limit_value(&self, limit: Limit) -> u64 {
+        let c = self.config();
+        match limit {
+            Limit::OutputSize => c.max_output as u64,
+            Limit::LoopIterations => c.max_loop_iterations,
+            Limit::MacroDepth => c.max_macro_depth as u64,
+            Limit::Steps => c.max_steps,
+            Limit::ParseDepth => c.max_parse_depth as u64,
+        }
+    }
+
+    fn step(&mut self) -> R<()> {
+        self.steps += 1;
+        if self.steps > self.config().max_steps {
+            return Err(self.limit(Limit::Steps, "the template took too many steps".into()));
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, s: &str) -> R<()> {
+        self.out.push_str(s);
+        if self.out.len() > self.config().max_output {
+            return Err(self.limit(Limit::OutputSize, "the output is too large".into()));
+        }
+        Ok(())
+    }
+
+    /// Renders into a separate buffer (string interpolation, `toString()` of blocks).
+    fn capture<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<(T, String)> {
+        let saved = std::mem::take(&mut self.out);
+        let result = f(self);
+        let captured = std::mem::replace(&mut self.out, saved);
+        result.map(|v| (v, captured))
+    }
+
+    /// A method's failure as Velocity reports it.
+    fn method_fault(
+        &self,
+        t: &Template,
+        line: u32,
+        column: u32,
+        what: &str,
+        recv: &Value,
+        f: Fault,
+    ) -> Thrown {
+        match f {
+            Fault::Thrown(thrown) => thrown,
+            Fault::Java(e) | Fault::Reflection(e) => self.error_at(
+                t,
+                line,
+                column,
+                ErrorKind::MethodInvocation,
+                format!("Invocation of method '{what}' in {} threw exception {e}", class_text(recv)),
+            ),
+        }
+    }
+
+    fn text_of(&mut self, v: &Value) -> R<Option<String>> {
+        v.to_java_string(self)
+    }
+
+    // ---- variables --------------------------------------------------------------------------
+
+    fn lookup(&mut self, ctx: &Ctx, key: Sym) -> R<Value> {
+        match ctx.get(key) {
+            Found::Value(v) => Ok(v),
+            Found::Proxy(p, inner) => self.proxy_value(&p, &inner),
+        }
+    }
+
+    /// ProxyVMContext.get for an argument passed by name.
+    fn proxy_value(&mut self, p: &Proxy, inner: &Ctx) -> R<Value> {
+        let t = p.template.clone();
+        match &t.node(p.node).kind {
+            Kind::Reference(r) => self.execute(&t, r, inner),
+            _ => self.value(&t, p.node, inner),
+        }
+    }
+
+    // ---- references -------------------------------------------------------------------------
+
+    /// ASTReference.execute: the root's value, then each property, method or index in turn;
+    /// null as soon as one is null.
+    fn execute(&mut self, t: &Rc<Template>, r: &Reference, ctx: &Ctx) -> R<Value> {
+        if matches!(r.kind, RefKind::Runt) {
+            return Ok(Value::Null);
+        }
+        let mut result = self.lookup(ctx, r.root)?;
+        for part in &r.parts {
+            if result.is_null() {
+                return Ok(Value::Null);
+            }
+            result = self.apply_part(t, part, &result, ctx)?;
+        }
+        Ok(result)
+    }
+
+    fn apply_part(&mut self, t: &Rc<Template>, part: &Part, obj: &Value, ctx: &Ctx) -> R<Value> {
+        self.step()?;
+        match part {
+            Part::Identifier { name, line, column, cache } => {
+                let class = obj.class().unwrap_or(JClass::Class);
+                let getter = match &*cache.borrow() {
+                    Some((c, g)) if *c == class => Some(g.clone()),
+                    _ => None,
+                };
+                let getter = match getter {
+                    Some(g) => g,
+                    None => {
+                        let g = methods::find_getter(obj, name);
+                        *cache.borrow_mut() = Some((class, g.clone()));
+                        g
+                    }
+                };
+                let Some(getter) = getter else { return Ok(Value::Null) };
+                let result = match &getter {
+                    Getter::Method(m) => m.call(self, obj, &[]),
+                    Getter::MapGet(key) => Ok(map_get(obj, &Value::Str(key.clone()))),
+                    Getter::Get(m, key) => m.call(self, obj, &[Value::Str(key.clone())]),
+                };
+                match result {
+                    Ok(v) => Ok(v),
+                    Err(Fault::Reflection(_)) => Ok(Value::Null),
+                    Err(f) => {
+                        let what = match &getter {
+                            Getter::Method(m) => m.sig.name.to_string(),
+                            _ => "get".to_string(),
+                        };
+                        Err(self.method_fault(t, *line, *column, &what, obj, f))
+                    }
+                }
+            }
+            Part::Method { name, args, line, column, cache } => {
+                let mut values = Vec::with_capacity(args.len());
+                for &a in args {
+                    values.push(self.value(t, a, ctx)?);
+                }
+                let method = cached_method(cache, obj, name, &values);
+                let Some(method) = method else { return Ok(Value::Null) };
+                match method.invoke(self, obj, values) {
+                    Ok(Value::Null) if method.is_void() => Ok(Value::str("")),
+                    Ok(v) => Ok(v),
+                    Err(f) => Err(self.method_fault(t, *line, *column, name, obj, f)),
+                }
+            }
+            Part::Index { arg, line, column } => {
+                let argument = self.value(t, *arg, ctx)?;
+                let argument = self.adjust_negative_index(t, *line, *column, argument, obj)?;
+                let Some(method) = methods::find_method(obj, "get", std::slice::from_ref(&argument)) else {
+                    return Ok(Value::Null);
+                };
+                match method.invoke(self, obj, vec![argument.clone()]) {
+                    Ok(Value::Null) if method.is_void() => Ok(Value::str("")),
+                    Ok(v) => Ok(v),
+                    Err(Fault::Thrown(thrown)) => Err(thrown),
+                    Err(Fault::Java(e) | Fault::Reflection(e)) => Err(self.error_at(
+                        t,
+                        *line,
+                        *column,
+                        ErrorKind::Runtime,
+                        format!(
+                            "Error invoking method 'get({})' in {}: {e}",
+                            argument.class().map_or("null", JClass::name),
+                            obj.class().map_or("null", JClass::name)
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// ASTIndex.adjMinusIndexArg: a negative Integer index counts from the end (`size()`).
+    fn adjust_negative_index(
+        &mut self,
+        t: &Template,
+        line: u32,
+        column: u32,
+        argument: Value,
+        obj: &Value,
+    ) -> R<Value> {
+        let Value::Int(i) = argument else { return Ok(argument) };
+        if i >= 0 {
+            return Ok(argument);
+        }
+        let class = obj.class().map_or("null", JClass::name);
+        let Some(size) = methods::find_method(obj, "size", &[]) else {
+            return Err(self.error_at(
+                t,
+                line,
+                column,
+                ErrorKind::Runtime,
+                format!(
+                    "A 'size()' method required for negative value {i} does not exist for class '{class}'"
+                ),
+            ));
+        };
+        match size.invoke(self, obj, Vec::new()) {
+            Ok(Value::Int(n)) => Ok(Value::Int(n.wrapping_add(i))),
+            Ok(_) | Err(_) => Err(self.error_at(
+                t,
+                line,
+                column,
+                ErrorKind::Runtime,
+                format!("Error trying to call the 'size()' method on '{class}'"),
+            )),
+        }
+    }
+
+    /// The text a null reference prints: a macro argument's caller text, else its own.
+    fn null_string(&self, r: &Reference, ctx: &Ctx) -> Rc<str> {
+        r.literal_key.and_then(|k| ctx.argument_literal(k)).unwrap_or_else(|| r.null_string.clone())
+    }
+
+    /// ASTReference.render.
+    fn render_reference(&mut self, t: &Rc<Template>, r: &Reference, ctx: &Ctx) -> R<()> {
+        if r.kind == RefKind::Runt {
+            return self.write(&r.root_name);
+        }
+        let value = self.execute(t, r, ctx)?;
+        if r.escaped {
+            let null_string = self.null_string(r, ctx);
+            self.write(&r.esc_prefix)?;
+            if value.is_null() {
+                self.write("\\")?;
+            }
+            return self.write(&null_string);
+        }
+        if let Value::Block(b) = &value {
+            if self.render_block(b, ctx)? {
+                return Ok(());
+            }
+        }
+        let text = if value.is_null() { None } else { self.text_of(&value)? };
+        match text {
+            Some(s) => {
+                self.write(&r.esc_prefix)?;
+                self.write(&r.more_prefix)?;
+                self.write(&s)
+            }
+            None => {
+                let null_string = self.null_string(r, ctx);
+                self.write(&r.esc_prefix)?;
+                self.write(&r.esc_prefix)?;
+                self.write(&r.more_prefix)?;
+                self.write(&null_string)
+            }
+        }
+    }
+
+    /// Block.Reference.render: the block in `ctx`, unless nested deeper than its limit.
+    fn render_block(&mut self, b: &Rc<BlockRef>, ctx: &Ctx) -> R<bool> {
+        b.depth.set(b.depth.get() + 1);
+        if b.depth.get() > b.max_depth {
+            b.depth.set(b.depth.get() - 1);
+            return Ok(false);
+        }
+        match self.render(&b.template, b.body, ctx) {
+            Ok(()) | Err(Thrown::Stop(Stop::Nearest)) => {}
+            Err(other) => return Err(other),
+        }
+        b.depth.set(b.depth.get() - 1);
+        Ok(true)
+    }
+
+    /// ASTReference.setValue: `#set($a.b = v)` and `#set($a[i] = v)`.
+    fn set_value(&mut self, t: &Rc<Template>, at: NodeId, r: &Reference, value: Value, ctx: &Ctx) -> R<()> {
+        let mut result = self.lookup(ctx, r.root)?;
+        let (last, init) = r.parts.split_last().expect("set_value is only called with parts");
+        for part in init {
+            if result.is_null() {
+                return Ok(());
+            }
+            result = self.apply_part(t, part, &result, ctx)?;
+        }
+        if result.is_null() {
+            return Ok(());
+        }
+        match last {
+            Part::Index { arg, line, column } => {
+                let argument = self.value(t, *arg, ctx)?;
+                let argument = self.adjust_negative_index(t, *line, *column, argument, &result)?;
+                let params = [argument, value];
+                let method = methods::find_method(&result, "set", &params)
+                    .or_else(|| methods::find_method(&result, "put", &params));
+                let Some(method) = method else { return Ok(()) };
+                method
+                    .invoke(self, &result, params.to_vec())
+                    .map(|_| ())
+                    .map_err(|f| self.method_fault(t, *line, *column, method.sig.name, &result, f))
+            }
+            _ => {
+                let n = t.node(at);
+                let Some(setter) = methods::find_setter(&result, &r.identifier, &value) else {
+                    return Ok(());
+                };
+                let outcome = match &setter {
+                    Setter::Method(m) => m.call(self, &result, std::slice::from_ref(&value)),
+                    Setter::MapPut(key) => {
+                        map_put(&result, Value::Str(key.clone()), value);
+                        Ok(Value::Null)
+                    }
+                    Setter::Put(m, key) => m.call(self, &result, &[Value::Str(key.clone()), value]),
+                };
+                outcome
+                    .map(|_| ())
+                    .map_err(|f| self.method_fault(t, n.line, n.column, &r.identifier, &result, f))
+            }
+        }
+    }
+
+    // ---- the three node operations ----------------------------------------------------------
+
+    /// `render()` of a node.
+    pub(crate) fn render(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<()> {
+        self.step()?;
+        match &t.node(id).kind {
+            Kind::Text(s) => self.write(s),
+            Kind::Block(children) => {
+                for &c in children {
+                    self.render(t, c, ctx)?;
+                }
+                Ok(())
+            }
+            Kind::Reference(r) => self.render_reference(t, r, ctx),
+            Kind::Set { target, value, name } => self.render_set(t, *target, *value, *name, ctx),
+            Kind::If(branches) => {
+                for (condition, block) in branches {
+                    let taken = match condition {
+                        Some(c) => self.evaluate(t, *c, ctx)?,
+                        None => true,
+                    };
+                    if taken {
+                        return self.render(t, *block, ctx);
+                    }
+                }
+                Ok(())
+            }
+            Kind::Foreach { element, iterable, body } => {
+                self.render_foreach(t, id, *element, *iterable, *body, ctx)
+            }
+            Kind::Call(call) => self.render_call(t, id, call, ctx),
+            Kind::Define { key, body } => {
+                let block = BlockRef {
+                    template: t.clone(),
+                    body: *body,
+                    ctx: ctx.clone(),
+                    depth: Cell::new(0),
+                    max_depth: self.config().max_define_depth,
+                };
+                ctx.put(*key, Value::Block(Rc::new(block)));
+                Ok(())
+            }
+            Kind::Evaluate(arg) => self.render_evaluate(t, id, *arg, ctx),
+            Kind::Parse(arg) => self.render_parse(t, id, *arg, ctx),
+            Kind::Include(args) => self.render_include(t, id, args, ctx),
+            Kind::Break(arg) => match arg {
+                None => Err(Thrown::Stop(Stop::Nearest)),
+                Some(a) => match self.value(t, *a, ctx)? {
+                    Value::Scope(s) => Err(Thrown::Stop(Stop::Target(s.owner))),
+                    _ => {
+                        let literal = t.node(*a).literal.clone().unwrap_or_default();
+                        Err(self.error(
+                            t,
+                            id,
+                            ErrorKind::Runtime,
+                            format!("{literal} is not a valid org.apache.velocity.runtime.directive.Scope instance"),
+                        ))
+                    }
+                },
+            },
+            Kind::Stop(arg) => {
+                if let Some(a) = arg {
+                    self.value(t, *a, ctx)?;
+                }
+                Err(Thrown::Stop(Stop::Top))
+            }
+            Kind::Nothing => Ok(()),
+            Kind::NotADirective(text) => self.write(text),
+            Kind::Fail(message) => Err(self.error(t, id, ErrorKind::Runtime, message.to_string())),
+            // Expressions never stand alone as statements.
+            _ => Ok(()),
+        }
+    }
+
+    /// `value()` of a node.
+    pub(crate) fn value(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<Value> {
+        self.step()?;
+        Ok(match &t.node(id).kind {
+            Kind::Reference(r) => {
+                if r.kind == RefKind::Uncomputable {
+                    Value::Null
+                } else {
+                    self.execute(t, r, ctx)?
+                }
+            }
+            Kind::Str { template, image, strip_last } => match template {
+                None => Value::Str(image.clone()),
+                Some(root) => {
+                    let ((), mut text) = self.capture(|r| r.render(t, *root, ctx))?;
+                    if *strip_last {
+                        text.pop();
+                    }
+                    Value::string(text)
+                }
+            },
+            Kind::Constant(v) => v.clone(),
+            Kind::Word => Value::Null,
+            Kind::True => Value::Bool(true),
+            Kind::False => Value::Bool(false),
+            Kind::Range(from, to) => self.range(t, id, *from, *to, ctx)?,
+            Kind::List(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for &i in items {
+                    values.push(self.value(t, i, ctx)?);
+                }
+                Value::list(values)
+            }
+            Kind::Map(items) => {
+                let mut map = JMap::with_capacity(items.len() / 2);
+                for pair in items.chunks(2) {
+                    let key = self.value(t, pair[0], ctx)?;
+                    let value = match pair.get(1) {
+                        Some(&v) => self.value(t, v, ctx)?,
+                        None => Value::Null,
+                    };
+                    map.put(key, value);
+                }
+                Value::map(map)
+            }
+            Kind::Binary(op, left, right) => match op {
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
+                    self.arithmetic(t, id, *op, *left, *right, ctx)?
+                }
+                _ => Value::Bool(self.evaluate(t, id, ctx)?),
+            },
+            Kind::Not(inner) => Value::Bool(!self.evaluate(t, *inner, ctx)?),
+            _ => Value::Null,
+        })
+    }
+
+    /// `evaluate()` of a node: its truth. Nodes that are not conditions are false without
+    /// being evaluated.
+    pub(crate) fn evaluate(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<bool> {
+        self.step()?;
+        Ok(match &t.node(id).kind {
+            Kind::Reference(r) => {
+                let value = self.execute(t, r, ctx)?;
+                match value {
+                    Value::Null => false,
+                    Value::Bool(b) => b,
+                    other => self.text_of(&other)?.is_some(),
+                }
+            }
+            Kind::True => true,
+            Kind::Not(inner) => !self.evaluate(t, *inner, ctx)?,
+            Kind::Binary(BinOp::And, l, r) => self.evaluate(t, *l, ctx)? && self.evaluate(t, *r, ctx)?,
+            Kind::Binary(BinOp::Or, l, r) => self.evaluate(t, *l, ctx)? || self.evaluate(t, *r, ctx)?,
+            Kind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
+                let (a, b) = (self.value(t, *l, ctx)?, self.value(t, *r, ctx)?);
+                let equal = self.equal(t, id, &a, &b)?;
+                if *op == BinOp::Eq {
+                    equal
+                } else {
+                    !equal
+                }
+            }
+            Kind::Binary(op @ (BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge), l, r) => {
+                let (a, b) = (self.value(t, *l, ctx)?, self.value(t, *r, ctx)?);
+                if !a.is_number() || !b.is_number() {
+                    return Ok(false);
+                }
+                let ordering =
+                    math::compare(&a, &b).map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0))?;
+                match op {
+                    BinOp::Lt => ordering.is_lt(),
+                    BinOp::Gt => ordering.is_gt(),
+                    BinOp::Le => ordering.is_le(),
+                    _ => ordering.is_ge(),
+                }
+            }
+            _ => false,
+        })
+    }
+
+    /// ASTEQNode: numbers by value, same classes by `equals`, anything else by `toString()`.
+    fn equal(&mut self, t: &Template, id: NodeId, a: &Value, b: &Value) -> R<bool> {
+        if a.is_number() && b.is_number() {
+            return math::compare(a, b)
+                .map(|o| o.is_eq())
+                .map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0));
+        }
+        if !a.is_null() && !b.is_null() && same_class_family(a, b) {
+            return Ok(crate::value::java_equals(a, b));
+        }
+        let left = if a.is_null() { None } else { self.text_of(a)? };
+        let right = if b.is_null() { None } else { self.text_of(b)? };
+        Ok(match (left, right) {
+            (None, None) => true,
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        })
+    }
+
+    fn arithmetic(
+        &mut self,
+        t: &Rc<Template>,
+        id: NodeId,
+        op: BinOp,
+        left: NodeId,
+        right: NodeId,
+        ctx: &Ctx,
+    ) -> R<Value> {
+        let a = self.value(t, left, ctx)?;
+        let b = self.value(t, right, ctx)?;
+        if op == BinOp::Add && (matches!(a, Value::Str(_)) || matches!(b, Value::Str(_))) {
+            let text = |r: &mut Self, v: &Value, node: NodeId| -> R<Option<String>> {
+                if v.is_null() {
+                    Ok(Some(t.node(node).literal.as_deref().unwrap_or("").to_string()))
+                } else {
+                    r.text_of(v)
+                }
+            };
+            let (x, y) = (text(self, &a, left)?, text(self, &b, right)?);
+            return match (x, y) {
+                (Some(x), Some(y)) => {
+                    let joined = x + &y;
+                    if joined.len() > self.config().max_output {
+                        return Err(self.limit(Limit::OutputSize, "a string is too large".into()));
+                    }
+                    Ok(Value::string(joined))
+                }
+                _ => Err(self.error(
+                    t,
+                    id,
+                    ErrorKind::Runtime,
+                    "java.lang.NullPointerException in string concatenation".into(),
+                )),
+            };
+        }
+        if !a.is_number() || !b.is_number() {
+            return Ok(Value::Null);
+        }
+        let op = match op {
+            BinOp::Add => Op::Add,
+            BinOp::Sub => Op::Sub,
+            BinOp::Mul => Op::Mul,
+            BinOp::Div => Op::Div,
+            _ => Op::Mod,
+        };
+        if matches!(op, Op::Div | Op::Mod) && math::is_zero(&b) {
+            return Ok(Value::Null);
+        }
+        math::arithmetic(op, &a, &b).map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0))
+    }
+
+    /// ASTIntegerRange: the integers from one bound to the other, either way.
+    fn range(&mut self, t: &Rc<Template>, id: NodeId, from: NodeId, to: NodeId, ctx: &Ctx) -> R<Value> {
+        let (a, b) = (self.value(t, from, ctx)?, self.value(t, to, ctx)?);
+        if !a.is_number() || !b.is_number() {
+            return Ok(Value::Null);
+        }
+        // Java int arithmetic, overflow included.
+        let (l, r) = (a.to_i32(), b.to_i32());
+        let count = l.wrapping_sub(r).wrapping_abs().wrapping_add(1);
+        if count < 0 {
+            return Err(self.error(
+                t,
+                id,
+                ErrorKind::Runtime,
+                format!("java.lang.IllegalArgumentException: Illegal Capacity: {count}"),
+            ));
+        }
+        if count as u64 > self.config().max_loop_iterations {
+            return Err(
+                self.limit(Limit::LoopIterations, format!("the range [{l}..{r}] has {count} elements"))
+            );
+        }
+        let delta = if l >= r { -1 } else { 1 };
+        let mut items = Vec::with_capacity(count as usize);
+        let mut v = l;
+        for _ in 0..count {
+            items.push(Value::Int(v));
+            v = v.wrapping_add(delta);
+        }
+        Ok(Value::list(items))
+    }
+
+    // ---- directives -------------------------------------------------------------------------
+
+    fn render_set(&mut self, t: &Rc<Template>, target: NodeId, value: NodeId, name: Sym, ctx: &Ctx) -> R<()> {
+        let v = self.value(t, value, ctx)?;
+        if v.is_null() && !self.config().set_null_allowed {
+            return Ok(());
+        }
+        let Kind::Reference(r) = &t.node(target).kind else { return Ok(()) };
+        if r.parts.is_empty() {
+            if v.is_null() {
+                ctx.remove(name);
+            } else {
+                ctx.put(name, v);
+            }
+            Ok(())
+        } else {
+            self.set_value(t, target, r, v, ctx)
+        }
+    }
+
+    /// Foreach.render.
+    fn render_foreach(
+        &mut self,
+        t: &Rc<Template>,
+        id: NodeId,
+        element: Sym,
+        iterable: NodeId,
+        body: NodeId,
+        ctx: &Ctx,
+    ) -> R<()> {
+        let list = self.value(t, iterable, ctx)?;
+        let Some(iter) = JIter::of(&list) else { return Ok(()) };
+        let names = (self.names.velocity_count, self.names.velocity_has_next, self.names.foreach);
+        let saved_element = self.lookup(ctx, element)?;
+        let saved_count = self.lookup(ctx, names.0)?;
+        let saved_has_next = self.lookup(ctx, names.1)?;
+        let previous = self.lookup(ctx, names.2)?;
+        let node = t.node(id);
+        let owner = node as *const _ as usize;
+        let scope = Rc::new(Scope {
+            owner,
+            index: Cell::new(-1),
+            has_next: Cell::new(false),
+            parent: match &previous {
+                Value::Scope(s) => Some(s.clone()),
+                _ => None,
+            },
+            replaced: match &previous {
+                Value::Scope(_) | Value::Null => None,
+                other => Some(other.clone()),
+            },
+            storage: Rc::new(RefCell::new(JMap::default())),
+            template: t.name.clone(),
+            line: node.line as usize,
+            column: node.column as usize,
+        });
+        ctx.put(names.2, Value::Scope(scope.clone()));
+        let mut null_holder: Option<Ctx> = None;
+        let mut counter: i32 = 1;
+        let outcome = loop {
+            if !iter.borrow().has_next() {
+                break Ok(());
+            }
+            self.iterations += 1;
+            if self.iterations > self.config().max_loop_iterations {
+                break Err(self.limit(Limit::LoopIterations, "#foreach ran too many times".into()));
+            }
+            ctx.put(names.0, Value::Int(counter));
+            let next = iter.borrow_mut().next();
+            let value = match next {
+                Ok(v) => v,
+                Err(f) => break Err(self.method_fault(t, node.line, node.column, "next", &list, f)),
+            };
+            let has_next = iter.borrow().has_next();
+            ctx.put(names.1, Value::Bool(has_next));
+            ctx.put(element, value.clone());
+            scope.index.set(scope.index.get() + 1);
+            scope.has_next.set(has_next);
+            let body_ctx = if value.is_null() {
+                null_holder
+                    .get_or_insert_with(|| {
+                        Rc::new(Frame::NullHolder {
+                            inner: ctx.clone(),
+                            key: element,
+                            active: Cell::new(true),
+                        })
+                    })
+                    .clone()
+            } else {
+                ctx.clone()
+            };
+            match self.render(t, body, &body_ctx) {
+                Ok(()) => {}
+                Err(Thrown::Stop(Stop::Nearest)) => break Ok(()),
+                Err(Thrown::Stop(Stop::Target(o))) if o == owner => break Ok(()),
+                Err(Thrown::Stop(other)) => {
+                    self.clean_foreach(ctx, element, saved_element, saved_count, saved_has_next)?;
+                    return Err(Thrown::Stop(other));
+                }
+                Err(e) => return Err(e),
+            }
+            counter = counter.wrapping_add(1);
+        };
+        outcome?;
+        self.clean_foreach(ctx, element, saved_element, saved_count, saved_has_next)
+    }
+
+    /// Foreach.clean and postRender: the variables the loop replaced come back.
+    fn clean_foreach(
+        &mut self,
+        ctx: &Ctx,
+        element: Sym,
+        saved: Value,
+        count: Value,
+        has_next: Value,
+    ) -> R<()> {
+        for (key, old) in
+            [(element, saved), (self.names.velocity_count, count), (self.names.velocity_has_next, has_next)]
+        {
+            if old.is_null() {
+                ctx.remove(key);
+            } else {
+                ctx.put(key, old);
+            }
+        }
+        let foreach = self.names.foreach;
+        if let Value::Scope(s) = self.lookup(ctx, foreach)? {
+            match (&s.parent, s.replaced()) {
+                (Some(parent), _) => ctx.put(foreach, Value::Scope(parent.clone())),
+                (None, Value::Null) => ctx.remove(foreach),
+                (None, replaced) => ctx.put(foreach, replaced),
+            }
+        }
+        Ok(())
+    }
+
+    /// RuntimeMacro.render (and BlockMacro's, with a body): a defined macro runs, an undefined
+    /// one prints as written.
+    fn render_call(&mut self, t: &Rc<Template>, id: NodeId, call: &Call, ctx: &Ctx) -> R<()> {
+        let Some(def) = self.macros.get(&call.name).cloned() else {
+            return self.write(&call.literal);
+        };
+        if let Some(message) = &call.bad_arg {
+            return Err(self.error(t, id, ErrorKind::Runtime, message.clone()));
+        }
+        if self.macro_stack >= self.config().max_macro_depth {
+            return Err(
+                self.limit(Limit::MacroDepth, format!("macro #{} calls itself too deeply", call.name))
+            );
+        }
+        let decl = def.decl();
+        let body_value = call.body.map(|body| {
+            Value::Block(Rc::new(BlockRef {
+                template: t.clone(),
+                body,
+                ctx: ctx.clone(),
+                depth: Cell::new(0),
+                max_depth: self.config().max_macro_depth as u32,
+            }))
+        });
+        // VelocimacroProxy: the call's children (the body counts) fill the parameters in order.
+        let mut locals = Vars::default();
+        let mut proxies = Vec::new();
+        let mut literals = Vec::new();
+        let given = call.args.len() + usize::from(call.body.is_some());
+        for (i, &param) in decl.params.iter().enumerate().take(given) {
+            let Some(&arg) = call.args.get(i) else {
+                locals.insert(param, Value::Null);
+                continue;
+            };
+            let node = t.node(arg);
+            let by_name = matches!(
+                node.kind,
+                Kind::Reference(_) | Kind::List(_) | Kind::Map(_) | Kind::Str { .. } | Kind::Range(..)
+            );
+            if by_name {
+                proxies.push((param, Proxy { template: t.clone(), node: arg }));
+                literals.push((param, node.literal.clone().unwrap_or_default()));
+            } else {
+                let v = self.value(t, arg, ctx)?;
+                locals.insert(param, v);
+            }
+        }
+        if let Some(b) = body_value {
+            locals.insert(self.names.body_content, b);
+        }
+        let frame = Rc::new(Frame::Macro {
+            inner: ctx.clone(),
+            locals: RefCell::new(locals),
+            proxies: RefCell::new(proxies),
+            literals,
+            local_scope: self.config().macro_local_scope,
+        });
+        // Velocity pops the macro name only when the body finishes normally.
+        self.macro_stack += 1;
+        match self.render(&def.template, decl.body, &frame) {
+            Ok(()) => {
+                self.macro_stack -= 1;
+                Ok(())
+            }
+            Err(Thrown::Stop(Stop::Nearest)) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Evaluate.render: the argument's text parsed and rendered here, in a context of its own.
+    fn render_evaluate(&mut self, t: &Rc<Template>, id: NodeId, arg: NodeId, ctx: &Ctx) -> R<()> {
+        let value = self.value(t, arg, ctx)?;
+        let source = if value.is_null() { String::new() } else { self.text_of(&value)?.unwrap_or_default() };
+        if self.evaluate_depth >= MAX_EVALUATE_DEPTH {
+            return Err(self.error(t, id, ErrorKind::Runtime, "#evaluate nested too deeply".into()));
+        }
+        let name = self.templates.last().cloned().unwrap_or_else(|| t.name.clone());
+        let compiled = self.engine.compile_in(&name, &source, &mut self.macros).map_err(|mut e| {
+            let n = t.node(id);
+            e.message =
+                format!("{} (in #evaluate at {}[line {}, column {}])", e.message, t.name, n.line, n.column);
+            Thrown::from(e)
+        })?;
+        let frame = Rc::new(Frame::Evaluate {
+            inner: ctx.clone(),
+            locals: self.config().evaluate_local_context.then(|| RefCell::new(Vars::default())),
+        });
+        self.templates.push(name);
+        self.evaluate_depth += 1;
+        let result = self.render(&compiled, compiled.root, &frame);
+        self.evaluate_depth -= 1;
+        self.templates.pop();
+        match result {
+            Ok(()) | Err(Thrown::Stop(Stop::Nearest | Stop::Top)) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Parse.render: another template, by name, rendered in this context.
+    fn render_parse(&mut self, t: &Rc<Template>, id: NodeId, arg: Option<NodeId>, ctx: &Ctx) -> R<()> {
+        let Some(arg) = arg else {
+            return Err(self.error(t, id, ErrorKind::Runtime, "#parse(): argument missing".into()));
+        };
+        let value = self.value(t, arg, ctx)?;
+        if value.is_null() {
+            return Ok(());
+        }
+        let Some(name) = self.text_of(&value)? else { return Ok(()) };
+        if self.templates.len() >= self.config().max_parse_depth {
+            // Velocity logs the recursion and renders nothing.
+            return Ok(());
+        }
+        let source = self.load(t, id, &name)?;
+        let compiled = self.engine.compile_in(&name, &source, &mut self.macros).map_err(Thrown::from)?;
+        self.templates.push(Rc::from(name.as_str()));
+        let result = self.render(&compiled, compiled.root, ctx);
+        self.templates.pop();
+        match result {
+            Ok(()) | Err(Thrown::Stop(Stop::Nearest)) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    fn load(&mut self, t: &Template, id: NodeId, name: &str) -> R<String> {
+        match self.loader.load(name) {
+            Ok(Some(source)) => Ok(source),
+            Ok(None) => Err(self.error(
+                t,
+                id,
+                ErrorKind::ResourceNotFound,
+                format!("Unable to find resource '{name}'"),
+            )),
+            Err(message) => {
+                Err(self.error(t, id, ErrorKind::Runtime, format!("loading '{name}' failed: {message}")))
+            }
+        }
+    }
+
+    /// Include.render: each argument's named text, unparsed.
+    fn render_include(&mut self, t: &Rc<Template>, id: NodeId, args: &[(NodeId, bool)], ctx: &Ctx) -> R<()> {
+        for (i, &(arg, valid)) in args.iter().enumerate() {
+            let message =
+                format!("<!-- include error : error with arg {i} please see log. see error log -->");
+            if !valid {
+                self.write(&message)?;
+                return Err(self.error(t, id, ErrorKind::Runtime, "invalid #include() argument".into()));
+            }
+            let value = self.value(t, arg, ctx)?;
+            let name = if value.is_null() { None } else { self.text_of(&value)? };
+            match name {
+                None => self.write(&message)?,
+                Some(name) => {
+                    let text = self.load(t, id, &name)?;
+                    self.write(&text)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Printer for Renderer<'_> {
+    /// Block.Reference.toString: rendered in the context the block was made in.
+    fn block_text(&mut self, block: &Rc<BlockRef>) -> Result<Option<String>, Thrown> {
+        let ctx = block.ctx.clone();
+        let (rendered, text) = self.capture(|r| r.render_block(block, &ctx))?;
+        Ok(rendered.then_some(text))
+    }
+
+    fn string_limit(&self) -> usize {
+        self.config().max_output
+    }
+}
+
+/// The method a call site resolved for these receiver and argument classes, resolving again
+/// when they change (Velocity's introspection cache).
+fn cached_method(
+    cache: &RefCell<Option<MethodCache>>,
+    obj: &Value,
+    name: &str,
+    args: &[Value],
+) -> Option<methods::Method> {
+    let class = obj.class()?;
+    if let Some(c) = &*cache.borrow() {
+        if c.class == class
+            && c.args.len() == args.len()
+            && c.args.iter().zip(args).all(|(a, v)| *a == v.class())
+        {
+            return c.method;
+        }
+    }
+    let method = methods::find_method(obj, name, args);
+    *cache.borrow_mut() = Some(MethodCache { class, args: args.iter().map(Value::class).collect(), method });
+    method
+}
+
+/// `Map.get(key)` of a map-like value (a scope reads its parent's entries too).
+fn map_get(obj: &Value, key: &Value) -> Value {
+    match obj {
+        Value::Map(m) => m.borrow().get(key).cloned().unwrap_or(Value::Null),
+        Value::Scope(s) => s.get(key),
+        _ => Value::Null,
+    }
+}
+
+fn map_put(obj: &Value, key: Value, value: Value) {
+    match obj {
+        Value::Map(m) => {
+            m.borrow_mut().put(key, value);
+        }
+        Value::Scope(s) => {
+            s.storage.borrow_mut().put(key, value);
+        }
+        _ => {}
+    }
+}
+
+/// `left.getClass().isAssignableFrom(right.getClass())` or the reverse, for the classes values
+/// have (an array of strings is an array of objects).
+fn same_class_family(a: &Value, b: &Value) -> bool {
+    let (x, y) = (a.class(), b.class());
+    x == y
+        || matches!(
+            (x, y),
+            (Some(JClass::ObjectArray), Some(JClass::StringArray))
+                | (Some(JClass::StringArray), Some(JClass::ObjectArray))
+        )
+}
+
+fn class_text(v: &Value) -> String {
+    v.class().map_or("null".into(), |c| format!("class {}", c.name()))
+}

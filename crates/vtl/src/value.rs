@@ -1,0 +1,1008 @@
+//! Values as a Velocity template sees them: the Java objects JSON data becomes (LinkedHashMap,
+//! ArrayList, String, Integer/Long/BigInteger, Double, Boolean, null) and the ones templates make
+//! (ranges and list literals are ArrayLists, map literals LinkedHashMaps, `split` gives a String[],
+//! `charAt` a Character, arithmetic may give BigDecimals). Each keeps its Java class, because
+//! method lookup, `==` and printing all depend on it, and prints as Java prints it.
+
+use crate::bigdec::BigDecimal;
+use crate::error::{Error, ErrorKind, Limit, Thrown};
+use crate::jdouble;
+use num_bigint::BigInt;
+use num_traits::ToPrimitive;
+use rustc_hash::FxHashMap;
+use std::cell::{Cell, RefCell};
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+#[derive(Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Byte(i8),
+    Short(i16),
+    Int(i32),
+    Long(i64),
+    BigInt(Rc<BigInt>),
+    Float(f32),
+    Double(f64),
+    BigDecimal(Rc<BigDecimal>),
+    /// A `Character` (one UTF-16 unit).
+    Char(u16),
+    Str(Rc<str>),
+    List(Rc<JList>),
+    Map(Rc<RefCell<JMap>>),
+    Array(Rc<JArray>),
+    /// A `Map.Entry` met while iterating `entrySet()`.
+    Entry(Rc<MapEntry>),
+    /// `keySet()`, `values()` or `entrySet()` of a map: live views.
+    View(Rc<RefCell<JMap>>, ViewKind),
+    Scope(Rc<Scope>),
+    /// `$foreach.info`: describes the loop.
+    ScopeInfo(Rc<Scope>),
+    Class(JClass),
+    /// A `#define` block or a block macro's `$bodyContent`: renders itself.
+    Block(Rc<crate::render::BlockRef>),
+    /// What `iterator()` returns.
+    Iterator(Rc<RefCell<crate::iter::JIter>>),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ViewKind {
+    Keys,
+    Values,
+    Entries,
+}
+
+/// An entry of a map's `entrySet()`: reads and writes through to the map while its key is there.
+pub struct MapEntry {
+    pub map: Rc<RefCell<JMap>>,
+    pub key: Value,
+    /// The value when the entry was made (what remains once the key is removed).
+    pub value: RefCell<Value>,
+}
+
+impl MapEntry {
+    pub fn value(&self) -> Value {
+        match self.map.borrow().get(&self.key) {
+            Some(v) => v.clone(),
+            None => self.value.borrow().clone(),
+        }
+    }
+}
+
+/// A Java array (what `split` and `toCharArray` return).
+pub struct JArray {
+    pub class: JClass,
+    pub items: RefCell<Vec<Value>>,
+}
+
+/// The Java classes values can have.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum JClass {
+    Boolean,
+    Byte,
+    Short,
+    Integer,
+    Long,
+    BigInteger,
+    Float,
+    Double,
+    BigDecimal,
+    Character,
+    String,
+    ArrayList,
+    LinkedHashMap,
+    StringArray,
+    ObjectArray,
+    CharArray,
+    ByteArray,
+    MapEntry,
+    KeySet,
+    Values,
+    EntrySet,
+    ForeachScope,
+    ScopeInfo,
+    Class,
+    BlockReference,
+    Iterator,
+}
+
+impl JClass {
+    pub fn name(self) -> &'static str {
+        match self {
+            JClass::Boolean => "java.lang.Boolean",
+            JClass::Byte => "java.lang.Byte",
+            JClass::Short => "java.lang.Short",
+            JClass::Float => "java.lang.Float",
+            JClass::Integer => "java.lang.Integer",
+            JClass::Long => "java.lang.Long",
+            JClass::BigInteger => "java.math.BigInteger",
+            JClass::Double => "java.lang.Double",
+            JClass::BigDecimal => "java.math.BigDecimal",
+            JClass::Character => "java.lang.Character",
+            JClass::String => "java.lang.String",
+            JClass::ArrayList => "java.util.ArrayList",
+            JClass::LinkedHashMap => "java.util.LinkedHashMap",
+            JClass::StringArray => "[Ljava.lang.String;",
+            JClass::ObjectArray => "[Ljava.lang.Object;",
+            JClass::CharArray => "[C",
+            JClass::ByteArray => "[B",
+            JClass::MapEntry => "java.util.LinkedHashMap$Entry",
+            JClass::KeySet => "java.util.LinkedHashMap$LinkedKeySet",
+            JClass::Values => "java.util.LinkedHashMap$LinkedValues",
+            JClass::EntrySet => "java.util.LinkedHashMap$LinkedEntrySet",
+            JClass::ForeachScope => "org.apache.velocity.runtime.directive.ForeachScope",
+            JClass::ScopeInfo => "org.apache.velocity.runtime.directive.Scope$Info",
+            JClass::Class => "java.lang.Class",
+            JClass::BlockReference => "org.apache.velocity.runtime.directive.Block$Reference",
+            JClass::Iterator => "java.util.ArrayList$Itr",
+        }
+    }
+
+    pub fn simple_name(self) -> &'static str {
+        match self {
+            JClass::StringArray => "String[]",
+            JClass::ObjectArray => "Object[]",
+            JClass::CharArray => "char[]",
+            JClass::ByteArray => "byte[]",
+            JClass::MapEntry => "Entry",
+            JClass::KeySet => "LinkedKeySet",
+            JClass::Values => "LinkedValues",
+            JClass::EntrySet => "LinkedEntrySet",
+            JClass::BlockReference => "Reference",
+            JClass::ScopeInfo => "Info",
+            JClass::Iterator => "Itr",
+            other => other.name().rsplit('.').next().unwrap_or(""),
+        }
+    }
+
+    pub fn is_array(self) -> bool {
+        matches!(self, JClass::StringArray | JClass::ObjectArray | JClass::CharArray | JClass::ByteArray)
+    }
+
+    pub fn is_number(self) -> bool {
+        matches!(
+            self,
+            JClass::Byte
+                | JClass::Short
+                | JClass::Integer
+                | JClass::Long
+                | JClass::BigInteger
+                | JClass::Float
+                | JClass::Double
+                | JClass::BigDecimal
+        )
+    }
+}
+
+/// `$foreach`: the loop's scope object (an AbstractMap with loop properties).
+pub struct Scope {
+    /// Identifies the `#foreach` node: `#break($foreach)` stops the innermost run of it.
+    pub owner: usize,
+    pub index: Cell<i32>,
+    pub has_next: Cell<bool>,
+    pub parent: Option<Rc<Scope>>,
+    pub replaced: Option<Value>,
+    /// Entries put by templates (`#set($foreach.x = 1)`); a Java HashMap.
+    pub storage: Rc<RefCell<JMap>>,
+    /// Where the loop is, for `$foreach.info`.
+    pub template: Rc<str>,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Scope {
+    /// `Scope.get(key)`: its own entry, else the parent's.
+    pub fn get(&self, key: &Value) -> Value {
+        if let Some(v) = self.storage.borrow().get(key) {
+            return v.clone();
+        }
+        self.parent.as_ref().map_or(Value::Null, |p| p.get(key))
+    }
+
+    pub fn depth(&self) -> i32 {
+        self.parent.as_ref().map_or(1, |p| p.depth() + 1)
+    }
+
+    pub fn topmost(self: &Rc<Self>) -> Rc<Scope> {
+        match &self.parent {
+            Some(p) => p.topmost(),
+            None => self.clone(),
+        }
+    }
+
+    pub fn replaced(&self) -> Value {
+        match (&self.replaced, &self.parent) {
+            (Some(v), _) => v.clone(),
+            (None, Some(p)) => p.replaced(),
+            (None, None) => Value::Null,
+        }
+    }
+}
+
+/// An `ArrayList`: its elements and a count of structural changes, so that iterating a list
+/// while changing it fails as Java's fail-fast iterators do.
+#[derive(Default)]
+pub struct JList {
+    items: RefCell<Vec<Value>>,
+    mods: Cell<u32>,
+}
+
+impl JList {
+    pub fn new(items: Vec<Value>) -> Self {
+        JList { items: RefCell::new(items), mods: Cell::new(0) }
+    }
+
+    pub fn items(&self) -> std::cell::Ref<'_, Vec<Value>> {
+        self.items.borrow()
+    }
+
+    /// The elements for a change in size (counted as a structural change).
+    pub fn resize(&self) -> std::cell::RefMut<'_, Vec<Value>> {
+        self.mods.set(self.mods.get().wrapping_add(1));
+        self.items.borrow_mut()
+    }
+
+    /// The elements for replacing some in place (`set`, `sort`), not a structural change.
+    pub fn replace(&self) -> std::cell::RefMut<'_, Vec<Value>> {
+        self.items.borrow_mut()
+    }
+
+    pub fn mods(&self) -> u32 {
+        self.mods.get()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<Value> {
+        self.items.borrow().get(i).cloned()
+    }
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn string(s: String) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(JList::new(items)))
+    }
+
+    pub fn map(m: JMap) -> Value {
+        Value::Map(Rc::new(RefCell::new(m)))
+    }
+
+    pub fn bigint(b: BigInt) -> Value {
+        Value::BigInt(Rc::new(b))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The Java class, or `None` for null.
+    pub fn class(&self) -> Option<JClass> {
+        Some(match self {
+            Value::Null => return None,
+            Value::Bool(_) => JClass::Boolean,
+            Value::Byte(_) => JClass::Byte,
+            Value::Short(_) => JClass::Short,
+            Value::Float(_) => JClass::Float,
+            Value::Int(_) => JClass::Integer,
+            Value::Long(_) => JClass::Long,
+            Value::BigInt(_) => JClass::BigInteger,
+            Value::Double(_) => JClass::Double,
+            Value::BigDecimal(_) => JClass::BigDecimal,
+            Value::Char(_) => JClass::Character,
+            Value::Str(_) => JClass::String,
+            Value::List(_) => JClass::ArrayList,
+            Value::Map(_) => JClass::LinkedHashMap,
+            Value::Array(a) => a.class,
+            Value::Entry(_) => JClass::MapEntry,
+            Value::View(_, ViewKind::Keys) => JClass::KeySet,
+            Value::View(_, ViewKind::Values) => JClass::Values,
+            Value::View(_, ViewKind::Entries) => JClass::EntrySet,
+            Value::Scope(_) => JClass::ForeachScope,
+            Value::ScopeInfo(_) => JClass::ScopeInfo,
+            Value::Class(_) => JClass::Class,
+            Value::Block(_) => JClass::BlockReference,
+            Value::Iterator(_) => JClass::Iterator,
+        })
+    }
+
+    pub fn is_number(&self) -> bool {
+        self.class().is_some_and(JClass::is_number)
+    }
+
+    /// The elements a collection-like value holds, in iteration order (a map gives its values,
+    /// as `#foreach` does); `None` for things that cannot be iterated.
+    pub fn elements(&self) -> Option<Vec<Value>> {
+        Some(match self {
+            Value::List(l) => l.items().clone(),
+            Value::Array(a) => a.items.borrow().clone(),
+            Value::Map(m) => m.borrow().values().cloned().collect(),
+            Value::View(m, kind) => view_elements(m, *kind),
+            Value::Scope(s) => hash_order(&s.storage.borrow()).values().cloned().collect(),
+            _ => return None,
+        })
+    }
+
+    pub fn to_f64(&self) -> f64 {
+        match self {
+            Value::Byte(i) => f64::from(*i),
+            Value::Short(i) => f64::from(*i),
+            Value::Float(f) => f64::from(*f),
+            Value::Int(i) => f64::from(*i),
+            Value::Long(l) => *l as f64,
+            Value::BigInt(b) => b.to_f64().unwrap_or(f64::NAN),
+            Value::Double(d) => *d,
+            Value::BigDecimal(d) => d.to_f64(),
+            _ => f64::NAN,
+        }
+    }
+
+    /// Java's `longValue()` (narrowing as Java narrows).
+    pub fn to_i64(&self) -> i64 {
+        match self {
+            Value::Byte(i) => i64::from(*i),
+            Value::Short(i) => i64::from(*i),
+            Value::Float(f) => java_d2l(f64::from(*f)),
+            Value::Int(i) => i64::from(*i),
+            Value::Long(l) => *l,
+            Value::BigInt(b) => low_64(b),
+            Value::Double(d) => java_d2l(*d),
+            Value::BigDecimal(d) => d.to_i64(),
+            _ => 0,
+        }
+    }
+
+    /// Java's `intValue()`.
+    pub fn to_i32(&self) -> i32 {
+        match self {
+            Value::Double(d) => java_d2i(*d),
+            Value::Float(f) => java_d2i(f64::from(*f)),
+            other => other.to_i64() as i32,
+        }
+    }
+
+    /// Java's `floatValue()`.
+    pub fn to_f32(&self) -> f32 {
+        match self {
+            Value::Float(f) => *f,
+            Value::Int(i) => *i as f32,
+            Value::Long(l) => *l as f32,
+            other => other.to_f64() as f32,
+        }
+    }
+}
+
+pub fn view_elements(m: &Rc<RefCell<JMap>>, kind: ViewKind) -> Vec<Value> {
+    match kind {
+        ViewKind::Keys => m.borrow().keys().cloned().collect(),
+        ViewKind::Values => m.borrow().values().cloned().collect(),
+        ViewKind::Entries => m
+            .borrow()
+            .iter()
+            .map(|(k, v)| {
+                Value::Entry(Rc::new(MapEntry {
+                    map: m.clone(),
+                    key: k.clone(),
+                    value: RefCell::new(v.clone()),
+                }))
+            })
+            .collect(),
+    }
+}
+
+/// The low 64 bits of a BigInteger, as `longValue()`.
+pub fn low_64(b: &BigInt) -> i64 {
+    let (sign, digits) = b.to_u64_digits();
+    let low = digits.first().copied().unwrap_or(0) as i64;
+    if sign == num_bigint::Sign::Minus {
+        low.wrapping_neg()
+    } else {
+        low
+    }
+}
+
+/// Java's double-to-long cast: saturating, NaN is 0.
+pub fn java_d2l(d: f64) -> i64 {
+    if d.is_nan() {
+        0
+    } else {
+        d as i64
+    }
+}
+
+/// Java's double-to-int cast.
+pub fn java_d2i(d: f64) -> i32 {
+    if d.is_nan() {
+        0
+    } else {
+        d as i32
+    }
+}
+
+/// A key with Java's `equals`/`hashCode` meaning, for maps and equality tests.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum JKey {
+    Null,
+    Bool(bool),
+    Byte(i8),
+    Short(i16),
+    Int(i32),
+    Long(i64),
+    Big(BigInt),
+    Float(u32),
+    /// `Double.equals` compares the bits, with every NaN the same.
+    Double(u64),
+    Dec(BigInt, i32),
+    Char(u16),
+    Str(Rc<str>),
+    /// A List: equal to any List with equal elements in order.
+    Seq(Vec<JKey>),
+    /// A Set: equal to any Set with the same elements.
+    Set(Vec<JKey>),
+    Map(Vec<(JKey, JKey)>),
+    Entry(Box<(JKey, JKey)>),
+    Class(&'static str),
+    /// Things equal only to themselves.
+    Identity(usize),
+}
+
+impl JKey {
+    pub fn of(v: &Value) -> JKey {
+        match v {
+            Value::Null => JKey::Null,
+            Value::Bool(b) => JKey::Bool(*b),
+            Value::Byte(b) => JKey::Byte(*b),
+            Value::Short(s) => JKey::Short(*s),
+            Value::Float(f) => JKey::Float(if f.is_nan() { 0x7fc0_0000 } else { f.to_bits() }),
+            Value::Int(i) => JKey::Int(*i),
+            Value::Long(l) => JKey::Long(*l),
+            Value::BigInt(b) => JKey::Big((**b).clone()),
+            Value::Double(d) => JKey::Double(if d.is_nan() { 0x7ff8_0000_0000_0000 } else { d.to_bits() }),
+            Value::BigDecimal(d) => JKey::Dec(d.unscaled.clone(), d.scale),
+            Value::Char(c) => JKey::Char(*c),
+            Value::Str(s) => JKey::Str(s.clone()),
+            Value::List(l) => JKey::Seq(l.items().iter().map(JKey::of).collect()),
+            Value::Map(m) => {
+                JKey::Map(sorted(m.borrow().iter().map(|(k, v)| (JKey::of(k), JKey::of(v))).collect()))
+            }
+            Value::Scope(s) => JKey::Map(sorted(
+                s.storage.borrow().iter().map(|(k, v)| (JKey::of(k), JKey::of(v))).collect(),
+            )),
+            Value::Entry(e) => JKey::Entry(Box::new((JKey::of(&e.key), JKey::of(&e.value())))),
+            Value::View(m, ViewKind::Keys) => JKey::Set(sorted(m.borrow().keys().map(JKey::of).collect())),
+            Value::View(m, ViewKind::Entries) => JKey::Set(sorted(
+                m.borrow().iter().map(|(k, v)| JKey::Entry(Box::new((JKey::of(k), JKey::of(v))))).collect(),
+            )),
+            Value::View(m, ViewKind::Values) => JKey::Identity(Rc::as_ptr(m) as *const u8 as usize + 1),
+            Value::Array(a) => JKey::Identity(Rc::as_ptr(a) as *const u8 as usize),
+            Value::Class(c) => JKey::Class(c.name()),
+            Value::Block(b) => JKey::Identity(Rc::as_ptr(b) as *const u8 as usize),
+            Value::ScopeInfo(s) => JKey::Identity(Rc::as_ptr(s) as *const u8 as usize + 2),
+            Value::Iterator(i) => JKey::Identity(Rc::as_ptr(i) as *const u8 as usize),
+        }
+    }
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
+}
+
+/// Java's `a.equals(b)` (a not null).
+pub fn java_equals(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        _ => JKey::of(a) == JKey::of(b),
+    }
+}
+
+/// A `LinkedHashMap`: insertion order, keys compared with Java's `equals`.
+#[derive(Clone, Default)]
+pub struct JMap {
+    slots: Vec<Option<(Value, Value)>>,
+    index: FxHashMap<JKey, usize>,
+    len: usize,
+    /// Structural changes (new keys, removals), for fail-fast iteration.
+    mods: u32,
+}
+
+impl JMap {
+    pub fn with_capacity(n: usize) -> Self {
+        JMap {
+            slots: Vec::with_capacity(n),
+            index: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            len: 0,
+            mods: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, key: &Value) -> Option<&Value> {
+        self.get_key(&JKey::of(key))
+    }
+
+    pub fn get_key(&self, key: &JKey) -> Option<&Value> {
+        self.index.get(key).and_then(|&i| self.slots[i].as_ref()).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &Value) -> bool {
+        self.index.contains_key(&JKey::of(key))
+    }
+
+    /// Puts a value; an existing key keeps its place. Returns the previous value.
+    pub fn put(&mut self, key: Value, value: Value) -> Option<Value> {
+        let k = JKey::of(&key);
+        if let Some(&i) = self.index.get(&k) {
+            let slot = self.slots[i].as_mut().expect("indexed slot is live");
+            return Some(std::mem::replace(&mut slot.1, value));
+        }
+        self.index.insert(k, self.slots.len());
+        self.slots.push(Some((key, value)));
+        self.len += 1;
+        self.mods = self.mods.wrapping_add(1);
+        None
+    }
+
+    pub fn remove(&mut self, key: &Value) -> Option<Value> {
+        let i = self.index.remove(&JKey::of(key))?;
+        let (_, v) = self.slots[i].take()?;
+        self.len -= 1;
+        self.mods = self.mods.wrapping_add(1);
+        if self.slots.len() > 32 && self.len * 2 < self.slots.len() {
+            self.compact();
+        }
+        Some(v)
+    }
+
+    fn compact(&mut self) {
+        let entries: Vec<(Value, Value)> = self.slots.drain(..).flatten().collect();
+        self.index.clear();
+        self.len = 0;
+        for (k, v) in entries {
+            self.put(k, v);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.index.clear();
+        self.len = 0;
+        self.mods = self.mods.wrapping_add(1);
+    }
+
+    pub fn mods(&self) -> u32 {
+        self.mods
+    }
+
+    /// The number of slots: positions for [`JMap::entry_at`], some of them empty.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn entry_at(&self, slot: usize) -> Option<(&Value, &Value)> {
+        self.slots.get(slot).and_then(|e| e.as_ref()).map(|(k, v)| (k, v))
+    }
+
+    /// Replaces the value of an existing key (not a structural change).
+    pub fn set_existing(&mut self, key: &Value, value: Value) -> Option<Value> {
+        let i = *self.index.get(&JKey::of(key))?;
+        let slot = self.slots[i].as_mut()?;
+        Some(std::mem::replace(&mut slot.1, value))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Value, &Value)> {
+        self.slots.iter().flatten().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Value> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.iter().map(|(_, v)| v)
+    }
+}
+
+/// Java's `hashCode()` of the values that can be map keys; others hash as 0 (their order in a
+/// HashMap is then insertion order within one bucket, an approximation).
+pub fn java_hash(v: &Value) -> i32 {
+    match v {
+        Value::Null => 0,
+        Value::Bool(b) => {
+            if *b {
+                1231
+            } else {
+                1237
+            }
+        }
+        Value::Byte(b) => i32::from(*b),
+        Value::Short(s) => i32::from(*s),
+        Value::Float(f) => (if f.is_nan() { 0x7fc0_0000 } else { f.to_bits() }) as i32,
+        Value::Int(i) => *i,
+        Value::Long(l) => (*l ^ ((*l as u64) >> 32) as i64) as i32,
+        Value::Double(d) => {
+            let bits = if d.is_nan() { 0x7ff8_0000_0000_0000u64 } else { d.to_bits() };
+            (bits ^ (bits >> 32)) as i32
+        }
+        Value::Char(c) => i32::from(*c),
+        Value::Str(s) => string_hash(s),
+        Value::List(l) => l.items().iter().fold(1i32, |h, e| h.wrapping_mul(31).wrapping_add(java_hash(e))),
+        Value::Map(m) => {
+            m.borrow().iter().fold(0i32, |h, (k, v)| h.wrapping_add(java_hash(k) ^ java_hash(v)))
+        }
+        _ => 0,
+    }
+}
+
+/// `String.hashCode()` over UTF-16 units.
+pub fn string_hash(s: &str) -> i32 {
+    s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
+}
+
+/// The entries of a Java `HashMap` in its iteration order: by bucket of the spread hash, in
+/// insertion order within a bucket, for a table grown from 16 slots at load factor 0.75.
+pub fn hash_order(m: &JMap) -> JMap {
+    let mut capacity = 16usize;
+    while m.len() * 4 > capacity * 3 {
+        capacity *= 2;
+    }
+    let mut entries: Vec<(usize, &Value, &Value)> = m
+        .iter()
+        .map(|(k, v)| {
+            let h = java_hash(k) as u32;
+            (((h ^ (h >> 16)) as usize) & (capacity - 1), k, v)
+        })
+        .collect();
+    entries.sort_by_key(|e| e.0);
+    let mut out = JMap::with_capacity(entries.len());
+    for (_, k, v) in entries {
+        out.put(k.clone(), v.clone());
+    }
+    out
+}
+
+/// `Scope.Info.toString()` of a `#foreach` scope.
+pub fn scope_info_text(s: &Scope) -> String {
+    let mut out = String::from("#foreach[type:block");
+    let depth = s.depth();
+    if depth > 1 {
+        let _ = write!(out, " depth:{depth}");
+    }
+    out.push_str(" template:");
+    if s.template.contains(' ') {
+        let _ = write!(out, "\"{}\"", s.template);
+    } else {
+        out.push_str(&s.template);
+    }
+    let _ = write!(out, " line:{} column:{}]", s.line, s.column);
+    out
+}
+
+/// What printing needs from the renderer: `#define` blocks render themselves, and no string may
+/// outgrow the output limit.
+pub trait Printer {
+    /// The text of a block as `toString()` gives it, or `None` (Java's null).
+    fn block_text(&mut self, block: &Rc<crate::render::BlockRef>) -> Result<Option<String>, Thrown>;
+    /// The longest string a value may print to or a method may build.
+    fn string_limit(&self) -> usize;
+}
+
+/// Nesting deeper than this is Java's StackOverflowError.
+const MAX_PRINT_DEPTH: usize = 512;
+
+fn too_deep() -> Thrown {
+    Error::new(ErrorKind::Runtime, "java.lang.StackOverflowError while printing a value that contains itself")
+        .into()
+}
+
+/// The error for a string that would outgrow `limit` characters.
+pub fn too_long(limit: usize) -> Thrown {
+    Error::new(
+        ErrorKind::Limit(Limit::OutputSize),
+        format!(
+            "a string would exceed the output limit of {limit} characters ({})",
+            Limit::OutputSize.name()
+        ),
+    )
+    .into()
+}
+
+impl Value {
+    /// Java's `toString()`; `Ok(None)` when it returns null (a block that cannot render).
+    pub fn to_java_string(&self, printer: &mut dyn Printer) -> Result<Option<String>, Thrown> {
+        match self {
+            Value::Str(s) => Ok(Some(s.to_string())),
+            Value::Block(b) => printer.block_text(b),
+            _ => {
+                let mut out = String::new();
+                self.write_java(&mut out, printer, 0)?;
+                Ok(Some(out))
+            }
+        }
+    }
+
+    /// `String.valueOf(this)` appended to `out`.
+    fn write_java(&self, out: &mut String, printer: &mut dyn Printer, depth: usize) -> Result<(), Thrown> {
+        if depth > MAX_PRINT_DEPTH {
+            return Err(too_deep());
+        }
+        if out.len() > printer.string_limit() {
+            return Err(too_long(printer.string_limit()));
+        }
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Byte(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Short(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => out.push_str(&jdouble::float_to_string(*f)),
+            Value::Long(l) => {
+                let _ = write!(out, "{l}");
+            }
+            Value::BigInt(b) => {
+                let _ = write!(out, "{b}");
+            }
+            Value::Double(d) => out.push_str(&jdouble::to_string(*d)),
+            Value::BigDecimal(d) => {
+                let _ = write!(out, "{d}");
+            }
+            Value::Char(c) => out.push_str(&utf16_to_string(&[*c])),
+            Value::Str(s) => out.push_str(s),
+            Value::List(l) => {
+                let ptr = Rc::as_ptr(l) as *const u8 as usize;
+                write_seq(out, l.items().iter(), printer, depth, |v| same(v, ptr), "(this Collection)")?;
+            }
+            // Java prints these objects' class and identity hash, which no other engine can
+            // match; the class is printed with a hash of the address.
+            Value::Array(a) => {
+                let _ = write!(out, "{}@{:x}", a.class.name(), (Rc::as_ptr(a) as usize >> 4) & 0x7fff_ffff);
+            }
+            Value::Iterator(i) => {
+                let _ = write!(
+                    out,
+                    "{}@{:x}",
+                    JClass::Iterator.name(),
+                    (Rc::as_ptr(i) as usize >> 4) & 0x7fff_ffff
+                );
+            }
+            Value::Map(m) => {
+                let ptr = Rc::as_ptr(m) as *const u8 as usize;
+                write_map(out, &m.borrow(), printer, depth, ptr)?;
+            }
+            Value::Scope(s) => {
+                let ordered = hash_order(&s.storage.borrow());
+                write_map(out, &ordered, printer, depth, 0)?
+            }
+            Value::ScopeInfo(s) => out.push_str(&scope_info_text(s)),
+            Value::Entry(e) => {
+                e.key.write_java(out, printer, depth + 1)?;
+                out.push('=');
+                e.value().write_java(out, printer, depth + 1)?;
+            }
+            Value::View(m, kind) => {
+                let items = view_elements(m, *kind);
+                let ptr = Rc::as_ptr(m) as *const u8 as usize;
+                write_seq(out, items.iter(), printer, depth, |v| same_map(v, ptr), "(this Map)")?;
+            }
+            Value::Class(c) => {
+                out.push_str("class ");
+                out.push_str(c.name());
+            }
+            Value::Block(b) => match printer.block_text(b)? {
+                Some(text) => out.push_str(&text),
+                None => out.push_str("null"),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn same(v: &Value, ptr: usize) -> bool {
+    matches!(v, Value::List(l) if Rc::as_ptr(l) as *const u8 as usize == ptr)
+}
+
+fn same_map(v: &Value, ptr: usize) -> bool {
+    matches!(v, Value::Map(m) if Rc::as_ptr(m) as *const u8 as usize == ptr)
+}
+
+fn write_seq<'a>(
+    out: &mut String,
+    items: impl Iterator<Item = &'a Value>,
+    printer: &mut dyn Printer,
+    depth: usize,
+    is_self: impl Fn(&Value) -> bool,
+    self_text: &str,
+) -> Result<(), Thrown> {
+    out.push('[');
+    for (i, v) in items.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if is_self(v) {
+            out.push_str(self_text);
+        } else {
+            v.write_java(out, printer, depth + 1)?;
+        }
+    }
+    out.push(']');
+    Ok(())
+}
+
+fn write_map(
+    out: &mut String,
+    m: &JMap,
+    printer: &mut dyn Printer,
+    depth: usize,
+    ptr: usize,
+) -> Result<(), Thrown> {
+    out.push('{');
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        for (j, part) in [k, v].into_iter().enumerate() {
+            if j == 1 {
+                out.push('=');
+            }
+            if ptr != 0 && same_map(part, ptr) {
+                out.push_str("(this Map)");
+            } else {
+                part.write_java(out, printer, depth + 1)?;
+            }
+        }
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// UTF-16 units to a Rust string; a lone surrogate becomes `?`, as Java's UTF-8 encoder writes it.
+pub fn utf16_to_string(units: &[u16]) -> String {
+    char::decode_utf16(units.iter().copied()).map(|r| r.unwrap_or('?')).collect()
+}
+
+/// Converts JSON as the reference harness does: objects to LinkedHashMaps, arrays to ArrayLists,
+/// integers to Integer, Long or BigInteger by size, other numbers to Double.
+pub fn from_json(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::String(s) => Value::str(s),
+        serde_json::Value::Number(n) => number_from_lexical(&n.to_string()),
+        serde_json::Value::Array(items) => Value::list(items.iter().map(from_json).collect()),
+        serde_json::Value::Object(map) => {
+            let mut m = JMap::with_capacity(map.len());
+            for (k, v) in map {
+                m.put(Value::str(k), from_json(v));
+            }
+            Value::map(m)
+        }
+    }
+}
+
+/// A JSON number's lexical form as the harness converts it.
+pub fn number_from_lexical(s: &str) -> Value {
+    let is_integer = {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    if is_integer {
+        if let Ok(i) = s.parse::<i32>() {
+            return Value::Int(i);
+        }
+        if let Ok(l) = s.parse::<i64>() {
+            return Value::Long(l);
+        }
+        if let Ok(b) = s.parse::<BigInt>() {
+            return Value::bigint(b);
+        }
+    }
+    Value::Double(s.parse().unwrap_or(f64::NAN))
+}
+
+/// A printer for unit tests: no blocks, a 1 MiB limit.
+#[cfg(test)]
+pub(crate) struct TestPrinter;
+
+#[cfg(test)]
+impl Printer for TestPrinter {
+    fn block_text(&mut self, _: &Rc<crate::render::BlockRef>) -> Result<Option<String>, Thrown> {
+        Ok(None)
+    }
+
+    fn string_limit(&self) -> usize {
+        1 << 20
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn show(v: &Value) -> String {
+        v.to_java_string(&mut TestPrinter).unwrap().unwrap()
+    }
+
+    #[test]
+    fn json_becomes_java_objects() {
+        let v = from_json(
+            &json!({"b": [1, 2147483648u64, 9223372036854775808u64, 1.0, "x", null, true], "a": {}}),
+        );
+        assert_eq!(show(&v), "{b=[1, 2147483648, 9223372036854775808, 1.0, x, null, true], a={}}");
+        let Value::Map(m) = &v else { panic!() };
+        let b = m.borrow().get(&Value::str("b")).unwrap().clone();
+        let classes: Vec<_> =
+            b.elements().unwrap().iter().map(|e| e.class().map(JClass::simple_name)).collect();
+        assert_eq!(
+            classes,
+            vec![
+                Some("Integer"),
+                Some("Long"),
+                Some("BigInteger"),
+                Some("Double"),
+                Some("String"),
+                None,
+                Some("Boolean")
+            ]
+        );
+    }
+
+    #[test]
+    fn maps_keep_order_and_java_equality() {
+        let mut m = JMap::default();
+        m.put(Value::Int(1), Value::str("int"));
+        m.put(Value::Long(1), Value::str("long"));
+        m.put(Value::str("k"), Value::Int(1));
+        assert_eq!(m.len(), 3, "Integer 1 and Long 1 are different keys");
+        assert_eq!(m.put(Value::str("k"), Value::Int(2)).map(|v| show(&v)), Some("1".into()));
+        m.remove(&Value::Int(1));
+        m.put(Value::Int(1), Value::str("again"));
+        assert_eq!(show(&Value::map(m)), "{1=long, k=2, 1=again}");
+    }
+
+    #[test]
+    fn self_references_print_as_java_does() {
+        let l = Value::list(vec![Value::Int(1)]);
+        if let Value::List(inner) = &l {
+            inner.resize().push(l.clone());
+        }
+        assert_eq!(show(&l), "[1, (this Collection)]");
+        assert!(java_equals(&Value::Double(f64::NAN), &Value::Double(f64::NAN)));
+        assert!(!java_equals(&Value::Double(0.0), &Value::Double(-0.0)));
+        assert!(!java_equals(&Value::Int(1), &Value::Long(1)));
+    }
+
+    #[test]
+    fn lone_surrogates_print_as_question_marks() {
+        assert_eq!(utf16_to_string(&[0xd83d]), "?");
+        assert_eq!(utf16_to_string(&[0xd83d, 0xde00]), "😀");
+    }
+}
