@@ -143,9 +143,18 @@ impl Engine {
     /// Variables from JSON as the reference harness makes them: `$data` is the whole value and
     /// each top-level key of an object with a non-null value is a variable too.
     pub fn harness_vars(&self, json: &serde_json::Value) -> Vars {
-        let mut vars = self.json_vars(json);
-        if !json.is_null() {
-            vars.insert(self.intern("data"), from_json(json));
+        let data = from_json(json);
+        let mut vars = Vars::default();
+        if let crate::Value::Map(m) = &data {
+            // The same objects as inside `$data`, as the harness puts them.
+            for (k, v) in m.borrow().iter() {
+                if let (crate::Value::Str(name), false) = (k, v.is_null()) {
+                    vars.insert(self.intern(name), v.clone());
+                }
+            }
+        }
+        if !data.is_null() {
+            vars.insert(self.intern("data"), data);
         }
         vars
     }

@@ -648,11 +648,25 @@ pub fn java_hash(v: &Value) -> i32 {
         }
         Value::Char(c) => i32::from(*c),
         Value::Str(s) => string_hash(s),
+        Value::BigInt(b) => big_integer_hash(b),
+        Value::BigDecimal(d) => big_integer_hash(&d.unscaled).wrapping_mul(31).wrapping_add(d.scale),
         Value::List(l) => l.items().iter().fold(1i32, |h, e| h.wrapping_mul(31).wrapping_add(java_hash(e))),
         Value::Map(m) => {
             m.borrow().iter().fold(0i32, |h, (k, v)| h.wrapping_add(java_hash(k) ^ java_hash(v)))
         }
         _ => 0,
+    }
+}
+
+/// `BigInteger.hashCode()`: over the magnitude's 32-bit words, most significant first, times
+/// the sign.
+fn big_integer_hash(b: &BigInt) -> i32 {
+    let (sign, words) = b.to_u32_digits();
+    let h = words.iter().rev().fold(0i32, |h, w| h.wrapping_mul(31).wrapping_add(*w as i32));
+    match sign {
+        num_bigint::Sign::Minus => h.wrapping_neg(),
+        num_bigint::Sign::NoSign => 0,
+        num_bigint::Sign::Plus => h,
     }
 }
 

@@ -174,7 +174,9 @@ fn array_list(key: &str) -> Option<MethodFn> {
             Ok(Value::Bool(changed))
         },
         "subList(int,int)" => |_, r, a| sub_list(&list(r).items(), arg_int(&a[0]), arg_int(&a[1])),
-        "toArray()" => |_, r, _| Ok(new_array(JClass::ObjectArray, list(r).items().clone())),
+        "toArray()" | "toArray(java.lang.Object[])" => {
+            |_, r, _| Ok(new_array(JClass::ObjectArray, list(r).items().clone()))
+        }
         "clone()" => |_, r, _| Ok(Value::list(list(r).items().clone())),
         "sort(java.util.Comparator)" => |_, r, a| {
             if !a[0].is_null() {
@@ -260,7 +262,9 @@ fn array_wrapper(key: &str) -> Option<MethodFn> {
             Ok(Value::Bool(collection(&a[0])?.iter().all(|o| index_of(&items, o) >= 0)))
         },
         "subList(int,int)" => |_, r, a| sub_list(&array(r).items.borrow(), arg_int(&a[0]), arg_int(&a[1])),
-        "toArray()" => |_, r, _| Ok(new_array(JClass::ObjectArray, array(r).items.borrow().clone())),
+        "toArray()" | "toArray(java.lang.Object[])" => {
+            |_, r, _| Ok(new_array(JClass::ObjectArray, array(r).items.borrow().clone()))
+        }
         "equals(java.lang.Object)" => {
             |_, r, a| Ok(Value::Bool(java_equals(&Value::list(array(r).items.borrow().clone()), &a[0])))
         }
@@ -467,7 +471,9 @@ fn view(key: &str) -> Option<MethodFn> {
             storage(r).borrow_mut().clear();
             Ok(Value::Null)
         },
-        "toArray()" => |_, r, _| Ok(new_array(JClass::ObjectArray, view_items(r))),
+        "toArray()" | "toArray(java.lang.Object[])" => {
+            |_, r, _| Ok(new_array(JClass::ObjectArray, view_items(r)))
+        }
         "add(java.lang.Object)" | "addAll(java.util.Collection)" => |_, _, _| Err(unsupported()),
         _ => return None,
     })

@@ -278,6 +278,9 @@ fn applicable(params: &[&str], classes: &[Option<&str>]) -> bool {
             }
             true
         }
+        // Velocity's MethodMap finds a method without parameters applicable to any arguments
+        // (the call then fails with "wrong number of arguments").
+        Less if params.is_empty() => true,
         Less => {
             let Some(vararg) = params.last().and_then(|p| component(p)) else {
                 return false;

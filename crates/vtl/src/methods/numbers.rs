@@ -418,6 +418,13 @@ fn double(class: JClass, key: &str) -> Option<MethodFn> {
             };
             Ok(Value::Int(crate::value::java_hash(&v)))
         },
+        "toHexString(double)" => |_, r, a| {
+            Ok(Value::string(if r.class() == Some(JClass::Float) {
+                hex_float(f64::from(a[0].to_f32()), true)
+            } else {
+                hex_float(a[0].to_f64(), false)
+            }))
+        },
         "doubleToLongBits(double)" => |_, _, a| Ok(Value::Long(java_bits(a[0].to_f64()))),
         "doubleToRawLongBits(double)" => |_, _, a| Ok(Value::Long(a[0].to_f64().to_bits() as i64)),
         "longBitsToDouble(long)" => |_, _, a| Ok(Value::Double(f64::from_bits(a[0].to_i64() as u64))),
@@ -430,6 +437,38 @@ fn double(class: JClass, key: &str) -> Option<MethodFn> {
         "intBitsToDouble(int)" => |_, _, a| Ok(Value::Float(f32::from_bits(arg_int(&a[0]) as u32))),
         _ => return None,
     })
+}
+
+/// `Double.toHexString` / `Float.toHexString`: `0x1.8p1`, subnormals as `0x0.…p-1022`.
+fn hex_float(d: f64, float: bool) -> String {
+    if d.is_nan() {
+        return "NaN".into();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let sign = if d.is_sign_negative() { "-" } else { "" };
+    if d == 0.0 {
+        return format!("{sign}0x0.0p0");
+    }
+    let (bias, min_exp) = if float { (127, -126) } else { (1023, -1022) };
+    let (raw_exp, fraction) = if float {
+        let bits = (d as f32).to_bits();
+        (u64::from((bits >> 23) & 0xff), u64::from(bits & 0x7f_ffff) << 1)
+    } else {
+        let bits = d.to_bits();
+        ((bits >> 52) & 0x7ff, bits & ((1 << 52) - 1))
+    };
+    let digits = if float { 6 } else { 13 };
+    let mut hex = format!("{fraction:0digits$x}");
+    while hex.len() > 1 && hex.ends_with('0') {
+        hex.pop();
+    }
+    if raw_exp == 0 {
+        format!("{sign}0x0.{hex}p{min_exp}")
+    } else {
+        format!("{sign}0x1.{hex}p{}", raw_exp as i64 - bias)
+    }
 }
 
 fn big_integer(key: &str) -> Option<MethodFn> {

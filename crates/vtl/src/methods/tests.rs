@@ -106,3 +106,23 @@ fn format_follows_java() {
     assert_eq!(f("%b %c %%%n", vec![Value::Null, Value::Char(65)]), "false A %\n");
     assert!(f("%d", vec![Value::str("x")]).starts_with("error: java.util.IllegalFormatConversionException"));
 }
+
+#[test]
+fn velocity_quirks_of_resolution() {
+    // A method without parameters is "applicable" to any arguments; the call then fails.
+    assert!(call(&Value::str("abc"), "length", vec![Value::Int(5)])
+        .unwrap_err()
+        .contains("wrong number of arguments"));
+    // toArray() loses to toArray(Object[]) with an empty array: the same elements.
+    let list = Value::list(vec![Value::Int(1)]);
+    assert_eq!(find_method(&list, "toArray", &[]).unwrap().sig.params, ["java.lang.Object[]"]);
+    assert_eq!(text(call(&Value::Double(255.0), "toHexString", vec![Value::Int(255)])), "0x1.fep7");
+    assert_eq!(
+        text(call(&Value::Double(1.0), "toHexString", vec![Value::Double(-0.1)])),
+        "-0x1.999999999999ap-4"
+    );
+    assert_eq!(
+        text(call(&Value::Double(1.0), "toHexString", vec![Value::Double(4.9e-324)])),
+        "0x0.0000000000001p-1022"
+    );
+}
