@@ -110,9 +110,8 @@ fn format_follows_java() {
 #[test]
 fn velocity_quirks_of_resolution() {
     // A method without parameters is "applicable" to any arguments; the call then fails.
-    assert!(call(&Value::str("abc"), "length", vec![Value::Int(5)])
-        .unwrap_err()
-        .contains("wrong number of arguments"));
+    let result = call(&Value::str("abc"), "length", vec![Value::Int(5)]);
+    assert!(matches!(result, Err(e) if e.contains("wrong number of arguments")));
     // toArray() loses to toArray(Object[]) with an empty array: the same elements.
     let list = Value::list(vec![Value::Int(1)]);
     assert_eq!(find_method(&list, "toArray", &[]).unwrap().sig.params, ["java.lang.Object[]"]);

@@ -407,14 +407,12 @@ impl Generator {
                 r.push_str(".size()");
             }
         }
-        if name == "items" || name == "promo_codes" {
-            if self.rng.chance(60) {
-                r = format!(
-                    "${name}.get({}).{}",
-                    self.rng.range(-1, 2),
-                    self.rng.word(&["name", "price", "qty", "get('name')"])
-                );
-            }
+        if (name == "items" || name == "promo_codes") && self.rng.chance(60) {
+            r = format!(
+                "${name}.get({}).{}",
+                self.rng.range(-1, 2),
+                self.rng.word(&["name", "price", "qty", "get('name')"])
+            );
         }
         if name == "nested" && self.rng.chance(60) {
             r = format!(
