@@ -75,13 +75,35 @@ impl fmt::Display for Error {
             write!(f, " at {}[line {}, column {}]", self.template, self.line, self.column)?;
         }
         if let Some(src) = &self.source_line {
-            write!(f, "\n{src}\n{}^", " ".repeat(self.column.saturating_sub(1)))?;
+            let (shown, caret) = caret_window(src, self.column);
+            write!(f, "\n{shown}\n{}^", " ".repeat(caret))?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for Error {}
+
+/// The part of a long line around a 1-based column (with `…` where cut), and the caret's offset
+/// in it.
+pub fn caret_window(line: &str, column: usize) -> (String, usize) {
+    const BEFORE: usize = 60;
+    const AFTER: usize = 40;
+    let chars: Vec<char> = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+    let at = column.saturating_sub(1).min(chars.len());
+    let start = at.saturating_sub(BEFORE);
+    let end = (at + AFTER).min(chars.len());
+    let mut shown: String = chars[start..end].iter().collect();
+    let mut caret = at - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        caret += 1;
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, caret)
+}
 
 /// Velocity's StopCommand: `#stop` stops the template (or the `#evaluate` it is in), `#break`
 /// the nearest loop, macro, `#parse`, `#define` block or `#evaluate`, `#break($foreach)` a given

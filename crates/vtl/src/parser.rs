@@ -94,14 +94,15 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (shown, caret) = crate::error::caret_window(&self.source_line, self.column);
         write!(
             f,
             "{} at line {}, column {}\n{}\n{}^",
             self.message,
             self.line,
             self.column,
-            self.source_line,
-            " ".repeat(self.column.saturating_sub(1))
+            shown,
+            " ".repeat(caret)
         )
     }
 }
@@ -139,6 +140,19 @@ struct Scan {
     pos: usize,
     last: usize,
     la: u32,
+    depth: usize,
+}
+
+/// Deeper nesting (blocks, expressions, arguments) than this is refused with a parse error,
+/// before it can exhaust the stack; Velocity itself fails somewhere past a thousand levels.
+pub const MAX_NESTING: usize = 400;
+
+/// Parenthesized expressions and `!` take more stack per level (one frame per precedence
+/// level), so they have their own, lower limit.
+pub const MAX_EXPRESSION_NESTING: usize = 150;
+
+fn too_deep_message() -> String {
+    format!("the template nests more than {MAX_NESTING} levels deep")
 }
 
 const STATEMENT_FIRST: &[Kind] = &[
@@ -175,6 +189,8 @@ pub struct Parser<'s> {
     global_macro: &'s dyn Fn(&str) -> bool,
     macro_names: FxHashSet<String>,
     macro_order: Vec<String>,
+    depth: usize,
+    expression_depth: usize,
 }
 
 /// Parses a template.
@@ -187,6 +203,8 @@ pub fn parse(src: &[char], global_macro: &dyn Fn(&str) -> bool) -> PResult<Parse
         global_macro,
         macro_names: FxHashSet::default(),
         macro_order: Vec::new(),
+        depth: 0,
+        expression_depth: 0,
     };
     let root = p.process()?;
     Ok(Parsed { tokens: p.tokens, root, macro_names: p.macro_order })
@@ -255,7 +273,7 @@ impl<'s> Parser<'s> {
     // ---- lookahead scanning -------------------------------------------------------------
 
     fn lookahead(&mut self, la: u32, f: fn(&mut Self, &mut Scan) -> SResult) -> PResult<bool> {
-        let mut sc = Scan { pos: self.cur, last: self.cur, la };
+        let mut sc = Scan { pos: self.cur, last: self.cur, la, depth: 0 };
         match f(self, &mut sc) {
             Ok(fail) => Ok(!fail),
             Err(Stop::Success) => Ok(true),
@@ -311,7 +329,33 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// Runs a production one level deeper, refusing too deep a nesting.
+    fn nest<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.error_at(self.cur, too_deep_message()));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
+    }
+
+    /// The same for lookahead scanning.
+    fn scan_nest(&mut self, sc: &mut Scan, f: fn(&mut Self, &mut Scan) -> SResult) -> SResult {
+        if sc.depth >= MAX_NESTING {
+            return Err(Stop::Error(self.error_at(sc.pos, too_deep_message())));
+        }
+        sc.depth += 1;
+        let result = f(self, sc);
+        sc.depth -= 1;
+        result
+    }
+
     fn scan_reference(&mut self, sc: &mut Scan) -> SResult {
+        self.scan_nest(sc, Self::scan_reference_inner)
+    }
+
+    fn scan_reference_inner(&mut self, sc: &mut Scan) -> SResult {
         self.scan_any(
             sc,
             &[
@@ -388,6 +432,10 @@ impl<'s> Parser<'s> {
     }
 
     fn scan_parameter(&mut self, sc: &mut Scan) -> SResult {
+        self.scan_nest(sc, Self::scan_parameter_inner)
+    }
+
+    fn scan_parameter_inner(&mut self, sc: &mut Scan) -> SResult {
         self.scan_opt_ws(sc)?;
         if self.scan_any(
             sc,
@@ -560,6 +608,10 @@ impl<'s> Parser<'s> {
     }
 
     fn statement(&mut self) -> PResult<Node> {
+        self.nest(Self::statement_inner)
+    }
+
+    fn statement_inner(&mut self) -> PResult<Node> {
         if self.kind()? == Kind::IfDirective {
             return self.if_statement();
         }
@@ -595,6 +647,7 @@ impl<'s> Parser<'s> {
         Ok(self.node(kind, first, Vec::new()))
     }
 
+    #[inline(never)]
     fn comment(&mut self) -> PResult<Node> {
         let first = self.open()?;
         if self.consume_if(Kind::SingleLineCommentStart)? {
@@ -611,6 +664,7 @@ impl<'s> Parser<'s> {
 
     /// `( LOOKAHEAD(2) <DOUBLE_ESCAPE> )+`: pairs of backslashes before a directive render as one
     /// backslash each, before anything else as two.
+    #[inline(never)]
     fn escape(&mut self) -> PResult<Node> {
         let first = self.open()?;
         let mut count = 0;
@@ -638,6 +692,7 @@ impl<'s> Parser<'s> {
 
     /// `\\#name`: a backslash escapes a known directive (half the backslashes and the directive
     /// are printed); before anything else the text stays as written.
+    #[inline(never)]
     fn escaped_directive(&mut self) -> PResult<Node> {
         let first = self.open()?;
         self.cur += 1;
@@ -655,6 +710,7 @@ impl<'s> Parser<'s> {
         Ok(self.node(NodeKind::EscapedDirective(text), first, Vec::new()))
     }
 
+    #[inline(never)]
     fn directive(&mut self) -> PResult<Node> {
         let first = self.open()?;
         let word = self.cur;
@@ -772,6 +828,7 @@ impl<'s> Parser<'s> {
         }
     }
 
+    #[inline(never)]
     fn map(&mut self) -> PResult<Node> {
         let first = self.open()?;
         self.consume(Kind::LeftCurley)?;
@@ -794,6 +851,7 @@ impl<'s> Parser<'s> {
         Ok(self.node(NodeKind::Map, first, children))
     }
 
+    #[inline(never)]
     fn object_array(&mut self) -> PResult<Node> {
         let first = self.open()?;
         self.consume(Kind::LBracket)?;
@@ -828,6 +886,7 @@ impl<'s> Parser<'s> {
         }
     }
 
+    #[inline(never)]
     fn integer_range(&mut self) -> PResult<Node> {
         let first = self.open()?;
         self.consume(Kind::LBracket)?;
@@ -844,6 +903,10 @@ impl<'s> Parser<'s> {
 
     /// IndexParameter(): a void production, so it yields its one node.
     fn index_parameter(&mut self) -> PResult<Node> {
+        self.nest(Self::index_parameter_inner)
+    }
+
+    fn index_parameter_inner(&mut self) -> PResult<Node> {
         self.consume_if(Kind::Whitespace)?;
         let node = match self.kind()? {
             Kind::StringLiteral => self.single(NodeKind::StringLiteral),
@@ -859,6 +922,10 @@ impl<'s> Parser<'s> {
 
     /// Parameter(): a void production, so it yields its one node.
     fn parameter(&mut self) -> PResult<Node> {
+        self.nest(Self::parameter_inner)
+    }
+
+    fn parameter_inner(&mut self) -> PResult<Node> {
         self.consume_if(Kind::Whitespace)?;
         let node = match self.kind()? {
             Kind::StringLiteral => self.single(NodeKind::StringLiteral)?,
@@ -883,6 +950,7 @@ impl<'s> Parser<'s> {
         Ok(node)
     }
 
+    #[inline(never)]
     fn method(&mut self) -> PResult<Node> {
         let first = self.open()?;
         let mut children = vec![self.single(NodeKind::Identifier)?];
@@ -909,6 +977,7 @@ impl<'s> Parser<'s> {
         Ok(self.node(NodeKind::Method, first, children))
     }
 
+    #[inline(never)]
     fn index(&mut self) -> PResult<Node> {
         let first = self.open()?;
         self.consume(Kind::IndexLBracket)?;
@@ -917,6 +986,7 @@ impl<'s> Parser<'s> {
         Ok(self.node(NodeKind::Index, first, vec![param]))
     }
 
+    #[inline(never)]
     fn reference(&mut self) -> PResult<Node> {
         let first = self.open()?;
         let mut children = Vec::new();
@@ -949,6 +1019,7 @@ impl<'s> Parser<'s> {
         Ok(self.node(NodeKind::Reference, first, children))
     }
 
+    #[inline(never)]
     fn if_statement(&mut self) -> PResult<Node> {
         let first = self.open()?;
         self.consume(Kind::IfDirective)?;
@@ -983,6 +1054,7 @@ impl<'s> Parser<'s> {
         Ok(self.node(NodeKind::Block, first, body))
     }
 
+    #[inline(never)]
     fn set_directive(&mut self) -> PResult<Node> {
         let first = self.open()?;
         self.consume(Kind::SetDirective)?;
@@ -1005,6 +1077,7 @@ impl<'s> Parser<'s> {
 
     /// A left-associative binary level: `operand ( <op> operand #Node(2) )*`. The node is opened
     /// after its operator, so its first token is its right operand's.
+    #[inline(never)]
     fn binary(&mut self, operand: fn(&mut Self) -> PResult<Node>, ops: &[(Kind, NodeKind)]) -> PResult<Node> {
         let mut left = operand(self)?;
         loop {
@@ -1061,6 +1134,19 @@ impl<'s> Parser<'s> {
     }
 
     fn unary_expression(&mut self) -> PResult<Node> {
+        if self.expression_depth >= MAX_EXPRESSION_NESTING {
+            return Err(self.error_at(
+                self.cur,
+                format!("expressions nest more than {MAX_EXPRESSION_NESTING} levels deep"),
+            ));
+        }
+        self.expression_depth += 1;
+        let result = self.nest(Self::unary_expression_inner);
+        self.expression_depth -= 1;
+        result
+    }
+
+    fn unary_expression_inner(&mut self) -> PResult<Node> {
         if self.lookahead(2, Self::scan_not)? {
             self.consume_if(Kind::Whitespace)?;
             self.consume(Kind::LogicalNot)?;
@@ -1086,6 +1172,7 @@ impl<'s> Parser<'s> {
 
     /// PrimaryExpression(): a void production, so it yields its one node (a parenthesized
     /// expression yields the Expression node inside).
+    #[inline(never)]
     fn primary_expression(&mut self) -> PResult<Node> {
         self.consume_if(Kind::Whitespace)?;
         let node = match self.kind()? {

@@ -73,11 +73,17 @@ pub struct Renderer<'e> {
     templates: Vec<Rc<str>>,
     macro_stack: usize,
     evaluate_depth: usize,
+    /// Nesting of node operations, bounded so no template can exhaust the stack.
+    depth: usize,
     names: Names,
 }
 
 /// Deeper `#evaluate` nesting than this is refused (Velocity would overflow its stack).
 const MAX_EVALUATE_DEPTH: usize = 64;
+
+/// Deeper nesting of node operations than this is refused: parse nesting is bounded, but
+/// macros, blocks and `#evaluate` multiply it.
+pub const MAX_RENDER_DEPTH: usize = 2500;
 
 impl<'e> Renderer<'e> {
     pub fn new(engine: &'e Engine, loader: &'e dyn Loader, macros: Registry) -> Self {
@@ -97,6 +103,7 @@ impl<'e> Renderer<'e> {
             templates: Vec::new(),
             macro_stack: 0,
             evaluate_depth: 0,
+            depth: 0,
             names,
         }
     }
@@ -243,6 +250,7 @@ impl<'e> Renderer<'e> {
         Ok(result)
     }
 
+    #[inline(never)]
     fn apply_part(&mut self, t: &Rc<Template>, part: &Part, obj: &Value, ctx: &Ctx) -> R<Value> {
         self.step()?;
         match part {
@@ -360,6 +368,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// ASTReference.render.
+    #[inline(never)]
     fn render_reference(&mut self, t: &Rc<Template>, r: &Reference, ctx: &Ctx) -> R<()> {
         if r.kind == RefKind::Runt {
             return self.write(&r.root_name);
@@ -411,6 +420,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// ASTReference.setValue: `#set($a.b = v)` and `#set($a[i] = v)`.
+    #[inline(never)]
     fn set_value(&mut self, t: &Rc<Template>, at: NodeId, r: &Reference, value: Value, ctx: &Ctx) -> R<()> {
         let mut result = self.lookup(ctx, r.root)?;
         let (last, init) = r.parts.split_last().expect("set_value is only called with parts");
@@ -458,9 +468,33 @@ impl<'e> Renderer<'e> {
 
     // ---- the three node operations ----------------------------------------------------------
 
+    /// Counts a step and a level of nesting (undone by [`Self::leave`]).
+    fn enter(&mut self) -> R<()> {
+        self.step()?;
+        if self.depth >= MAX_RENDER_DEPTH {
+            return Err(Error::new(
+                ErrorKind::Runtime,
+                format!("the template nests more than {MAX_RENDER_DEPTH} levels deep while rendering (macros, blocks, #evaluate)"),
+            )
+            .into());
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn leave<T>(&mut self, result: R<T>) -> R<T> {
+        self.depth -= 1;
+        result
+    }
+
     /// `render()` of a node.
     pub(crate) fn render(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<()> {
-        self.step()?;
+        self.enter()?;
+        let result = self.render_node(t, id, ctx);
+        self.leave(result)
+    }
+
+    fn render_node(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<()> {
         match &t.node(id).kind {
             Kind::Text(s) => self.write(s),
             Kind::Block(children) => {
@@ -532,7 +566,12 @@ impl<'e> Renderer<'e> {
 
     /// `value()` of a node.
     pub(crate) fn value(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<Value> {
-        self.step()?;
+        self.enter()?;
+        let result = self.value_of(t, id, ctx);
+        self.leave(result)
+    }
+
+    fn value_of(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<Value> {
         Ok(match &t.node(id).kind {
             Kind::Reference(r) => {
                 if r.kind == RefKind::Uncomputable {
@@ -589,7 +628,12 @@ impl<'e> Renderer<'e> {
     /// `evaluate()` of a node: its truth. Nodes that are not conditions are false without
     /// being evaluated.
     pub(crate) fn evaluate(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<bool> {
-        self.step()?;
+        self.enter()?;
+        let result = self.truth(t, id, ctx);
+        self.leave(result)
+    }
+
+    fn truth(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<bool> {
         Ok(match &t.node(id).kind {
             Kind::Reference(r) => {
                 let value = self.execute(t, r, ctx)?;
@@ -631,6 +675,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// ASTEQNode: numbers by value, same classes by `equals`, anything else by `toString()`.
+    #[inline(never)]
     fn equal(&mut self, t: &Template, id: NodeId, a: &Value, b: &Value) -> R<bool> {
         if a.is_number() && b.is_number() {
             return math::compare(a, b)
@@ -649,6 +694,7 @@ impl<'e> Renderer<'e> {
         })
     }
 
+    #[inline(never)]
     fn arithmetic(
         &mut self,
         t: &Rc<Template>,
@@ -702,6 +748,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// ASTIntegerRange: the integers from one bound to the other, either way.
+    #[inline(never)]
     fn range(&mut self, t: &Rc<Template>, id: NodeId, from: NodeId, to: NodeId, ctx: &Ctx) -> R<Value> {
         let (a, b) = (self.value(t, from, ctx)?, self.value(t, to, ctx)?);
         if !a.is_number() || !b.is_number() {
@@ -735,6 +782,7 @@ impl<'e> Renderer<'e> {
 
     // ---- directives -------------------------------------------------------------------------
 
+    #[inline(never)]
     fn render_set(&mut self, t: &Rc<Template>, target: NodeId, value: NodeId, name: Sym, ctx: &Ctx) -> R<()> {
         let v = self.value(t, value, ctx)?;
         if v.is_null() && !self.config().set_null_allowed {
@@ -754,6 +802,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// Foreach.render.
+    #[inline(never)]
     fn render_foreach(
         &mut self,
         t: &Rc<Template>,
@@ -871,6 +920,7 @@ impl<'e> Renderer<'e> {
 
     /// RuntimeMacro.render (and BlockMacro's, with a body): a defined macro runs, an undefined
     /// one prints as written.
+    #[inline(never)]
     fn render_call(&mut self, t: &Rc<Template>, id: NodeId, call: &Call, ctx: &Ctx) -> R<()> {
         let Some(def) = self.macros.get(&call.name).cloned() else {
             return self.write(&call.literal);
@@ -939,6 +989,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// Evaluate.render: the argument's text parsed and rendered here, in a context of its own.
+    #[inline(never)]
     fn render_evaluate(&mut self, t: &Rc<Template>, id: NodeId, arg: NodeId, ctx: &Ctx) -> R<()> {
         let value = self.value(t, arg, ctx)?;
         let source = if value.is_null() { String::new() } else { self.text_of(&value)?.unwrap_or_default() };
@@ -968,6 +1019,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// Parse.render: another template, by name, rendered in this context.
+    #[inline(never)]
     fn render_parse(&mut self, t: &Rc<Template>, id: NodeId, arg: Option<NodeId>, ctx: &Ctx) -> R<()> {
         let Some(arg) = arg else {
             return Err(self.error(t, id, ErrorKind::Runtime, "#parse(): argument missing".into()));
@@ -1008,6 +1060,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// Include.render: each argument's named text, unparsed.
+    #[inline(never)]
     fn render_include(&mut self, t: &Rc<Template>, id: NodeId, args: &[(NodeId, bool)], ctx: &Ctx) -> R<()> {
         for (i, &(arg, valid)) in args.iter().enumerate() {
             let message =

@@ -1,0 +1,175 @@
+//! The engine's own promises: safety limits that name themselves, errors with places, loaders,
+//! the macro library, settings. (What Velocity renders is checked by `conformance.rs` and
+//! `differential.rs`.)
+
+use vtl::{Config, Engine, Error, ErrorKind, Limit, MapLoader, NoLoader};
+
+fn render_with(config: Config, src: &str, data: serde_json::Value) -> Result<String, Error> {
+    let engine = Engine::new(config);
+    let vars = engine.json_vars(&data);
+    engine.render_source("t.vm", src, vars, &NoLoader)
+}
+
+fn render(src: &str) -> Result<String, Error> {
+    render_with(Config::default(), src, serde_json::json!({}))
+}
+
+fn limit_of(result: Result<String, Error>) -> Option<Limit> {
+    match result {
+        Err(Error { kind: ErrorKind::Limit(l), .. }) => Some(l),
+        _ => None,
+    }
+}
+
+/// Runs deep recursion with the stack a release build in a database backend would not need,
+/// but an unoptimized test build does.
+fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new().stack_size(256 << 20).spawn(f).unwrap().join().unwrap()
+}
+
+#[test]
+fn each_limit_is_an_error_that_names_it() {
+    let small = Config { max_output: 1000, max_loop_iterations: 100, max_steps: 5000, ..Config::default() };
+    let output =
+        render_with(small.clone(), "#foreach($i in [1..90])0123456789012345#end", serde_json::json!({}));
+    assert_eq!(limit_of(output.clone()), Some(Limit::OutputSize));
+    assert!(output.unwrap_err().to_string().contains("max_output_size = 1000"));
+    let loops = render_with(
+        small.clone(),
+        "#foreach($i in [1..50])#foreach($j in [1..3])#end#end",
+        serde_json::json!({}),
+    );
+    assert_eq!(limit_of(loops.clone()), Some(Limit::LoopIterations));
+    assert!(loops.unwrap_err().to_string().contains("max_loop_iterations"));
+    let range = render_with(small, "#set($r = [1..1000])", serde_json::json!({}));
+    assert_eq!(limit_of(range), Some(Limit::LoopIterations));
+    let few_steps = Config { max_steps: 500, ..Config::default() };
+    let steps =
+        render_with(few_steps, "#foreach($i in [1..99])$i $i $i $i $i $i $i $i #end", serde_json::json!({}));
+    assert_eq!(limit_of(steps.clone()), Some(Limit::Steps));
+    assert!(steps.unwrap_err().to_string().contains("max_steps"));
+    let recursion = render("#macro(m $n)#set($k = $n + 1)#m($k)#end#m(0)");
+    assert_eq!(limit_of(recursion.clone()), Some(Limit::MacroDepth));
+    assert!(recursion.unwrap_err().to_string().contains("max_macro_depth = 20"));
+    let strings = render_with(
+        Config { max_output: 1000, ..Config::default() },
+        "$s.repeat(2000)",
+        serde_json::json!({"s": "x"}),
+    );
+    assert_eq!(limit_of(strings), Some(Limit::OutputSize));
+}
+
+#[test]
+fn too_deep_nesting_is_refused_not_a_crash() {
+    with_big_stack(|| {
+        let deep_blocks = format!("{}x{}", "#if(true)".repeat(2000), "#end".repeat(2000));
+        let e = render(&deep_blocks).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Parse);
+        assert!(e.message.contains("400 levels"), "{e}");
+        let deep_parens = format!("#set($a = {}1{})", "(".repeat(5000), ")".repeat(5000));
+        assert!(render(&deep_parens).unwrap_err().message.contains("expressions nest"));
+        let deep_lists = format!("#set($a = {}1{})", "[".repeat(5000), "]".repeat(5000));
+        assert_eq!(render(&deep_lists).unwrap_err().kind, ErrorKind::Parse);
+        let evaluate = render("#set($s = '#evaluate($s)')#evaluate($s)").unwrap_err();
+        assert!(evaluate.message.contains("#evaluate nested too deeply"));
+        let blocks = format!(
+            "#macro(m $n){}#if($n > 0)#set($k = $n - 1)#m($k)#end{}#end#m(19)",
+            "#if(true)".repeat(390),
+            "#end".repeat(390)
+        );
+        assert!(render(&blocks).unwrap_err().message.contains("levels deep while rendering"));
+    });
+}
+
+#[test]
+fn parse_errors_show_line_column_and_caret() {
+    let e = render("Hello\n  #if($a\nmore").unwrap_err();
+    assert_eq!((e.kind, e.line, e.template.as_str()), (ErrorKind::Parse, 3, "t.vm"));
+    let shown = e.to_string();
+    assert!(shown.starts_with("Encountered"), "{shown}");
+    assert!(shown.contains("at t.vm[line 3, column 1]"), "{shown}");
+    let e = render("ok\n#foreach($x in [1])\n$x #set($y = )\n#end").unwrap_err();
+    assert_eq!((e.line, e.column), (3, 14));
+    assert!(e.to_string().ends_with("$x #set($y = )\n             ^"), "{e}");
+}
+
+#[test]
+fn runtime_errors_name_the_place() {
+    let engine = Engine::new(Config::default());
+    let vars = engine.json_vars(&serde_json::json!({"list": [1, 2]}));
+    let e = engine.render_source("promo", "a\n  $!list.get(5) b", vars, &NoLoader).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::MethodInvocation);
+    assert_eq!((e.line, e.column), (2, 10));
+    let text = e.to_string();
+    assert!(text.contains("Invocation of method 'get' in class java.util.ArrayList threw exception java.lang.IndexOutOfBoundsException: Index 5 out of bounds for length 2"), "{text}");
+    assert!(text.contains("at promo[line 2, column 10]\n  $!list.get(5) b\n         ^"), "{text}");
+}
+
+#[test]
+fn methods_this_engine_lacks_say_so() {
+    let e = render("#set($s = 'abc')$s.chars()").unwrap_err();
+    assert!(
+        e.to_string().contains("java.lang.String.chars() is not available in this template engine"),
+        "{e}"
+    );
+}
+
+#[test]
+fn parse_and_include_read_from_the_loader() {
+    let mut templates = MapLoader::default();
+    templates.0.insert("header".into(), "Dear $name,#set($greeted = true)".into());
+    templates.0.insert("raw".into(), "$name is not rendered".into());
+    templates.0.insert("self".into(), "x#parse('self')".into());
+    templates.0.insert("VM_global_library.vm".into(), "#macro(shout $w)$w.toUpperCase()!#end".into());
+    let engine = Engine::new(Config::default());
+    let vars = engine.json_vars(&serde_json::json!({"name": "Ana"}));
+    let src = "#parse('header') #include('raw') $greeted #shout($name) #parse('self')";
+    let out = engine.render_source("main", src, vars, &templates).unwrap();
+    // #parse nests at most ten templates deep and then renders nothing, as Velocity does.
+    assert_eq!(out, "Dear Ana, $name is not rendered true ANA! xxxxxxxxx");
+    let missing = engine.render_source("main", "#parse('nope')", Default::default(), &templates).unwrap_err();
+    assert_eq!(missing.kind, ErrorKind::ResourceNotFound);
+    let null = engine.render_source("main", "#include($nothing)", Default::default(), &templates).unwrap();
+    assert_eq!(null, "<!-- include error : error with arg 0 please see log. see error log -->");
+}
+
+#[test]
+fn settings_change_what_velocity_changes() {
+    let src = "#set($a = 1)#set($a = $nothing)$a";
+    assert_eq!(render(src).unwrap(), "1");
+    assert_eq!(
+        render_with(Config { set_null_allowed: true, ..Config::default() }, src, serde_json::json!({}))
+            .unwrap(),
+        "$a"
+    );
+    let eval = "#evaluate('#set($e = 1)')$e";
+    assert_eq!(render(eval).unwrap(), "1");
+    assert_eq!(
+        render_with(
+            Config { evaluate_local_context: true, ..Config::default() },
+            eval,
+            serde_json::json!({})
+        )
+        .unwrap(),
+        "$e"
+    );
+    let local = "#macro(m)#set($x = 'in')#end#m()$x";
+    assert_eq!(render(local).unwrap(), "in");
+    assert_eq!(
+        render_with(Config { macro_local_scope: true, ..Config::default() }, local, serde_json::json!({}))
+            .unwrap(),
+        "$x"
+    );
+}
+
+#[test]
+fn compiled_templates_are_reused() {
+    let engine = Engine::new(Config::default());
+    let a = engine.prepare("t", "Hi $n", &NoLoader).unwrap();
+    let b = engine.prepare("t", "Hi $n", &NoLoader).unwrap();
+    assert!(std::rc::Rc::ptr_eq(&a.template, &b.template));
+    for n in 0..3 {
+        let vars = engine.json_vars(&serde_json::json!({ "n": n }));
+        assert_eq!(engine.render(&a, vars, &NoLoader).unwrap(), format!("Hi {n}"));
+    }
+}
