@@ -58,6 +58,7 @@ impl Frame {
 
     /// Reads a variable (Velocity's `context.get`). Null values fall through to outer frames as
     /// they do in Velocity's maps.
+    #[inline]
     pub fn get(self: &Rc<Self>, key: Sym) -> Found {
         let mut frame = self;
         loop {

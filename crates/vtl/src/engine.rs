@@ -4,7 +4,7 @@
 use crate::compile::{Compiler, Interner, Sym, Template};
 use crate::context::Vars;
 use crate::error::Error;
-use crate::render::{register_macros, Registry, Renderer};
+use crate::render::{register_macros, Names, Registry, Renderer};
 use crate::value::from_json;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
@@ -96,7 +96,7 @@ impl Loader for DirLoader {
 /// A template ready to render, with the macros it starts with (the library's and its own).
 pub struct Prepared {
     pub template: Rc<Template>,
-    macros: Registry,
+    macros: Rc<Registry>,
 }
 
 #[derive(PartialEq, Eq, Hash)]
@@ -115,24 +115,28 @@ const MAX_NAMES: usize = 1 << 20;
 pub struct Engine {
     config: Config,
     interner: RefCell<Interner>,
+    names: std::cell::Cell<Names>,
     cache: RefCell<FxHashMap<CacheKey, Rc<Template>>>,
 }
 
 impl Engine {
     pub fn new(config: Config) -> Self {
+        let mut interner = Interner::default();
+        let names = Names::new(&mut interner);
         Engine {
             config,
-            interner: RefCell::new(Interner::default()),
+            interner: RefCell::new(interner),
+            names: std::cell::Cell::new(names),
             cache: RefCell::new(FxHashMap::default()),
         }
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
+    pub(crate) fn names(&self) -> Names {
+        self.names.get()
     }
 
-    pub(crate) fn with_interner<T>(&self, f: impl FnOnce(&mut Interner) -> T) -> T {
-        f(&mut self.interner.borrow_mut())
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The symbol of a variable name, for building [`Vars`].
@@ -217,14 +221,16 @@ impl Engine {
     pub fn prepare(&self, name: &str, source: &str, loader: &dyn Loader) -> Result<Prepared, Error> {
         if self.interner.borrow().len() > MAX_NAMES {
             self.cache.borrow_mut().clear();
-            *self.interner.borrow_mut() = Interner::default();
+            let mut interner = Interner::default();
+            self.names.set(Names::new(&mut interner));
+            *self.interner.borrow_mut() = interner;
         }
         let mut macros = Registry::default();
         if let Some(library) = loader.load(LIBRARY).map_err(|m| Error::new(crate::ErrorKind::Runtime, m))? {
             self.compile_registering(LIBRARY, &library, &mut macros, true)?;
         }
         let template = self.compile_registering(name, source, &mut macros, false)?;
-        Ok(Prepared { template, macros })
+        Ok(Prepared { template, macros: Rc::new(macros) })
     }
 
     /// Renders a prepared template with these variables.

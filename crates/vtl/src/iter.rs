@@ -50,7 +50,7 @@ impl JIter {
                 JIter::Array { array: a.clone(), pos: 0, size }
             }
             Value::Map(m) => JIter::map(m, ViewKind::Values),
-            Value::View(m, kind) => JIter::map(m, *kind),
+            Value::View(v) => JIter::map(&v.map, v.kind),
             Value::Scope(_) => JIter::Snapshot(v.elements()?.into_iter()),
             _ => return None,
         };

@@ -53,23 +53,37 @@ pub fn register_macros(registry: &mut Registry, template: &Rc<Template>, replace
 
 type R<T> = Result<T, Thrown>;
 
-/// Well-known names, interned once per render.
-struct Names {
-    foreach: Sym,
-    velocity_count: Sym,
-    velocity_has_next: Sym,
-    body_content: Sym,
+/// Well-known variable names (interned once per engine).
+#[derive(Clone, Copy)]
+pub struct Names {
+    pub foreach: Sym,
+    pub velocity_count: Sym,
+    pub velocity_has_next: Sym,
+    pub body_content: Sym,
+}
+
+impl Names {
+    pub fn new(i: &mut crate::compile::Interner) -> Self {
+        Names {
+            foreach: i.intern("foreach"),
+            velocity_count: i.intern("velocityCount"),
+            velocity_has_next: i.intern("velocityHasNext"),
+            body_content: i.intern("bodyContent"),
+        }
+    }
 }
 
 /// One render: the output, the counters the limits watch, the macros known, and the stacks
 /// Velocity keeps (template names for `#parse` depth, macro names for recursion depth).
 pub struct Renderer<'e> {
     engine: &'e Engine,
+    config: crate::engine::Config,
     loader: &'e dyn Loader,
     out: String,
     steps: u64,
     iterations: u64,
-    pub(crate) macros: Registry,
+    /// Shared with the prepared template until a `#parse` or `#evaluate` defines more.
+    macros: Rc<Registry>,
     templates: Vec<Rc<str>>,
     macro_stack: usize,
     evaluate_depth: usize,
@@ -86,15 +100,11 @@ const MAX_EVALUATE_DEPTH: usize = 64;
 pub const MAX_RENDER_DEPTH: usize = 2500;
 
 impl<'e> Renderer<'e> {
-    pub fn new(engine: &'e Engine, loader: &'e dyn Loader, macros: Registry) -> Self {
-        let names = engine.with_interner(|i| Names {
-            foreach: i.intern("foreach"),
-            velocity_count: i.intern("velocityCount"),
-            velocity_has_next: i.intern("velocityHasNext"),
-            body_content: i.intern("bodyContent"),
-        });
+    pub fn new(engine: &'e Engine, loader: &'e dyn Loader, macros: Rc<Registry>) -> Self {
+        let names = engine.names();
         Renderer {
             engine,
+            config: engine.config().clone(),
             loader,
             out: String::new(),
             steps: 0,
@@ -125,7 +135,7 @@ impl<'e> Renderer<'e> {
     // ---- plumbing ---------------------------------------------------------------------------
 
     fn config(&self) -> &crate::engine::Config {
-        self.engine.config()
+        &self.config
     }
 
     fn error_at(&self, t: &Template, line: u32, column: u32, kind: ErrorKind, message: String) -> Thrown {
@@ -172,12 +182,33 @@ impl<'e> Renderer<'e> {
         Ok(())
     }
 
-    fn write(&mut self, s: &str) -> R<()> {
-        self.out.push_str(s);
-        if self.out.len() > self.config().max_output {
+    /// Writes a string, integer or boolean as Java prints it.
+    fn write_plain(&mut self, v: &Value) -> R<()> {
+        use std::fmt::Write as _;
+        match v {
+            Value::Str(s) => self.out.push_str(s),
+            Value::Int(i) => {
+                let _ = write!(self.out, "{i}");
+            }
+            Value::Long(l) => {
+                let _ = write!(self.out, "{l}");
+            }
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            _ => {}
+        }
+        self.check_output()
+    }
+
+    fn check_output(&self) -> R<()> {
+        if self.out.len() > self.config.max_output {
             return Err(self.limit(Limit::OutputSize, "the output is too large".into()));
         }
         Ok(())
+    }
+
+    fn write(&mut self, s: &str) -> R<()> {
+        self.out.push_str(s);
+        self.check_output()
     }
 
     /// Renders into a separate buffer (string interpolation, `toString()` of blocks).
@@ -216,6 +247,7 @@ impl<'e> Renderer<'e> {
 
     // ---- variables --------------------------------------------------------------------------
 
+    #[inline]
     fn lookup(&mut self, ctx: &Ctx, key: Sym) -> R<Value> {
         match ctx.get(key) {
             Found::Value(v) => Ok(v),
@@ -387,7 +419,17 @@ impl<'e> Renderer<'e> {
                 return Ok(());
             }
         }
-        let text = if value.is_null() { None } else { self.text_of(&value)? };
+        // Strings and numbers go straight to the output; other values print first (a block's
+        // `toString()` may be null).
+        let text = match &value {
+            Value::Null => None,
+            Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Bool(_) => {
+                self.write(&r.esc_prefix)?;
+                self.write(&r.more_prefix)?;
+                return self.write_plain(&value);
+            }
+            other => self.text_of(other)?,
+        };
         match text {
             Some(s) => {
                 self.write(&r.esc_prefix)?;
@@ -640,7 +682,10 @@ impl<'e> Renderer<'e> {
                 match value {
                     Value::Null => false,
                     Value::Bool(b) => b,
-                    other => self.text_of(&other)?.is_some(),
+                    // `toString() != null`: only a block (or a collection holding one) can print
+                    // as null or fail, so only those are printed to find out.
+                    other if may_print_null(&other, 0) => self.text_of(&other)?.is_some(),
+                    _ => true,
                 }
             }
             Kind::True => true,
@@ -997,12 +1042,15 @@ impl<'e> Renderer<'e> {
             return Err(self.error(t, id, ErrorKind::Runtime, "#evaluate nested too deeply".into()));
         }
         let name = self.templates.last().cloned().unwrap_or_else(|| t.name.clone());
-        let compiled = self.engine.compile_in(&name, &source, &mut self.macros).map_err(|mut e| {
-            let n = t.node(id);
-            e.message =
-                format!("{} (in #evaluate at {}[line {}, column {}])", e.message, t.name, n.line, n.column);
-            Thrown::from(e)
-        })?;
+        let compiled =
+            self.engine.compile_in(&name, &source, Rc::make_mut(&mut self.macros)).map_err(|mut e| {
+                let n = t.node(id);
+                e.message = format!(
+                    "{} (in #evaluate at {}[line {}, column {}])",
+                    e.message, t.name, n.line, n.column
+                );
+                Thrown::from(e)
+            })?;
         let frame = Rc::new(Frame::Evaluate {
             inner: ctx.clone(),
             locals: self.config().evaluate_local_context.then(|| RefCell::new(Vars::default())),
@@ -1034,7 +1082,8 @@ impl<'e> Renderer<'e> {
             return Ok(());
         }
         let source = self.load(t, id, &name)?;
-        let compiled = self.engine.compile_in(&name, &source, &mut self.macros).map_err(Thrown::from)?;
+        let compiled =
+            self.engine.compile_in(&name, &source, Rc::make_mut(&mut self.macros)).map_err(Thrown::from)?;
         self.templates.push(Rc::from(name.as_str()));
         let result = self.render(&compiled, compiled.root, ctx);
         self.templates.pop();
@@ -1116,6 +1165,32 @@ fn cached_method(
     let method = methods::find_method(obj, name, args);
     *cache.borrow_mut() = Some(MethodCache { class, args: args.iter().map(Value::class).collect(), method });
     method
+}
+
+/// Could printing this value give null or fail (a block, or a collection holding one, or a
+/// structure nested deeper than printing allows)?
+fn may_print_null(v: &Value, depth: usize) -> bool {
+    if depth > 400 {
+        return true;
+    }
+    match v {
+        Value::Block(_) => true,
+        Value::List(l) => l.items().iter().any(|e| may_print_null(e, depth + 1)),
+        Value::Array(a) => a.items.borrow().iter().any(|e| may_print_null(e, depth + 1)),
+        Value::Map(m) => {
+            m.borrow().iter().any(|(k, e)| may_print_null(k, depth + 1) || may_print_null(e, depth + 1))
+        }
+        Value::View(v) => {
+            v.map.borrow().iter().any(|(k, e)| may_print_null(k, depth + 1) || may_print_null(e, depth + 1))
+        }
+        Value::Scope(s) => s
+            .storage
+            .borrow()
+            .iter()
+            .any(|(k, e)| may_print_null(k, depth + 1) || may_print_null(e, depth + 1)),
+        Value::Entry(e) => may_print_null(&e.key, depth + 1) || may_print_null(&e.value(), depth + 1),
+        _ => false,
+    }
 }
 
 /// `Map.get(key)` of a map-like value (a scope reads its parent's entries too).

@@ -303,7 +303,7 @@ fn storage(r: &Value) -> Rc<RefCell<JMap>> {
     match r {
         Value::Map(m) => m.clone(),
         Value::Scope(s) => s.storage.clone(),
-        Value::View(m, _) => m.clone(),
+        Value::View(v) => v.map.clone(),
         Value::Entry(e) => e.map.clone(),
         _ => Rc::new(RefCell::new(JMap::default())),
     }
@@ -387,9 +387,9 @@ fn map(key: &str) -> Option<MethodFn> {
             storage(r).borrow_mut().clear();
             Ok(Value::Null)
         },
-        "keySet()" => |_, r, _| Ok(Value::View(storage(r), ViewKind::Keys)),
-        "values()" => |_, r, _| Ok(Value::View(storage(r), ViewKind::Values)),
-        "entrySet()" => |_, r, _| Ok(Value::View(storage(r), ViewKind::Entries)),
+        "keySet()" => |_, r, _| Ok(Value::view(storage(r), ViewKind::Keys)),
+        "values()" => |_, r, _| Ok(Value::view(storage(r), ViewKind::Values)),
+        "entrySet()" => |_, r, _| Ok(Value::view(storage(r), ViewKind::Entries)),
         "clone()" => |_, r, _| Ok(Value::map(storage(r).borrow().clone())),
         _ => return None,
     })
@@ -414,9 +414,9 @@ fn foreach_scope(key: &str) -> Option<MethodFn> {
         "getReplaced()" => |_, r, _| Ok(scope(r).replaced()),
         "getInfo()" => |_, r, _| Ok(Value::ScopeInfo(scope(r).clone())),
         // The storage is a HashMap: its views iterate in hash order, so they are ordered copies.
-        "values()" => |_, r, _| Ok(Value::View(Rc::new(RefCell::new(ordered(r))), ViewKind::Values)),
-        "keySet()" => |_, r, _| Ok(Value::View(Rc::new(RefCell::new(ordered(r))), ViewKind::Keys)),
-        "entrySet()" => |_, r, _| Ok(Value::View(Rc::new(RefCell::new(ordered(r))), ViewKind::Entries)),
+        "values()" => |_, r, _| Ok(Value::view(Rc::new(RefCell::new(ordered(r))), ViewKind::Values)),
+        "keySet()" => |_, r, _| Ok(Value::view(Rc::new(RefCell::new(ordered(r))), ViewKind::Keys)),
+        "entrySet()" => |_, r, _| Ok(Value::view(Rc::new(RefCell::new(ordered(r))), ViewKind::Entries)),
         _ => return map(key),
     })
 }
@@ -425,14 +425,14 @@ fn foreach_scope(key: &str) -> Option<MethodFn> {
 
 fn view_kind(r: &Value) -> ViewKind {
     match r {
-        Value::View(_, k) => *k,
+        Value::View(v) => v.kind,
         _ => ViewKind::Values,
     }
 }
 
 fn view_items(r: &Value) -> Vec<Value> {
     match r {
-        Value::View(m, k) => view_elements(m, *k),
+        Value::View(v) => view_elements(&v.map, v.kind),
         _ => Vec::new(),
     }
 }
