@@ -71,6 +71,8 @@ pub enum RefKind {
 pub enum Part {
     Identifier {
         name: Rc<str>,
+        /// The name as a map key (`$map.name` is `map.get("name")`).
+        key: Value,
         line: u32,
         column: u32,
         cache: RefCell<Option<(crate::value::JClass, Option<crate::methods::Getter>)>>,
@@ -78,6 +80,8 @@ pub enum Part {
     Method {
         name: Rc<str>,
         args: Vec<NodeId>,
+        /// The argument when it is one constant string (`get('name')`).
+        constant_key: Option<Value>,
         line: u32,
         column: u32,
         cache: RefCell<Option<MethodCache>>,
@@ -522,15 +526,23 @@ impl<'a> Compiler<'a> {
             parts.push(match child.kind {
                 NodeKind::Identifier => Part::Identifier {
                     name: Rc::from(unit.tokens[child.first].image.as_str()),
+                    key: Value::str(&unit.tokens[child.first].image),
                     line: l,
                     column: c,
                     cache: RefCell::new(None),
                 },
                 NodeKind::Method => {
                     let name = Rc::from(unit.tokens[child.children[0].first].image.as_str());
-                    let args =
+                    let args: Vec<NodeId> =
                         child.children[1..].iter().map(|a| self.node(unit, a)).collect::<Result<_, _>>()?;
-                    Part::Method { name, args, line: l, column: c, cache: RefCell::new(None) }
+                    let constant_key = match args.as_slice() {
+                        [only] => match &self.nodes[*only as usize].kind {
+                            Kind::Str { template: None, image, .. } => Some(Value::Str(image.clone())),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    Part::Method { name, args, constant_key, line: l, column: c, cache: RefCell::new(None) }
                 }
                 _ => Part::Index { arg: self.node(unit, &child.children[0])?, line: l, column: c },
             });

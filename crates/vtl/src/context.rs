@@ -3,7 +3,7 @@
 //! (the loop variable reads as null), an `#evaluate` (optionally its own locals). A frame can
 //! outlive its call (a `#define` block keeps the context it was defined in), so frames are shared.
 
-use crate::compile::{NodeId, Sym, Template};
+use crate::compile::{Kind, NodeId, Part, RefKind, Sym, Template};
 use crate::value::Value;
 use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
@@ -49,6 +49,113 @@ pub type Ctx = Rc<Frame>;
 pub enum Found {
     Value(Value),
     Proxy(Proxy, Ctx),
+}
+
+const NULL: Value = Value::Null;
+
+/// Reads a reference made of map properties (and the loop scope's counters) in place, with no
+/// copies and no calls, passing the value to `f`: `None` when it needs the general path (a
+/// method, an argument that is not a plain reference, a receiver that is not a map).
+pub fn peek<T>(frame: &Frame, key: Sym, parts: &[Part], f: impl FnOnce(&Value) -> T) -> Option<T> {
+    let mut f = Some(f);
+    let mut out = None;
+    let found = peek_var(frame, key, parts, &mut |v| {
+        if let Some(f) = f.take() {
+            out = Some(f(v));
+        }
+    });
+    if found {
+        out
+    } else {
+        None
+    }
+}
+
+type Visit<'a> = dyn FnMut(&Value) + 'a;
+
+fn peek_var(frame: &Frame, key: Sym, parts: &[Part], f: &mut Visit) -> bool {
+    match frame {
+        Frame::Base(vars) => {
+            let vars = vars.borrow();
+            peek_parts(vars.get(&key).unwrap_or(&NULL), parts, f)
+        }
+        Frame::Macro { inner, locals, proxies, .. } => {
+            {
+                let locals = locals.borrow();
+                if let Some(v) = locals.get(&key).filter(|v| !v.is_null()) {
+                    return peek_parts(v, parts, f);
+                }
+            }
+            let proxy = proxies.borrow().iter().find(|(k, _)| *k == key).map(|(_, p)| p.clone());
+            match proxy {
+                // An argument passed as a reference reads that reference in the caller's context.
+                Some(p) => match &p.template.node(p.node).kind {
+                    Kind::Reference(r)
+                        if matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet) =>
+                    {
+                        let mut rest_found = false;
+                        let found =
+                            peek_var(inner, r.root, &r.parts, &mut |v| rest_found = peek_parts(v, parts, f));
+                        found && rest_found
+                    }
+                    _ => false,
+                },
+                None => peek_var(inner, key, parts, f),
+            }
+        }
+        Frame::NullHolder { inner, key: k, active } => {
+            if active.get() && *k == key {
+                f(&NULL);
+                return true;
+            }
+            peek_var(inner, key, parts, f)
+        }
+        Frame::Evaluate { inner, locals } => {
+            if let Some(l) = locals {
+                let l = l.borrow();
+                if let Some(v) = l.get(&key).filter(|v| !v.is_null()) {
+                    return peek_parts(v, parts, f);
+                }
+            }
+            peek_var(inner, key, parts, f)
+        }
+    }
+}
+
+fn peek_parts(v: &Value, parts: &[Part], f: &mut Visit) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        f(v);
+        return true;
+    };
+    match (first, v) {
+        (_, Value::Null) => {
+            f(&NULL);
+            true
+        }
+        // A LinkedHashMap's only getter property is `class`; anything else is `get(name)`.
+        (Part::Identifier { name, key, .. }, Value::Map(m)) if !matches!(&**name, "class" | "Class") => {
+            let map = m.borrow();
+            peek_parts(map.get(key).unwrap_or(&NULL), rest, f)
+        }
+        // `get('name')` with a constant key is the map's `get(Object)`, its only `get`.
+        (Part::Method { name, constant_key: Some(key), .. }, Value::Map(m)) if &**name == "get" => {
+            let map = m.borrow();
+            peek_parts(map.get(key).unwrap_or(&NULL), rest, f)
+        }
+        // The loop counters: ForeachScope's getters.
+        (Part::Identifier { name, .. }, Value::Scope(s)) => {
+            let counter = match &**name {
+                "index" | "Index" => Value::Int(s.index.get()),
+                "count" | "Count" => Value::Int(s.index.get() + 1),
+                "hasNext" | "HasNext" => Value::Bool(s.has_next.get()),
+                "first" | "First" => Value::Bool(s.index.get() < 1),
+                "last" | "Last" => Value::Bool(!s.has_next.get()),
+                _ => return false,
+            };
+            peek_parts(&counter, rest, f)
+        }
+        _ => false,
+    }
 }
 
 impl Frame {

@@ -87,17 +87,24 @@ pub struct Renderer<'e> {
     templates: Vec<Rc<str>>,
     macro_stack: usize,
     evaluate_depth: usize,
-    /// Nesting of node operations, bounded so no template can exhaust the stack.
-    depth: usize,
+    /// The stack address where the render began, for [`Renderer::check_stack`].
+    stack_base: usize,
     names: Names,
 }
 
 /// Deeper `#evaluate` nesting than this is refused (Velocity would overflow its stack).
 const MAX_EVALUATE_DEPTH: usize = 64;
 
-/// Deeper nesting of node operations than this is refused: parse nesting is bounded, but
-/// macros, blocks and `#evaluate` multiply it.
-pub const MAX_RENDER_DEPTH: usize = 2500;
+/// Stack a render may use: parse nesting is bounded, but macros, blocks and `#evaluate`
+/// multiply it. (A release build needs about 0.4 KiB per level of nesting.)
+pub const MAX_STACK: usize = 1 << 20;
+
+/// An address on the current stack (as PostgreSQL's `check_stack_depth` measures).
+#[inline(always)]
+fn stack_address() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
 
 impl<'e> Renderer<'e> {
     pub fn new(engine: &'e Engine, loader: &'e dyn Loader, macros: Rc<Registry>) -> Self {
@@ -113,7 +120,7 @@ impl<'e> Renderer<'e> {
             templates: Vec::new(),
             macro_stack: 0,
             evaluate_depth: 0,
-            depth: 0,
+            stack_base: stack_address(),
             names,
         }
     }
@@ -184,18 +191,7 @@ impl<'e> Renderer<'e> {
 
     /// Writes a string, integer or boolean as Java prints it.
     fn write_plain(&mut self, v: &Value) -> R<()> {
-        use std::fmt::Write as _;
-        match v {
-            Value::Str(s) => self.out.push_str(s),
-            Value::Int(i) => {
-                let _ = write!(self.out, "{i}");
-            }
-            Value::Long(l) => {
-                let _ = write!(self.out, "{l}");
-            }
-            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
-            _ => {}
-        }
+        write_plain(&mut self.out, v);
         self.check_output()
     }
 
@@ -286,7 +282,7 @@ impl<'e> Renderer<'e> {
     fn apply_part(&mut self, t: &Rc<Template>, part: &Part, obj: &Value, ctx: &Ctx) -> R<Value> {
         self.step()?;
         match part {
-            Part::Identifier { name, line, column, cache } => {
+            Part::Identifier { name, key, line, column, cache } => {
                 let class = obj.class().unwrap_or(JClass::Class);
                 let getter = match &*cache.borrow() {
                     Some((c, g)) if *c == class => Some(g.clone()),
@@ -303,7 +299,7 @@ impl<'e> Renderer<'e> {
                 let Some(getter) = getter else { return Ok(Value::Null) };
                 let result = match &getter {
                     Getter::Method(m) => m.call(self, obj, &[]),
-                    Getter::MapGet(key) => Ok(map_get(obj, &Value::Str(key.clone()))),
+                    Getter::MapGet(_) => Ok(map_get(obj, key)),
                     Getter::Get(m, key) => m.call(self, obj, &[Value::Str(key.clone())]),
                 };
                 match result {
@@ -318,7 +314,7 @@ impl<'e> Renderer<'e> {
                     }
                 }
             }
-            Part::Method { name, args, line, column, cache } => {
+            Part::Method { name, args, line, column, cache, .. } => {
                 let mut values = Vec::with_capacity(args.len());
                 for &a in args {
                     values.push(self.value(t, a, ctx)?);
@@ -405,6 +401,22 @@ impl<'e> Renderer<'e> {
         if r.kind == RefKind::Runt {
             return self.write(&r.root_name);
         }
+        if !r.escaped {
+            // Strings and numbers read in place go straight to the output.
+            let out = &mut self.out;
+            let written = crate::context::peek(ctx, r.root, &r.parts, |v| {
+                let plain = matches!(v, Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Bool(_));
+                if plain {
+                    out.push_str(&r.esc_prefix);
+                    out.push_str(&r.more_prefix);
+                    write_plain(out, v);
+                }
+                plain
+            });
+            if written == Some(true) {
+                return self.check_output();
+            }
+        }
         let value = self.execute(t, r, ctx)?;
         if r.escaped {
             let null_string = self.null_string(r, ctx);
@@ -448,6 +460,8 @@ impl<'e> Renderer<'e> {
 
     /// Block.Reference.render: the block in `ctx`, unless nested deeper than its limit.
     fn render_block(&mut self, b: &Rc<BlockRef>, ctx: &Ctx) -> R<bool> {
+        self.check_stack()?;
+        self.step()?;
         b.depth.set(b.depth.get() + 1);
         if b.depth.get() > b.max_depth {
             b.depth.set(b.depth.get() - 1);
@@ -510,36 +524,29 @@ impl<'e> Renderer<'e> {
 
     // ---- the three node operations ----------------------------------------------------------
 
-    /// Counts a step and a level of nesting (undone by [`Self::leave`]).
-    fn enter(&mut self) -> R<()> {
-        self.step()?;
-        if self.depth >= MAX_RENDER_DEPTH {
+    /// Refuses to go deeper when rendering has used [`MAX_STACK`] bytes of stack: checked
+    /// where rendering re-enters itself (macros, blocks, `#evaluate`, `#parse`, string
+    /// interpolation); a template's own nesting is bounded by the parser.
+    fn check_stack(&self) -> R<()> {
+        if self.stack_base.saturating_sub(stack_address()) > MAX_STACK {
             return Err(Error::new(
                 ErrorKind::Runtime,
-                format!("the template nests more than {MAX_RENDER_DEPTH} levels deep while rendering (macros, blocks, #evaluate)"),
+                "the template nests too deeply while rendering (macros, blocks, #evaluate, #parse)",
             )
             .into());
         }
-        self.depth += 1;
         Ok(())
-    }
-
-    fn leave<T>(&mut self, result: R<T>) -> R<T> {
-        self.depth -= 1;
-        result
     }
 
     /// `render()` of a node.
     pub(crate) fn render(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<()> {
-        self.enter()?;
-        let result = self.render_node(t, id, ctx);
-        self.leave(result)
-    }
-
-    fn render_node(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<()> {
         match &t.node(id).kind {
             Kind::Text(s) => self.write(s),
             Kind::Block(children) => {
+                self.steps += children.len() as u64;
+                if self.steps > self.config.max_steps {
+                    return Err(self.limit(Limit::Steps, "the template took too many steps".into()));
+                }
                 for &c in children {
                     self.render(t, c, ctx)?;
                 }
@@ -608,16 +615,12 @@ impl<'e> Renderer<'e> {
 
     /// `value()` of a node.
     pub(crate) fn value(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<Value> {
-        self.enter()?;
-        let result = self.value_of(t, id, ctx);
-        self.leave(result)
-    }
-
-    fn value_of(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<Value> {
         Ok(match &t.node(id).kind {
             Kind::Reference(r) => {
                 if r.kind == RefKind::Uncomputable {
                     Value::Null
+                } else if let Some(v) = crate::context::peek(ctx, r.root, &r.parts, Value::clone) {
+                    v
                 } else {
                     self.execute(t, r, ctx)?
                 }
@@ -625,6 +628,7 @@ impl<'e> Renderer<'e> {
             Kind::Str { template, image, strip_last } => match template {
                 None => Value::Str(image.clone()),
                 Some(root) => {
+                    self.check_stack()?;
                     let ((), mut text) = self.capture(|r| r.render(t, *root, ctx))?;
                     if *strip_last {
                         text.pop();
@@ -670,14 +674,17 @@ impl<'e> Renderer<'e> {
     /// `evaluate()` of a node: its truth. Nodes that are not conditions are false without
     /// being evaluated.
     pub(crate) fn evaluate(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<bool> {
-        self.enter()?;
-        let result = self.truth(t, id, ctx);
-        self.leave(result)
-    }
-
-    fn truth(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<bool> {
         Ok(match &t.node(id).kind {
             Kind::Reference(r) => {
+                let known = crate::context::peek(ctx, r.root, &r.parts, |v| match v {
+                    Value::Null => Some(false),
+                    Value::Bool(b) => Some(*b),
+                    Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Double(_) => Some(true),
+                    _ => None,
+                });
+                if let Some(Some(truth)) = known {
+                    return Ok(truth);
+                }
                 let value = self.execute(t, r, ctx)?;
                 match value {
                     Value::Null => false,
@@ -891,6 +898,7 @@ impl<'e> Renderer<'e> {
                 break Ok(());
             }
             self.iterations += 1;
+            self.step()?;
             if self.iterations > self.config().max_loop_iterations {
                 break Err(self.limit(Limit::LoopIterations, "#foreach ran too many times".into()));
             }
@@ -967,6 +975,8 @@ impl<'e> Renderer<'e> {
     /// one prints as written.
     #[inline(never)]
     fn render_call(&mut self, t: &Rc<Template>, id: NodeId, call: &Call, ctx: &Ctx) -> R<()> {
+        self.check_stack()?;
+        self.step()?;
         let Some(def) = self.macros.get(&call.name).cloned() else {
             return self.write(&call.literal);
         };
@@ -1036,6 +1046,8 @@ impl<'e> Renderer<'e> {
     /// Evaluate.render: the argument's text parsed and rendered here, in a context of its own.
     #[inline(never)]
     fn render_evaluate(&mut self, t: &Rc<Template>, id: NodeId, arg: NodeId, ctx: &Ctx) -> R<()> {
+        self.check_stack()?;
+        self.step()?;
         let value = self.value(t, arg, ctx)?;
         let source = if value.is_null() { String::new() } else { self.text_of(&value)?.unwrap_or_default() };
         if self.evaluate_depth >= MAX_EVALUATE_DEPTH {
@@ -1069,6 +1081,8 @@ impl<'e> Renderer<'e> {
     /// Parse.render: another template, by name, rendered in this context.
     #[inline(never)]
     fn render_parse(&mut self, t: &Rc<Template>, id: NodeId, arg: Option<NodeId>, ctx: &Ctx) -> R<()> {
+        self.check_stack()?;
+        self.step()?;
         let Some(arg) = arg else {
             return Err(self.error(t, id, ErrorKind::Runtime, "#parse(): argument missing".into()));
         };
@@ -1165,6 +1179,22 @@ fn cached_method(
     let method = methods::find_method(obj, name, args);
     *cache.borrow_mut() = Some(MethodCache { class, args: args.iter().map(Value::class).collect(), method });
     method
+}
+
+/// A string, integer or boolean as Java prints it.
+fn write_plain(out: &mut String, v: &Value) {
+    use std::fmt::Write as _;
+    match v {
+        Value::Str(s) => out.push_str(s),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Long(l) => {
+            let _ = write!(out, "{l}");
+        }
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        _ => {}
+    }
 }
 
 /// Could printing this value give null or fail (a block, or a collection holding one, or a

@@ -77,7 +77,7 @@ fn too_deep_nesting_is_refused_not_a_crash() {
             "#if(true)".repeat(390),
             "#end".repeat(390)
         );
-        assert!(render(&blocks).unwrap_err().message.contains("levels deep while rendering"));
+        assert!(render(&blocks).unwrap_err().message.contains("nests too deeply while rendering"));
     });
 }
 
