@@ -11,6 +11,31 @@ use std::rc::Rc;
 
 pub type Vars = FxHashMap<Sym, Value>;
 
+/// A macro call's own variables: few, so kept in a list.
+#[derive(Default)]
+pub struct Locals(Vec<(Sym, Value)>);
+
+impl Locals {
+    pub fn with_capacity(n: usize) -> Self {
+        Locals(Vec::with_capacity(n))
+    }
+
+    pub fn get(&self, key: &Sym) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn insert(&mut self, key: Sym, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    pub fn remove(&mut self, key: &Sym) {
+        self.0.retain(|(k, _)| k != key);
+    }
+}
+
 /// A macro argument passed by name: the caller's expression, evaluated on every read in the
 /// caller's context.
 #[derive(Clone)]
@@ -24,7 +49,7 @@ pub enum Frame {
     Macro {
         inner: Ctx,
         /// `#set` inside the macro and arguments given as constants.
-        locals: RefCell<Vars>,
+        locals: RefCell<Locals>,
         /// Arguments given as expressions.
         proxies: RefCell<Vec<(Sym, Proxy)>>,
         /// `.literal.$name`: the caller's text of each argument, printed when it is null.
@@ -234,8 +259,12 @@ impl Frame {
     /// of that name.
     pub fn remove(&self, key: Sym) {
         match self {
+            // Null reads as absent; keeping the key spares the map the churn of loops that
+            // remove and put their variables again and again.
             Frame::Base(vars) => {
-                vars.borrow_mut().remove(&key);
+                if let Some(v) = vars.borrow_mut().get_mut(&key) {
+                    *v = Value::Null;
+                }
             }
             Frame::Macro { inner, locals, proxies, local_scope, .. } => {
                 locals.borrow_mut().remove(&key);

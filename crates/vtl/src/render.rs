@@ -189,7 +189,7 @@ impl<'e> Renderer<'e> {
         Ok(())
     }
 
-    /// Writes a string, integer or boolean as Java prints it.
+    /// Writes a string, number or boolean as Java prints it.
     fn write_plain(&mut self, v: &Value) -> R<()> {
         write_plain(&mut self.out, v);
         self.check_output()
@@ -405,7 +405,10 @@ impl<'e> Renderer<'e> {
             // Strings and numbers read in place go straight to the output.
             let out = &mut self.out;
             let written = crate::context::peek(ctx, r.root, &r.parts, |v| {
-                let plain = matches!(v, Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Bool(_));
+                let plain = matches!(
+                    v,
+                    Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Bool(_) | Value::Double(_)
+                );
                 if plain {
                     out.push_str(&r.esc_prefix);
                     out.push_str(&r.more_prefix);
@@ -435,7 +438,7 @@ impl<'e> Renderer<'e> {
         // `toString()` may be null).
         let text = match &value {
             Value::Null => None,
-            Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Bool(_) => {
+            Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Bool(_) | Value::Double(_) => {
                 self.write(&r.esc_prefix)?;
                 self.write(&r.more_prefix)?;
                 return self.write_plain(&value);
@@ -999,7 +1002,7 @@ impl<'e> Renderer<'e> {
             }))
         });
         // VelocimacroProxy: the call's children (the body counts) fill the parameters in order.
-        let mut locals = Vars::default();
+        let mut locals = crate::context::Locals::with_capacity(decl.params.len() + 1);
         let mut proxies = Vec::new();
         let mut literals = Vec::new();
         let given = call.args.len() + usize::from(call.body.is_some());
@@ -1181,7 +1184,7 @@ fn cached_method(
     method
 }
 
-/// A string, integer or boolean as Java prints it.
+/// A string, integer, double or boolean as Java prints it.
 fn write_plain(out: &mut String, v: &Value) {
     use std::fmt::Write as _;
     match v {
@@ -1193,6 +1196,7 @@ fn write_plain(out: &mut String, v: &Value) {
             let _ = write!(out, "{l}");
         }
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Double(d) => crate::jdouble::write(out, *d),
         _ => {}
     }
 }

@@ -828,7 +828,7 @@ impl Value {
             Value::BigInt(b) => {
                 let _ = write!(out, "{b}");
             }
-            Value::Double(d) => out.push_str(&jdouble::to_string(*d)),
+            Value::Double(d) => jdouble::write(out, *d),
             Value::BigDecimal(d) => {
                 let _ = write!(out, "{d}");
             }
