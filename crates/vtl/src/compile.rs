@@ -80,7 +80,7 @@ pub enum Part {
     Method {
         name: Rc<str>,
         args: Vec<NodeId>,
-        /// The argument when it is one constant string (`get('name')`).
+        /// The argument when it is one constant string or integer (`get('name')`, `get(0)`).
         constant_key: Option<Value>,
         line: u32,
         column: u32,
@@ -538,6 +538,7 @@ impl<'a> Compiler<'a> {
                     let constant_key = match args.as_slice() {
                         [only] => match &self.nodes[*only as usize].kind {
                             Kind::Str { template: None, image, .. } => Some(Value::Str(image.clone())),
+                            Kind::Constant(v @ Value::Int(_)) => Some(v.clone()),
                             _ => None,
                         },
                         _ => None,

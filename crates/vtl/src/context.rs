@@ -167,6 +167,27 @@ fn peek_parts(v: &Value, parts: &[Part], f: &mut Visit) -> bool {
             let map = m.borrow();
             peek_parts(map.get(key).unwrap_or(&NULL), rest, f)
         }
+        // `get(i)` within bounds is ArrayList's `get(int)` (out of bounds it throws: general path).
+        (Part::Method { name, constant_key: Some(Value::Int(i)), .. }, Value::List(l))
+            if &**name == "get" =>
+        {
+            let items = l.items();
+            match usize::try_from(*i).ok().and_then(|i| items.get(i)) {
+                Some(item) => peek_parts(item, rest, f),
+                None => false,
+            }
+        }
+        // `size()` of a list or map (their only `size`).
+        (Part::Method { name, args, .. }, Value::List(_) | Value::Map(_))
+            if args.is_empty() && &**name == "size" =>
+        {
+            let size = match v {
+                Value::List(l) => l.len(),
+                Value::Map(m) => m.borrow().len(),
+                _ => 0,
+            };
+            peek_parts(&Value::Int(size as i32), rest, f)
+        }
         // The loop counters: ForeachScope's getters.
         (Part::Identifier { name, .. }, Value::Scope(s)) => {
             let counter = match &**name {

@@ -97,6 +97,8 @@ impl Loader for DirLoader {
 pub struct Prepared {
     pub template: Rc<Template>,
     macros: Rc<Registry>,
+    /// The length of the last output, to size the next one's buffer.
+    last_size: std::cell::Cell<usize>,
 }
 
 #[derive(PartialEq, Eq, Hash)]
@@ -148,7 +150,7 @@ impl Engine {
     /// each top-level key of an object with a non-null value is a variable too.
     pub fn harness_vars(&self, json: &serde_json::Value) -> Vars {
         let data = from_json(json);
-        let mut vars = Vars::default();
+        let mut vars = Self::vars_with_capacity(json.as_object().map_or(0, |o| o.len()) + 1);
         if let crate::Value::Map(m) = &data {
             // The same objects as inside `$data`, as the harness puts them.
             for (k, v) in m.borrow().iter() {
@@ -163,9 +165,15 @@ impl Engine {
         vars
     }
 
+    /// An empty set of variables for `n` of them, with room for the ones templates add (`#set`,
+    /// loop counters) so the map need not grow during a render.
+    pub fn vars_with_capacity(n: usize) -> Vars {
+        Vars::with_capacity_and_hasher(n + 8, Default::default())
+    }
+
     /// Variables from a JSON object: each key with a non-null value.
     pub fn json_vars(&self, json: &serde_json::Value) -> Vars {
-        let mut vars = Vars::default();
+        let mut vars = Self::vars_with_capacity(json.as_object().map_or(0, |o| o.len()));
         if let serde_json::Value::Object(map) = json {
             for (k, v) in map {
                 if !v.is_null() {
@@ -230,12 +238,15 @@ impl Engine {
             self.compile_registering(LIBRARY, &library, &mut macros, true)?;
         }
         let template = self.compile_registering(name, source, &mut macros, false)?;
-        Ok(Prepared { template, macros: Rc::new(macros) })
+        Ok(Prepared { template, macros: Rc::new(macros), last_size: std::cell::Cell::new(0) })
     }
 
     /// Renders a prepared template with these variables.
     pub fn render(&self, prepared: &Prepared, vars: Vars, loader: &dyn Loader) -> Result<String, Error> {
-        Renderer::new(self, loader, prepared.macros.clone()).render_template(&prepared.template, vars)
+        let renderer = Renderer::new(self, loader, prepared.macros.clone());
+        let out = renderer.render_template(&prepared.template, vars, prepared.last_size.get())?;
+        prepared.last_size.set(out.len());
+        Ok(out)
     }
 
     /// Compiles and renders in one step.

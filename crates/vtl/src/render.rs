@@ -125,8 +125,15 @@ impl<'e> Renderer<'e> {
         }
     }
 
-    /// Renders a template with the given variables (RuntimeInstance.render).
-    pub fn render_template(mut self, template: &Rc<Template>, vars: Vars) -> Result<String, Error> {
+    /// Renders a template with the given variables (RuntimeInstance.render); `size_hint` is the
+    /// output's expected length.
+    pub fn render_template(
+        mut self,
+        template: &Rc<Template>,
+        vars: Vars,
+        size_hint: usize,
+    ) -> Result<String, Error> {
+        self.out.reserve(size_hint);
         let ctx = Frame::base(vars);
         self.templates.push(template.name.clone());
         match self.render(template, template.root, &ctx) {
