@@ -644,7 +644,7 @@ impl<'a> Compiler<'a> {
                     // Velocity fails only when rendering it (reading a missing argument).
                     let message = format!(
                         "#foreach needs a variable, 'in' and a list; it has {} arguments",
-                        args.len() - 1
+                        args.len().saturating_sub(1)
                     );
                     return Ok(self.push(Kind::Fail(Rc::from(message)), line, column));
                 }
