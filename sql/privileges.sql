@@ -28,8 +28,16 @@ GRANT SELECT ON ALL TABLES IN SCHEMA engage TO engage_reader;
 
 GRANT EXECUTE ON FUNCTION
     engage.account_info(),
-    engage.catalogs()
+    engage.catalogs(),
+    engage.render(text, jsonb),
+    engage.check_template(text),
+    engage.render_message(bigint, bigint, jsonb, text)
 TO engage_reader;
+GRANT EXECUTE ON FUNCTION engage.forget_loaded_templates() TO engage_writer;
+
+-- Messages and templates are written directly; their triggers check every template.
+GRANT INSERT, UPDATE, DELETE ON engage.templates, engage.messages, engage.message_translations TO engage_writer;
+GRANT USAGE ON SEQUENCE engage.messages_message_id_seq TO engage_writer;
 
 GRANT EXECUTE ON FUNCTION
     engage.subscribe_contact(jsonb),

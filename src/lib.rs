@@ -17,10 +17,12 @@ mod guc;
 mod json_body;
 
 mod spi_util;
+mod templates;
 mod unsubscribes;
 
 extension_sql_file!("../sql/contacts.sql", name = "contacts_schema", bootstrap);
 extension_sql_file!("../sql/events.sql", name = "events_schema", requires = ["contacts_schema"]);
+extension_sql_file!("../sql/templates.sql", name = "templates_schema", requires = ["contacts_schema"]);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]

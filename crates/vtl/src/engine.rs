@@ -141,6 +141,11 @@ impl Engine {
         &self.config
     }
 
+    /// New settings; compiled templates stay cached (compiling does not depend on them).
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
     /// The symbol of a variable name, for building [`Vars`].
     pub fn intern(&self, name: &str) -> Sym {
         self.interner.borrow_mut().intern(name)

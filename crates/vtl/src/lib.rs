@@ -30,5 +30,5 @@ pub mod value;
 
 pub use context::Vars;
 pub use engine::{Config, DirLoader, Engine, Loader, MapLoader, NoLoader, Prepared, LIBRARY};
-pub use error::{Error, ErrorKind, Limit};
+pub use error::{caret_window, Error, ErrorKind, Limit};
 pub use value::{from_json, Value};

@@ -1,0 +1,394 @@
+//! Templates in the database: `engage.render` and `engage.check_template` over the Velocity engine
+//! (`vtl`), with `#parse`/`#include` targets and the global macro library read from
+//! `engage.templates`; `engage.render_message` renders a stored message for a contact.
+//!
+//! Each backend keeps one engine, whose compiled templates outlive statements, and per statement
+//! the templates it read and the templates it prepared: within one statement a STABLE function
+//! sees the same rows, so a million-row `SELECT engage.render(…)` reads the library once and
+//! parses its template once.
+
+use crate::error::{EngageError, Result};
+use crate::json_body::JsonBody;
+use crate::spi_util::first;
+use pgrx::prelude::*;
+use pgrx::{JsonB, PgSqlErrorCode};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Templates prepared in one statement are forgotten past this many (a statement that renders a
+/// different text on every row must not grow without bound).
+const PREPARED_PER_STATEMENT: usize = 256;
+
+/// What identifies one statement's view of the tables.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Statement {
+    transaction_start: i64,
+    statement_start: i64,
+    command: u32,
+}
+
+fn current_statement() -> Statement {
+    // SAFETY: plain reads of the current transaction's state, always set inside a function call.
+    unsafe {
+        Statement {
+            transaction_start: pg_sys::GetCurrentTransactionStartTimestamp(),
+            statement_start: pg_sys::GetCurrentStatementStartTimestamp(),
+            command: pg_sys::GetCurrentCommandId(false),
+        }
+    }
+}
+
+/// Reads templates by name from `engage.templates`, each name at most once per statement.
+#[derive(Default)]
+struct TableLoader {
+    rows: RefCell<HashMap<String, Option<String>>>,
+}
+
+impl vtl::Loader for TableLoader {
+    fn load(&self, name: &str) -> std::result::Result<Option<String>, String> {
+        if let Some(row) = self.rows.borrow().get(name) {
+            return Ok(row.clone());
+        }
+        let body = Spi::connect(|client| {
+            first::<String>(client.select(
+                "SELECT body FROM engage.templates WHERE name = $1",
+                None,
+                &[name.into()],
+            )?)
+        })
+        .map_err(|e| e.to_string())?;
+        self.rows.borrow_mut().insert(name.to_owned(), body.clone());
+        Ok(body)
+    }
+}
+
+/// The backend's engine and what the current statement has read and prepared.
+struct Templates {
+    engine: vtl::Engine,
+    statement: Statement,
+    loader: TableLoader,
+    /// By name, then source.
+    prepared: HashMap<String, HashMap<String, Rc<vtl::Prepared>>>,
+}
+
+impl Templates {
+    /// `source` compiled under `name` (errors and `#parse` name it), once per statement.
+    fn prepare(&mut self, name: &str, source: &str) -> std::result::Result<Rc<vtl::Prepared>, vtl::Error> {
+        if let Some(p) = self.prepared.get(name).and_then(|by_source| by_source.get(source)) {
+            return Ok(p.clone());
+        }
+        let prepared = Rc::new(self.engine.prepare(name, source, &self.loader)?);
+        if self.prepared.values().map(HashMap::len).sum::<usize>() >= PREPARED_PER_STATEMENT {
+            self.prepared.clear();
+        }
+        self.prepared.entry(name.to_owned()).or_default().insert(source.to_owned(), prepared.clone());
+        Ok(prepared)
+    }
+
+    fn render(&mut self, name: &str, source: &str, context: &Value) -> Result<String> {
+        let prepared = self.prepare(name, source).map_err(template_error)?;
+        let vars = self.engine.json_vars(context);
+        self.engine.render(&prepared, vars, &self.loader).map_err(template_error)
+    }
+}
+
+thread_local! {
+    static TEMPLATES: RefCell<Option<Templates>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the backend's templates brought up to this statement and the current settings.
+/// The state is taken out while `f` runs, so a render that reaches SQL which renders again gets
+/// a fresh one instead of a double borrow; errors are raised after it is put back.
+fn with_templates<T>(f: impl FnOnce(&mut Templates) -> Result<T>) -> T {
+    let statement = current_statement();
+    let config = crate::guc::template_config();
+    let mut state = TEMPLATES.with(|t| t.borrow_mut().take()).unwrap_or_else(|| Templates {
+        engine: vtl::Engine::new(config.clone()),
+        statement,
+        loader: TableLoader::default(),
+        prepared: HashMap::new(),
+    });
+    if state.statement != statement {
+        state.statement = statement;
+        state.loader = TableLoader::default();
+        state.prepared.clear();
+    }
+    if *state.engine.config() != config {
+        state.engine.set_config(config);
+    }
+    let result = f(&mut state);
+    TEMPLATES.with(|t| *t.borrow_mut() = Some(state));
+    result.unwrap_or_else(|e| e.raise())
+}
+
+/// The `engage.template_*` setting behind an engine limit.
+fn limit_setting(limit: vtl::Limit) -> &'static str {
+    match limit {
+        vtl::Limit::OutputSize => "engage.template_max_output",
+        vtl::Limit::LoopIterations => "engage.template_max_loop_iterations",
+        vtl::Limit::MacroDepth => "engage.template_max_macro_depth",
+        vtl::Limit::Steps => "engage.template_max_steps",
+        vtl::Limit::ParseDepth => "engage.template_max_parse_depth",
+    }
+}
+
+/// Where a template error happened: template, line and column, and the line with a caret.
+fn error_place(e: &vtl::Error) -> Option<String> {
+    if e.line == 0 {
+        return None;
+    }
+    let mut place = format!("{}, line {}, column {}", e.template, e.line, e.column);
+    if let Some(line) = &e.source_line {
+        let (shown, caret) = vtl::caret_window(line, e.column);
+        place.push_str(&format!(":\n{shown}\n{}^", " ".repeat(caret)));
+    }
+    Some(place)
+}
+
+/// A template error as the SQL error a user sees.
+fn template_error(e: vtl::Error) -> EngageError {
+    let (code, hint) = match e.kind {
+        vtl::ErrorKind::Parse => (
+            PgSqlErrorCode::ERRCODE_SYNTAX_ERROR,
+            Some("engage.check_template(text) lists a template's problems without rendering it.".to_owned()),
+        ),
+        vtl::ErrorKind::ResourceNotFound => (
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            Some("#parse and #include read templates by name from engage.templates.".to_owned()),
+        ),
+        vtl::ErrorKind::Limit(limit) => (
+            PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            Some(format!("Raise the setting {} or make the template do less.", limit_setting(limit))),
+        ),
+        vtl::ErrorKind::MethodInvocation | vtl::ErrorKind::Runtime => {
+            (PgSqlErrorCode::ERRCODE_DATA_EXCEPTION, None)
+        }
+    };
+    let mut err = EngageError::new(code, format!("template error: {}", e.message));
+    if let Some(place) = error_place(&e) {
+        err = err.with_detail(place);
+    }
+    if let Some(hint) = hint {
+        err = err.with_hint(hint);
+    }
+    err
+}
+
+/// The variables of a render: a JSON object, or nothing.
+fn context_object(context: Option<JsonBody>) -> Result<Value> {
+    match context.map(|c| c.0) {
+        None | Some(Value::Null) => Ok(Value::Object(Default::default())),
+        Some(v @ Value::Object(_)) => Ok(v),
+        Some(other) => Err(EngageError::new(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "template context must be a JSON object",
+        )
+        .with_detail(format!("context is {}", json_kind(&other)))
+        .with_hint("Each top-level key is a variable: pass {\"data\": …} to use $data.")),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Forgets the templates read in this statement: called by a trigger after each write to
+/// `engage.templates`, so a later read in the same statement (possible from read-only SPI, which
+/// does not advance the command counter) sees the write.
+#[pg_extern(volatile, parallel_unsafe)]
+fn forget_loaded_templates() {
+    TEMPLATES.with(|t| {
+        if let Some(state) = t.borrow_mut().as_mut() {
+            state.loader = TableLoader::default();
+            state.prepared.clear();
+        }
+    });
+}
+
+/// Renders a Velocity template; each top-level key of `context` with a non-null value is a
+/// variable. STABLE: it reads `engage.templates` for `#parse`, `#include` and the macro library.
+#[pg_extern(stable, parallel_safe)]
+fn render(template: Option<&str>, context: Option<JsonBody>) -> Option<String> {
+    let template = template?;
+    let context = context_object(context).unwrap_or_else(|e| e.raise());
+    Some(with_templates(|t| t.render("template", template, &context)))
+}
+
+/// The problems that keep a template from compiling: line, column (1-based) and message. No
+/// rows means it compiles.
+#[pg_extern(stable, parallel_safe)]
+fn check_template(
+    template: &str,
+) -> TableIterator<'static, (name!(line, i32), name!(column, i32), name!(message, String))> {
+    let problem = with_templates(|t| match t.prepare("template", template) {
+        Ok(_) => Ok(None),
+        Err(e) if e.kind == vtl::ErrorKind::Parse || e.kind == vtl::ErrorKind::Runtime => {
+            let message = if e.template == "template" {
+                e.message
+            } else {
+                format!("in {}: {}", e.template, e.message)
+            };
+            Ok(Some((e.line as i32, e.column as i32, message)))
+        }
+        Err(e) => Err(template_error(e)),
+    });
+    TableIterator::new(problem)
+}
+
+/// The message version and contact a render needs, in one statement: the language version
+/// asked for (`$3`), else the contact's, else the main one.
+const MESSAGE_AND_CONTACT: &str = "
+WITH m AS (SELECT * FROM engage.messages WHERE message_id = $1),
+c AS (SELECT * FROM engage.contacts WHERE contact_id = $2),
+wanted AS (SELECT lower(coalesce($3, (SELECT language_code FROM c))) AS language),
+version AS (
+    SELECT t.language, t.subject, t.body
+    FROM engage.message_translations t, m, wanted w
+    WHERE t.message_id = m.message_id AND t.language = w.language AND w.language <> m.language
+)
+SELECT EXISTS (SELECT FROM m),
+       coalesce((SELECT language FROM version), (SELECT language FROM m)),
+       CASE WHEN EXISTS (SELECT FROM version) THEN (SELECT subject FROM version) ELSE (SELECT subject FROM m) END,
+       coalesce((SELECT body FROM version), (SELECT body FROM m)),
+       $3 IS NULL OR EXISTS (SELECT FROM version) OR (SELECT lower(language) FROM m) = lower($3),
+       (SELECT jsonb_build_object(
+            'id', c.contact_id,
+            'externalCustomerId', c.external_customer_id,
+            'firstName', c.first_name,
+            'lastName', c.last_name,
+            'language', c.language_code,
+            'timeZone', c.time_zone,
+            'email', (SELECT value FROM engage.channels WHERE contact_id = c.contact_id AND type = 'email'),
+            'phone', (SELECT value FROM engage.channels WHERE contact_id = c.contact_id AND type = 'sms'),
+            'channels', coalesce((
+                SELECT jsonb_agg(jsonb_build_object('type', ch.type, 'value', ch.value, 'status', ch.status)
+                                 ORDER BY ch.type, ch.value)
+                FROM engage.channels ch WHERE ch.contact_id = c.contact_id), '[]'),
+            'fields', coalesce((
+                SELECT jsonb_object_agg(f.name, CASE f.type
+                    WHEN 'number' THEN to_jsonb(v.value_number)
+                    WHEN 'boolean' THEN to_jsonb(v.value_boolean)
+                    ELSE to_jsonb(v.value) END)
+                FROM engage.contact_fields v JOIN engage.fields f USING (field_id)
+                WHERE v.contact_id = c.contact_id), '{}'))
+        FROM c),
+       (SELECT string_agg(language, ', ' ORDER BY language) FROM engage.message_translations
+         WHERE message_id = $1)";
+
+/// Renders message `message_id` for contact `contact_id`: subject and body see `$data` (the
+/// given object) and `$contact` (names, language, email, phone, channels, additional fields by
+/// name). The language version is `language` if given, else the contact's language if the
+/// message has that version, else the main one.
+#[pg_extern(stable, parallel_safe)]
+fn render_message(
+    message_id: i64,
+    contact_id: i64,
+    data: default!(Option<JsonBody>, "'{}'"),
+    language: default!(Option<&str>, "NULL"),
+) -> TableIterator<'static, (name!(subject, Option<String>), name!(body, String), name!(language, String))> {
+    let data = context_object(data).unwrap_or_else(|e| e.raise());
+    type Row = (Option<bool>, Option<String>, Option<String>, Option<String>, Option<bool>, Option<JsonB>);
+    let (row, others): (Row, Option<String>) = Spi::connect(|client| {
+        let tuple = client
+            .select(MESSAGE_AND_CONTACT, None, &[message_id.into(), contact_id.into(), language.into()])?
+            .first();
+        let row = (tuple.get(1)?, tuple.get(2)?, tuple.get(3)?, tuple.get(4)?, tuple.get(5)?, tuple.get(6)?);
+        Ok::<_, pgrx::spi::SpiError>((row, tuple.get(7)?))
+    })
+    .unwrap_or_else(|e| EngageError::from(e).raise());
+    let (exists, version, subject, body, language_found, contact) = row;
+    if exists != Some(true) {
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("message {message_id} does not exist"),
+        )
+        .raise();
+    }
+    let Some(JsonB(contact)) = contact else {
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("contact {contact_id} does not exist"),
+        )
+        .raise()
+    };
+    if language_found != Some(true) {
+        let version = version.unwrap_or_default();
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("message {message_id} has no \"{}\" version", language.unwrap_or_default()),
+        )
+        .with_detail(match others {
+            Some(others) => format!("Its main language is \"{version}\"; other versions: {others}."),
+            None => format!("Its main language is \"{version}\" and it has no other versions."),
+        })
+        .with_hint("Leave language NULL to use the contact's language or the main version.")
+        .raise();
+    }
+    let context = serde_json::json!({"data": data, "contact": contact});
+    let rendered = with_templates(|t| {
+        let name = |part| format!("message {message_id} {part}");
+        let subject = subject.as_deref().map(|s| t.render(&name("subject"), s, &context)).transpose()?;
+        let body = t.render(&name("body"), body.as_deref().unwrap_or_default(), &context)?;
+        Ok((subject, body))
+    });
+    TableIterator::once((rendered.0, rendered.1, version.unwrap_or_default()))
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use super::*;
+
+    fn render_sql(sql: &str) -> Option<String> {
+        Spi::get_one::<String>(sql).unwrap()
+    }
+
+    #[pg_test]
+    fn a_template_written_earlier_in_the_transaction_is_seen_by_the_next_statement() {
+        Spi::run("INSERT INTO engage.templates (name, body) VALUES ('part', 'one')").unwrap();
+        assert_eq!(render_sql("SELECT engage.render('#parse(''part'')', '{}')").as_deref(), Some("one"));
+        Spi::run("UPDATE engage.templates SET body = 'two' WHERE name = 'part'").unwrap();
+        assert_eq!(render_sql("SELECT engage.render('#parse(''part'')', '{}')").as_deref(), Some("two"));
+    }
+
+    #[pg_test]
+    fn one_statement_prepares_its_template_once_and_reads_the_library_once() {
+        Spi::run("INSERT INTO engage.templates (name, body) VALUES ('VM_global_library.vm', '#macro(m $x)<$x>#end')")
+            .unwrap();
+        let sample = render_sql("SELECT engage.render('#m($i)', '{\"i\": 7}')");
+        assert_eq!(sample.as_deref(), Some("<7>"));
+        let n = Spi::get_one::<i64>(
+            "SELECT count(DISTINCT engage.render('#m($i)', jsonb_build_object('i', i))) FROM generate_series(1, 500) i",
+        )
+        .unwrap();
+        assert_eq!(n, Some(500));
+        TEMPLATES.with(|t| {
+            let state = t.borrow();
+            let state = state.as_ref().expect("the backend keeps its templates");
+            let prepared: Vec<usize> = state.prepared.values().map(HashMap::len).collect();
+            assert_eq!(prepared, vec![1], "one template prepared");
+            let loaded: Vec<String> = state.loader.rows.borrow().keys().cloned().collect();
+            assert_eq!(loaded, vec![vtl::LIBRARY.to_owned()], "one read of engage.templates");
+        });
+    }
+
+    #[pg_test]
+    fn settings_reach_the_engine_in_the_same_session() {
+        Spi::run("SET engage.template_max_steps = 5").unwrap();
+        Spi::run("SET engage.template_max_output = '1kB'").unwrap();
+        let config = with_templates(|t| Ok(t.engine.config().clone()));
+        assert_eq!((config.max_steps, config.max_output), (5, 1024));
+        Spi::run("RESET engage.template_max_steps").unwrap();
+        let config = with_templates(|t| Ok(t.engine.config().clone()));
+        assert_eq!(config.max_steps, vtl::Config::default().max_steps);
+    }
+}
