@@ -71,5 +71,58 @@ SELECT engage.unsubscribe_emails('{"emails": ["Kozak@example.com"]}') AS address
 SELECT contact_id, type, value, status, unsubscribed, bulk_allowed
 FROM engage.contact_channels WHERE contact_id = 1 ORDER BY type;
 
+\echo '== 8. Templates: Velocity 1.7, rendered in the database'
+SELECT engage.render('Hello ${name}! #if($points > 100)You have $points points.#{else}Collect #set($left = 100 - $points)$left more points.#end',
+                     '{"name": "Dina", "points": 42}') AS "engage.render(template, context)";
+\echo '   ... a template is checked without rendering it:'
+SELECT * FROM engage.check_template(E'Hi $name\n#foreach($pc in $codes)$pc');
+
+\echo '== 9. Messages: checked when saved, with a language version, a shared macro library and a footer'
+INSERT INTO engage.templates (name, body) VALUES
+    ('VM_global_library.vm', '#macro(greeting)#if($contact.firstName)$contact.firstName#{else}friend#end#end'),
+    ('footer', E'--\nDemo Shop · you get this because you are our customer ($!contact.email)');
+INSERT INTO engage.messages (name, subject, body, sender, language, tags) VALUES ('Birthday promo',
+    '#greeting(), a present for you',
+    $$Dear #greeting(),
+
+your promo code: $!data.get('promo_codes').get(0).get('promo_code')
+
+All your codes:
+#foreach($pc in $!data.get('promo_codes'))
+  - $!pc.get('name'): $!pc.get('promo_code') (valid until $!pc.get('valid_until'))
+#end
+#parse('footer')$$,
+    'shop@example.com', 'en', '{promo,birthday}')
+RETURNING message_id, name, media_type, language, tags;
+INSERT INTO engage.message_translations (message_id, language, subject, body)
+SELECT message_id, 'uk', '#greeting(), подарунок для вас',
+    $$Вітаємо, #greeting()! Ваш промокод: $!data.get('promo_codes').get(0).get('promo_code')
+Усі ваші коди:
+#foreach($pc in $!data.get('promo_codes'))
+  - $!pc.get('name'): $!pc.get('promo_code')
+#end
+#parse('footer')$$
+FROM engage.messages WHERE name = 'Birthday promo';
+\echo '   ... a broken template is refused when saved, and nothing is written:'
+\set ON_ERROR_STOP 0
+INSERT INTO engage.messages (name, body) VALUES ('Broken', E'Hello\n#foreach($i in $items) $i');
+\set ON_ERROR_STOP 1
+SELECT count(*) AS messages FROM engage.messages;
+
+\echo '== 10. The promo-code example of spec 000: each contact''s rows of a promo_codes table become $data'
+CREATE TABLE promo_codes (email text, name text, promo_code text, valid_until date);
+INSERT INTO promo_codes VALUES
+    ('kozak@example.com', 'Birthday -20%', 'AAAA-BBBB-DDDD', '2026-12-31'),
+    ('kozak@example.com', 'Free delivery', 'FREE-SHIP-0042', '2027-01-31'),
+    ('ivan.franko@example.com', 'Birthday -20%', 'CCCC-EEEE-FFFF', '2026-12-31');
+SELECT c.contact_id, r.language, r.subject, r.body
+FROM engage.contacts c
+JOIN engage.channels ch ON ch.contact_id = c.contact_id AND ch.type = 'email'
+CROSS JOIN LATERAL engage.render_message(
+    (SELECT message_id FROM engage.messages WHERE name = 'Birthday promo'), c.contact_id,
+    coalesce((SELECT jsonb_build_object('promo_codes', jsonb_agg(to_jsonb(p) ORDER BY p.promo_code))
+              FROM promo_codes p WHERE p.email = ch.value HAVING count(*) > 0), '{}')) r
+ORDER BY c.contact_id;
+
 \echo
 \echo '== Demo finished.'
