@@ -14,10 +14,10 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # Runs a command as root: directly when we are root, else through sudo.
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Installs the Debian packages and cargo-pgrx 0.18.0 when they are missing.
-ensure_deps() {
+# Installs the Debian packages named that are missing.
+ensure_packages() {
     local missing=()
-    for p in "${APT_PACKAGES[@]}"; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -25,6 +25,16 @@ ensure_deps() {
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
     fi
+}
+
+# Apache Velocity 1.7 on a JVM, for ../shared/tools/velocity-ref (differential tests, benchmarks).
+ensure_velocity() {
+    ensure_packages velocity libgoogle-gson-java default-jdk-headless bc
+}
+
+# Installs the Debian packages and cargo-pgrx 0.18.0 when they are missing.
+ensure_deps() {
+    ensure_packages "${APT_PACKAGES[@]}"
     if ! cargo pgrx --version 2>/dev/null | grep -q '0\.18\.0'; then
         say "installing cargo-pgrx 0.18.0 (about 4 minutes)"
         cargo install cargo-pgrx --version 0.18.0 --locked

@@ -7,8 +7,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 mkdir -p "$BUILD"
 ensure_deps
+# The reference Velocity 1.7 for the template engine's differential suite (about a minute to
+# install on a fresh machine).
+ensure_velocity
 
-say "unit tests of the pure crates"
+say "unit tests of the pure crates (with the template engine's conformance and differential suites)"
 cargo test --workspace --exclude pg_engage
 
 say "#[pg_test] tests (cargo pgrx test)"
