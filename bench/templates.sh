@@ -5,11 +5,11 @@
 #      JIT warmed up), after checking that both render the same bytes (target: at least 5x);
 #   2. SELECT engage.render(t, d) over 1,000,000 rows against SELECT format(…) producing the same
 #      text from the same jsonb, on a local cluster: per-row cost and ratio.
-# SECONDS (default 10) and WARMUP (default 5) set the measuring and warm-up time of part 1;
+# BENCH_SECONDS (default 10) and WARMUP (default 5) set the measuring and warm-up time of part 1;
 # ROWS (default 1000000) and ROUNDS (default 3, median) part 2.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
-SECONDS_RUN="${SECONDS:-10}"
+SECONDS_RUN="${BENCH_SECONDS:-10}"
 WARMUP="${WARMUP:-5}"
 ROWS="${ROWS:-1000000}"
 ROUNDS="${ROUNDS:-3}"

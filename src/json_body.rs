@@ -1,6 +1,6 @@
-//! `JsonBody`: a `jsonb` argument read straight from its binary form by `engage_jsonb`, instead of
-//! pgrx's `JsonB`, which prints the value as text and parses the text back. For a 100,000-contact
-//! body that round trip cost more than a fifth of an upsert.
+//! `JsonBody` and `TemplateData`: `jsonb` arguments read straight from their binary form by
+//! `engage_jsonb`, instead of pgrx's `JsonB`, which prints the value as text and parses the text
+//! back. For a 100,000-contact body that round trip cost more than a fifth of an upsert.
 
 use crate::error::EngageError;
 use pgrx::callconv::{Arg, ArgAbi};
@@ -10,41 +10,62 @@ use serde_json::Value;
 
 pub struct JsonBody(pub Value);
 
-impl FromDatum for JsonBody {
-    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _: pg_sys::Oid) -> Option<Self> {
-        if is_null {
-            return None;
+/// Decodes a `jsonb` datum in place with `builder`; malformed bytes raise an error.
+///
+/// # Safety
+/// `datum` must be a non-null `jsonb` datum.
+pub unsafe fn decode_datum<B: engage_jsonb::Builder>(datum: pg_sys::Datum, builder: &mut B) -> B::Value {
+    // SAFETY: detoasting gives a valid varlena whose payload we only read, before freeing a copy
+    // we made.
+    let value = unsafe {
+        let original = datum.cast_mut_ptr::<pg_sys::varlena>();
+        let varlena = pg_sys::pg_detoast_datum_packed(original);
+        let bytes = std::slice::from_raw_parts(
+            pgrx::varlena::vardata_any(varlena) as *const u8,
+            pgrx::varlena::varsize_any_exhdr(varlena),
+        );
+        let value = engage_jsonb::decode_with(bytes, builder);
+        if varlena != original {
+            pg_sys::pfree(varlena.cast());
         }
-        // SAFETY: the datum is a jsonb (the function's declared argument type); detoasting gives
-        // a valid varlena whose payload we only read, before freeing a copy we made.
-        let value = unsafe {
-            let original = datum.cast_mut_ptr::<pg_sys::varlena>();
-            let varlena = pg_sys::pg_detoast_datum_packed(original);
-            let bytes = std::slice::from_raw_parts(
-                pgrx::varlena::vardata_any(varlena) as *const u8,
-                pgrx::varlena::varsize_any_exhdr(varlena),
-            );
-            let value = engage_jsonb::decode(bytes);
-            if varlena != original {
-                pg_sys::pfree(varlena.cast());
+        value
+    };
+    value.unwrap_or_else(|e| EngageError::new(PgSqlErrorCode::ERRCODE_DATA_CORRUPTED, e.to_string()).raise())
+}
+
+/// Makes `$name` a `jsonb` argument type whose value `$builder` decodes.
+macro_rules! jsonb_argument {
+    ($name:ident, $builder:expr) => {
+        impl FromDatum for $name {
+            unsafe fn from_polymorphic_datum(
+                datum: pg_sys::Datum,
+                is_null: bool,
+                _: pg_sys::Oid,
+            ) -> Option<Self> {
+                // SAFETY: the datum is a jsonb, the function's declared argument type.
+                (!is_null).then(|| $name(unsafe { decode_datum(datum, &mut $builder) }))
             }
-            value
-        };
-        Some(JsonBody(value.unwrap_or_else(|e| {
-            EngageError::new(PgSqlErrorCode::ERRCODE_DATA_CORRUPTED, e.to_string()).raise()
-        })))
-    }
+        }
+
+        unsafe impl<'fcx> ArgAbi<'fcx> for $name {
+            unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+                let index = arg.index();
+                unsafe { arg.unbox_arg_using_from_datum() }
+                    .unwrap_or_else(|| panic!("argument {index} must not be null"))
+            }
+        }
+
+        pgrx::impl_sql_translatable!($name, arg_only = "jsonb");
+    };
 }
 
-unsafe impl<'fcx> ArgAbi<'fcx> for JsonBody {
-    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
-        let index = arg.index();
-        unsafe { arg.unbox_arg_using_from_datum() }
-            .unwrap_or_else(|| panic!("argument {index} must not be null"))
-    }
-}
+jsonb_argument!(JsonBody, engage_jsonb::SerdeJson);
 
-pgrx::impl_sql_translatable!(JsonBody, arg_only = "jsonb");
+/// A `jsonb` argument decoded straight into the template engine's values, for the functions that
+/// render one per row.
+pub struct TemplateData(pub vtl::Value);
+
+jsonb_argument!(TemplateData, engage_jsonb::VtlValues);
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pgrx::pg_schema]

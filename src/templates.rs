@@ -8,7 +8,7 @@
 //! parses its template once.
 
 use crate::error::{EngageError, Result};
-use crate::json_body::JsonBody;
+use crate::json_body::{JsonBody, TemplateData};
 use crate::spi_util::first;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
@@ -87,9 +87,8 @@ impl Templates {
         Ok(prepared)
     }
 
-    fn render(&mut self, name: &str, source: &str, context: &Value) -> Result<String> {
+    fn render(&mut self, name: &str, source: &str, vars: vtl::Vars) -> Result<String> {
         let prepared = self.prepare(name, source).map_err(template_error)?;
-        let vars = self.engine.json_vars(context);
         self.engine.render(&prepared, vars, &self.loader).map_err(template_error)
     }
 }
@@ -176,28 +175,36 @@ fn template_error(e: vtl::Error) -> EngageError {
     err
 }
 
-/// The variables of a render: a JSON object, or nothing.
-fn context_object(context: Option<JsonBody>) -> Result<Value> {
-    match context.map(|c| c.0) {
+/// The error for a render context that is not a JSON object.
+fn not_an_object(kind: &str) -> EngageError {
+    EngageError::new(
+        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        "template context must be a JSON object",
+    )
+    .with_detail(format!("context is {kind}"))
+    .with_hint("Each top-level key is a variable: pass {\"data\": …} to use $data.")
+}
+
+/// A JSON argument that must be an object (or null, meaning empty).
+fn json_object(value: Option<JsonBody>) -> Result<Value> {
+    match value.map(|c| c.0) {
         None | Some(Value::Null) => Ok(Value::Object(Default::default())),
         Some(v @ Value::Object(_)) => Ok(v),
-        Some(other) => Err(EngageError::new(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            "template context must be a JSON object",
-        )
-        .with_detail(format!("context is {}", json_kind(&other)))
-        .with_hint("Each top-level key is a variable: pass {\"data\": …} to use $data.")),
+        Some(Value::Bool(_)) => Err(not_an_object("a boolean")),
+        Some(Value::Number(_)) => Err(not_an_object("a number")),
+        Some(Value::String(_)) => Err(not_an_object("a string")),
+        Some(Value::Array(_)) => Err(not_an_object("an array")),
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// Checks a render context decoded into template values: an object, or nothing.
+fn template_context(value: &Option<TemplateData>) -> Result<()> {
+    match value.as_ref().map(|c| &c.0) {
+        None | Some(vtl::Value::Null | vtl::Value::Map(_)) => Ok(()),
+        Some(vtl::Value::Bool(_)) => Err(not_an_object("a boolean")),
+        Some(vtl::Value::Str(_)) => Err(not_an_object("a string")),
+        Some(vtl::Value::List(_)) => Err(not_an_object("an array")),
+        Some(_) => Err(not_an_object("a number")),
     }
 }
 
@@ -217,10 +224,13 @@ fn forget_loaded_templates() {
 /// Renders a Velocity template; each top-level key of `context` with a non-null value is a
 /// variable. STABLE: it reads `engage.templates` for `#parse`, `#include` and the macro library.
 #[pg_extern(stable, parallel_safe)]
-fn render(template: Option<&str>, context: Option<JsonBody>) -> Option<String> {
+fn render(template: Option<&str>, context: Option<TemplateData>) -> Option<String> {
     let template = template?;
-    let context = context_object(context).unwrap_or_else(|e| e.raise());
-    Some(with_templates(|t| t.render("template", template, &context)))
+    template_context(&context).unwrap_or_else(|e| e.raise());
+    Some(with_templates(|t| {
+        let vars = context.map_or_else(|| vtl::Engine::vars_with_capacity(0), |c| t.engine.vars_of(&c.0));
+        t.render("template", template, vars)
+    }))
 }
 
 /// The problems that keep a template from compiling: line, column (1-based) and message. No
@@ -295,7 +305,7 @@ fn render_message(
     data: default!(Option<JsonBody>, "'{}'"),
     language: default!(Option<&str>, "NULL"),
 ) -> TableIterator<'static, (name!(subject, Option<String>), name!(body, String), name!(language, String))> {
-    let data = context_object(data).unwrap_or_else(|e| e.raise());
+    let data = json_object(data).unwrap_or_else(|e| e.raise());
     type Row = (Option<bool>, Option<String>, Option<String>, Option<String>, Option<bool>, Option<JsonB>);
     let (row, others): (Row, Option<String>) = Spi::connect(|client| {
         let tuple = client
@@ -336,8 +346,12 @@ fn render_message(
     let context = serde_json::json!({"data": data, "contact": contact});
     let rendered = with_templates(|t| {
         let name = |part| format!("message {message_id} {part}");
-        let subject = subject.as_deref().map(|s| t.render(&name("subject"), s, &context)).transpose()?;
-        let body = t.render(&name("body"), body.as_deref().unwrap_or_default(), &context)?;
+        let subject = match subject.as_deref() {
+            Some(s) => Some(t.render(&name("subject"), s, t.engine.json_vars(&context))?),
+            None => None,
+        };
+        let body =
+            t.render(&name("body"), body.as_deref().unwrap_or_default(), t.engine.json_vars(&context))?;
         Ok((subject, body))
     });
     TableIterator::once((rendered.0, rendered.1, version.unwrap_or_default()))

@@ -1,13 +1,19 @@
 //! Decodes PostgreSQL's binary `jsonb` format (src/include/utils/jsonb.h) into a
-//! `serde_json::Value`, so a function taking a large `jsonb` body does not pay for printing it as
-//! text and parsing the text back. The result is exactly what parsing `jsonb_out`'s text gives:
-//! object keys in stored order, numbers with `numeric_out`'s digits.
+//! `serde_json::Value` ([`decode`]), or into any tree a [`Builder`] makes ([`decode_with`]: the
+//! template engine's values), so a function taking a large `jsonb` body does not pay for printing
+//! it as text and parsing the text back. The result is exactly what parsing `jsonb_out`'s text
+//! gives: object keys in stored order, numbers with `numeric_out`'s digits.
 //!
 //! Input is the detoasted datum's bytes after its 4-byte varlena header. Every read is bounds
 //! checked: malformed input is an error, never a panic.
 
 use serde_json::{Map, Number, Value};
 use std::fmt;
+
+#[cfg(any(feature = "vtl", test))]
+mod vtl_values;
+#[cfg(any(feature = "vtl", test))]
+pub use vtl_values::VtlValues;
 
 #[cfg(target_endian = "big")]
 compile_error!("engage-jsonb reads the little-endian on-disk layout");
@@ -43,9 +49,61 @@ const JENTRY_ISCONTAINER: u32 = 0x5000_0000;
 /// Nesting deeper than this is refused (Postgres itself limits depth by stack size).
 const MAX_DEPTH: usize = 10_000;
 
+/// Makes the values of a decoded document.
+pub trait Builder {
+    type Value;
+    type Object;
+    fn null(&mut self) -> Self::Value;
+    fn boolean(&mut self, b: bool) -> Self::Value;
+    fn string(&mut self, s: &str) -> Self::Value;
+    /// A number, as `numeric_out` prints it (no exponent).
+    fn number(&mut self, text: &str) -> Result<Self::Value>;
+    fn array(&mut self, items: Vec<Self::Value>) -> Self::Value;
+    fn object(&mut self, len: usize) -> Self::Object;
+    fn insert(&mut self, object: &mut Self::Object, key: &str, value: Self::Value);
+    fn finish(&mut self, object: Self::Object) -> Self::Value;
+}
+
+/// Builds `serde_json` values.
+pub struct SerdeJson;
+
+impl Builder for SerdeJson {
+    type Value = Value;
+    type Object = Map<String, Value>;
+    fn null(&mut self) -> Value {
+        Value::Null
+    }
+    fn boolean(&mut self, b: bool) -> Value {
+        Value::Bool(b)
+    }
+    fn string(&mut self, s: &str) -> Value {
+        Value::String(s.to_owned())
+    }
+    fn number(&mut self, text: &str) -> Result<Value> {
+        text.parse::<Number>().map(Value::Number).map_err(|_| DecodeError("numeric is not a JSON number"))
+    }
+    fn array(&mut self, items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+    fn object(&mut self, len: usize) -> Self::Object {
+        Map::with_capacity(len)
+    }
+    fn insert(&mut self, object: &mut Self::Object, key: &str, value: Value) {
+        object.insert(key.to_owned(), value);
+    }
+    fn finish(&mut self, object: Self::Object) -> Value {
+        Value::Object(object)
+    }
+}
+
 /// Decodes a root container: the bytes of a `Jsonb` after its varlena header.
 pub fn decode(root: &[u8]) -> Result<Value> {
-    container(root, 0)
+    decode_with(root, &mut SerdeJson)
+}
+
+/// Decodes a root container with `builder` making the values.
+pub fn decode_with<B: Builder>(root: &[u8], builder: &mut B) -> Result<B::Value> {
+    container(root, 0, builder)
 }
 
 fn u32_at(buf: &[u8], at: usize) -> Result<u32> {
@@ -58,7 +116,7 @@ fn int_align(n: usize) -> usize {
 }
 
 /// Decodes one container (array or object) that starts at `buf[0]`.
-fn container(buf: &[u8], depth: usize) -> Result<Value> {
+fn container<B: Builder>(buf: &[u8], depth: usize, b: &mut B) -> Result<B::Value> {
     if depth > MAX_DEPTH {
         return Err(DecodeError("nested too deeply"));
     }
@@ -88,14 +146,14 @@ fn container(buf: &[u8], depth: usize) -> Result<Value> {
     if header & JB_FARRAY != 0 {
         let mut items = Vec::with_capacity(count);
         for &(ty, from, to) in &spans {
-            items.push(scalar_or_container(data, ty, from, to, depth)?);
+            items.push(scalar_or_container(data, ty, from, to, depth, b)?);
         }
         if header & JB_FSCALAR != 0 {
             return items.pop().filter(|_| count == 1).ok_or(DecodeError("raw scalar without one element"));
         }
-        Ok(Value::Array(items))
+        Ok(b.array(items))
     } else if header & JB_FOBJECT != 0 {
-        let mut map = Map::with_capacity(count);
+        let mut map = b.object(count);
         for i in 0..count {
             let (key_ty, key_from, key_to) = spans[i];
             if key_ty != JENTRY_ISSTRING {
@@ -103,9 +161,10 @@ fn container(buf: &[u8], depth: usize) -> Result<Value> {
             }
             let key = text(&data[key_from..key_to])?;
             let (ty, from, to) = spans[count + i];
-            map.insert(key.to_string(), scalar_or_container(data, ty, from, to, depth)?);
+            let value = scalar_or_container(data, ty, from, to, depth, b)?;
+            b.insert(&mut map, key, value);
         }
-        Ok(Value::Object(map))
+        Ok(b.finish(map))
     } else {
         Err(DecodeError("container is neither array nor object"))
     }
@@ -115,24 +174,28 @@ fn text(bytes: &[u8]) -> Result<&str> {
     std::str::from_utf8(bytes).map_err(|_| DecodeError("string is not UTF-8"))
 }
 
-fn scalar_or_container(data: &[u8], ty: u32, from: usize, to: usize, depth: usize) -> Result<Value> {
+fn scalar_or_container<B: Builder>(
+    data: &[u8],
+    ty: u32,
+    from: usize,
+    to: usize,
+    depth: usize,
+    b: &mut B,
+) -> Result<B::Value> {
     match ty {
-        JENTRY_ISSTRING => Ok(Value::String(text(&data[from..to])?.to_string())),
-        JENTRY_ISNULL => Ok(Value::Null),
-        JENTRY_ISBOOL_FALSE => Ok(Value::Bool(false)),
-        JENTRY_ISBOOL_TRUE => Ok(Value::Bool(true)),
+        JENTRY_ISSTRING => Ok(b.string(text(&data[from..to])?)),
+        JENTRY_ISNULL => Ok(b.null()),
+        JENTRY_ISBOOL_FALSE => Ok(b.boolean(false)),
+        JENTRY_ISBOOL_TRUE => Ok(b.boolean(true)),
         // Numerics and containers are stored int-aligned after padding counted in the entry.
         JENTRY_ISNUMERIC => {
             let at = int_align(from);
             let digits = numeric_text(data.get(at..to).ok_or(DecodeError("numeric past the end"))?)?;
-            digits
-                .parse::<Number>()
-                .map(Value::Number)
-                .map_err(|_| DecodeError("numeric is not a JSON number"))
+            b.number(&digits)
         }
         JENTRY_ISCONTAINER => {
             let at = int_align(from);
-            container(data.get(at..to).ok_or(DecodeError("container past the end"))?, depth + 1)
+            container(data.get(at..to).ok_or(DecodeError("container past the end"))?, depth + 1, b)
         }
         _ => Err(DecodeError("unknown entry type")),
     }
@@ -312,6 +375,44 @@ mod tests {
         assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["a", "bb", "ccc"]);
         let scalar = build(JB_FARRAY | JB_FSCALAR | 1, &[(JENTRY_ISBOOL_FALSE, vec![])]);
         assert_eq!(decode(&scalar).unwrap(), json!(false));
+    }
+
+    #[test]
+    fn template_values_are_what_the_engine_makes_of_the_same_json() {
+        let inner = build(
+            JB_FARRAY | 4,
+            &[
+                (JENTRY_ISBOOL_TRUE, vec![]),
+                (JENTRY_ISNULL, vec![]),
+                (JENTRY_ISNUMERIC, numeric(true, 0, 2, &[1, 0, 0])),
+                (JENTRY_ISNUMERIC, numeric(false, 0, 5, &[12, 3456, 7890, 1234, 5678, 9012])),
+            ],
+        );
+        let obj = build(
+            JB_FOBJECT | 3,
+            &[
+                (JENTRY_ISSTRING, b"a".to_vec()),
+                (JENTRY_ISSTRING, b"bb".to_vec()),
+                (JENTRY_ISSTRING, b"ccc".to_vec()),
+                (JENTRY_ISNUMERIC, numeric(false, 1, 0, &[5, 5000])),
+                (JENTRY_ISSTRING, "é".as_bytes().to_vec()),
+                (JENTRY_ISCONTAINER, inner),
+            ],
+        );
+        let direct = decode_with(&obj, &mut VtlValues).unwrap();
+        let via_serde = vtl::from_json(&decode(&obj).unwrap());
+        assert!(vtl::value::java_equals(&direct, &via_serde));
+        // Same classes too: -100000000 an Integer, the 22-digit number a BigInteger, 5.5 a Double.
+        let engine = vtl::Engine::new(vtl::Config::default());
+        let classes =
+            "#foreach($v in $data.ccc)$!v.getClass().getSimpleName() #end$data.a.getClass().getSimpleName()";
+        let render = |v: &vtl::Value| {
+            let mut vars = vtl::Engine::vars_with_capacity(1);
+            vars.insert(engine.intern("data"), v.clone());
+            engine.render_source("t", classes, vars, &vtl::NoLoader).unwrap()
+        };
+        assert_eq!(render(&direct), "Boolean  Integer BigInteger Double");
+        assert_eq!(render(&direct), render(&via_serde));
     }
 
     #[test]

@@ -178,12 +178,17 @@ impl Engine {
 
     /// Variables from a JSON object: each key with a non-null value.
     pub fn json_vars(&self, json: &serde_json::Value) -> Vars {
-        let mut vars = Self::vars_with_capacity(json.as_object().map_or(0, |o| o.len()));
-        if let serde_json::Value::Object(map) = json {
-            for (k, v) in map {
-                if !v.is_null() {
-                    vars.insert(self.intern(k), from_json(v));
-                }
+        self.vars_of(&from_json(json))
+    }
+
+    /// Variables from a map value: each key with a non-null value (none when it is not a map).
+    pub fn vars_of(&self, value: &crate::Value) -> Vars {
+        let crate::Value::Map(map) = value else { return Self::vars_with_capacity(0) };
+        let map = map.borrow();
+        let mut vars = Self::vars_with_capacity(map.len());
+        for (k, v) in map.iter() {
+            if let (crate::Value::Str(name), false) = (k, v.is_null()) {
+                vars.insert(self.intern(name), v.clone());
             }
         }
         vars

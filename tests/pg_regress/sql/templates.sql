@@ -16,6 +16,9 @@ $$Hello $!data.get('promo_codes').get(0).get('name'), your code: $!data.get('pro
 SELECT engage.render('${name}: $!missing|$missing|#if($data.get(''n'').equals(''0''))zero#else$n#end', '{"name": "Ana", "n": "7", "data": {"n": "0"}}');
 SELECT engage.render('#set($t = $price * $qty)$t $price.intValue() #if($qty > 2)many#end $vip', '{"price": 2.5, "qty": 3, "vip": true}');
 SELECT engage.render('$n / 2 = #set($h = $n / 2)$h; $big', '{"n": 7, "big": 12345678901234567890}');
+-- jsonb numbers become the Java classes Velocity would see; key order is jsonb's.
+SELECT engage.render('#foreach($k in $m.keySet())$k=$m.get($k) $m.get($k).getClass().getSimpleName()|#end',
+                     '{"m": {"i": 1, "l": 12345678901, "b": 123456789012345678901234, "d": 1.50, "s": "x", "t": true, "z": null}}');
 SELECT engage.render('no variables', NULL) AS null_context, engage.render(NULL, '{}') IS NULL AS null_template;
 
 -- The context must be an object.
