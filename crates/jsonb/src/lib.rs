@@ -356,10 +356,9 @@ mod tests {
         out
     }
 
-    #[test]
-    fn containers_scalars_and_nesting() {
-        let inner = build(JB_FARRAY | 2, &[(JENTRY_ISBOOL_TRUE, vec![]), (JENTRY_ISNULL, vec![])]);
-        let obj = build(
+    /// `{"a": 5.5, "bb": "é", "ccc": inner}`
+    fn object_abc(inner: Vec<u8>) -> Vec<u8> {
+        build(
             JB_FOBJECT | 3,
             &[
                 (JENTRY_ISSTRING, b"a".to_vec()),
@@ -369,7 +368,13 @@ mod tests {
                 (JENTRY_ISSTRING, "é".as_bytes().to_vec()),
                 (JENTRY_ISCONTAINER, inner),
             ],
-        );
+        )
+    }
+
+    #[test]
+    fn containers_scalars_and_nesting() {
+        let inner = build(JB_FARRAY | 2, &[(JENTRY_ISBOOL_TRUE, vec![]), (JENTRY_ISNULL, vec![])]);
+        let obj = object_abc(inner);
         let v = decode(&obj).unwrap();
         assert_eq!(v, json!({"a": 5.5, "bb": "é", "ccc": [true, null]}));
         assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["a", "bb", "ccc"]);
@@ -388,17 +393,7 @@ mod tests {
                 (JENTRY_ISNUMERIC, numeric(false, 0, 5, &[12, 3456, 7890, 1234, 5678, 9012])),
             ],
         );
-        let obj = build(
-            JB_FOBJECT | 3,
-            &[
-                (JENTRY_ISSTRING, b"a".to_vec()),
-                (JENTRY_ISSTRING, b"bb".to_vec()),
-                (JENTRY_ISSTRING, b"ccc".to_vec()),
-                (JENTRY_ISNUMERIC, numeric(false, 1, 0, &[5, 5000])),
-                (JENTRY_ISSTRING, "é".as_bytes().to_vec()),
-                (JENTRY_ISCONTAINER, inner),
-            ],
-        );
+        let obj = object_abc(inner);
         let direct = decode_with(&obj, &mut VtlValues).unwrap();
         let via_serde = vtl::from_json(&decode(&obj).unwrap());
         assert!(vtl::value::java_equals(&direct, &via_serde));

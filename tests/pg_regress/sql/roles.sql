@@ -1,14 +1,6 @@
 -- Roles: readers read, writers write through the functions only, admins manage the catalog.
 \i include/fresh_extension.sql
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regress_engage_reader') THEN
-        CREATE ROLE regress_engage_reader IN ROLE engage_reader;
-        CREATE ROLE regress_engage_writer IN ROLE engage_writer;
-        CREATE ROLE regress_engage_admin IN ROLE engage_admin;
-    END IF;
-END
-$$;
+\i include/regress_roles.sql
 SELECT r.rolname, array_agg(m.rolname ORDER BY m.rolname) AS member_of
 FROM pg_roles r JOIN pg_auth_members a ON a.member = r.oid JOIN pg_roles m ON m.oid = a.roleid
 WHERE r.rolname LIKE 'engage\_%' GROUP BY r.rolname ORDER BY r.rolname;

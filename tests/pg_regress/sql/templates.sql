@@ -125,15 +125,7 @@ SELECT * FROM engage.render_message((SELECT message_id FROM engage.messages WHER
 \echo :LAST_ERROR_SQLSTATE
 
 -- Readers render; writers write messages and templates; readers cannot.
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regress_engage_reader') THEN
-        CREATE ROLE regress_engage_reader IN ROLE engage_reader;
-        CREATE ROLE regress_engage_writer IN ROLE engage_writer;
-        CREATE ROLE regress_engage_admin IN ROLE engage_admin;
-    END IF;
-END
-$$;
+\i include/regress_roles.sql
 SET ROLE regress_engage_reader;
 SELECT engage.render('#money(1)', '{}') AS reader_render;
 SELECT subject FROM engage.render_message(1, 2);
