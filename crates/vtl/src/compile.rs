@@ -67,10 +67,51 @@ pub enum RefKind {
     Uncomputable,
 }
 
+/// Names the in-place reader ([`crate::context::peek`]) knows, recognised once when compiling so
+/// that reading a reference compares no strings.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Known {
+    Other,
+    /// `class`/`Class`: a real getter even on a map.
+    Class,
+    /// The loop scope's counters (`$foreach.index` …, either capitalisation).
+    Index,
+    Count,
+    HasNext,
+    First,
+    Last,
+    /// The methods `get` and `size`.
+    Get,
+    Size,
+}
+
+impl Known {
+    fn property(name: &str) -> Known {
+        match name {
+            "class" | "Class" => Known::Class,
+            "index" | "Index" => Known::Index,
+            "count" | "Count" => Known::Count,
+            "hasNext" | "HasNext" => Known::HasNext,
+            "first" | "First" => Known::First,
+            "last" | "Last" => Known::Last,
+            _ => Known::Other,
+        }
+    }
+
+    fn method(name: &str) -> Known {
+        match name {
+            "get" => Known::Get,
+            "size" => Known::Size,
+            _ => Known::Other,
+        }
+    }
+}
+
 /// One step after the root of a reference, with the per-site cache of what it resolved to.
 pub enum Part {
     Identifier {
         name: Rc<str>,
+        known: Known,
         /// The name as a map key (`$map.name` is `map.get("name")`).
         key: Value,
         line: u32,
@@ -79,6 +120,7 @@ pub enum Part {
     },
     Method {
         name: Rc<str>,
+        known: Known,
         args: Vec<NodeId>,
         /// The argument when it is one constant string or integer (`get('name')`, `get(0)`).
         constant_key: Option<Value>,
@@ -526,13 +568,15 @@ impl<'a> Compiler<'a> {
             parts.push(match child.kind {
                 NodeKind::Identifier => Part::Identifier {
                     name: Rc::from(unit.tokens[child.first].image.as_str()),
+                    known: Known::property(&unit.tokens[child.first].image),
                     key: Value::str(&unit.tokens[child.first].image),
                     line: l,
                     column: c,
                     cache: RefCell::new(None),
                 },
                 NodeKind::Method => {
-                    let name = Rc::from(unit.tokens[child.children[0].first].image.as_str());
+                    let name: Rc<str> = Rc::from(unit.tokens[child.children[0].first].image.as_str());
+                    let known = Known::method(&name);
                     let args: Vec<NodeId> =
                         child.children[1..].iter().map(|a| self.node(unit, a)).collect::<Result<_, _>>()?;
                     let constant_key = match args.as_slice() {
@@ -543,7 +587,15 @@ impl<'a> Compiler<'a> {
                         },
                         _ => None,
                     };
-                    Part::Method { name, args, constant_key, line: l, column: c, cache: RefCell::new(None) }
+                    Part::Method {
+                        name,
+                        known,
+                        args,
+                        constant_key,
+                        line: l,
+                        column: c,
+                        cache: RefCell::new(None),
+                    }
                 }
                 _ => Part::Index { arg: self.node(unit, &child.children[0])?, line: l, column: c },
             });

@@ -3,7 +3,7 @@
 //! (the loop variable reads as null), an `#evaluate` (optionally its own locals). A frame can
 //! outlive its call (a `#define` block keeps the context it was defined in), so frames are shared.
 
-use crate::compile::{Kind, NodeId, Part, RefKind, Sym, Template};
+use crate::compile::{Kind, Known, NodeId, Part, RefKind, Sym, Template};
 use crate::value::Value;
 use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
@@ -111,8 +111,8 @@ fn peek_var(frame: &Frame, key: Sym, parts: &[Part], f: &mut Visit) -> bool {
                     return peek_parts(v, parts, f);
                 }
             }
-            let proxy = proxies.borrow().iter().find(|(k, _)| *k == key).map(|(_, p)| p.clone());
-            match proxy {
+            let proxies = proxies.borrow();
+            match proxies.iter().find(|(k, _)| *k == key).map(|(_, p)| p) {
                 // An argument passed as a reference reads that reference in the caller's context.
                 Some(p) => match &p.template.node(p.node).kind {
                     Kind::Reference(r)
@@ -158,19 +158,17 @@ fn peek_parts(v: &Value, parts: &[Part], f: &mut Visit) -> bool {
             true
         }
         // A LinkedHashMap's only getter property is `class`; anything else is `get(name)`.
-        (Part::Identifier { name, key, .. }, Value::Map(m)) if !matches!(&**name, "class" | "Class") => {
+        (Part::Identifier { known, key, .. }, Value::Map(m)) if *known != Known::Class => {
             let map = m.borrow();
             peek_parts(map.get(key).unwrap_or(&NULL), rest, f)
         }
         // `get('name')` with a constant key is the map's `get(Object)`, its only `get`.
-        (Part::Method { name, constant_key: Some(key), .. }, Value::Map(m)) if &**name == "get" => {
+        (Part::Method { known: Known::Get, constant_key: Some(key), .. }, Value::Map(m)) => {
             let map = m.borrow();
             peek_parts(map.get(key).unwrap_or(&NULL), rest, f)
         }
         // `get(i)` within bounds is ArrayList's `get(int)` (out of bounds it throws: general path).
-        (Part::Method { name, constant_key: Some(Value::Int(i)), .. }, Value::List(l))
-            if &**name == "get" =>
-        {
+        (Part::Method { known: Known::Get, constant_key: Some(Value::Int(i)), .. }, Value::List(l)) => {
             let items = l.items();
             match usize::try_from(*i).ok().and_then(|i| items.get(i)) {
                 Some(item) => peek_parts(item, rest, f),
@@ -178,8 +176,8 @@ fn peek_parts(v: &Value, parts: &[Part], f: &mut Visit) -> bool {
             }
         }
         // `size()` of a list or map (their only `size`).
-        (Part::Method { name, args, .. }, Value::List(_) | Value::Map(_))
-            if args.is_empty() && &**name == "size" =>
+        (Part::Method { known: Known::Size, args, .. }, Value::List(_) | Value::Map(_))
+            if args.is_empty() =>
         {
             let size = match v {
                 Value::List(l) => l.len(),
@@ -189,13 +187,13 @@ fn peek_parts(v: &Value, parts: &[Part], f: &mut Visit) -> bool {
             peek_parts(&Value::Int(size as i32), rest, f)
         }
         // The loop counters: ForeachScope's getters.
-        (Part::Identifier { name, .. }, Value::Scope(s)) => {
-            let counter = match &**name {
-                "index" | "Index" => Value::Int(s.index.get()),
-                "count" | "Count" => Value::Int(s.index.get() + 1),
-                "hasNext" | "HasNext" => Value::Bool(s.has_next.get()),
-                "first" | "First" => Value::Bool(s.index.get() < 1),
-                "last" | "Last" => Value::Bool(!s.has_next.get()),
+        (Part::Identifier { known, .. }, Value::Scope(s)) => {
+            let counter = match known {
+                Known::Index => Value::Int(s.index.get()),
+                Known::Count => Value::Int(s.index.get() + 1),
+                Known::HasNext => Value::Bool(s.has_next.get()),
+                Known::First => Value::Bool(s.index.get() < 1),
+                Known::Last => Value::Bool(!s.has_next.get()),
                 _ => return false,
             };
             peek_parts(&counter, rest, f)

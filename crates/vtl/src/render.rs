@@ -289,7 +289,7 @@ impl<'e> Renderer<'e> {
     fn apply_part(&mut self, t: &Rc<Template>, part: &Part, obj: &Value, ctx: &Ctx) -> R<Value> {
         self.step()?;
         match part {
-            Part::Identifier { name, key, line, column, cache } => {
+            Part::Identifier { name, key, line, column, cache, .. } => {
                 let class = obj.class().unwrap_or(JClass::Class);
                 let getter = match &*cache.borrow() {
                     Some((c, g)) if *c == class => Some(g.clone()),
@@ -322,13 +322,13 @@ impl<'e> Renderer<'e> {
                 }
             }
             Part::Method { name, args, line, column, cache, .. } => {
-                let mut values = Vec::with_capacity(args.len());
+                let mut values = smallvec::SmallVec::<[Value; 3]>::with_capacity(args.len());
                 for &a in args {
                     values.push(self.value(t, a, ctx)?);
                 }
                 let method = cached_method(cache, obj, name, &values);
                 let Some(method) = method else { return Ok(Value::Null) };
-                match method.invoke(self, obj, values) {
+                match method.invoke(self, obj, &values) {
                     Ok(Value::Null) if method.is_void() => Ok(Value::str("")),
                     Ok(v) => Ok(v),
                     Err(f) => Err(self.method_fault(t, *line, *column, name, obj, f)),
@@ -340,7 +340,7 @@ impl<'e> Renderer<'e> {
                 let Some(method) = methods::find_method(obj, "get", std::slice::from_ref(&argument)) else {
                     return Ok(Value::Null);
                 };
-                match method.invoke(self, obj, vec![argument.clone()]) {
+                match method.invoke(self, obj, std::slice::from_ref(&argument)) {
                     Ok(Value::Null) if method.is_void() => Ok(Value::str("")),
                     Ok(v) => Ok(v),
                     Err(Fault::Thrown(thrown)) => Err(thrown),
@@ -385,7 +385,7 @@ impl<'e> Renderer<'e> {
                 ),
             ));
         };
-        match size.invoke(self, obj, Vec::new()) {
+        match size.invoke(self, obj, &[]) {
             Ok(Value::Int(n)) => Ok(Value::Int(n.wrapping_add(i))),
             Ok(_) | Err(_) => Err(self.error_at(
                 t,
@@ -508,7 +508,7 @@ impl<'e> Renderer<'e> {
                     .or_else(|| methods::find_method(&result, "put", &params));
                 let Some(method) = method else { return Ok(()) };
                 method
-                    .invoke(self, &result, params.to_vec())
+                    .invoke(self, &result, &params)
                     .map(|_| ())
                     .map_err(|f| self.method_fault(t, *line, *column, method.sig.name, &result, f))
             }

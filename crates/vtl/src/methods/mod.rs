@@ -366,9 +366,12 @@ impl Method {
     }
 
     /// Calls the method as VelMethodImpl does: packs variable arguments, then invokes.
-    pub fn invoke(&self, host: &mut dyn Printer, recv: &Value, args: Vec<Value>) -> MResult {
-        let args = if self.sig.is_var_arg() { pack_var_args(self.sig.params, args) } else { args };
-        self.call(host, recv, &args)
+    pub fn invoke(&self, host: &mut dyn Printer, recv: &Value, args: &[Value]) -> MResult {
+        if self.sig.is_var_arg() {
+            self.call(host, recv, &pack_var_args(self.sig.params, args.to_vec()))
+        } else {
+            self.call(host, recv, args)
+        }
     }
 
     /// Invokes with the arguments as given (reflection without Velocity's variable-argument help,

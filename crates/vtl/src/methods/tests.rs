@@ -5,7 +5,7 @@ use crate::value::TestPrinter;
 
 fn call(recv: &Value, name: &str, args: Vec<Value>) -> Result<Value, String> {
     let m = find_method(recv, name, &args).ok_or("no method")?;
-    m.invoke(&mut TestPrinter, recv, args).map_err(|f| match f {
+    m.invoke(&mut TestPrinter, recv, &args).map_err(|f| match f {
         Fault::Java(e) | Fault::Reflection(e) => e.to_string(),
         Fault::Thrown(t) => format!("{t:?}"),
     })
