@@ -692,6 +692,14 @@ impl<'a> Compiler<'a> {
         let args = &node.children;
         let kind = match name {
             "foreach" => {
+                if args.is_empty() {
+                    // Foreach.init reads its first argument: with none (`\\#foreach`) it fails
+                    // before anything renders.
+                    return Err(err(
+                        ErrorKind::Runtime,
+                        "#foreach without arguments: java.lang.NullPointerException".into(),
+                    ));
+                }
                 if args.len() < 4 {
                     // Velocity fails only when rendering it (reading a missing argument).
                     let message = format!(

@@ -324,7 +324,10 @@ impl<'e> Renderer<'e> {
             Part::Method { name, args, line, column, cache, .. } => {
                 let mut values = smallvec::SmallVec::<[Value; 3]>::with_capacity(args.len());
                 for &a in args {
-                    values.push(self.value(t, a, ctx)?);
+                    values.push(match peek_operand(t, a, ctx, Value::clone) {
+                        Some(v) => v,
+                        None => self.value(t, a, ctx)?,
+                    });
                 }
                 let method = cached_method(cache, obj, name, &values);
                 let Some(method) = method else { return Ok(Value::Null) };
@@ -710,8 +713,13 @@ impl<'e> Renderer<'e> {
             Kind::Binary(BinOp::And, l, r) => self.evaluate(t, *l, ctx)? && self.evaluate(t, *r, ctx)?,
             Kind::Binary(BinOp::Or, l, r) => self.evaluate(t, *l, ctx)? || self.evaluate(t, *r, ctx)?,
             Kind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
-                let (a, b) = (self.value(t, *l, ctx)?, self.value(t, *r, ctx)?);
-                let equal = self.equal(t, id, &a, &b)?;
+                let equal = match peek_pair(t, *l, *r, ctx, plain_equal) {
+                    Some(Some(equal)) => equal,
+                    _ => {
+                        let (a, b) = (self.value(t, *l, ctx)?, self.value(t, *r, ctx)?);
+                        self.equal(t, id, &a, &b)?
+                    }
+                };
                 if *op == BinOp::Eq {
                     equal
                 } else {
@@ -719,6 +727,18 @@ impl<'e> Renderer<'e> {
                 }
             }
             Kind::Binary(op @ (BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge), l, r) => {
+                let ints = peek_pair(t, *l, *r, ctx, |a, b| match (a, b) {
+                    (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+                    _ => None,
+                });
+                if let Some(Some(ordering)) = ints {
+                    return Ok(match op {
+                        BinOp::Lt => ordering.is_lt(),
+                        BinOp::Gt => ordering.is_gt(),
+                        BinOp::Le => ordering.is_le(),
+                        _ => ordering.is_ge(),
+                    });
+                }
                 let (a, b) = (self.value(t, *l, ctx)?, self.value(t, *r, ctx)?);
                 if !a.is_number() || !b.is_number() {
                     return Ok(false);
@@ -766,6 +786,21 @@ impl<'e> Renderer<'e> {
         right: NodeId,
         ctx: &Ctx,
     ) -> R<Value> {
+        let math_op = match op {
+            BinOp::Add => Op::Add,
+            BinOp::Sub => Op::Sub,
+            BinOp::Mul => Op::Mul,
+            BinOp::Div => Op::Div,
+            _ => Op::Mod,
+        };
+        // Two numbers read in place: no copies of the operands.
+        let in_place = peek_pair(t, left, right, ctx, |a, b| {
+            let by_zero = matches!(math_op, Op::Div | Op::Mod) && math::is_zero(b);
+            (a.is_number() && b.is_number() && !by_zero).then(|| math::arithmetic(math_op, a, b))
+        });
+        if let Some(Some(result)) = in_place {
+            return result.map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0));
+        }
         let a = self.value(t, left, ctx)?;
         let b = self.value(t, right, ctx)?;
         if op == BinOp::Add && (matches!(a, Value::Str(_)) || matches!(b, Value::Str(_))) {
@@ -796,17 +831,10 @@ impl<'e> Renderer<'e> {
         if !a.is_number() || !b.is_number() {
             return Ok(Value::Null);
         }
-        let op = match op {
-            BinOp::Add => Op::Add,
-            BinOp::Sub => Op::Sub,
-            BinOp::Mul => Op::Mul,
-            BinOp::Div => Op::Div,
-            _ => Op::Mod,
-        };
-        if matches!(op, Op::Div | Op::Mod) && math::is_zero(&b) {
+        if matches!(math_op, Op::Div | Op::Mod) && math::is_zero(&b) {
             return Ok(Value::Null);
         }
-        math::arithmetic(op, &a, &b).map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0))
+        math::arithmetic(math_op, &a, &b).map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0))
     }
 
     /// ASTIntegerRange: the integers from one bound to the other, either way.
@@ -1257,6 +1285,40 @@ fn map_put(obj: &Value, key: Value, value: Value) {
 
 /// `left.getClass().isAssignableFrom(right.getClass())` or the reverse, for the classes values
 /// have (an array of strings is an array of objects).
+/// Reads two operands in place (constants, and references [`crate::context::peek`] can read)
+/// and passes them to `f`; `None` when one needs evaluating.
+fn peek_pair<T>(
+    t: &Template,
+    left: NodeId,
+    right: NodeId,
+    ctx: &Ctx,
+    f: impl FnOnce(&Value, &Value) -> T,
+) -> Option<T> {
+    peek_operand(t, left, ctx, |a| peek_operand(t, right, ctx, |b| f(a, b)))?
+}
+
+fn peek_operand<T>(t: &Template, id: NodeId, ctx: &Ctx, f: impl FnOnce(&Value) -> T) -> Option<T> {
+    match &t.node(id).kind {
+        Kind::Constant(v) => Some(f(v)),
+        Kind::Str { template: None, image, .. } => Some(f(&Value::Str(image.clone()))),
+        Kind::Reference(r) if !matches!(r.kind, RefKind::Uncomputable | RefKind::Runt) => {
+            crate::context::peek(ctx, r.root, &r.parts, f)
+        }
+        _ => None,
+    }
+}
+
+/// `==` between two strings, two ints or two booleans (ASTEQNode's `equals` for the same class);
+/// `None` for anything else, which takes the general path.
+fn plain_equal(a: &Value, b: &Value) -> Option<bool> {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Some(x == y),
+        (Value::Int(x), Value::Int(y)) => Some(x == y),
+        (Value::Bool(x), Value::Bool(y)) => Some(x == y),
+        _ => None,
+    }
+}
+
 fn same_class_family(a: &Value, b: &Value) -> bool {
     let (x, y) = (a.class(), b.class());
     x == y

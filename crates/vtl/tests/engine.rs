@@ -173,3 +173,13 @@ fn compiled_templates_are_reused() {
         assert_eq!(engine.render(&a, vars, &NoLoader).unwrap(), format!("Hi {n}"));
     }
 }
+
+#[test]
+fn a_foreach_without_arguments_fails_before_anything_renders() {
+    // `\\#foreach` parses as a directive with no arguments; Velocity's Foreach.init then fails,
+    // so even a `#stop` before it does not save the render (found by the differential test).
+    let err = render("#stop #foreach($i in [1])\\\\#foreach #end").unwrap_err();
+    assert_eq!((err.kind, err.line, err.column), (ErrorKind::Runtime, 1, 28));
+    // With some arguments but too few, Velocity fails only when the loop renders.
+    assert_eq!(render("#stop #foreach($i) #end").unwrap(), "");
+}
