@@ -16,10 +16,6 @@ pub type Vars = FxHashMap<Sym, Value>;
 pub struct Locals(Vec<(Sym, Value)>);
 
 impl Locals {
-    pub fn with_capacity(n: usize) -> Self {
-        Locals(Vec::with_capacity(n))
-    }
-
     pub fn get(&self, key: &Sym) -> Option<&Value> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
@@ -44,6 +40,14 @@ pub struct Proxy {
     pub node: NodeId,
 }
 
+/// A macro parameter given an expression: the expression (until a `#set` replaces it) and the
+/// caller's text of it (`.literal.$name`, printed when it is null).
+pub struct Argument {
+    pub key: Sym,
+    pub proxy: Option<Proxy>,
+    pub literal: Rc<str>,
+}
+
 pub enum Frame {
     Base(RefCell<Vars>),
     Macro {
@@ -51,9 +55,7 @@ pub enum Frame {
         /// `#set` inside the macro and arguments given as constants.
         locals: RefCell<Locals>,
         /// Arguments given as expressions.
-        proxies: RefCell<Vec<(Sym, Proxy)>>,
-        /// `.literal.$name`: the caller's text of each argument, printed when it is null.
-        literals: Vec<(Sym, Rc<str>)>,
+        arguments: RefCell<Vec<Argument>>,
         /// `velocimacro.context.localscope`: sets stay in the macro.
         local_scope: bool,
     },
@@ -98,21 +100,26 @@ pub fn peek<T>(frame: &Frame, key: Sym, parts: &[Part], f: impl FnOnce(&Value) -
 
 type Visit<'a> = dyn FnMut(&Value) + 'a;
 
+/// The expression parameter `key` still stands for.
+fn proxy_of(arguments: &[Argument], key: Sym) -> Option<&Proxy> {
+    arguments.iter().filter(|a| a.key == key).find_map(|a| a.proxy.as_ref())
+}
+
 fn peek_var(frame: &Frame, key: Sym, parts: &[Part], f: &mut Visit) -> bool {
     match frame {
         Frame::Base(vars) => {
             let vars = vars.borrow();
             peek_parts(vars.get(&key).unwrap_or(&NULL), parts, f)
         }
-        Frame::Macro { inner, locals, proxies, .. } => {
+        Frame::Macro { inner, locals, arguments, .. } => {
             {
                 let locals = locals.borrow();
                 if let Some(v) = locals.get(&key).filter(|v| !v.is_null()) {
                     return peek_parts(v, parts, f);
                 }
             }
-            let proxies = proxies.borrow();
-            match proxies.iter().find(|(k, _)| *k == key).map(|(_, p)| p) {
+            let arguments = arguments.borrow();
+            match proxy_of(&arguments, key) {
                 // An argument passed as a reference reads that reference in the caller's context.
                 Some(p) => match &p.template.node(p.node).kind {
                     Kind::Reference(r)
@@ -217,13 +224,13 @@ impl Frame {
                 Frame::Base(vars) => {
                     return Found::Value(vars.borrow().get(&key).cloned().unwrap_or(Value::Null))
                 }
-                Frame::Macro { inner, locals, proxies, .. } => {
+                Frame::Macro { inner, locals, arguments, .. } => {
                     if let Some(v) = locals.borrow().get(&key) {
                         if !v.is_null() {
                             return Found::Value(v.clone());
                         }
                     }
-                    if let Some((_, p)) = proxies.borrow().iter().find(|(k, _)| *k == key) {
+                    if let Some(p) = proxy_of(&arguments.borrow(), key) {
                         return Found::Proxy(p.clone(), inner.clone());
                     }
                     frame = inner;
@@ -285,9 +292,11 @@ impl Frame {
                     *v = Value::Null;
                 }
             }
-            Frame::Macro { inner, locals, proxies, local_scope, .. } => {
+            Frame::Macro { inner, locals, arguments, local_scope, .. } => {
                 locals.borrow_mut().remove(&key);
-                proxies.borrow_mut().retain(|(k, _)| *k != key);
+                for argument in arguments.borrow_mut().iter_mut().filter(|a| a.key == key) {
+                    argument.proxy = None;
+                }
                 if !local_scope {
                     inner.remove(key);
                 }
@@ -313,9 +322,9 @@ impl Frame {
         loop {
             match &**frame {
                 Frame::Base(_) => return None,
-                Frame::Macro { inner, literals, .. } => {
-                    if let Some((_, l)) = literals.iter().find(|(k, _)| *k == key) {
-                        return Some(l.clone());
+                Frame::Macro { inner, arguments, .. } => {
+                    if let Some(a) = arguments.borrow().iter().find(|a| a.key == key) {
+                        return Some(a.literal.clone());
                     }
                     frame = inner;
                 }

@@ -1037,9 +1037,8 @@ impl<'e> Renderer<'e> {
             }))
         });
         // VelocimacroProxy: the call's children (the body counts) fill the parameters in order.
-        let mut locals = crate::context::Locals::with_capacity(decl.params.len() + 1);
-        let mut proxies = Vec::new();
-        let mut literals = Vec::new();
+        let mut locals = crate::context::Locals::default();
+        let mut arguments = Vec::new();
         let given = call.args.len() + usize::from(call.body.is_some());
         for (i, &param) in decl.params.iter().enumerate().take(given) {
             let Some(&arg) = call.args.get(i) else {
@@ -1052,8 +1051,11 @@ impl<'e> Renderer<'e> {
                 Kind::Reference(_) | Kind::List(_) | Kind::Map(_) | Kind::Str { .. } | Kind::Range(..)
             );
             if by_name {
-                proxies.push((param, Proxy { template: t.clone(), node: arg }));
-                literals.push((param, node.literal.clone().unwrap_or_default()));
+                arguments.push(crate::context::Argument {
+                    key: param,
+                    proxy: Some(Proxy { template: t.clone(), node: arg }),
+                    literal: node.literal.clone().unwrap_or_default(),
+                });
             } else {
                 let v = self.value(t, arg, ctx)?;
                 locals.insert(param, v);
@@ -1065,8 +1067,7 @@ impl<'e> Renderer<'e> {
         let frame = Rc::new(Frame::Macro {
             inner: ctx.clone(),
             locals: RefCell::new(locals),
-            proxies: RefCell::new(proxies),
-            literals,
+            arguments: RefCell::new(arguments),
             local_scope: self.config().macro_local_scope,
         });
         // Velocity pops the macro name only when the body finishes normally.
