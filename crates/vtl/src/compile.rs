@@ -483,17 +483,33 @@ impl<'a> Compiler<'a> {
             NodeKind::Directive(name) => return self.directive(unit, node, name, line, column),
             NodeKind::Word => Kind::Word,
             NodeKind::StringLiteral => self.string_literal(unit, node, line, column)?,
-            NodeKind::IntegerLiteral => {
+            NodeKind::IntegerLiteral | NodeKind::FloatingPointLiteral => {
                 let image = &unit.tokens[node.first].image;
-                let value = match number_from_lexical(image) {
-                    v @ (Value::Int(_) | Value::Long(_) | Value::BigInt(_)) => v,
-                    _ => Value::bigint(image.parse::<BigInt>().unwrap_or_default()),
-                };
-                Kind::Constant(value)
-            }
-            NodeKind::FloatingPointLiteral => {
-                let image = &unit.tokens[node.first].image;
-                Kind::Constant(Value::Double(java_parse_double(image)))
+                // A `#` before a number lexes into its image (`$list[#1]`); the literal's init
+                // then fails to parse it, before anything renders.
+                if image.starts_with('#') {
+                    let (line, column) = unit.position(node.first);
+                    let message = match node.kind {
+                        // Floating-point literals are read by `new BigDecimal(image)`.
+                        NodeKind::FloatingPointLiteral => "Character # is neither a decimal digit number, \
+                            decimal point, nor \"e\" notation exponential mark."
+                            .to_owned(),
+                        _ => format!("For input string: \"{image}\""),
+                    };
+                    return Err(init_error(
+                        ErrorKind::Runtime,
+                        format!("java.lang.NumberFormatException: {message}"),
+                        line as usize,
+                        column as usize,
+                    ));
+                }
+                Kind::Constant(match node.kind {
+                    NodeKind::FloatingPointLiteral => Value::Double(java_parse_double(image)),
+                    _ => match number_from_lexical(image) {
+                        v @ (Value::Int(_) | Value::Long(_) | Value::BigInt(_)) => v,
+                        _ => Value::bigint(image.parse::<BigInt>().unwrap_or_default()),
+                    },
+                })
             }
             NodeKind::IntegerRange => {
                 let from = self.node(unit, &node.children[0])?;

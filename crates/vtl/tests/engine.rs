@@ -183,3 +183,19 @@ fn a_foreach_without_arguments_fails_before_anything_renders() {
     // With some arguments but too few, Velocity fails only when the loop renders.
     assert_eq!(render("#stop #foreach($i) #end").unwrap(), "");
 }
+
+#[test]
+fn a_hash_before_a_number_fails_as_velocity_parses_it() {
+    // The lexer folds `#` into the next token: `#1` is an integer literal Velocity cannot read.
+    let err = render("$list[#1]").unwrap_err();
+    assert_eq!((err.kind, err.column), (ErrorKind::Runtime, 7));
+    assert_eq!(err.message, "java.lang.NumberFormatException: For input string: \"#1\"");
+    let err = render("$s.concat(#1.5)").unwrap_err();
+    assert!(
+        err.message.starts_with("java.lang.NumberFormatException: Character # is neither"),
+        "{}",
+        err.message
+    );
+    // Outside a reference it is text.
+    assert_eq!(render("a[#1]").unwrap(), "a[#1]");
+}
