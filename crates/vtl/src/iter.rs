@@ -30,6 +30,36 @@ pub enum JIter {
     Snapshot(std::vec::IntoIter<Value>),
 }
 
+/// What a `#foreach` walks: an iterator the template holds (shared with it), or one of its own
+/// (no allocation).
+pub enum Loop {
+    Shared(Rc<RefCell<JIter>>),
+    Own(JIter),
+}
+
+impl Loop {
+    pub fn of(v: &Value) -> Option<Loop> {
+        match v {
+            Value::Iterator(it) => Some(Loop::Shared(it.clone())),
+            other => JIter::owned(other).map(Loop::Own),
+        }
+    }
+
+    pub fn has_next(&self) -> bool {
+        match self {
+            Loop::Shared(it) => it.borrow().has_next(),
+            Loop::Own(it) => it.has_next(),
+        }
+    }
+
+    pub fn next(&mut self) -> Result<Value, Fault> {
+        match self {
+            Loop::Shared(it) => it.borrow_mut().next(),
+            Loop::Own(it) => it.next(),
+        }
+    }
+}
+
 fn next_slot(map: &JMap, from: usize) -> Option<usize> {
     (from..map.slot_count()).find(|&s| map.entry_at(s).is_some())
 }
@@ -42,8 +72,14 @@ impl JIter {
     /// Velocity's `getIterator`: arrays, collections, maps (their values), iterators; `None`
     /// for anything else.
     pub fn of(v: &Value) -> Option<Rc<RefCell<JIter>>> {
-        let it = match v {
-            Value::Iterator(it) => return Some(it.clone()),
+        match Loop::of(v)? {
+            Loop::Shared(it) => Some(it),
+            Loop::Own(it) => Some(Rc::new(RefCell::new(it))),
+        }
+    }
+
+    fn owned(v: &Value) -> Option<JIter> {
+        Some(match v {
             Value::List(l) => JIter::List { list: l.clone(), cursor: 0, expected: l.mods() },
             Value::Array(a) => {
                 let size = a.items.borrow().len();
@@ -53,8 +89,7 @@ impl JIter {
             Value::View(v) => JIter::map(&v.map, v.kind),
             Value::Scope(_) => JIter::Snapshot(v.elements()?.into_iter()),
             _ => return None,
-        };
-        Some(Rc::new(RefCell::new(it)))
+        })
     }
 
     fn map(m: &Rc<RefCell<JMap>>, kind: ViewKind) -> JIter {

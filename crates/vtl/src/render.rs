@@ -9,7 +9,7 @@ use crate::compile::{
 use crate::context::{Ctx, Found, Frame, Proxy, Vars};
 use crate::engine::{Engine, Loader};
 use crate::error::{Error, ErrorKind, Limit, Stop, Thrown};
-use crate::iter::JIter;
+use crate::iter::Loop;
 use crate::math::{self, Op};
 use crate::methods::{self, Fault, Getter, Setter};
 use crate::value::{JClass, JMap, Printer, Scope, Value};
@@ -903,7 +903,7 @@ impl<'e> Renderer<'e> {
         ctx: &Ctx,
     ) -> R<()> {
         let list = self.value(t, iterable, ctx)?;
-        let Some(iter) = JIter::of(&list) else { return Ok(()) };
+        let Some(mut iter) = Loop::of(&list) else { return Ok(()) };
         let names = (self.names.velocity_count, self.names.velocity_has_next, self.names.foreach);
         let saved_element = self.lookup(ctx, element)?;
         let saved_count = self.lookup(ctx, names.0)?;
@@ -923,7 +923,7 @@ impl<'e> Renderer<'e> {
                 Value::Scope(_) | Value::Null => None,
                 other => Some(other.clone()),
             },
-            storage: Rc::new(RefCell::new(JMap::default())),
+            storage: Default::default(),
             template: t.name.clone(),
             line: node.line as usize,
             column: node.column as usize,
@@ -932,7 +932,7 @@ impl<'e> Renderer<'e> {
         let mut null_holder: Option<Ctx> = None;
         let mut counter: i32 = 1;
         let outcome = loop {
-            if !iter.borrow().has_next() {
+            if !iter.has_next() {
                 break Ok(());
             }
             self.iterations += 1;
@@ -941,12 +941,12 @@ impl<'e> Renderer<'e> {
                 break Err(self.limit(Limit::LoopIterations, "#foreach ran too many times".into()));
             }
             ctx.put(names.0, Value::Int(counter));
-            let next = iter.borrow_mut().next();
+            let next = iter.next();
             let value = match next {
                 Ok(v) => v,
                 Err(f) => break Err(self.method_fault(t, node.line, node.column, "next", &list, f)),
             };
-            let has_next = iter.borrow().has_next();
+            let has_next = iter.has_next();
             ctx.put(names.1, Value::Bool(has_next));
             ctx.put(element, value.clone());
             scope.index.set(scope.index.get() + 1);
@@ -1254,7 +1254,7 @@ fn may_print_null(v: &Value, depth: usize) -> bool {
             v.map.borrow().iter().any(|(k, e)| may_print_null(k, depth + 1) || may_print_null(e, depth + 1))
         }
         Value::Scope(s) => s
-            .storage
+            .storage()
             .borrow()
             .iter()
             .any(|(k, e)| may_print_null(k, depth + 1) || may_print_null(e, depth + 1)),
@@ -1278,7 +1278,7 @@ fn map_put(obj: &Value, key: Value, value: Value) {
             m.borrow_mut().put(key, value);
         }
         Value::Scope(s) => {
-            s.storage.borrow_mut().put(key, value);
+            s.storage().borrow_mut().put(key, value);
         }
         _ => {}
     }

@@ -198,8 +198,8 @@ pub struct Scope {
     pub has_next: Cell<bool>,
     pub parent: Option<Rc<Scope>>,
     pub replaced: Option<Value>,
-    /// Entries put by templates (`#set($foreach.x = 1)`); a Java HashMap.
-    pub storage: Rc<RefCell<JMap>>,
+    /// Entries put by templates (`#set($foreach.x = 1)`); a Java HashMap, made on first use.
+    pub storage: std::cell::OnceCell<Rc<RefCell<JMap>>>,
     /// Where the loop is, for `$foreach.info`.
     pub template: Rc<str>,
     pub line: usize,
@@ -207,9 +207,14 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// The entries put by templates.
+    pub fn storage(&self) -> &Rc<RefCell<JMap>> {
+        self.storage.get_or_init(Default::default)
+    }
+
     /// `Scope.get(key)`: its own entry, else the parent's.
     pub fn get(&self, key: &Value) -> Value {
-        if let Some(v) = self.storage.borrow().get(key) {
+        if let Some(v) = self.storage().borrow().get(key) {
             return v.clone();
         }
         self.parent.as_ref().map_or(Value::Null, |p| p.get(key))
@@ -349,7 +354,7 @@ impl Value {
             Value::Array(a) => a.items.borrow().clone(),
             Value::Map(m) => m.borrow().values().cloned().collect(),
             Value::View(v) => view_elements(&v.map, v.kind),
-            Value::Scope(s) => hash_order(&s.storage.borrow()).values().cloned().collect(),
+            Value::Scope(s) => hash_order(&s.storage().borrow()).values().cloned().collect(),
             _ => return None,
         })
     }
@@ -497,7 +502,7 @@ impl JKey {
                 JKey::Map(sorted(m.borrow().iter().map(|(k, v)| (JKey::of(k), JKey::of(v))).collect()))
             }
             Value::Scope(s) => JKey::Map(sorted(
-                s.storage.borrow().iter().map(|(k, v)| (JKey::of(k), JKey::of(v))).collect(),
+                s.storage().borrow().iter().map(|(k, v)| (JKey::of(k), JKey::of(v))).collect(),
             )),
             Value::Entry(e) => JKey::Entry(Box::new((JKey::of(&e.key), JKey::of(&e.value())))),
             Value::View(v) if v.kind == ViewKind::Keys => {
@@ -856,7 +861,7 @@ impl Value {
                 write_map(out, &m.borrow(), printer, depth, ptr)?;
             }
             Value::Scope(s) => {
-                let ordered = hash_order(&s.storage.borrow());
+                let ordered = hash_order(&s.storage().borrow());
                 write_map(out, &ordered, printer, depth, 0)?
             }
             Value::ScopeInfo(s) => out.push_str(&scope_info_text(s)),

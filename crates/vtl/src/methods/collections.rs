@@ -302,7 +302,7 @@ fn array_wrapper(key: &str) -> Option<MethodFn> {
 fn storage(r: &Value) -> Rc<RefCell<JMap>> {
     match r {
         Value::Map(m) => m.clone(),
-        Value::Scope(s) => s.storage.clone(),
+        Value::Scope(s) => s.storage().clone(),
         Value::View(v) => v.map.clone(),
         Value::Entry(e) => e.map.clone(),
         _ => Rc::new(RefCell::new(JMap::default())),
