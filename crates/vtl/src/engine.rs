@@ -155,15 +155,8 @@ impl Engine {
     /// each top-level key of an object with a non-null value is a variable too.
     pub fn harness_vars(&self, json: &serde_json::Value) -> Vars {
         let data = from_json(json);
-        let mut vars = Self::vars_with_capacity(json.as_object().map_or(0, |o| o.len()) + 1);
-        if let crate::Value::Map(m) = &data {
-            // The same objects as inside `$data`, as the harness puts them.
-            for (k, v) in m.borrow().iter() {
-                if let (crate::Value::Str(name), false) = (k, v.is_null()) {
-                    vars.insert(self.intern(name), v.clone());
-                }
-            }
-        }
+        // The same objects as inside `$data`, as the harness puts them.
+        let mut vars = self.vars_of(&data);
         if !data.is_null() {
             vars.insert(self.intern("data"), data);
         }

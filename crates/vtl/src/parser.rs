@@ -851,11 +851,8 @@ impl<'s> Parser<'s> {
         Ok(self.node(NodeKind::Map, first, children))
     }
 
-    #[inline(never)]
-    fn object_array(&mut self) -> PResult<Node> {
-        let first = self.open()?;
-        self.consume(Kind::LBracket)?;
-        let mut children = Vec::new();
+    /// `[ Parameter() ( "," Parameter() )* ]`, as list literals and method calls take them.
+    fn parameter_list(&mut self, children: &mut Vec<Node>) -> PResult<()> {
         if matches!(
             self.kind()?,
             Kind::LBracket
@@ -874,6 +871,15 @@ impl<'s> Parser<'s> {
                 children.push(self.parameter()?);
             }
         }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn object_array(&mut self) -> PResult<Node> {
+        let first = self.open()?;
+        self.consume(Kind::LBracket)?;
+        let mut children = Vec::new();
+        self.parameter_list(&mut children)?;
         self.consume(Kind::RBracket)?;
         Ok(self.node(NodeKind::ObjectArray, first, children))
     }
@@ -955,24 +961,7 @@ impl<'s> Parser<'s> {
         let first = self.open()?;
         let mut children = vec![self.single(NodeKind::Identifier)?];
         self.consume(Kind::LParen)?;
-        if matches!(
-            self.kind()?,
-            Kind::LBracket
-                | Kind::LeftCurley
-                | Kind::Whitespace
-                | Kind::StringLiteral
-                | Kind::True
-                | Kind::False
-                | Kind::IntegerLiteral
-                | Kind::FloatingPointLiteral
-                | Kind::Identifier
-                | Kind::LCurly
-        ) {
-            children.push(self.parameter()?);
-            while self.consume_if(Kind::Comma)? {
-                children.push(self.parameter()?);
-            }
-        }
+        self.parameter_list(&mut children)?;
         self.consume(Kind::RefMod2RParen)?;
         Ok(self.node(NodeKind::Method, first, children))
     }

@@ -545,14 +545,7 @@ fn implementation(table: Table, sig: &Sig) -> Option<MethodFn> {
         Table::ArrayListWrapper => collections::lookup(JClass::ObjectArray, &key),
         Table::Of(class) => match class {
             JClass::String => strings::lookup(&key),
-            JClass::Byte
-            | JClass::Short
-            | JClass::Integer
-            | JClass::Long
-            | JClass::BigInteger
-            | JClass::Float
-            | JClass::Double
-            | JClass::BigDecimal => numbers::lookup(class, &key),
+            number if number.is_number() => numbers::lookup(number, &key),
             JClass::ArrayList
             | JClass::LinkedHashMap
             | JClass::KeySet
