@@ -727,24 +727,12 @@ impl<'e> Renderer<'e> {
                 }
             }
             Kind::Binary(op @ (BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge), l, r) => {
-                let ints = peek_pair(t, *l, *r, ctx, |a, b| match (a, b) {
-                    (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
-                    _ => None,
-                });
-                if let Some(Some(ordering)) = ints {
-                    return Ok(match op {
-                        BinOp::Lt => ordering.is_lt(),
-                        BinOp::Gt => ordering.is_gt(),
-                        BinOp::Le => ordering.is_le(),
-                        _ => ordering.is_ge(),
-                    });
-                }
-                let (a, b) = (self.value(t, *l, ctx)?, self.value(t, *r, ctx)?);
-                if !a.is_number() || !b.is_number() {
-                    return Ok(false);
-                }
-                let ordering =
-                    math::compare(&a, &b).map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0))?;
+                let order = match peek_pair(t, *l, *r, ctx, number_order) {
+                    Some(order) => order,
+                    None => number_order(&self.value(t, *l, ctx)?, &self.value(t, *r, ctx)?),
+                };
+                let Some(order) = order else { return Ok(false) };
+                let ordering = order.map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0))?;
                 match op {
                     BinOp::Lt => ordering.is_lt(),
                     BinOp::Gt => ordering.is_gt(),
@@ -794,11 +782,7 @@ impl<'e> Renderer<'e> {
             _ => Op::Mod,
         };
         // Two numbers read in place: no copies of the operands.
-        let in_place = peek_pair(t, left, right, ctx, |a, b| {
-            let by_zero = matches!(math_op, Op::Div | Op::Mod) && math::is_zero(b);
-            (a.is_number() && b.is_number() && !by_zero).then(|| math::arithmetic(math_op, a, b))
-        });
-        if let Some(Some(result)) = in_place {
+        if let Some(Some(result)) = peek_pair(t, left, right, ctx, |a, b| number_arithmetic(math_op, a, b)) {
             return result.map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0));
         }
         let a = self.value(t, left, ctx)?;
@@ -828,13 +812,9 @@ impl<'e> Renderer<'e> {
                 )),
             };
         }
-        if !a.is_number() || !b.is_number() {
-            return Ok(Value::Null);
-        }
-        if matches!(math_op, Op::Div | Op::Mod) && math::is_zero(&b) {
-            return Ok(Value::Null);
-        }
-        math::arithmetic(math_op, &a, &b).map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0))
+        number_arithmetic(math_op, &a, &b)
+            .unwrap_or(Ok(Value::Null))
+            .map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0))
     }
 
     /// ASTIntegerRange: the integers from one bound to the other, either way.
@@ -1307,6 +1287,22 @@ fn peek_operand<T>(t: &Template, id: NodeId, ctx: &Ctx, f: impl FnOnce(&Value) -
         }
         _ => None,
     }
+}
+
+/// MathUtils.compare of two numbers; `None` when one is not a number (the comparison is false).
+fn number_order(a: &Value, b: &Value) -> Option<Result<std::cmp::Ordering, math::MathError>> {
+    (a.is_number() && b.is_number()).then(|| math::compare(a, b))
+}
+
+/// Arithmetic on two numbers, null when dividing by zero; `None` when one is not a number.
+fn number_arithmetic(op: Op, a: &Value, b: &Value) -> Option<Result<Value, math::MathError>> {
+    if !a.is_number() || !b.is_number() {
+        return None;
+    }
+    if matches!(op, Op::Div | Op::Mod) && math::is_zero(b) {
+        return Some(Ok(Value::Null));
+    }
+    Some(math::arithmetic(op, a, b))
 }
 
 /// `==` between two strings, two ints or two booleans (ASTEQNode's `equals` for the same class);
