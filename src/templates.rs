@@ -8,11 +8,10 @@
 //! parses its template once.
 
 use crate::error::{EngageError, Result};
-use crate::json_body::{JsonBody, TemplateData};
+use crate::json_body::TemplateData;
 use crate::spi_util::first;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
-use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -185,22 +184,11 @@ fn not_an_object(kind: &str) -> EngageError {
     .with_hint("Each top-level key is a variable: pass {\"data\": …} to use $data.")
 }
 
-/// A JSON argument that must be an object (or null, meaning empty).
-fn json_object(value: Option<JsonBody>) -> Result<Value> {
+/// A render context decoded into template values: an object, or nothing (an empty one).
+fn template_context(value: Option<TemplateData>) -> Result<vtl::Value> {
     match value.map(|c| c.0) {
-        None | Some(Value::Null) => Ok(Value::Object(Default::default())),
-        Some(v @ Value::Object(_)) => Ok(v),
-        Some(Value::Bool(_)) => Err(not_an_object("a boolean")),
-        Some(Value::Number(_)) => Err(not_an_object("a number")),
-        Some(Value::String(_)) => Err(not_an_object("a string")),
-        Some(Value::Array(_)) => Err(not_an_object("an array")),
-    }
-}
-
-/// Checks a render context decoded into template values: an object, or nothing.
-fn template_context(value: &Option<TemplateData>) -> Result<()> {
-    match value.as_ref().map(|c| &c.0) {
-        None | Some(vtl::Value::Null | vtl::Value::Map(_)) => Ok(()),
+        None | Some(vtl::Value::Null) => Ok(vtl::Value::map(Default::default())),
+        Some(map @ vtl::Value::Map(_)) => Ok(map),
         Some(vtl::Value::Bool(_)) => Err(not_an_object("a boolean")),
         Some(vtl::Value::Str(_)) => Err(not_an_object("a string")),
         Some(vtl::Value::List(_)) => Err(not_an_object("an array")),
@@ -226,11 +214,8 @@ fn forget_loaded_templates() {
 #[pg_extern(stable, parallel_safe)]
 fn render(template: Option<&str>, context: Option<TemplateData>) -> Option<String> {
     let template = template?;
-    template_context(&context).unwrap_or_else(|e| e.raise());
-    Some(with_templates(|t| {
-        let vars = context.map_or_else(|| vtl::Engine::vars_with_capacity(0), |c| t.engine.vars_of(&c.0));
-        t.render("template", template, vars)
-    }))
+    let context = template_context(context).unwrap_or_else(|e| e.raise());
+    Some(with_templates(|t| t.render("template", template, t.engine.vars_of(&context))))
 }
 
 /// The problems that keep a template from compiling: line, column (1-based) and message. No
@@ -302,10 +287,10 @@ SELECT EXISTS (SELECT FROM m),
 fn render_message(
     message_id: i64,
     contact_id: i64,
-    data: default!(Option<JsonBody>, "'{}'"),
+    data: default!(Option<TemplateData>, "'{}'"),
     language: default!(Option<&str>, "NULL"),
 ) -> TableIterator<'static, (name!(subject, Option<String>), name!(body, String), name!(language, String))> {
-    let data = json_object(data).unwrap_or_else(|e| e.raise());
+    let data = template_context(data).unwrap_or_else(|e| e.raise());
     type Row = (Option<bool>, Option<String>, Option<String>, Option<String>, Option<bool>, Option<JsonB>);
     let (row, others): (Row, Option<String>) = Spi::connect(|client| {
         let tuple = client
@@ -343,15 +328,18 @@ fn render_message(
         .with_hint("Leave language NULL to use the contact's language or the main version.")
         .raise();
     }
-    let context = serde_json::json!({"data": data, "contact": contact});
+    let mut context = vtl::value::JMap::with_capacity(2);
+    context.put(vtl::Value::str("data"), data);
+    context.put(vtl::Value::str("contact"), vtl::from_json(&contact));
+    let context = vtl::Value::map(context);
     let rendered = with_templates(|t| {
         let name = |part| format!("message {message_id} {part}");
         let subject = match subject.as_deref() {
-            Some(s) => Some(t.render(&name("subject"), s, t.engine.json_vars(&context))?),
+            Some(s) => Some(t.render(&name("subject"), s, t.engine.vars_of(&context))?),
             None => None,
         };
         let body =
-            t.render(&name("body"), body.as_deref().unwrap_or_default(), t.engine.json_vars(&context))?;
+            t.render(&name("body"), body.as_deref().unwrap_or_default(), t.engine.vars_of(&context))?;
         Ok((subject, body))
     });
     TableIterator::once((rendered.0, rendered.1, version.unwrap_or_default()))
