@@ -46,14 +46,15 @@ q() { cluster_psql bench -d engage_bench -X -q -v ON_ERROR_STOP=1 "$@"; }
 PGOPTIONS="-c client_min_messages=warning" cluster_psql bench -d postgres -qc "DROP DATABASE IF EXISTS engage_bench" \
     -c "CREATE DATABASE engage_bench"
 q -v rows="$ROWS" -f "$ROOT/bench/templates_setup.sql"
-render_sql="SELECT sum(length(engage.render(:'tpl', d))) FROM render_rows"
-format_sql="SELECT sum(length(format(E'Hello %s!\\n* %s: %s\\n* %s: %s\\n', d#>>'{data,name}',
-    d#>>'{data,promo_codes,0,name}', d#>>'{data,promo_codes,0,promo_code}',
-    d#>>'{data,promo_codes,1,name}', d#>>'{data,promo_codes,1,promo_code}'))) FROM render_rows"
+# The template and the format() call that make the same text from the same row.
 tpl=$'Hello $data.name!\n#foreach($pc in $data.promo_codes)\n* $pc.name: $pc.promo_code\n#end\n'
-same="$(q -At -v tpl="$tpl" <<<"SELECT count(*) FROM render_rows WHERE engage.render(:'tpl', d) IS DISTINCT FROM
-    format(E'Hello %s!\\n* %s: %s\\n* %s: %s\\n', d#>>'{data,name}', d#>>'{data,promo_codes,0,name}',
-    d#>>'{data,promo_codes,0,promo_code}', d#>>'{data,promo_codes,1,name}', d#>>'{data,promo_codes,1,promo_code}')")"
+rendered="engage.render(:'tpl', d)"
+formatted="format(E'Hello %s!\\n* %s: %s\\n* %s: %s\\n', d#>>'{data,name}',
+    d#>>'{data,promo_codes,0,name}', d#>>'{data,promo_codes,0,promo_code}',
+    d#>>'{data,promo_codes,1,name}', d#>>'{data,promo_codes,1,promo_code}')"
+render_sql="SELECT sum(length($rendered)) FROM render_rows"
+format_sql="SELECT sum(length($formatted)) FROM render_rows"
+same="$(q -At -v tpl="$tpl" <<<"SELECT count(*) FROM render_rows WHERE $rendered IS DISTINCT FROM $formatted")"
 [ "$same" = 0 ] || { echo "engage.render and format() differ on $same rows" >&2; exit 1; }
 # psql interpolates :'tpl' only in what it reads, not in -c.
 timed() { printf '\\timing on\n%s;\n' "$1" | q -v tpl="$tpl" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
