@@ -114,6 +114,8 @@ pub enum Part {
         known: Known,
         /// The name as a map key (`$map.name` is `map.get("name")`).
         key: Value,
+        /// Where the key was in the last map read here (maps of one shape keep it in place).
+        slot: SlotHint,
         line: u32,
         column: u32,
         cache: RefCell<Option<(crate::value::JClass, Option<crate::methods::Getter>)>>,
@@ -124,6 +126,7 @@ pub enum Part {
         args: Vec<NodeId>,
         /// The argument when it is one constant string or integer (`get('name')`, `get(0)`).
         constant_key: Option<Value>,
+        slot: SlotHint,
         line: u32,
         column: u32,
         cache: RefCell<Option<MethodCache>>,
@@ -134,6 +137,8 @@ pub enum Part {
         column: u32,
     },
 }
+
+pub type SlotHint = std::cell::Cell<u32>;
 
 /// The method a call site found for a receiver class and argument classes.
 pub struct MethodCache {
@@ -267,6 +272,9 @@ pub struct Template {
     pub macros: Vec<MacroDecl>,
     /// The source lines, for showing errors.
     pub source: Rc<str>,
+    /// Whether it may read `$velocityCount` or `$velocityHasNext` (by name, or through
+    /// `#evaluate` or `#parse`, which can name anything).
+    pub reads_loop_counters: bool,
 }
 
 impl Template {
@@ -384,12 +392,20 @@ impl<'a> Compiler<'a> {
             }
             e
         })?;
+        let counters = [self.interner.intern("velocityCount"), self.interner.intern("velocityHasNext")];
+        let reads_loop_counters = self.nodes.iter().any(|n| match &n.kind {
+            Kind::Reference(r) => counters.contains(&r.root),
+            Kind::Foreach { element, .. } => counters.contains(element),
+            Kind::Evaluate(_) | Kind::Parse(_) => true,
+            _ => false,
+        });
         Ok(Template {
             name: self.name,
             nodes: self.nodes,
             root,
             macros: self.macros,
             source: Rc::from(source),
+            reads_loop_counters,
         })
     }
 
@@ -586,6 +602,7 @@ impl<'a> Compiler<'a> {
                     name: Rc::from(unit.tokens[child.first].image.as_str()),
                     known: Known::property(&unit.tokens[child.first].image),
                     key: Value::str(&unit.tokens[child.first].image),
+                    slot: SlotHint::default(),
                     line: l,
                     column: c,
                     cache: RefCell::new(None),
@@ -608,6 +625,7 @@ impl<'a> Compiler<'a> {
                         known,
                         args,
                         constant_key,
+                        slot: SlotHint::default(),
                         line: l,
                         column: c,
                         cache: RefCell::new(None),

@@ -165,14 +165,14 @@ fn peek_parts(v: &Value, parts: &[Part], f: &mut Visit) -> bool {
             true
         }
         // A LinkedHashMap's only getter property is `class`; anything else is `get(name)`.
-        (Part::Identifier { known, key, .. }, Value::Map(m)) if *known != Known::Class => {
+        (Part::Identifier { known, key, slot, .. }, Value::Map(m)) if *known != Known::Class => {
             let map = m.borrow();
-            peek_parts(map.get(key).unwrap_or(&NULL), rest, f)
+            peek_parts(map.get_hinted(key, slot).unwrap_or(&NULL), rest, f)
         }
         // `get('name')` with a constant key is the map's `get(Object)`, its only `get`.
-        (Part::Method { known: Known::Get, constant_key: Some(key), .. }, Value::Map(m)) => {
+        (Part::Method { known: Known::Get, constant_key: Some(key), slot, .. }, Value::Map(m)) => {
             let map = m.borrow();
-            peek_parts(map.get(key).unwrap_or(&NULL), rest, f)
+            peek_parts(map.get_hinted(key, slot).unwrap_or(&NULL), rest, f)
         }
         // `get(i)` within bounds is ArrayList's `get(int)` (out of bounds it throws: general path).
         (Part::Method { known: Known::Get, constant_key: Some(Value::Int(i)), .. }, Value::List(l)) => {

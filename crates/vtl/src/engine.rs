@@ -97,6 +97,7 @@ impl Loader for DirLoader {
 pub struct Prepared {
     pub template: Rc<Template>,
     macros: Rc<Registry>,
+    loop_counters: bool,
     /// The length of the last output, to size the next one's buffer.
     last_size: std::cell::Cell<usize>,
 }
@@ -241,12 +242,13 @@ impl Engine {
             self.compile_registering(LIBRARY, &library, &mut macros, true)?;
         }
         let template = self.compile_registering(name, source, &mut macros, false)?;
-        Ok(Prepared { template, macros: Rc::new(macros), last_size: std::cell::Cell::new(0) })
+        let loop_counters = crate::render::reads_loop_counters(&template, &macros);
+        Ok(Prepared { template, macros: Rc::new(macros), loop_counters, last_size: std::cell::Cell::new(0) })
     }
 
     /// Renders a prepared template with these variables.
     pub fn render(&self, prepared: &Prepared, vars: Vars, loader: &dyn Loader) -> Result<String, Error> {
-        let renderer = Renderer::new(self, loader, prepared.macros.clone());
+        let renderer = Renderer::new(self, loader, prepared.macros.clone(), prepared.loop_counters);
         let out = renderer.render_template(&prepared.template, vars, prepared.last_size.get())?;
         prepared.last_size.set(out.len());
         Ok(out)

@@ -90,6 +90,13 @@ pub struct Renderer<'e> {
     /// The stack address where the render began, for [`Renderer::check_stack`].
     stack_base: usize,
     names: Names,
+    /// Whether `#foreach` keeps `$velocityCount` and `$velocityHasNext` (see [`reads_loop_counters`]).
+    loop_counters: bool,
+}
+
+/// Whether a template or any macro it can call may read the loop counters.
+pub fn reads_loop_counters(template: &Template, macros: &Registry) -> bool {
+    template.reads_loop_counters || macros.values().any(|m| m.template.reads_loop_counters)
 }
 
 /// Deeper `#evaluate` nesting than this is refused (Velocity would overflow its stack).
@@ -107,7 +114,12 @@ fn stack_address() -> usize {
 }
 
 impl<'e> Renderer<'e> {
-    pub fn new(engine: &'e Engine, loader: &'e dyn Loader, macros: Rc<Registry>) -> Self {
+    pub fn new(
+        engine: &'e Engine,
+        loader: &'e dyn Loader,
+        macros: Rc<Registry>,
+        loop_counters: bool,
+    ) -> Self {
         let names = engine.names();
         Renderer {
             engine,
@@ -122,6 +134,7 @@ impl<'e> Renderer<'e> {
             evaluate_depth: 0,
             stack_base: stack_address(),
             names,
+            loop_counters,
         }
     }
 
@@ -886,8 +899,11 @@ impl<'e> Renderer<'e> {
         let Some(mut iter) = Loop::of(&list) else { return Ok(()) };
         let names = (self.names.velocity_count, self.names.velocity_has_next, self.names.foreach);
         let saved_element = self.lookup(ctx, element)?;
-        let saved_count = self.lookup(ctx, names.0)?;
-        let saved_has_next = self.lookup(ctx, names.1)?;
+        // The counters are kept only where something may read them.
+        let saved_counters = match self.loop_counters {
+            true => Some((self.lookup(ctx, names.0)?, self.lookup(ctx, names.1)?)),
+            false => None,
+        };
         let previous = self.lookup(ctx, names.2)?;
         let node = t.node(id);
         let owner = node as *const _ as usize;
@@ -920,14 +936,18 @@ impl<'e> Renderer<'e> {
             if self.iterations > self.config().max_loop_iterations {
                 break Err(self.limit(Limit::LoopIterations, "#foreach ran too many times".into()));
             }
-            ctx.put(names.0, Value::Int(counter));
+            if saved_counters.is_some() {
+                ctx.put(names.0, Value::Int(counter));
+            }
             let next = iter.next();
             let value = match next {
                 Ok(v) => v,
                 Err(f) => break Err(self.method_fault(t, node.line, node.column, "next", &list, f)),
             };
             let has_next = iter.has_next();
-            ctx.put(names.1, Value::Bool(has_next));
+            if saved_counters.is_some() {
+                ctx.put(names.1, Value::Bool(has_next));
+            }
             ctx.put(element, value.clone());
             scope.index.set(scope.index.get() + 1);
             scope.has_next.set(has_next);
@@ -949,7 +969,7 @@ impl<'e> Renderer<'e> {
                 Err(Thrown::Stop(Stop::Nearest)) => break Ok(()),
                 Err(Thrown::Stop(Stop::Target(o))) if o == owner => break Ok(()),
                 Err(Thrown::Stop(other)) => {
-                    self.clean_foreach(ctx, element, saved_element, saved_count, saved_has_next)?;
+                    self.clean_foreach(ctx, element, saved_element, saved_counters)?;
                     return Err(Thrown::Stop(other));
                 }
                 Err(e) => return Err(e),
@@ -957,7 +977,7 @@ impl<'e> Renderer<'e> {
             counter = counter.wrapping_add(1);
         };
         outcome?;
-        self.clean_foreach(ctx, element, saved_element, saved_count, saved_has_next)
+        self.clean_foreach(ctx, element, saved_element, saved_counters)
     }
 
     /// Foreach.clean and postRender: the variables the loop replaced come back.
@@ -966,12 +986,12 @@ impl<'e> Renderer<'e> {
         ctx: &Ctx,
         element: Sym,
         saved: Value,
-        count: Value,
-        has_next: Value,
+        counters: Option<(Value, Value)>,
     ) -> R<()> {
-        for (key, old) in
-            [(element, saved), (self.names.velocity_count, count), (self.names.velocity_has_next, has_next)]
-        {
+        let names = (self.names.velocity_count, self.names.velocity_has_next);
+        let counters =
+            counters.into_iter().flat_map(|(count, has_next)| [(names.0, count), (names.1, has_next)]);
+        for (key, old) in std::iter::once((element, saved)).chain(counters) {
             if old.is_null() {
                 ctx.remove(key);
             } else {
@@ -1202,15 +1222,10 @@ fn cached_method(
 
 /// A string, integer, double or boolean as Java prints it.
 fn write_plain(out: &mut String, v: &Value) {
-    use std::fmt::Write as _;
     match v {
         Value::Str(s) => out.push_str(s),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::Long(l) => {
-            let _ = write!(out, "{l}");
-        }
+        Value::Int(i) => crate::value::push_integer(out, *i),
+        Value::Long(l) => crate::value::push_integer(out, *l),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Double(d) => crate::jdouble::write(out, *d),
         _ => {}

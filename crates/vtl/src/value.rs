@@ -542,6 +542,11 @@ pub fn java_equals(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// An integer as Java prints it.
+pub fn push_integer(out: &mut String, i: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(i));
+}
+
 /// A `LinkedHashMap`: insertion order, keys compared with Java's `equals`. Small maps (most
 /// JSON objects) are searched in order; larger ones get a hash index.
 #[derive(Clone, Default)]
@@ -578,6 +583,18 @@ impl JMap {
 
     pub fn get(&self, key: &Value) -> Option<&Value> {
         let i = self.position(key)?;
+        self.slots[i].as_ref().map(|(_, v)| v)
+    }
+
+    /// `get` trying the slot where the key was last time first, then remembering where it is.
+    pub fn get_hinted(&self, key: &Value, hint: &crate::compile::SlotHint) -> Option<&Value> {
+        if let Some(Some((k, v))) = self.slots.get(hint.get() as usize) {
+            if java_equals(k, key) {
+                return Some(v);
+            }
+        }
+        let i = self.position(key)?;
+        hint.set(i as u32);
         self.slots[i].as_ref().map(|(_, v)| v)
     }
 
@@ -818,17 +835,17 @@ impl Value {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Int(i) => {
-                let _ = write!(out, "{i}");
+                push_integer(out, *i);
             }
             Value::Byte(i) => {
-                let _ = write!(out, "{i}");
+                push_integer(out, *i);
             }
             Value::Short(i) => {
-                let _ = write!(out, "{i}");
+                push_integer(out, *i);
             }
             Value::Float(f) => out.push_str(&jdouble::float_to_string(*f)),
             Value::Long(l) => {
-                let _ = write!(out, "{l}");
+                push_integer(out, *l);
             }
             Value::BigInt(b) => {
                 let _ = write!(out, "{b}");

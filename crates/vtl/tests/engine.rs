@@ -199,3 +199,21 @@ fn a_hash_before_a_number_fails_as_velocity_parses_it() {
     // Outside a reference it is text.
     assert_eq!(render("a[#1]").unwrap(), "a[#1]");
 }
+
+#[test]
+fn loop_counters_reach_whatever_may_read_them() {
+    // `#foreach` keeps $velocityCount and $velocityHasNext only when something may read them:
+    // the template, a macro from the library, or `#evaluate` (outputs as Velocity 1.7 renders).
+    let mut library = MapLoader::default();
+    library
+        .0
+        .insert("VM_global_library.vm".into(), "#macro(show)[$velocityCount $velocityHasNext]#end".into());
+    let engine = Engine::new(Config::default());
+    let rendered = |src: &str| {
+        let prepared = engine.prepare("t.vm", src, &library).unwrap();
+        engine.render(&prepared, engine.json_vars(&serde_json::json!({})), &library).unwrap()
+    };
+    assert_eq!(rendered("#foreach($x in [1..3])#show()#end"), "[1 true][2 true][3 false]");
+    assert_eq!(rendered("#foreach($x in [1..2])#evaluate('($velocityCount)')#end"), "(1)(2)");
+    assert_eq!(rendered("#foreach($x in [1..2])$velocityCount#end $velocityCount"), "12 $velocityCount");
+}
