@@ -277,17 +277,27 @@ fn big_tier(
     m2: i32,
     dec_exp: &mut i32,
 ) -> (DigitBuf, bool, bool, i64) {
-    let s = pow52(s5, s2);
-    let b = BigUint::from(fract) * pow52(b5, b2);
-    let m = pow52(m5 + 1, m2 + 1);
-    let ten_s = pow52(s5 + 1, s2 + 1);
     // b < 10s and m < 10·10s throughout the loop, so 10s below 2^120 keeps everything in u128.
-    if ten_s.bits() <= 120 && b.bits() <= 124 && m.bits() <= 124 {
-        let narrow = |n: &BigUint| n.to_u128().unwrap_or(0);
-        digit_loop(narrow(&b), narrow(&s), narrow(&m), narrow(&ten_s), dec_exp)
-    } else {
-        digit_loop(b, s, m, ten_s, dec_exp)
+    let narrow = (|| {
+        let b = u128::from(fract).checked_mul(pow52_u128(b5, b2)?)?;
+        let (s, m, ten_s) = (pow52_u128(s5, s2)?, pow52_u128(m5 + 1, m2 + 1)?, pow52_u128(s5 + 1, s2 + 1)?);
+        let bits = |n: u128| 128 - n.leading_zeros();
+        (bits(ten_s) <= 120 && bits(b) <= 124 && bits(m) <= 124).then_some((b, s, m, ten_s))
+    })();
+    match narrow {
+        Some((b, s, m, ten_s)) => digit_loop(b, s, m, ten_s, dec_exp),
+        None => {
+            let b = BigUint::from(fract) * pow52(b5, b2);
+            digit_loop(b, pow52(s5, s2), pow52(m5 + 1, m2 + 1), pow52(s5 + 1, s2 + 1), dec_exp)
+        }
     }
+}
+
+/// 5^p5 · 2^p2 when it fits in a `u128`.
+fn pow52_u128(p5: i32, p2: i32) -> Option<u128> {
+    let p5 = 5u128.checked_pow(u32::try_from(p5).ok()?)?;
+    let p2 = u32::try_from(p2).ok()?;
+    (p2 < p5.leading_zeros()).then(|| p5 << p2)
 }
 
 /// The digit generation of the big tier, for `u128` or `BigUint`.
