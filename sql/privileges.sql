@@ -35,6 +35,25 @@ GRANT EXECUTE ON FUNCTION
 TO engage_reader;
 GRANT EXECUTE ON FUNCTION engage.forget_loaded_templates() TO engage_writer;
 
+-- Jobs: writers schedule their own (row security shows each role the jobs of roles whose rights
+-- it has); the scheduling steps run as the extension owner and are for admins and the worker.
+GRANT EXECUTE ON FUNCTION
+    engage.cron_next(text, timestamptz, text, integer, text),
+    engage.cron_count(text, timestamptz, timestamptz, text, text)
+TO engage_reader;
+GRANT INSERT (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments, enabled),
+    UPDATE (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments, enabled, run_requested),
+    DELETE ON engage.scheduled_jobs TO engage_writer;
+GRANT USAGE ON SEQUENCE engage.scheduled_jobs_job_id_seq TO engage_writer;
+GRANT EXECUTE ON FUNCTION
+    engage.schedule_job(text, text, text, text, interval, text, integer, text, jsonb),
+    engage.alter_job(text, text, text, text, interval, text, integer, boolean, text, jsonb),
+    engage.unschedule_job(text),
+    engage.job_named(text),
+    engage.run_job_now(text),
+    engage.run_requested_job(bigint)
+TO engage_writer;
+
 -- Messages and templates are written directly; their triggers check every template.
 GRANT INSERT, UPDATE, DELETE ON engage.templates, engage.messages, engage.message_translations TO engage_writer;
 GRANT USAGE ON SEQUENCE engage.messages_message_id_seq TO engage_writer;
@@ -53,6 +72,14 @@ GRANT EXECUTE ON FUNCTION
 TO engage_writer;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engage TO engage_admin;
+-- Running commands as other roles is the scheduler's alone.
+REVOKE EXECUTE ON FUNCTION engage.execute_as(oid, text, text, jsonb) FROM engage_admin;
+
+ALTER FUNCTION engage.run_requested_job(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.claim_due_runs(timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.execute_run(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.run_due_jobs(timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.mark_interrupted_runs() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 ALTER FUNCTION engage.subscribe_contact(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.upsert_contacts(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

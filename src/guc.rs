@@ -5,6 +5,11 @@ use std::ffi::{CStr, CString};
 
 static ORGANISATION_NAME: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 
+static TIME_ZONE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"UTC"));
+static JOB_RUN_RETENTION: GucSetting<i32> = GucSetting::<i32>::new(30 * 24 * 60);
+static DATABASE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"postgres"));
+static SCHEDULER_ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
+
 static TEMPLATE_MAX_OUTPUT: GucSetting<i32> = GucSetting::<i32>::new(16 << 20);
 static TEMPLATE_MAX_LOOP_ITERATIONS: GucSetting<i32> = GucSetting::<i32>::new(1_000_000);
 static TEMPLATE_MAX_MACRO_DEPTH: GucSetting<i32> = GucSetting::<i32>::new(20);
@@ -18,6 +23,40 @@ pub fn init() {
         c"Defaults to the name of the current database.",
         &ORGANISATION_NAME,
         GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"engage.time_zone",
+        c"Time zone of schedules and date rules that do not name their own (an IANA name).",
+        c"Jobs scheduled without a time zone take this one when they are scheduled.",
+        &TIME_ZONE,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"engage.job_run_retention",
+        c"How long finished job runs stay in engage.job_runs; 0 keeps them forever.",
+        c"Older runs are deleted whenever due jobs are claimed.",
+        &JOB_RUN_RETENTION,
+        0,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::UNIT_MIN,
+    );
+    GucRegistry::define_string_guc(
+        c"engage.database",
+        c"The database whose jobs the scheduler runs.",
+        c"Read when the server starts; pg_engage must be in shared_preload_libraries.",
+        &DATABASE,
+        GucContext::Postmaster,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"engage.scheduler_enabled",
+        c"Whether the scheduler starts due jobs; read again on reload (SIGHUP).",
+        c"",
+        &SCHEDULER_ENABLED,
+        GucContext::Sighup,
         GucFlags::default(),
     );
     let limit = |name: &'static CStr, short: &'static CStr, setting: &'static GucSetting<i32>, min, flags| {
@@ -76,6 +115,16 @@ fn string(setting: &GucSetting<Option<CString>>) -> Option<String> {
 /// `engage.organisation_name`, if set.
 pub fn organisation_name() -> Option<String> {
     string(&ORGANISATION_NAME)
+}
+
+/// `engage.database`: where the scheduler runs jobs.
+pub fn database() -> String {
+    string(&DATABASE).unwrap_or_else(|| "postgres".to_string())
+}
+
+/// `engage.scheduler_enabled`.
+pub fn scheduler_enabled() -> bool {
+    SCHEDULER_ENABLED.get()
 }
 
 /// The template engine's settings: Velocity's defaults with the `engage.template_max_*` limits.

@@ -14,8 +14,9 @@ mod events;
 mod fields;
 mod groups;
 mod guc;
+mod jobs;
 mod json_body;
-
+mod schedules;
 mod spi_util;
 mod templates;
 mod unsubscribes;
@@ -23,6 +24,7 @@ mod unsubscribes;
 extension_sql_file!("../sql/contacts.sql", name = "contacts_schema", bootstrap);
 extension_sql_file!("../sql/events.sql", name = "events_schema", requires = ["contacts_schema"]);
 extension_sql_file!("../sql/templates.sql", name = "templates_schema", requires = ["contacts_schema"]);
+extension_sql_file!("../sql/jobs.sql", name = "jobs_schema", requires = ["contacts_schema"]);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]

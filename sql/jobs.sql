@@ -1,0 +1,393 @@
+-- Scheduled jobs: a cron schedule in a time zone, a command run as the role that scheduled it,
+-- a history of runs, and jobs that keep failing switched off with a notification. The same
+-- steps the background worker takes are SQL functions users and tests can call:
+-- engage.claim_due_runs(at) starts the runs that are due, engage.execute_run(run_id) runs one,
+-- engage.run_due_jobs(at) does both in the calling session.
+
+-- What a job can run. 'sql' runs the job's command text; every other kind is one row here and
+-- one function `f(arguments jsonb) returns text`, added by the issue that brings the kind
+-- (segment refresh, regular trigger, export, list sync).
+CREATE TABLE engage.job_kinds (
+    kind text PRIMARY KEY,
+    run_function regprocedure,
+    description text NOT NULL,
+    CHECK ((kind = 'sql') = (run_function IS NULL))
+);
+INSERT INTO engage.job_kinds (kind, run_function, description)
+VALUES ('sql', NULL, 'SQL text, run as the role that scheduled the job');
+
+CREATE TABLE engage.scheduled_jobs (
+    job_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL UNIQUE CHECK (name <> ''),
+    -- NULL (or empty): the job runs only when started by hand.
+    schedule text,
+    time_zone text NOT NULL,
+    day_rule text NOT NULL DEFAULT 'more_often' CHECK (day_rule IN ('more_often', 'either')),
+    kind text NOT NULL DEFAULT 'sql' REFERENCES engage.job_kinds,
+    command text,
+    arguments jsonb NOT NULL DEFAULT '{}',
+    -- Delay execution (spec 003): the run starts this long after its scheduled time.
+    delay interval NOT NULL DEFAULT '0',
+    max_failures int NOT NULL DEFAULT 5 CHECK (max_failures >= 1),
+    enabled boolean NOT NULL DEFAULT true,
+    -- Set by engage.run_job_now (as the calling role, so row security vouches for it) and
+    -- cleared by the run it asked for.
+    run_requested boolean NOT NULL DEFAULT false,
+    -- Set by the trigger below, never by the writer: the role that scheduled the job, and the
+    -- search_path in effect then (the command runs with both).
+    owner regrole NOT NULL DEFAULT current_user::regrole,
+    search_path text NOT NULL DEFAULT current_setting('search_path'),
+    consecutive_failures int NOT NULL DEFAULT 0,
+    -- The next scheduled time, and when its run is due (that time plus the delay).
+    next_scheduled_at timestamptz,
+    next_run_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT command_for_sql CHECK ((kind = 'sql') = (command IS NOT NULL)),
+    CONSTRAINT delay_not_negative CHECK (delay >= '0')
+);
+CREATE INDEX scheduled_jobs_due ON engage.scheduled_jobs (next_run_at) WHERE enabled;
+
+-- A role sees and changes only the jobs of roles whose rights it has.
+ALTER TABLE engage.scheduled_jobs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_jobs ON engage.scheduled_jobs USING (pg_has_role(owner, 'USAGE'));
+
+-- Fills in what the writer does not choose: the owner (the role that inserts it, for good), the
+-- time zone (the
+-- engage.time_zone setting), and the next run time; refuses a bad schedule or time zone with
+-- the error engage.cron_next gives. Re-enabling a job resets its failure count.
+CREATE FUNCTION engage.scheduled_jobs_written() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.owner := CASE WHEN TG_OP = 'INSERT' THEN current_user::regrole ELSE OLD.owner END;
+    NEW.search_path := CASE WHEN TG_OP = 'INSERT' THEN current_setting('search_path') ELSE OLD.search_path END;
+    NEW.time_zone := coalesce(NEW.time_zone, nullif(current_setting('engage.time_zone', true), ''), 'UTC');
+    NEW.schedule := nullif(btrim(NEW.schedule), '');
+    IF TG_OP = 'INSERT' THEN
+        NEW.consecutive_failures := 0;
+        NEW.created_at := now();
+    ELSIF NEW.enabled AND NOT OLD.enabled THEN
+        NEW.consecutive_failures := 0;
+    END IF;
+    IF TG_OP = 'INSERT' OR NEW.schedule IS DISTINCT FROM OLD.schedule OR NEW.time_zone <> OLD.time_zone
+        OR NEW.day_rule <> OLD.day_rule OR NEW.delay <> OLD.delay OR (NEW.enabled AND NOT OLD.enabled)
+    THEN
+        NEW.next_scheduled_at := (SELECT t FROM engage.cron_next(NEW.schedule, now(), NEW.time_zone, 1, NEW.day_rule) t);
+        NEW.next_run_at := NEW.next_scheduled_at + NEW.delay;
+    END IF;
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER scheduled_jobs_written BEFORE INSERT OR UPDATE ON engage.scheduled_jobs
+FOR EACH ROW EXECUTE FUNCTION engage.scheduled_jobs_written();
+
+CREATE TABLE engage.job_runs (
+    run_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id bigint NOT NULL REFERENCES engage.scheduled_jobs ON DELETE CASCADE,
+    job_name text NOT NULL,
+    owner regrole NOT NULL,
+    -- 'schedule' or 'manual' (engage.run_job_now).
+    started_by text NOT NULL CHECK (started_by IN ('schedule', 'manual')),
+    -- The scheduled time this run is for (NULL for a manual run).
+    scheduled_at timestamptz,
+    -- Scheduled times that passed while the server was down or the job was busy, run once
+    -- by this run instead of once each.
+    missed_runs int NOT NULL DEFAULT 0,
+    status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'skipped', 'interrupted')),
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at timestamptz,
+    result text,
+    error text,
+    pid int
+);
+CREATE INDEX job_runs_of_job ON engage.job_runs (job_id, run_id);
+CREATE INDEX job_runs_running ON engage.job_runs (job_id) WHERE status = 'running';
+CREATE INDEX job_runs_finished ON engage.job_runs (finished_at);
+ALTER TABLE engage.job_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_runs ON engage.job_runs USING (pg_has_role(owner, 'USAGE'));
+
+-- What needs a person's attention: a job that failed, a job switched off.
+CREATE TABLE engage.notifications (
+    notification_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    kind text NOT NULL,
+    job_id bigint REFERENCES engage.scheduled_jobs ON DELETE CASCADE,
+    run_id bigint,
+    message text NOT NULL,
+    details jsonb NOT NULL DEFAULT '{}'
+);
+ALTER TABLE engage.notifications ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_notifications ON engage.notifications
+USING (job_id IS NULL OR EXISTS (SELECT FROM engage.scheduled_jobs j WHERE j.job_id = notifications.job_id));
+
+-- security_invoker: the reader's row security applies, not the view owner's.
+CREATE VIEW engage.jobs WITH (security_invoker = true) AS
+SELECT j.job_id, j.name, j.schedule, j.time_zone, j.day_rule, j.kind, j.command, j.arguments, j.delay,
+       j.enabled, j.owner, j.search_path, j.max_failures, j.consecutive_failures,
+       CASE WHEN j.enabled THEN j.next_run_at END AS next_run_at,
+       last.status AS last_status, last.started_at AS last_started_at, last.finished_at AS last_finished_at
+FROM engage.scheduled_jobs j
+LEFT JOIN LATERAL (
+    SELECT r.status, r.started_at, r.finished_at FROM engage.job_runs r
+    WHERE r.job_id = j.job_id ORDER BY r.run_id DESC LIMIT 1
+) last ON true;
+
+CREATE FUNCTION engage.schedule_job(
+    name text,
+    schedule text,
+    command text DEFAULT NULL,
+    time_zone text DEFAULT NULL,
+    delay interval DEFAULT '0',
+    day_rule text DEFAULT 'more_often',
+    max_failures int DEFAULT 5,
+    kind text DEFAULT 'sql',
+    arguments jsonb DEFAULT '{}'
+) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    id bigint;
+BEGIN
+    IF EXISTS (SELECT FROM engage.scheduled_jobs j WHERE j.name = schedule_job.name) THEN
+        RAISE EXCEPTION 'job "%" already exists', name USING ERRCODE = 'duplicate_object',
+            DETAIL = format('name: %s', name), HINT = 'Change it with engage.alter_job, or pick another name.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM engage.job_kinds k WHERE k.kind = schedule_job.kind) THEN
+        RAISE EXCEPTION 'unknown job kind "%"', kind USING ERRCODE = 'undefined_object',
+            DETAIL = format('kind: %s', kind),
+            HINT = format('Known kinds: %s.', (SELECT string_agg(k.kind, ', ' ORDER BY k.kind) FROM engage.job_kinds k));
+    END IF;
+    IF (kind = 'sql') <> (command IS NOT NULL) THEN
+        RAISE EXCEPTION 'a job of kind "%" %', kind,
+            CASE WHEN kind = 'sql' THEN 'needs a command' ELSE 'takes arguments, not a command' END
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('command: %s', coalesce(command, 'NULL'));
+    END IF;
+    IF delay < '0' THEN
+        RAISE EXCEPTION 'delay must not be negative' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('delay: %s', delay);
+    END IF;
+    IF max_failures IS NULL OR max_failures < 1 THEN
+        RAISE EXCEPTION 'max_failures must be at least 1' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('max_failures: %s', coalesce(max_failures::text, 'NULL'));
+    END IF;
+    INSERT INTO engage.scheduled_jobs AS j (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments)
+    VALUES (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, coalesce(arguments, '{}'))
+    RETURNING j.job_id INTO id;
+    RETURN id;
+END
+$$;
+
+-- The job of this name the calling role may act on, locked, or an error.
+CREATE FUNCTION engage.job_named(job_name text) RETURNS engage.scheduled_jobs
+LANGUAGE plpgsql AS $$
+DECLARE
+    job engage.scheduled_jobs;
+BEGIN
+    SELECT * INTO job FROM engage.scheduled_jobs j WHERE j.name = job_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job "%" does not exist', job_name USING ERRCODE = 'undefined_object',
+            DETAIL = format('name: %s', job_name), HINT = 'engage.jobs lists the jobs you can see.';
+    END IF;
+    RETURN job;
+END
+$$;
+
+CREATE FUNCTION engage.unschedule_job(name text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM engage.scheduled_jobs j WHERE j.job_id = (engage.job_named(unschedule_job.name)).job_id;
+    RETURN true;
+END
+$$;
+
+-- Changes what is given; NULL leaves a setting as it is (schedule => '' removes the schedule).
+CREATE FUNCTION engage.alter_job(
+    name text,
+    schedule text DEFAULT NULL,
+    command text DEFAULT NULL,
+    time_zone text DEFAULT NULL,
+    delay interval DEFAULT NULL,
+    day_rule text DEFAULT NULL,
+    max_failures int DEFAULT NULL,
+    enabled boolean DEFAULT NULL,
+    new_name text DEFAULT NULL,
+    arguments jsonb DEFAULT NULL
+) RETURNS engage.jobs
+LANGUAGE plpgsql AS $$
+DECLARE
+    job engage.scheduled_jobs := engage.job_named(name);
+    changed engage.jobs;
+BEGIN
+    IF command IS NOT NULL AND job.kind <> 'sql' THEN
+        RAISE EXCEPTION 'a job of kind "%" takes arguments, not a command', job.kind
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('command: %s', command);
+    END IF;
+    IF delay < '0' OR max_failures < 1 THEN
+        RAISE EXCEPTION 'delay must not be negative and max_failures must be at least 1'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('delay: %s, max_failures: %s', delay, max_failures);
+    END IF;
+    UPDATE engage.scheduled_jobs j SET
+        schedule = CASE WHEN alter_job.schedule IS NULL THEN j.schedule ELSE alter_job.schedule END,
+        command = coalesce(alter_job.command, j.command),
+        time_zone = coalesce(alter_job.time_zone, j.time_zone),
+        delay = coalesce(alter_job.delay, j.delay),
+        day_rule = coalesce(alter_job.day_rule, j.day_rule),
+        max_failures = coalesce(alter_job.max_failures, j.max_failures),
+        enabled = coalesce(alter_job.enabled, j.enabled),
+        name = coalesce(alter_job.new_name, j.name),
+        arguments = coalesce(alter_job.arguments, j.arguments)
+    WHERE j.job_id = job.job_id;
+    SELECT * INTO changed FROM engage.jobs v WHERE v.job_id = job.job_id;
+    RETURN changed;
+END
+$$;
+
+-- Starts the runs due at `at`: for each enabled job whose run time has come, one run (however
+-- many scheduled times passed since: they are counted in missed_runs), or a skipped run when
+-- the previous one is still running; and moves the job to its next scheduled time. Old runs
+-- that finished longer than engage.job_run_retention ago are deleted. Returns the runs to execute.
+CREATE FUNCTION engage.claim_due_runs(at timestamptz DEFAULT now()) RETURNS SETOF bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    job engage.scheduled_jobs;
+    passed bigint;
+    last_passed timestamptz;
+    busy boolean;
+    run bigint;
+    retention int := (SELECT s.setting::int FROM pg_settings s WHERE s.name = 'engage.job_run_retention');
+BEGIN
+    IF retention > 0 THEN
+        DELETE FROM engage.job_runs r WHERE r.finished_at < now() - make_interval(mins => retention);
+    END IF;
+    FOR job IN
+        SELECT * FROM engage.scheduled_jobs j WHERE j.enabled AND j.next_run_at <= at
+        ORDER BY j.next_run_at, j.job_id FOR UPDATE SKIP LOCKED
+    LOOP
+        -- Every scheduled time whose run is due by now; the run is for the last of them.
+        SELECT c.fires, c.last_fire INTO passed, last_passed
+        FROM engage.cron_count(job.schedule, job.next_scheduled_at - interval '1 microsecond', at - job.delay,
+                               job.time_zone, job.day_rule) c;
+        busy := EXISTS (SELECT FROM engage.job_runs r WHERE r.job_id = job.job_id AND r.status = 'running');
+        INSERT INTO engage.job_runs AS r (job_id, job_name, owner, started_by, scheduled_at, missed_runs, status,
+                                          finished_at, result)
+        VALUES (job.job_id, job.name, job.owner, 'schedule', last_passed, greatest(passed - 1, 0),
+                CASE WHEN busy THEN 'skipped' ELSE 'running' END,
+                CASE WHEN busy THEN clock_timestamp() END,
+                CASE WHEN busy THEN 'the previous run was still running' END)
+        RETURNING r.run_id INTO run;
+        UPDATE engage.scheduled_jobs j SET
+            next_scheduled_at = n.t, next_run_at = n.t + j.delay
+        FROM (SELECT (SELECT t FROM engage.cron_next(job.schedule, last_passed, job.time_zone, 1, job.day_rule) t) AS t) n
+        WHERE j.job_id = job.job_id;
+        IF NOT busy THEN
+            RETURN NEXT run;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Runs one claimed run as its job's owner and records how it ended. A failure is a
+-- notification; the job's max_failures-th failure in a row also switches it off, with a
+-- NOTIFY engage_job_disabled.
+CREATE FUNCTION engage.execute_run(run bigint) RETURNS engage.job_runs
+LANGUAGE plpgsql AS $$
+DECLARE
+    r engage.job_runs;
+    job engage.scheduled_jobs;
+    command text;
+    outcome text;
+    message text;
+    detail text;
+    state text;
+BEGIN
+    SELECT * INTO r FROM engage.job_runs x WHERE x.run_id = run AND x.status = 'running' FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'run % is not waiting to run', run USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('run_id: %s', run);
+    END IF;
+    SELECT * INTO job FROM engage.scheduled_jobs j WHERE j.job_id = r.job_id;
+    UPDATE engage.job_runs x SET pid = pg_backend_pid(), started_at = clock_timestamp() WHERE x.run_id = run;
+    command := CASE WHEN job.kind = 'sql' THEN job.command
+                    ELSE format('SELECT %s($1)::text', (SELECT k.run_function::regproc FROM engage.job_kinds k
+                                                        WHERE k.kind = job.kind)) END;
+    BEGIN
+        outcome := engage.execute_as(job.owner, job.search_path, command,
+                                     CASE WHEN job.kind = 'sql' THEN NULL ELSE job.arguments END);
+        UPDATE engage.job_runs x SET status = 'succeeded', result = outcome, finished_at = clock_timestamp()
+        WHERE x.run_id = run RETURNING * INTO r;
+        UPDATE engage.scheduled_jobs j SET consecutive_failures = 0 WHERE j.job_id = job.job_id AND j.consecutive_failures > 0;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, state = RETURNED_SQLSTATE;
+        UPDATE engage.job_runs x SET status = 'failed', finished_at = clock_timestamp(),
+            error = message || CASE WHEN detail <> '' THEN E'\n' || detail ELSE '' END || ' (SQLSTATE ' || state || ')'
+        WHERE x.run_id = run RETURNING * INTO r;
+        UPDATE engage.scheduled_jobs j SET consecutive_failures = j.consecutive_failures + 1,
+            enabled = j.enabled AND j.consecutive_failures + 1 < j.max_failures
+        WHERE j.job_id = job.job_id RETURNING * INTO job;
+        INSERT INTO engage.notifications (kind, job_id, run_id, message, details)
+        VALUES ('job_failed', job.job_id, run,
+                format('job "%s" failed (%s of %s in a row): %s', job.name, job.consecutive_failures, job.max_failures, message),
+                jsonb_build_object('job', job.name, 'sqlstate', state, 'error', message,
+                                   'consecutive_failures', job.consecutive_failures));
+        IF NOT job.enabled THEN
+            INSERT INTO engage.notifications (kind, job_id, run_id, message, details)
+            VALUES ('job_disabled', job.job_id, run,
+                    format('job "%s" was disabled after %s failures in a row', job.name, job.consecutive_failures),
+                    jsonb_build_object('job', job.name, 'consecutive_failures', job.consecutive_failures));
+            PERFORM pg_notify('engage_job_disabled',
+                              jsonb_build_object('job_id', job.job_id, 'name', job.name, 'run_id', run)::text);
+        END IF;
+    END;
+    RETURN r;
+END
+$$;
+
+CREATE FUNCTION engage.run_due_jobs(at timestamptz DEFAULT now()) RETURNS SETOF engage.job_runs
+LANGUAGE sql AS $$
+    SELECT r.* FROM engage.claim_due_runs(at) AS c(run), LATERAL engage.execute_run(c.run) AS r
+$$;
+
+-- Runs a job now, in this session, whatever its schedule (its scheduled times stay as they are).
+-- The request is written as the calling role, so row security decides whether it may.
+CREATE FUNCTION engage.run_job_now(name text) RETURNS engage.job_runs
+LANGUAGE plpgsql AS $$
+DECLARE
+    job engage.scheduled_jobs := engage.job_named(name);
+BEGIN
+    UPDATE engage.scheduled_jobs j SET run_requested = true WHERE j.job_id = job.job_id;
+    RETURN engage.run_requested_job(job.job_id);
+END
+$$;
+
+CREATE FUNCTION engage.run_requested_job(job bigint) RETURNS engage.job_runs
+LANGUAGE plpgsql AS $$
+DECLARE
+    j engage.scheduled_jobs;
+    run bigint;
+BEGIN
+    UPDATE engage.scheduled_jobs x SET run_requested = false WHERE x.job_id = job AND x.run_requested
+    RETURNING * INTO j;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job % was not asked to run', job USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('job_id: %s', job), HINT = 'Use engage.run_job_now(name).';
+    END IF;
+    IF EXISTS (SELECT FROM engage.job_runs r WHERE r.job_id = j.job_id AND r.status = 'running') THEN
+        RAISE EXCEPTION 'job "%" is running', j.name USING ERRCODE = 'object_in_use',
+            DETAIL = format('name: %s', j.name), HINT = 'A job runs at most once at a time; try again when it ends.';
+    END IF;
+    INSERT INTO engage.job_runs AS r (job_id, job_name, owner, started_by, status)
+    VALUES (j.job_id, j.name, j.owner, 'manual', 'running') RETURNING r.run_id INTO run;
+    RETURN engage.execute_run(run);
+END
+$$;
+
+-- Runs left 'running' by a server that stopped (or a worker that died) are marked interrupted.
+CREATE FUNCTION engage.mark_interrupted_runs() RETURNS int
+LANGUAGE sql AS $$
+    WITH marked AS (
+        UPDATE engage.job_runs r SET status = 'interrupted', finished_at = clock_timestamp(),
+            error = 'the run was interrupted: its process ended before the run did'
+        WHERE r.status = 'running' AND NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.pid = r.pid)
+        RETURNING 1)
+    SELECT count(*)::int FROM marked
+$$;
