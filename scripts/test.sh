@@ -25,5 +25,9 @@ say "pg_regress suite"
 status=0
 "$ROOT/scripts/regress.sh" || status=$?
 cluster_stop regress
+if [ $status -eq 0 ]; then
+    say "scheduler in a real cluster (waits for minute boundaries)"
+    "$ROOT/tests/scheduler.sh" || status=$?
+fi
 [ $status -eq 0 ] && say "all tests passed"
 exit $status

@@ -82,6 +82,17 @@ $$;
 CREATE TRIGGER scheduled_jobs_written BEFORE INSERT OR UPDATE ON engage.scheduled_jobs
 FOR EACH ROW EXECUTE FUNCTION engage.scheduled_jobs_written();
 
+-- Commits that change jobs wake the scheduler, so that it sleeps until the right time.
+CREATE FUNCTION engage.scheduled_jobs_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM engage.wake_scheduler();
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER scheduled_jobs_changed AFTER INSERT OR UPDATE OR DELETE ON engage.scheduled_jobs
+FOR EACH STATEMENT EXECUTE FUNCTION engage.scheduled_jobs_changed();
+
 CREATE TABLE engage.job_runs (
     run_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_id bigint NOT NULL REFERENCES engage.scheduled_jobs ON DELETE CASCADE,
@@ -147,6 +158,7 @@ CREATE FUNCTION engage.schedule_job(
 LANGUAGE plpgsql AS $$
 DECLARE
     id bigint;
+    problem text;
 BEGIN
     IF EXISTS (SELECT FROM engage.scheduled_jobs j WHERE j.name = schedule_job.name) THEN
         RAISE EXCEPTION 'job "%" already exists', name USING ERRCODE = 'duplicate_object',
@@ -173,6 +185,14 @@ BEGIN
     INSERT INTO engage.scheduled_jobs AS j (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments)
     VALUES (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, coalesce(arguments, '{}'))
     RETURNING j.job_id INTO id;
+    IF nullif(btrim(schedule), '') IS NOT NULL THEN
+        SELECT s.problem INTO problem FROM engage.scheduler_status() s;
+        IF problem IS NOT NULL THEN
+            RAISE WARNING 'job "%" is scheduled, but no scheduler runs it in this database', name
+                USING DETAIL = problem,
+                      HINT = 'Until one does, engage.run_due_jobs() runs due jobs when called (for example from pg_cron).';
+        END IF;
+    END IF;
     RETURN id;
 END
 $$;

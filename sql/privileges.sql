@@ -39,8 +39,10 @@ GRANT EXECUTE ON FUNCTION engage.forget_loaded_templates() TO engage_writer;
 -- it has); the scheduling steps run as the extension owner and are for admins and the worker.
 GRANT EXECUTE ON FUNCTION
     engage.cron_next(text, timestamptz, text, integer, text),
-    engage.cron_count(text, timestamptz, timestamptz, text, text)
+    engage.cron_count(text, timestamptz, timestamptz, text, text),
+    engage.scheduler_status()
 TO engage_reader;
+GRANT EXECUTE ON FUNCTION engage.wake_scheduler() TO engage_writer;
 GRANT INSERT (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments, enabled),
     UPDATE (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments, enabled, run_requested),
     DELETE ON engage.scheduled_jobs TO engage_writer;

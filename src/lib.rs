@@ -16,6 +16,7 @@ mod groups;
 mod guc;
 mod jobs;
 mod json_body;
+mod scheduler;
 mod schedules;
 mod spi_util;
 mod templates;
@@ -30,6 +31,7 @@ extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
+    scheduler::register();
 }
 
 #[cfg(test)]

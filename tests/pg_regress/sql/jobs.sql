@@ -39,6 +39,9 @@ SELECT engage.cron_next('@daily', now(), count => 0);
 SELECT engage.cron_next('@daily', 'infinity');
 \echo :LAST_ERROR_SQLSTATE
 
+-- In this cluster the scheduler serves another database (engage.database), and says so.
+SELECT running, database, problem FROM engage.scheduler_status();
+
 -- A writer schedules jobs; they run as the writer.
 CREATE TABLE regress_job_log (job text, who text, at timestamptz DEFAULT clock_timestamp());
 GRANT INSERT, SELECT ON regress_job_log TO regress_engage_writer;
@@ -105,6 +108,8 @@ SELECT engage.schedule_job('climb', NULL, $$RESET ROLE; INSERT INTO regress_secr
 SELECT engage.schedule_job('peek', NULL, 'SELECT * FROM regress_secret');
 SELECT job_name, started_by, status, error FROM engage.run_job_now('climb');
 SELECT job_name, status, error FROM engage.run_job_now('peek');
+-- The session is as it was: same role, same search_path.
+SELECT current_user, current_setting('search_path') AS search_path;
 -- The second failure in a row switches 'climb' off (max_failures 2), with notifications.
 SELECT job_name, status FROM engage.run_job_now('climb');
 SELECT name, enabled, consecutive_failures FROM engage.jobs WHERE name = 'climb';
@@ -115,7 +120,7 @@ SELECT name, consecutive_failures FROM engage.alter_job('peek', command => 'SELE
 SELECT job_name, status, result FROM engage.run_job_now('peek');
 SELECT name, consecutive_failures FROM engage.jobs WHERE name = 'peek';
 -- A job with no schedule has no next run; changing it works by name.
-SELECT name, schedule, next_run_at FROM engage.alter_job('peek', schedule => '@hourly', new_name => 'count');
+SELECT name, schedule, next_run_at > now() AS has_next_run FROM engage.alter_job('peek', schedule => '@hourly', new_name => 'count');
 SELECT name, schedule, next_run_at FROM engage.alter_job('count', schedule => '');
 SELECT engage.alter_job('nothing', enabled => false);
 \echo :LAST_ERROR_SQLSTATE

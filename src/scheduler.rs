@@ -1,0 +1,216 @@
+//! The scheduler: a launcher background worker (registered when pg_engage is in
+//! `shared_preload_libraries`) that sleeps until the next job is due, claims the due runs with
+//! `engage.claim_due_runs`, and starts each in its own dynamic background worker, which runs
+//! `engage.execute_run`, so a slow job never holds up another. Writes to the jobs table wake it
+//! when they commit, so a new or changed schedule counts at once.
+
+use crate::guc;
+use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
+use pgrx::prelude::*;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// The launcher's `backend_type` in `pg_stat_activity`.
+const LAUNCHER: &str = "pg_engage scheduler";
+const JOB_RUN: &str = "pg_engage job run";
+
+/// Longest sleep: a safety net, since commits to the jobs table wake the launcher anyway.
+const MAX_SLEEP: Duration = Duration::from_secs(300);
+/// Sleep while the extension is missing from the database or the scheduler is switched off.
+const IDLE_SLEEP: Duration = Duration::from_secs(60);
+
+/// Whether the library was preloaded (set in the postmaster; backends inherit it by fork).
+static PRELOADED: AtomicBool = AtomicBool::new(false);
+
+/// Registers the launcher; only possible while shared_preload_libraries are loaded.
+pub fn register() {
+    if !unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
+        return;
+    }
+    PRELOADED.store(true, Ordering::Relaxed);
+    BackgroundWorkerBuilder::new(LAUNCHER)
+        .set_type(LAUNCHER)
+        .set_library("pg_engage")
+        .set_function("engage_scheduler_main")
+        .enable_spi_access()
+        .set_start_time(BgWorkerStartTime::RecoveryFinished)
+        .set_restart_time(Some(Duration::from_secs(10)))
+        .load();
+}
+
+/// What one pass of the launcher found: runs to start, how long to sleep afterwards, and
+/// whether the runs a previous launcher left behind have been dealt with.
+struct Pass {
+    runs: Vec<i64>,
+    sleep: Duration,
+    started: bool,
+}
+
+#[pg_guard]
+#[no_mangle]
+pub extern "C-unwind" fn engage_scheduler_main(_arg: pg_sys::Datum) {
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+    let database = guc::database();
+    BackgroundWorker::connect_worker_to_spi(Some(&database), None);
+    log!("pg_engage scheduler started for database \"{database}\"");
+    let mut started = false;
+    loop {
+        if BackgroundWorker::sighup_received() {
+            unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+        }
+        let pass = BackgroundWorker::transaction(|| launcher_pass(started));
+        started = pass.started;
+        for run in pass.runs {
+            start_run(run);
+        }
+        if !BackgroundWorker::wait_latch(Some(pass.sleep)) {
+            break;
+        }
+    }
+    log!("pg_engage scheduler stopped");
+}
+
+/// One pass in one transaction: runs left behind by a previous launcher are marked interrupted
+/// (once), due runs are claimed, and the sleep lasts until the next run is due.
+fn launcher_pass(started: bool) -> Pass {
+    let idle = Pass { runs: Vec::new(), sleep: IDLE_SLEEP, started };
+    if !guc::scheduler_enabled() {
+        return idle;
+    }
+    let installed =
+        Spi::get_one::<bool>("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_engage')");
+    if installed != Ok(Some(true)) {
+        return idle;
+    }
+    if !started {
+        if let Ok(Some(n)) = Spi::get_one::<i32>("SELECT engage.mark_interrupted_runs()") {
+            if n > 0 {
+                log!("pg_engage scheduler: {n} job runs were interrupted by the last shutdown");
+            }
+        }
+    }
+    let runs = Spi::get_one::<Vec<i64>>("SELECT array_agg(run) FROM engage.claim_due_runs(now()) AS c(run)")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let until_next = Spi::get_one::<f64>(
+        "SELECT extract(epoch FROM min(next_run_at) - clock_timestamp())::float8
+         FROM engage.scheduled_jobs WHERE enabled",
+    )
+    .ok()
+    .flatten();
+    let sleep = match until_next {
+        Some(s) if s > 0.0 => Duration::from_secs_f64(s).min(MAX_SLEEP),
+        Some(_) => Duration::from_millis(10),
+        None => MAX_SLEEP,
+    };
+    Pass { runs, sleep, started: true }
+}
+
+/// Starts a run in its own dynamic worker; when none can start, the run is marked interrupted.
+fn start_run(run: i64) {
+    let started = BackgroundWorkerBuilder::new(&format!("{JOB_RUN} {run}"))
+        .set_type(JOB_RUN)
+        .set_library("pg_engage")
+        .set_function("engage_job_run_main")
+        .set_argument(Some(pg_sys::Datum::from(run)))
+        .enable_spi_access()
+        .set_start_time(BgWorkerStartTime::RecoveryFinished)
+        .set_restart_time(None)
+        .set_notify_pid(unsafe { pg_sys::MyProcPid })
+        .load_dynamic();
+    if started.is_err() {
+        warning!(
+            "pg_engage scheduler: no background worker slot for job run {run}; raise max_worker_processes"
+        );
+        BackgroundWorker::transaction(|| {
+            Spi::run_with_args(
+                "UPDATE engage.job_runs SET status = 'interrupted', finished_at = clock_timestamp(),
+                     error = 'no background worker could be started for the run (max_worker_processes)'
+                 WHERE run_id = $1 AND status = 'running'",
+                &[run.into()],
+            )
+        })
+        .unwrap_or_else(|e| warning!("pg_engage scheduler: {e}"));
+    }
+}
+
+#[pg_guard]
+#[no_mangle]
+pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGTERM);
+    BackgroundWorker::connect_worker_to_spi(Some(&guc::database()), None);
+    let run = arg.value() as i64;
+    // The process is recorded first, in its own transaction, so that a launcher that restarts
+    // meanwhile sees the run is alive.
+    let claimed = BackgroundWorker::transaction(|| {
+        Spi::run_with_args(
+            "UPDATE engage.job_runs SET pid = pg_backend_pid() WHERE run_id = $1",
+            &[run.into()],
+        )
+    });
+    let outcome = claimed.and_then(|()| {
+        BackgroundWorker::transaction(|| Spi::run_with_args("SELECT engage.execute_run($1)", &[run.into()]))
+    });
+    outcome.unwrap_or_else(|e| warning!("pg_engage job run {run}: {e}"));
+}
+
+thread_local! {
+    /// Whether this transaction already asked to wake the launcher at commit.
+    static WAKE_PENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Wakes the launcher when the current transaction commits (called by the jobs table's
+/// trigger), so that it reads the changed schedules; nothing happens when it is not running.
+#[pg_extern(volatile, parallel_unsafe)]
+fn wake_scheduler() -> bool {
+    // The scheduler's own writes (claiming runs, recording them) need no wake-up.
+    if WAKE_PENDING.get() || !unsafe { pg_sys::MyBgworkerEntry }.is_null() {
+        return true;
+    }
+    let pid = Spi::get_one_with_args::<i32>(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = $1 AND datname = current_database()",
+        &[LAUNCHER.into()],
+    );
+    let Ok(Some(pid)) = pid else { return false };
+    WAKE_PENDING.set(true);
+    pgrx::register_xact_callback(pgrx::PgXactCallbackEvent::Commit, move || {
+        WAKE_PENDING.set(false);
+        let proc = unsafe { pg_sys::BackendPidGetProc(pid) };
+        if !proc.is_null() {
+            unsafe { pg_sys::SetLatch(&mut (*proc).procLatch) };
+        }
+    });
+    pgrx::register_xact_callback(pgrx::PgXactCallbackEvent::Abort, || WAKE_PENDING.set(false));
+    true
+}
+
+/// Whether the scheduler runs for this database, and if not, why.
+#[pg_extern(stable)]
+fn scheduler_status() -> TableIterator<
+    'static,
+    (name!(running, bool), name!(pid, Option<i32>), name!(database, String), name!(problem, Option<String>)),
+> {
+    let pid = Spi::get_one_with_args::<i32>(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = $1 AND datname = current_database()",
+        &[LAUNCHER.into()],
+    )
+    .ok()
+    .flatten();
+    let preloaded = PRELOADED.load(Ordering::Relaxed);
+    let database = guc::database();
+    let problem = match (pid, preloaded) {
+        (Some(_), _) => None,
+        (None, false) => Some(
+            "pg_engage is not in shared_preload_libraries: add it (and engage.database) to postgresql.conf and \
+             restart the server"
+                .to_string(),
+        ),
+        (None, true) => Some(format!(
+            "the scheduler runs for database \"{database}\" (engage.database), not this one; or it is starting, \
+             or engage.scheduler_enabled is off"
+        )),
+    };
+    TableIterator::once((pid.is_some(), pid, database, problem))
+}
