@@ -35,7 +35,6 @@ timed() {
     for stmt in "$@"; do args+=(-c '\timing off' -c CHECKPOINT -c '\timing on' -c "$stmt"); done
     q "${args[@]}" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -A T
 for round in $(seq "$ROUNDS"); do

@@ -58,7 +58,6 @@ same="$(q -At -v tpl="$tpl" <<<"SELECT count(*) FROM render_rows WHERE $rendered
 [ "$same" = 0 ] || { echo "engage.render and format() differ on $same rows" >&2; exit 1; }
 # psql interpolates :'tpl' only in what it reads, not in -c.
 timed() { printf '\\timing on\n%s;\n' "$1" | q -v tpl="$tpl" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 r=(); f=()
 for _ in $(seq "$ROUNDS"); do
     r+=("$(timed "$render_sql")")

@@ -141,3 +141,6 @@ cluster_psql() {
     shift
     "$PG_BIN/psql" -h "$dir" -p "$(cat "$dir/port")" -U postgres "$@"
 }
+
+# The median of the numbers on stdin, one per line.
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
