@@ -124,5 +124,18 @@ CROSS JOIN LATERAL engage.render_message(
               FROM promo_codes p WHERE p.email = ch.value HAVING count(*) > 0), '{}')) r
 ORDER BY c.contact_id;
 
+\echo '== 11. Scheduled jobs: cron schedules in a time zone, run by the background worker'
+\echo '   spec 003: in 0 0 1 * 1 the day field that runs more often (Mondays) wins over the 1st:'
+SELECT to_char(t AT TIME ZONE 'Europe/Kyiv', 'Dy YYYY-MM-DD HH24:MI') AS kyiv
+FROM engage.cron_next('0 0 1 * 1', '2026-06-01', 'Europe/Kyiv', 3) t;
+\echo '   a job that counts contacts every minute, run once by hand now:'
+CREATE TABLE contact_counts (at timestamptz, contacts bigint);
+SELECT engage.schedule_job('count-contacts', '* * * * *',
+    $$INSERT INTO contact_counts SELECT now(), count(*) FROM engage.contacts$$, time_zone => 'Europe/Kyiv') > 0 AS scheduled;
+SELECT job_name, started_by, status, result FROM engage.run_job_now('count-contacts');
+SELECT contacts FROM contact_counts;
+SELECT name, schedule, time_zone, next_run_at > now() AS next_run_is_coming, last_status FROM engage.jobs;
+SELECT running, database, problem FROM engage.scheduler_status();
+
 \echo
 \echo '== Demo finished.'

@@ -10,8 +10,19 @@ mkdir -p "$BUILD"
 ensure_deps
 install_extension --release
 cluster_start demo
-PGOPTIONS="-c client_min_messages=warning" cluster_psql demo -d postgres -qc "DROP DATABASE IF EXISTS engage_demo" \
-    -c "CREATE DATABASE engage_demo"
+# The scheduler serves the demo database (a server setting: restart once when it changes).
+if [ "$(cluster_psql demo -d postgres -XAtc "SHOW engage.database")" != engage_demo ]; then
+    cluster_psql demo -d postgres -Xqc "ALTER SYSTEM SET engage.database = 'engage_demo'"
+    cluster_start demo
+fi
+PGOPTIONS="-c client_min_messages=warning" cluster_psql demo -d postgres -qc \
+    "DROP DATABASE IF EXISTS engage_demo WITH (FORCE)" -c "CREATE DATABASE engage_demo"
+# Dropping the database stopped the scheduler; it reconnects within seconds.
+for _ in $(seq 30); do
+    [ "$(cluster_psql demo -d postgres -XAtc "SELECT count(*) FROM pg_stat_activity
+        WHERE backend_type = 'pg_engage scheduler' AND datname = 'engage_demo'")" = 1 ] && break
+    sleep 0.5
+done
 # Errors the demo shows on purpose go to stderr; merged so they print where they happen.
 cluster_psql demo -d engage_demo -X -q -v ON_ERROR_STOP=1 -f "$ROOT/demo/demo.sql" 2>&1
 

@@ -276,6 +276,7 @@ DECLARE
     run bigint;
     retention int := (SELECT s.setting::int FROM pg_settings s WHERE s.name = 'engage.job_run_retention');
 BEGIN
+    PERFORM engage.mark_interrupted_runs();
     IF retention > 0 THEN
         DELETE FROM engage.job_runs r WHERE r.finished_at < now() - make_interval(mins => retention);
     END IF;
@@ -401,13 +402,16 @@ BEGIN
 END
 $$;
 
--- Runs left 'running' by a server that stopped (or a worker that died) are marked interrupted.
+-- Runs left 'running' by a server that stopped or a worker that died are marked interrupted: a
+-- run whose process is gone, or that no process took up within a minute of being claimed.
 CREATE FUNCTION engage.mark_interrupted_runs() RETURNS int
 LANGUAGE sql AS $$
     WITH marked AS (
         UPDATE engage.job_runs r SET status = 'interrupted', finished_at = clock_timestamp(),
             error = 'the run was interrupted: its process ended before the run did'
-        WHERE r.status = 'running' AND NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.pid = r.pid)
+        WHERE r.status = 'running'
+          AND CASE WHEN r.pid IS NULL THEN r.started_at < now() - interval '1 minute'
+                   ELSE NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.pid = r.pid) END
         RETURNING 1)
     SELECT count(*)::int FROM marked
 $$;

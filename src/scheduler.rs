@@ -35,7 +35,7 @@ pub fn register() {
         .set_function("engage_scheduler_main")
         .enable_spi_access()
         .set_start_time(BgWorkerStartTime::RecoveryFinished)
-        .set_restart_time(Some(Duration::from_secs(10)))
+        .set_restart_time(Some(Duration::from_secs(5)))
         .load();
 }
 
@@ -68,7 +68,10 @@ pub extern "C-unwind" fn engage_scheduler_main(_arg: pg_sys::Datum) {
             break;
         }
     }
+    // Exit code 1: the postmaster starts the launcher again unless the server is shutting down
+    // (with 0 it would be unregistered, say after pg_terminate_backend or DROP DATABASE).
     log!("pg_engage scheduler stopped");
+    unsafe { pg_sys::proc_exit(1) };
 }
 
 /// One pass in one transaction: runs left behind by a previous launcher are marked interrupted
@@ -139,7 +142,10 @@ fn start_run(run: i64) {
 #[pg_guard]
 #[no_mangle]
 pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
-    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGTERM);
+    // SIGTERM cancels the command as it cancels a backend's query (a shutdown, DROP DATABASE
+    // WITH (FORCE), pg_terminate_backend); the run is then marked interrupted.
+    unsafe { pg_sys::pqsignal(pg_sys::SIGTERM as i32, Some(terminate_run)) };
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::empty());
     BackgroundWorker::connect_worker_to_spi(Some(&guc::database()), None);
     let run = arg.value() as i64;
     // The process is recorded first, in its own transaction, so that a launcher that restarts
@@ -154,6 +160,13 @@ pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
         BackgroundWorker::transaction(|| Spi::run_with_args("SELECT engage.execute_run($1)", &[run.into()]))
     });
     outcome.unwrap_or_else(|e| warning!("pg_engage job run {run}: {e}"));
+}
+
+/// What PostgreSQL's `die` does: the next interrupt check ends the process with FATAL.
+unsafe extern "C-unwind" fn terminate_run(_signal: i32) {
+    (&raw mut pg_sys::InterruptPending).write_volatile(1);
+    (&raw mut pg_sys::ProcDiePending).write_volatile(1);
+    pg_sys::SetLatch(pg_sys::MyLatch);
 }
 
 thread_local! {

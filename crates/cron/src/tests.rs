@@ -137,6 +137,7 @@ fn the_day_field_that_runs_more_often_wins() {
         ["2026-06-08T00:00", "2026-06-15T00:00", "2026-06-22T00:00", "2026-06-29T00:00", "2026-07-06T00:00"]
     );
     assert_eq!(schedule("0 0 1-15 * 1").days(), Days::OfMonth);
+    assert_eq!(schedule("0 0 13 * 5").days(), Days::OfWeek);
     // In February, days 1-29 and all seven weekdays match the same number of days: both apply.
     assert_eq!(schedule("0 0 1-29 2 0-6").days(), Days::Either);
     assert_eq!(schedule("0 0 1-28 2 0-6").days(), Days::OfWeek);
