@@ -43,6 +43,7 @@ SELECT engage.schedule_job('broken', '* * * * *', 'SELECT 1/0', max_failures => 
 SQL
 check "the scheduler runs for this database" t "$(q -c "SELECT running FROM engage.scheduler_status()")"
 
+# The launcher had no jobs, so it slept for minutes; the commit above woke it to read them.
 # Listen for the disabled job while the minute comes.
 listener="$BUILD/scheduler-listen.out"
 { echo "LISTEN engage_job_disabled;"; for _ in $(seq 90); do echo "SELECT pg_sleep(1);"; done; } \

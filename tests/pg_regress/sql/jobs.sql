@@ -101,6 +101,15 @@ UPDATE engage.job_runs SET pid = -1 WHERE status = 'running';
 SELECT engage.mark_interrupted_runs() AS interrupted;
 SELECT status, error FROM engage.job_runs WHERE status = 'interrupted';
 
+-- Finished runs older than engage.job_run_retention go when due runs are next claimed.
+SET engage.job_run_retention = '10min';
+UPDATE engage.job_runs SET finished_at = now() - interval '11 minutes'
+WHERE run_id = (SELECT min(run_id) FROM engage.job_runs);
+SELECT count(*) AS runs_before FROM engage.job_runs;
+SELECT count(*) FROM engage.claim_due_runs('2029-01-01Z');
+SELECT count(*) AS runs_after FROM engage.job_runs;
+RESET engage.job_run_retention;
+
 -- A command cannot climb back to the role of whoever runs the scheduler, nor reach what the
 -- owner cannot.
 SET ROLE regress_engage_writer;
