@@ -43,14 +43,17 @@ pub fn init() {
         GucContext::Suset,
         GucFlags::UNIT_MIN,
     );
-    GucRegistry::define_string_guc(
-        c"engage.database",
-        c"The database whose jobs the scheduler runs.",
-        c"Read when the server starts; pg_engage must be in shared_preload_libraries.",
-        &DATABASE,
-        GucContext::Postmaster,
-        GucFlags::default(),
-    );
+    // A server-start setting can only be defined while the server starts (preloading).
+    if unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress } {
+        GucRegistry::define_string_guc(
+            c"engage.database",
+            c"The database whose jobs the scheduler runs.",
+            c"Read when the server starts; pg_engage must be in shared_preload_libraries.",
+            &DATABASE,
+            GucContext::Postmaster,
+            GucFlags::default(),
+        );
+    }
     GucRegistry::define_bool_guc(
         c"engage.scheduler_enabled",
         c"Whether the scheduler starts due jobs; read again on reload (SIGHUP).",

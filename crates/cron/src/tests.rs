@@ -271,3 +271,95 @@ fn fire_times_always_increase() {
         assert!((70000..70200).contains(&count), "{zone}: {count}");
     }
 }
+
+/// A tiny deterministic generator (no dependency needed for a few hundred cases).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u32) -> u32 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % u64::from(n)) as u32
+    }
+
+    /// A field of values in `lo..=hi`: `*`, a value, a range, a step or a list of those.
+    fn field(&mut self, lo: u32, hi: u32) -> String {
+        let item = |g: &mut Lcg| {
+            let a = lo + g.below(hi - lo + 1);
+            let b = a + g.below(hi - a + 1);
+            match g.below(4) {
+                0 => a.to_string(),
+                1 => format!("{a}-{b}"),
+                2 => format!("*/{}", 1 + g.below(hi - lo + 1)),
+                _ => format!("{a}-{b}/{}", 1 + g.below(b - a + 1)),
+            }
+        };
+        if self.below(3) == 0 {
+            return "*".into();
+        }
+        (0..1 + self.below(3)).map(|_| item(self)).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// The slow, obvious definition: a minute matches when each field allows it, the day decided as
+/// the schedule's day rule says.
+fn matches(s: &Schedule, t: jiff::civil::DateTime) -> bool {
+    let has = |set: u64, v: i64| set >> v & 1 == 1;
+    let month_day = has(s.month_days.into(), t.day().into());
+    let weekday = has(s.weekdays.into(), t.weekday().to_sunday_zero_offset().into());
+    let day = match s.days {
+        Days::Every => true,
+        Days::OfMonth => month_day,
+        Days::OfWeek => weekday,
+        Days::Either => month_day || weekday,
+    };
+    has(s.minutes, t.minute().into())
+        && has(s.hours.into(), t.hour().into())
+        && has(s.months.into(), t.month().into())
+        && day
+}
+
+#[test]
+fn random_schedules_agree_with_a_minute_by_minute_scan() {
+    // In UTC the fire times are exactly the matching minutes: check the first few against a scan
+    // of every minute for 40 days, for schedules that fire that often.
+    let mut g = Lcg(2026);
+    let tz = TimeZone::UTC;
+    let start: Timestamp = "2027-02-20T13:37:10Z".parse().unwrap();
+    let mut checked = 0;
+    for _ in 0..300 {
+        let text = format!("{} {} {} * {}", g.field(0, 59), g.field(0, 23), g.field(1, 31), g.field(0, 6));
+        for rule in [DayRule::MoreOften, DayRule::Either] {
+            let s = schedule_with(&text, rule);
+            let ours: Vec<Timestamp> = s.fires_after(start, &tz).take(3).collect();
+            let mut scan = Vec::new();
+            let mut t = tz.to_datetime(start).with().second(0).subsec_nanosecond(0).build().unwrap();
+            for _ in 0..40 * 24 * 60 {
+                t = t.checked_add(jiff::Span::new().minutes(1)).unwrap();
+                if matches(&s, t) {
+                    scan.push(tz.to_timestamp(t).unwrap());
+                    if scan.len() == 3 {
+                        break;
+                    }
+                }
+            }
+            // What the scan found comes first; anything more lies beyond the scanned 40 days.
+            assert_eq!(ours[..scan.len().min(ours.len())], scan[..], "{text} ({rule:?})");
+            let scanned_to = tz.to_timestamp(t).unwrap();
+            assert!(ours[scan.len()..].iter().all(|f| *f > scanned_to), "{text} ({rule:?})");
+            checked += usize::from(scan.len() == 3);
+        }
+    }
+    assert!(checked > 400, "{checked}");
+}
+
+#[test]
+fn no_input_panics() {
+    // Random strings over the grammar's alphabet: parsed or refused, never a panic.
+    let alphabet: Vec<char> = "0123456789*/,- @LW#?adefhijlmnoprstuwyADFJMNOSTW\t".chars().collect();
+    let mut g = Lcg(7);
+    for _ in 0..20000 {
+        let len = g.below(24);
+        let text: String = (0..len).map(|_| alphabet[g.below(alphabet.len() as u32) as usize]).collect();
+        let _ = Schedule::parse(&text, DayRule::MoreOften);
+    }
+}
