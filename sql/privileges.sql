@@ -35,6 +35,10 @@ GRANT EXECUTE ON FUNCTION
 TO engage_reader;
 GRANT EXECUTE ON FUNCTION engage.forget_loaded_templates() TO engage_writer;
 
+-- Data sources: admins connect them; readers read a contact's data through them (the foreign
+-- tables and user mappings belong to the extension owner).
+GRANT EXECUTE ON FUNCTION engage.contact_data(bigint, text) TO engage_reader;
+
 -- Jobs: writers schedule their own (row security shows each role the jobs of roles whose rights
 -- it has); the scheduling steps run as the extension owner and are for admins and the worker.
 GRANT EXECUTE ON FUNCTION
@@ -77,6 +81,15 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engage TO engage_admin;
 -- Running commands as other roles is the scheduler's alone.
 REVOKE EXECUTE ON FUNCTION engage.execute_as(oid, text, text, jsonb) FROM engage_admin;
 
+ALTER FUNCTION engage.create_connector(text, text, integer, text, text, text, text, integer, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.drop_connector(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET client_min_messages = warning;
+ALTER FUNCTION engage.validate_connector(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- No fixed search_path here: a local relation's name is resolved as the caller writes it (every
+-- name inside the function is schema-qualified or in pg_catalog, which is searched first).
+ALTER FUNCTION engage.create_data_source(text, text, text, text) SECURITY DEFINER;
+ALTER FUNCTION engage.drop_data_source(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.contact_data(bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.run_requested_job(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.claim_due_runs(timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.execute_run(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
