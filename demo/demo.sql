@@ -109,19 +109,25 @@ INSERT INTO engage.messages (name, body) VALUES ('Broken', E'Hello\n#foreach($i 
 \set ON_ERROR_STOP 1
 SELECT count(*) AS messages FROM engage.messages;
 
-\echo '== 10. The promo-code example of spec 000: each contact''s rows of a promo_codes table become $data'
+\echo '== 10. The promo-code example of spec 000: a promo_codes table as a data source, its rows as each contact''s $data'
 CREATE TABLE promo_codes (email text, name text, promo_code text, valid_until date);
 INSERT INTO promo_codes VALUES
     ('kozak@example.com', 'Birthday -20%', 'AAAA-BBBB-DDDD', '2026-12-31'),
     ('kozak@example.com', 'Free delivery', 'FREE-SHIP-0042', '2027-01-31'),
     ('ivan.franko@example.com', 'Birthday -20%', 'CCCC-EEEE-FFFF', '2026-12-31');
+\echo '   a connector to this database keyed by email, and the table as data source "promo_codes":'
+SELECT name, coalesce(host, '(this database)') AS host, contact_key FROM engage.create_connector('shop', contact_key => 'email');
+SELECT source_id, name, relation, key_column FROM engage.create_data_source('promo_codes', 'shop', 'promo_codes', 'email');
+SELECT ok, message FROM engage.validate_connector('shop');
+\echo '   the data object of each contact (by source name, and by source ID as triggered campaigns get it):'
+SELECT c.contact_id, engage.contact_data(c.contact_id) AS data FROM engage.contacts c ORDER BY c.contact_id;
+SELECT jsonb_pretty(engage.contact_data(1, 'id')) AS data_by_source_id_of_contact_1;
+\echo '   the message rendered with it:'
 SELECT c.contact_id, r.language, r.subject, r.body
 FROM engage.contacts c
-JOIN engage.channels ch ON ch.contact_id = c.contact_id AND ch.type = 'email'
 CROSS JOIN LATERAL engage.render_message(
     (SELECT message_id FROM engage.messages WHERE name = 'Birthday promo'), c.contact_id,
-    coalesce((SELECT jsonb_build_object('promo_codes', jsonb_agg(to_jsonb(p) ORDER BY p.promo_code))
-              FROM promo_codes p WHERE p.email = ch.value HAVING count(*) > 0), '{}')) r
+    engage.contact_data(c.contact_id)) r
 ORDER BY c.contact_id;
 
 \echo '== 11. Scheduled jobs: cron schedules in a time zone, run by the background worker'
