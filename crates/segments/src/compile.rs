@@ -1,0 +1,538 @@
+//! Rule JSON to SQL. Every condition becomes a predicate on the contact row `c`; conditions on
+//! other tables are `c.contact_id IN (…)` semi-joins (which the planner hashes when a whole
+//! segment is computed), with the contacts table joined again inside as `c` where the condition
+//! needs the contact's own columns (its time zone).
+
+use crate::catalog::{Catalog, ContactKey, FieldType, Source};
+use crate::ops::{op_for, predicate, Op};
+use crate::sql::{ident, qualified, Cast, Params, AT};
+use crate::RuleError;
+use serde_json::{Map, Value};
+
+/// A compiled rule: the statement, its parameters from `$3` on (bound as text), and the
+/// segments it reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Compiled {
+    pub sql: String,
+    pub params: Vec<String>,
+    pub segments: Vec<i64>,
+}
+
+/// Deepest nesting and most conditions a rule may have.
+const MAX_DEPTH: usize = 32;
+const MAX_CONDITIONS: usize = 500;
+
+pub fn compile(rule: &Value, catalog: &Catalog) -> Result<Compiled, RuleError> {
+    let mut c = Compiler { catalog, params: Params::default(), segments: Vec::new(), conditions: 0 };
+    let predicate = c.node(rule, "rule", 0)?;
+    Ok(Compiled {
+        sql: format!("SELECT c.contact_id FROM engage.contacts c WHERE {predicate}"),
+        params: c.params.0,
+        segments: c.segments,
+    })
+}
+
+struct Compiler<'a> {
+    catalog: &'a Catalog,
+    params: Params,
+    segments: Vec<i64>,
+    conditions: usize,
+}
+
+fn refuse(path: &str, message: impl Into<String>) -> RuleError {
+    RuleError { path: path.to_string(), message: message.into(), hint: None }
+}
+
+fn hinted(path: &str, message: impl Into<String>, hint: impl Into<String>) -> RuleError {
+    RuleError { path: path.to_string(), message: message.into(), hint: Some(hint.into()) }
+}
+
+const CONDITIONS: &str = "and, or, not, attribute, channel, field, source, event, segment, unsubscribed";
+
+/// The keys a condition may have, with the one that names its kind first.
+const SHAPES: [&[&str]; 7] = [
+    &["attribute", "op", "value"],
+    &["channel", "status"],
+    &["field", "op", "value"],
+    &["source", "where", "count", "sum"],
+    &["event", "params", "times", "within_days", "never"],
+    &["segment"],
+    &["unsubscribed"],
+];
+
+const ATTRIBUTES: [(&str, &str, FieldType); 7] = [
+    ("first_name", "c.first_name", FieldType::String),
+    ("last_name", "c.last_name", FieldType::String),
+    ("external_id", "c.external_customer_id", FieldType::String),
+    ("language", "c.language_code", FieldType::String),
+    ("time_zone", "c.time_zone", FieldType::String),
+    ("source", "c.source", FieldType::String),
+    ("created_at", "(c.created_at AT TIME ZONE coalesce(c.time_zone, $2::text))::date", FieldType::Date),
+];
+
+const CHANNELS: [&str; 6] = ["email", "sms", "viber", "webpush", "mobilepush", "telegram"];
+
+impl Compiler<'_> {
+    fn node(&mut self, v: &Value, path: &str, depth: usize) -> Result<String, RuleError> {
+        if depth > MAX_DEPTH {
+            return Err(refuse(path, format!("the rule nests deeper than {MAX_DEPTH} levels")));
+        }
+        let Value::Object(map) = v else {
+            return Err(hinted(path, "a rule is a JSON object", format!("Its key is one of: {CONDITIONS}.")));
+        };
+        for (key, combine) in [("and", " AND "), ("or", " OR ")] {
+            if let Some(list) = map.get(key) {
+                only_key(map, key, path)?;
+                let Value::Array(items) = list else {
+                    return Err(refuse(&format!("{path}.{key}"), format!("{key} takes a list of rules")));
+                };
+                if items.is_empty() {
+                    return Err(refuse(&format!("{path}.{key}"), format!("{key} needs at least one rule")));
+                }
+                let parts = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| self.node(item, &format!("{path}.{key}[{i}]"), depth + 1))
+                    .collect::<Result<Vec<_>, _>>()?;
+                return Ok(format!("({})", parts.join(combine)));
+            }
+        }
+        if let Some(inner) = map.get("not") {
+            only_key(map, "not", path)?;
+            return Ok(format!("NOT {}", self.node(inner, &format!("{path}.not"), depth + 1)?));
+        }
+        self.conditions += 1;
+        if self.conditions > MAX_CONDITIONS {
+            return Err(refuse(path, format!("a rule has at most {MAX_CONDITIONS} conditions")));
+        }
+        let shape = SHAPES.iter().find(|keys| map.contains_key(keys[0])).ok_or_else(|| {
+            let key = map.keys().next().map_or("(none)", String::as_str);
+            hinted(
+                path,
+                format!("unknown condition (key {key})"),
+                format!("A rule's key is one of: {CONDITIONS}."),
+            )
+        })?;
+        if let Some(extra) = map.keys().find(|k| !shape.contains(&k.as_str())) {
+            return Err(hinted(
+                &format!("{path}.{extra}"),
+                format!("a {} condition has no key {extra}", shape[0]),
+                format!("Its keys: {}.", shape.join(", ")),
+            ));
+        }
+        match shape[0] {
+            "attribute" => self.attribute(map, path),
+            "channel" => self.channel(map, path),
+            "field" => self.field(map, path),
+            "source" => self.source(map, path),
+            "event" => self.event(map, path),
+            "segment" => self.segment(map, path),
+            _ => self.unsubscribed(map, path),
+        }
+    }
+
+    /// A value condition on an expression of the contact row.
+    fn on_contact(
+        &mut self,
+        kind: FieldType,
+        column: &str,
+        map: &Map<String, Value>,
+        path: &str,
+    ) -> Result<String, RuleError> {
+        let op = op_for(kind, map.get("op"), &format!("{path}.op"))?;
+        let value_path = format!("{path}.value");
+        Ok(match op {
+            Op::IsEmpty => format!("{column} IS NULL"),
+            Op::IsNotEmpty => format!("{column} IS NOT NULL"),
+            _ => match op.negated() {
+                Some(positive) => format!(
+                    "NOT coalesce({}, false)",
+                    predicate(kind, positive, column, map.get("value"), &[], &value_path, &mut self.params)?
+                ),
+                None => predicate(kind, op, column, map.get("value"), &[], &value_path, &mut self.params)?,
+            },
+        })
+    }
+
+    fn attribute(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+        let name = map["attribute"].as_str().unwrap_or("");
+        let Some(&(_, column, kind)) = ATTRIBUTES.iter().find(|(n, _, _)| *n == name) else {
+            return Err(hinted(
+                &format!("{path}.attribute"),
+                format!("unknown contact attribute {}", map["attribute"]),
+                format!("Attributes: {}.", ATTRIBUTES.map(|a| a.0).join(", ")),
+            ));
+        };
+        self.on_contact(kind, column, map, path)
+    }
+
+    fn channel(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+        let kind = map["channel"].as_str().filter(|c| CHANNELS.contains(c)).ok_or_else(|| {
+            hinted(
+                &format!("{path}.channel"),
+                format!("unknown channel type {}", map["channel"]),
+                format!("Types: {}.", CHANNELS.join(", ")),
+            )
+        })?;
+        let status = match map.get("status").map(|s| s.as_str()) {
+            None | Some(Some("active")) => " AND k.status = 'active'",
+            Some(Some("inactive")) => " AND k.status = 'inactive'",
+            Some(Some("any")) => "",
+            _ => {
+                return Err(refuse(
+                    &format!("{path}.status"),
+                    "status is active (the default), inactive or any",
+                ))
+            }
+        };
+        let kind = self.params.bind(kind, Cast::Text);
+        Ok(format!(
+            "c.contact_id IN (SELECT k.contact_id FROM engage.channels k WHERE k.type = {kind}{status})"
+        ))
+    }
+
+    fn field(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+        let id_path = format!("{path}.field");
+        let id = map["field"]
+            .as_i64()
+            .ok_or_else(|| refuse(&id_path, "field takes an additional field's numeric ID"))?;
+        let (kind, allowed) = self.catalog.fields.get(&id).cloned().ok_or_else(|| {
+            hinted(
+                &id_path,
+                format!("additional field {id} does not exist"),
+                "engage.fields lists the fields.",
+            )
+        })?;
+        let op = op_for(kind, map.get("op"), &format!("{path}.op"))?;
+        let column = match kind {
+            FieldType::String | FieldType::Combobox => "f.value",
+            FieldType::Number => "f.value_number",
+            FieldType::Date => "f.value_date",
+            FieldType::Boolean => "f.value_boolean",
+        };
+        let id = self.params.bind(id.to_string(), Cast::Integer);
+        let rows = |test: &str| {
+            format!(
+                "c.contact_id IN (SELECT c.contact_id FROM engage.contacts c JOIN engage.contact_fields f \
+                 ON f.contact_id = c.contact_id AND f.field_id = {id}{test})"
+            )
+        };
+        let value_path = format!("{path}.value");
+        Ok(match op {
+            Op::IsEmpty => format!("NOT {}", rows("")),
+            Op::IsNotEmpty => rows(""),
+            _ => match op.negated() {
+                Some(positive) => {
+                    let test = predicate(
+                        kind,
+                        positive,
+                        column,
+                        map.get("value"),
+                        &allowed,
+                        &value_path,
+                        &mut self.params,
+                    )?;
+                    format!("NOT {}", rows(&format!(" WHERE {test}")))
+                }
+                None => {
+                    let test = predicate(
+                        kind,
+                        op,
+                        column,
+                        map.get("value"),
+                        &allowed,
+                        &value_path,
+                        &mut self.params,
+                    )?;
+                    rows(&format!(" WHERE {test}"))
+                }
+            },
+        })
+    }
+
+    fn source(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+        let id_path = format!("{path}.source");
+        let id = map["source"]
+            .as_i64()
+            .ok_or_else(|| refuse(&id_path, "source takes a data source's numeric ID"))?;
+        let source: Source = self.catalog.sources.get(&id).cloned().ok_or_else(|| {
+            hinted(&id_path, format!("data source {id} does not exist"), "engage.data_sources lists them.")
+        })?;
+        let relation = qualified(&source.schema, &source.table);
+        let key = source.column(&source.key_column).map_or(false, |c| c.text_like);
+        let rkey = if key {
+            format!("r.{}", ident(&source.key_column))
+        } else {
+            format!("r.{}::text", ident(&source.key_column))
+        };
+        let join = match &source.contact_key {
+            ContactKey::Email | ContactKey::Phone => {
+                let kind = if source.contact_key == ContactKey::Email { "email" } else { "sms" };
+                format!("JOIN engage.channels k ON k.contact_id = c.contact_id AND k.type = '{kind}' JOIN {relation} r ON {rkey} = k.value")
+            }
+            ContactKey::ExternalId => format!("JOIN {relation} r ON {rkey} = c.external_customer_id"),
+            ContactKey::Field(field) => {
+                let field = self.params.bind(field.to_string(), Cast::Integer);
+                format!("JOIN engage.contact_fields k ON k.contact_id = c.contact_id AND k.field_id = {field} JOIN {relation} r ON {rkey} = k.value")
+            }
+        };
+        let mut tests = Vec::new();
+        match map.get("where") {
+            None => {}
+            Some(Value::Array(conditions)) => {
+                for (i, condition) in conditions.iter().enumerate() {
+                    tests.push(self.source_column(&source, condition, &format!("{path}.where[{i}]"))?);
+                }
+            }
+            Some(_) => {
+                return Err(refuse(&format!("{path}.where"), "where takes a list of column conditions"))
+            }
+        }
+        let filter = if tests.is_empty() { String::new() } else { format!(" WHERE {}", tests.join(" AND ")) };
+        let having = match (map.get("count"), map.get("sum")) {
+            (Some(_), Some(_)) => {
+                return Err(refuse(&format!("{path}.sum"), "a source condition has count or sum, not both"))
+            }
+            (Some(count), None) => Some(self.aggregate("count(*)", count, &format!("{path}.count"))?),
+            (None, Some(sum)) => {
+                let column = sum.get("column").and_then(Value::as_str).unwrap_or("");
+                let column_path = format!("{path}.sum.column");
+                match source.column(column) {
+                    Some(c) if c.kind == FieldType::Number => {}
+                    Some(_) => return Err(refuse(&column_path, format!("column {column} is not a number"))),
+                    None => return Err(unknown_column(&source, column, &column_path)),
+                }
+                Some(self.aggregate(&format!("sum(r.{})", ident(column)), sum, &format!("{path}.sum"))?)
+            }
+            (None, None) => None,
+        };
+        // Contacts without rows are not present on the other side: they never match.
+        Ok(match having {
+            None => format!("c.contact_id IN (SELECT c.contact_id FROM engage.contacts c {join}{filter})"),
+            Some(having) => format!(
+                "c.contact_id IN (SELECT c.contact_id FROM engage.contacts c {join}{filter} GROUP BY c.contact_id HAVING {having})"
+            ),
+        })
+    }
+
+    /// `{"op": "greater_or_equal", "value": 3}` on an aggregate (or in `sum`, with `column`).
+    fn aggregate(&mut self, expression: &str, spec: &Value, path: &str) -> Result<String, RuleError> {
+        let Value::Object(map) = spec else {
+            return Err(refuse(path, "expected {\"op\": …, \"value\": <number>}"));
+        };
+        if let Some(extra) = map.keys().find(|k| !["op", "value", "column"].contains(&k.as_str())) {
+            return Err(refuse(&format!("{path}.{extra}"), format!("unknown key {extra}")));
+        }
+        let op = op_for(FieldType::Number, map.get("op"), &format!("{path}.op"))?;
+        let symbol = match op {
+            Op::Equals => "=",
+            Op::NotEquals => "<>",
+            Op::Greater => ">",
+            Op::GreaterOrEqual => ">=",
+            Op::Less => "<",
+            Op::LessOrEqual => "<=",
+            _ => {
+                return Err(refuse(
+                    &format!("{path}.op"),
+                    format!("{} does not compare a count or sum", op.name()),
+                ))
+            }
+        };
+        let value = match map.get("value") {
+            Some(Value::Number(n)) => self.params.bind(n.to_string(), Cast::Numeric),
+            _ => return Err(refuse(&format!("{path}.value"), "expected a number")),
+        };
+        Ok(format!("{expression} {symbol} {value}"))
+    }
+
+    fn source_column(&mut self, source: &Source, condition: &Value, path: &str) -> Result<String, RuleError> {
+        let Value::Object(map) = condition else {
+            return Err(refuse(path, "a column condition is {\"column\": …, \"op\": …, \"value\": …}"));
+        };
+        if let Some(extra) = map.keys().find(|k| !["column", "op", "value"].contains(&k.as_str())) {
+            return Err(refuse(&format!("{path}.{extra}"), format!("a column condition has no key {extra}")));
+        }
+        let name = map.get("column").and_then(Value::as_str).unwrap_or("");
+        let column =
+            source.column(name).ok_or_else(|| unknown_column(source, name, &format!("{path}.column")))?;
+        let mut expression = format!("r.{}", ident(&column.name));
+        if column.kind == FieldType::Date {
+            expression = if column.zoned {
+                format!("({expression} AT TIME ZONE coalesce(c.time_zone, $2::text))::date")
+            } else {
+                format!("{expression}::date")
+            };
+        } else if column.kind == FieldType::String && !column.text_like {
+            expression = format!("{expression}::text");
+        }
+        self.on_contact(column.kind, &expression, map, path)
+    }
+
+    fn event(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+        let key = map["event"].as_str().unwrap_or("");
+        let id = *self.catalog.event_types.get(key).ok_or_else(|| {
+            hinted(
+                &format!("{path}.event"),
+                format!("event type {} does not exist", map["event"]),
+                "engage.event_types lists them.",
+            )
+        })?;
+        let mut base = format!(
+            "SELECT e.contact_id FROM engage.events e WHERE e.contact_id IS NOT NULL AND e.event_type_id = {} AND e.registered_at <= {AT}",
+            self.params.bind(id.to_string(), Cast::Integer)
+        );
+        match map.get("within_days") {
+            None => {}
+            Some(v) => match v.as_u64() {
+                Some(d) if d <= 100_000 => {
+                    let days = self.params.bind(d.to_string(), Cast::Integer);
+                    base.push_str(&format!(" AND e.registered_at > {AT} - make_interval(days => {days})"));
+                }
+                _ => {
+                    return Err(refuse(
+                        &format!("{path}.within_days"),
+                        "within_days is a whole number of days (0 to 100000)",
+                    ))
+                }
+            },
+        }
+        match map.get("params") {
+            None => {}
+            Some(p @ Value::Object(_)) => {
+                let p = self.params.bind(p.to_string(), Cast::Jsonb);
+                base.push_str(&format!(" AND e.params @> {p}"));
+            }
+            Some(_) => {
+                return Err(refuse(
+                    &format!("{path}.params"),
+                    "params is an object of the params the event must have",
+                ))
+            }
+        }
+        // How many times: a test on the count, and whether a contact with no events passes it.
+        let (test, zero_passes) = match (map.get("never"), map.get("times")) {
+            (Some(Value::Bool(true)), None) => (None, true),
+            (Some(Value::Bool(false)) | None, None) => (None, false),
+            (None, Some(times)) => {
+                let Value::Object(t) = times else {
+                    return Err(refuse(
+                        &format!("{path}.times"),
+                        "times is {\"op\": at_least|at_most|exactly, \"value\": n}",
+                    ));
+                };
+                let n =
+                    t.get("value").and_then(Value::as_u64).filter(|n| *n <= 1_000_000).ok_or_else(|| {
+                        refuse(&format!("{path}.times.value"), "times.value is a whole number")
+                    })?;
+                let (symbol, zero_passes) = match t.get("op").and_then(Value::as_str) {
+                    Some("at_least") => (">=", n == 0),
+                    Some("at_most") => ("<=", true),
+                    Some("exactly") => ("=", n == 0),
+                    _ => {
+                        return Err(refuse(
+                            &format!("{path}.times.op"),
+                            "times.op is at_least, at_most or exactly",
+                        ))
+                    }
+                };
+                let n = self.params.bind(n.to_string(), Cast::Bigint);
+                (Some(format!("count(*) {symbol} {n}")), zero_passes)
+            }
+            (Some(_), Some(_)) => {
+                return Err(refuse(
+                    &format!("{path}.never"),
+                    "an event condition has never or times, not both",
+                ))
+            }
+            (Some(_), None) => return Err(refuse(&format!("{path}.never"), "never is true or false")),
+        };
+        Ok(match (test, zero_passes) {
+            (None, false) => format!("c.contact_id IN ({base})"),
+            (None, true) => format!("NOT c.contact_id IN ({base})"),
+            (Some(test), false) => format!("c.contact_id IN ({base} GROUP BY e.contact_id HAVING {test})"),
+            // Contacts whose count fails the test are left out; the rest (none at all included) pass.
+            (Some(test), true) => {
+                format!("NOT c.contact_id IN ({base} GROUP BY e.contact_id HAVING NOT ({test}))")
+            }
+        })
+    }
+
+    fn segment(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+        let seg_path = format!("{path}.segment");
+        let id = map["segment"]
+            .as_i64()
+            .ok_or_else(|| refuse(&seg_path, "segment takes a segment's numeric ID"))?;
+        if !self.catalog.segments.contains_key(&id) && self.catalog.defining != Some(id) {
+            return Err(hinted(
+                &seg_path,
+                format!("segment {id} does not exist"),
+                "engage.segments lists them.",
+            ));
+        }
+        if let Some(cycle) = self.cycle_through(id) {
+            return Err(refuse(
+                &seg_path,
+                format!(
+                    "segments would use each other in a cycle: {}",
+                    cycle.iter().map(i64::to_string).collect::<Vec<_>>().join(" → ")
+                ),
+            ));
+        }
+        self.segments.push(id);
+        let id = self.params.bind(id.to_string(), Cast::Bigint);
+        Ok(format!(
+            "c.contact_id IN (SELECT m.contact_id FROM engage.segment_members m WHERE m.segment_id = {id})"
+        ))
+    }
+
+    /// The path from the segment being defined through `start` back to itself, if there is one.
+    fn cycle_through(&self, start: i64) -> Option<Vec<i64>> {
+        let defining = self.catalog.defining?;
+        let mut stack = vec![vec![defining, start]];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(route) = stack.pop() {
+            let last = *route.last().expect("routes are not empty");
+            if last == defining {
+                return Some(route);
+            }
+            if !seen.insert(last) {
+                continue;
+            }
+            for next in self.catalog.segments.get(&last).into_iter().flatten() {
+                let mut longer = route.clone();
+                longer.push(*next);
+                stack.push(longer);
+            }
+        }
+        None
+    }
+
+    fn unsubscribed(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+        let list =
+            "c.contact_id IN (SELECT k.contact_id FROM engage.channels k JOIN engage.unsubscribed_emails u \
+                    ON u.email = k.value WHERE k.type = 'email')";
+        match map["unsubscribed"] {
+            Value::Bool(true) => Ok(list.to_string()),
+            Value::Bool(false) => Ok(format!("NOT {list}")),
+            _ => Err(refuse(&format!("{path}.unsubscribed"), "unsubscribed is true or false")),
+        }
+    }
+}
+
+fn only_key(map: &Map<String, Value>, key: &str, path: &str) -> Result<(), RuleError> {
+    match map.keys().find(|k| *k != key) {
+        Some(extra) => Err(refuse(&format!("{path}.{extra}"), format!("an {key} rule has no other keys"))),
+        None => Ok(()),
+    }
+}
+
+fn unknown_column(source: &Source, name: &str, path: &str) -> RuleError {
+    hinted(
+        path,
+        format!("data source {}.{} has no column {name:?}", source.schema, source.table),
+        format!(
+            "Its columns: {}.",
+            source.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    )
+}
