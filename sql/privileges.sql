@@ -39,6 +39,24 @@ GRANT EXECUTE ON FUNCTION engage.forget_loaded_templates() TO engage_writer;
 -- tables and user mappings belong to the extension owner).
 GRANT EXECUTE ON FUNCTION engage.contact_data(bigint, text) TO engage_reader;
 
+-- Segments: readers preview and read them; writers define and refresh them.
+GRANT EXECUTE ON FUNCTION
+    engage.compile_segment_rule(jsonb, bigint),
+    engage.preview_segment(jsonb, timestamptz, integer),
+    engage.segment_sql(text),
+    engage.segment_contacts(text),
+    engage.segment_named(text),
+    engage.dynamic_segment_named(text),
+    engage.default_time_zone()
+TO engage_reader;
+GRANT EXECUTE ON FUNCTION
+    engage.create_segment(text, jsonb),
+    engage.alter_segment(text, jsonb),
+    engage.drop_segment(text),
+    engage.refresh_segment(text, timestamptz),
+    engage.refresh_segment_job(jsonb)
+TO engage_writer;
+
 -- Jobs: writers schedule their own (row security shows each role the jobs of roles whose rights
 -- it has); the scheduling steps run as the extension owner and are for admins and the worker.
 GRANT EXECUTE ON FUNCTION
@@ -90,6 +108,12 @@ ALTER FUNCTION engage.validate_connector(text) SECURITY DEFINER SET search_path 
 ALTER FUNCTION engage.create_data_source(text, text, text, text) SECURITY DEFINER;
 ALTER FUNCTION engage.drop_data_source(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.contact_data(bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.compile_segment_rule(jsonb, bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.preview_segment(jsonb, timestamptz, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.create_segment(text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.alter_segment(text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.drop_segment(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.refresh_segment(text, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.run_requested_job(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.claim_due_runs(timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.execute_run(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

@@ -18,6 +18,7 @@ mod jobs;
 mod json_body;
 mod scheduler;
 mod schedules;
+mod segments;
 mod spi_util;
 mod templates;
 mod unsubscribes;
@@ -27,6 +28,11 @@ extension_sql_file!("../sql/events.sql", name = "events_schema", requires = ["co
 extension_sql_file!("../sql/templates.sql", name = "templates_schema", requires = ["contacts_schema"]);
 extension_sql_file!("../sql/sources.sql", name = "sources_schema", requires = ["contacts_schema"]);
 extension_sql_file!("../sql/jobs.sql", name = "jobs_schema", requires = ["contacts_schema"]);
+extension_sql_file!(
+    "../sql/segments.sql",
+    name = "segments_schema",
+    requires = ["jobs_schema", "sources_schema"]
+);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]

@@ -9,8 +9,8 @@ use crate::sql::{ident, qualified, Cast, Params, AT};
 use crate::RuleError;
 use serde_json::{Map, Value};
 
-/// A compiled rule: the statement, its parameters from `$3` on (bound as text), and the
-/// segments it reads.
+/// A compiled rule: the statement, the values of its parameter array `$3`, and the segments it
+/// reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Compiled {
     pub sql: String,
@@ -259,7 +259,7 @@ impl Compiler<'_> {
             hinted(&id_path, format!("data source {id} does not exist"), "engage.data_sources lists them.")
         })?;
         let relation = qualified(&source.schema, &source.table);
-        let key = source.column(&source.key_column).map_or(false, |c| c.text_like);
+        let key = source.column(&source.key_column).is_some_and(|c| c.text_like);
         let rkey = if key {
             format!("r.{}", ident(&source.key_column))
         } else {

@@ -2,8 +2,9 @@
 //! attributes, channels, additional fields, data-source rows, events, other segments and the
 //! unsubscribed list. [`compile`] checks it against a [`Catalog`] (what exists, with types) and
 //! returns one `SELECT c.contact_id FROM engage.contacts c WHERE …` whose values are all bound
-//! parameters (`$3`, `$4`, … as text, cast in the SQL) and whose identifiers are quoted here; `$1`
-//! is the instant the rule is evaluated at and `$2` the time zone of contacts without one. A rule
+//! parameters (elements of the text array `$3`, cast in the SQL) and whose identifiers are quoted
+//! here; `$1` is the instant the rule is evaluated at and `$2` the time zone of contacts without
+//! one. A rule
 //! that names something unknown, or uses an operator its type does not have, is refused with the
 //! path of the offending element (`rule.and[2].field`).
 

@@ -1,5 +1,5 @@
-//! Building the statement: identifiers quoted here, every value a numbered parameter bound as
-//! text and cast in the SQL to a type from a fixed list.
+//! Building the statement: identifiers quoted here, every value an element of one text array
+//! parameter, cast in the SQL to a type from a fixed list.
 
 /// The types a parameter is cast to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,17 +29,17 @@ impl Cast {
 pub const AT: &str = "$1::timestamptz";
 /// Today's date for the contact being tested, in the contact's time zone.
 pub const TODAY: &str = "(($1::timestamptz) AT TIME ZONE coalesce(c.time_zone, $2::text))::date";
-const FIXED_PARAMS: usize = 2;
 
-/// The parameters gathered while compiling.
+/// The parameters gathered while compiling: one `text[]` bound as `$3`, so that the statement
+/// always takes three parameters (a plpgsql `EXECUTE … USING` has a fixed list).
 #[derive(Default)]
 pub struct Params(pub Vec<String>);
 
 impl Params {
-    /// A new parameter holding `value`, as `$n::type`.
+    /// A new parameter holding `value`, as `(($3::text[])[n])::type`.
     pub fn bind(&mut self, value: impl Into<String>, cast: Cast) -> String {
         self.0.push(value.into());
-        format!("${}::{}", self.0.len() + FIXED_PARAMS, cast.name())
+        format!("(($3::text[])[{}])::{}", self.0.len(), cast.name())
     }
 }
 

@@ -62,7 +62,7 @@ SELECT * FROM engage.subscribe_contact('{"contact": {"channels": [{"type": "emai
 SELECT * FROM engage.subscribe_contact('{"contact": {"channels": [{"type": "email", "value": "new@example.com"}, {"type": "sms", "value": "380501234567"}]}}');
 \echo :LAST_ERROR_SQLSTATE
 -- A dynamic segment cannot take subscribers; the new contact of this call is not kept either.
-INSERT INTO engage.segments (name, kind) VALUES ('Rule based', 'dynamic');
+INSERT INTO engage.segments (name, kind, rule) VALUES ('Rule based', 'dynamic', '{"channel": "email"}');
 SELECT * FROM engage.subscribe_contact('{"contact": {"channels": [{"type": "email", "value": "new@example.com"}]}, "groups": ["Rule based"]}');
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM engage.segments WHERE name = 'Rule based';

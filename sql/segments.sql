@@ -1,0 +1,175 @@
+-- Dynamic segments: a rule (JSON) compiled by engage.compile_segment_rule to one statement,
+-- members kept in engage.segment_members by engage.refresh_segment, and who entered and left,
+-- when, in engage.segment_changes (what workflows trigger on).
+
+CREATE TABLE engage.segment_changes (
+    change_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    segment_id bigint NOT NULL REFERENCES engage.segments ON DELETE CASCADE,
+    contact_id bigint NOT NULL,
+    change text NOT NULL CHECK (change IN ('entered', 'left')),
+    changed_at timestamptz NOT NULL
+);
+CREATE INDEX segment_changes_segment ON engage.segment_changes (segment_id, change_id);
+
+CREATE FUNCTION engage.segment_named(segment text) RETURNS engage.segments
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s engage.segments;
+BEGIN
+    SELECT * INTO s FROM engage.segments x WHERE x.name = segment OR x.segment_id::text = segment;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'segment "%" does not exist', segment USING ERRCODE = 'undefined_object',
+            DETAIL = format('segment: %s', segment), HINT = 'Name a segment by its name or ID; engage.segments lists them.';
+    END IF;
+    RETURN s;
+END
+$$;
+
+-- A dynamic segment by name or ID; a static group is refused.
+CREATE FUNCTION engage.dynamic_segment_named(segment text) RETURNS engage.segments
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s engage.segments := engage.segment_named(segment);
+BEGIN
+    IF s.kind <> 'dynamic' THEN
+        RAISE EXCEPTION 'segment "%" is a static group: it has members, not a rule', s.name
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('segment: %s', segment),
+                  HINT = 'engage.add_to_group and engage.remove_from_group change its members.';
+    END IF;
+    RETURN s;
+END
+$$;
+
+-- The time zone of contacts without one.
+CREATE FUNCTION engage.default_time_zone() RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('engage.time_zone', true), ''), 'UTC') $$;
+
+CREATE FUNCTION engage.create_segment(name text, rule jsonb) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    id bigint;
+    compiled record;
+BEGIN
+    IF coalesce(name, '') = '' OR rule IS NULL THEN
+        RAISE EXCEPTION 'a segment needs a name and a rule' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('name: %s, rule: %s', name, rule);
+    END IF;
+    IF EXISTS (SELECT FROM engage.segments s WHERE s.name = create_segment.name) THEN
+        RAISE EXCEPTION 'segment "%" already exists', name USING ERRCODE = 'duplicate_object',
+            DETAIL = format('name: %s', name);
+    END IF;
+    INSERT INTO engage.segments AS s (name, kind, rule) VALUES (name, 'dynamic', rule) RETURNING s.segment_id INTO id;
+    SELECT * INTO compiled FROM engage.compile_segment_rule(rule, id);
+    UPDATE engage.segments s SET sql = compiled.sql, params = compiled.params, uses = compiled.uses
+    WHERE s.segment_id = id;
+    RETURN id;
+END
+$$;
+
+-- A new rule for a dynamic segment (members change at the next refresh).
+CREATE FUNCTION engage.alter_segment(segment text, rule jsonb) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    s engage.segments := engage.dynamic_segment_named(segment);
+    compiled record;
+BEGIN
+    SELECT * INTO compiled FROM engage.compile_segment_rule(rule, s.segment_id);
+    UPDATE engage.segments x SET rule = alter_segment.rule, sql = compiled.sql, params = compiled.params, uses = compiled.uses
+    WHERE x.segment_id = s.segment_id;
+    RETURN s.segment_id;
+END
+$$;
+
+CREATE FUNCTION engage.drop_segment(segment text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    s engage.segments := engage.segment_named(segment);
+    user_of text;
+BEGIN
+    SELECT x.name INTO user_of FROM engage.segments x WHERE s.segment_id = ANY (x.uses) LIMIT 1;
+    IF user_of IS NOT NULL THEN
+        RAISE EXCEPTION 'segment "%" is used by segment "%"', s.name, user_of USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = format('segment: %s', segment);
+    END IF;
+    DELETE FROM engage.segments x WHERE x.segment_id = s.segment_id;
+    RETURN true;
+END
+$$;
+
+-- The statement of a dynamic segment, to read or EXPLAIN: with PREPARE, its three parameters are
+-- the instant, the default time zone and the parameter array shown in the header.
+CREATE FUNCTION engage.segment_sql(segment text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s engage.segments := engage.dynamic_segment_named(segment);
+BEGIN
+    RETURN format(E'-- $1 timestamptz: the instant (now()), $2 text: the default time zone (%s), $3 text[]: %s\n%s',
+                  engage.default_time_zone(), quote_literal(s.params), s.sql);
+END
+$$;
+
+-- Whom a rule selects, without saving it: how many, and a sample of contact IDs.
+CREATE FUNCTION engage.preview_segment(rule jsonb, at timestamptz DEFAULT now(), sample integer DEFAULT 10,
+    OUT contacts bigint, OUT sample_ids bigint[])
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    compiled record;
+BEGIN
+    SELECT * INTO compiled FROM engage.compile_segment_rule(rule, NULL);
+    EXECUTE format('SELECT count(*), (array_agg(contact_id ORDER BY contact_id))[1:%s] FROM (%s) matched',
+                   greatest(sample, 0), compiled.sql)
+    INTO contacts, sample_ids USING at, engage.default_time_zone(), compiled.params;
+END
+$$;
+
+-- Brings a dynamic segment's members up to date in one statement: who entered and who left are
+-- written to engage.segment_changes with the instant. Segments the rule reads are not refreshed
+-- here (their members are as of their own last refresh).
+CREATE FUNCTION engage.refresh_segment(segment text, at timestamptz DEFAULT now(),
+    OUT entered bigint, OUT "left" bigint, OUT members bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    s engage.segments := engage.dynamic_segment_named(segment);
+BEGIN
+    PERFORM 1 FROM engage.segments x WHERE x.segment_id = s.segment_id FOR UPDATE;
+    EXECUTE format($q$
+        WITH target AS MATERIALIZED (%s),
+        gone AS (
+            DELETE FROM engage.segment_members m
+            WHERE m.segment_id = $4 AND NOT EXISTS (SELECT FROM target t WHERE t.contact_id = m.contact_id)
+            RETURNING m.contact_id),
+        came AS (
+            INSERT INTO engage.segment_members (segment_id, contact_id, added_at)
+            SELECT $4, t.contact_id, $1 FROM target t
+            WHERE NOT EXISTS (SELECT FROM engage.segment_members m WHERE m.segment_id = $4 AND m.contact_id = t.contact_id)
+            RETURNING contact_id),
+        logged AS (
+            INSERT INTO engage.segment_changes (segment_id, contact_id, change, changed_at)
+            SELECT $4, contact_id, 'entered', $1 FROM came
+            UNION ALL SELECT $4, contact_id, 'left', $1 FROM gone)
+        SELECT (SELECT count(*) FROM came), (SELECT count(*) FROM gone), (SELECT count(*) FROM target)
+        $q$, s.sql)
+    INTO entered, "left", members USING at, engage.default_time_zone(), s.params, s.segment_id;
+    UPDATE engage.segments x SET refreshed_at = at WHERE x.segment_id = s.segment_id;
+END
+$$;
+
+-- The members of a segment (static or dynamic), with when they joined.
+CREATE FUNCTION engage.segment_contacts(segment text) RETURNS TABLE (contact_id bigint, added_at timestamptz)
+LANGUAGE sql STABLE AS $$
+    SELECT m.contact_id, m.added_at FROM engage.segment_members m
+    WHERE m.segment_id = (engage.segment_named(segment)).segment_id ORDER BY m.contact_id
+$$;
+
+-- Segment refreshes as a job kind: arguments {"segment": "<name or ID>"}.
+CREATE FUNCTION engage.refresh_segment_job(arguments jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT * INTO r FROM engage.refresh_segment(arguments->>'segment');
+    RETURN format('%s entered, %s left, %s members', r.entered, r."left", r.members);
+END
+$$;
+INSERT INTO engage.job_kinds (kind, run_function, description)
+VALUES ('segment_refresh', 'engage.refresh_segment_job(jsonb)', 'refreshes a dynamic segment: arguments {"segment": name or ID}');
