@@ -143,5 +143,17 @@ SELECT contacts FROM contact_counts;
 SELECT name, schedule, time_zone, next_run_at > now() AS next_run_is_coming, last_status FROM engage.jobs;
 SELECT running, database, problem FROM engage.scheduler_status();
 
+\echo '== 12. A birthday segment (spec 000): whose birthday it is in their own time zone, and their data objects'
+\echo '   (refreshed as of 23 November 2026, 12:00 UTC, Dina''s birthday; a job could refresh it every morning)'
+SELECT engage.create_segment('Birthday today', '{"field": 15867, "op": "anniversary_is_today"}') AS segment_id;
+SELECT * FROM engage.refresh_segment('Birthday today', '2026-11-23 12:00Z');
+SELECT m.contact_id, c.first_name, engage.contact_data(m.contact_id) AS data
+FROM engage.segment_contacts('Birthday today') m JOIN engage.contacts c USING (contact_id);
+SELECT contact_id, change, changed_at FROM engage.segment_changes ORDER BY change_id;
+\echo '   a rule with a mistake is refused with the place it is at:'
+\set ON_ERROR_STOP 0
+SELECT engage.preview_segment('{"and": [{"channel": "email"}, {"field": 15867, "op": "greater", "value": 3}]}');
+\set ON_ERROR_STOP 1
+
 \echo
 \echo '== Demo finished.'
