@@ -117,3 +117,155 @@ fn compile_segment_rule(
         }
     }
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+    use pgrx::JsonB;
+    use serde_json::{json, Value};
+
+    /// A deterministic generator of rule pieces, good and bad.
+    struct Gen(u64);
+
+    impl Gen {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % n as u64) as usize
+        }
+
+        fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+            items[self.below(items.len())].clone()
+        }
+
+        /// Strings meant to break out of SQL, or to be names nothing has.
+        fn hostile(&mut self) -> String {
+            self.pick(&[
+                "x'); DROP TABLE engage.contacts; --",
+                "\" OR 1=1 --",
+                "$1",
+                "pro",
+                "dina@example.com",
+                "Ünïcödé ✓",
+                "",
+                "amount",
+                "status; DELETE FROM engage.contacts",
+                "2026-02-29",
+                "2026-06-01",
+            ])
+            .to_string()
+        }
+
+        fn value(&mut self) -> Value {
+            match self.below(6) {
+                0 => json!(self.hostile()),
+                1 => json!(self.below(200) as i64 - 50),
+                2 => json!(12.5),
+                3 => json!([self.hostile(), self.below(9)]),
+                4 => json!(true),
+                _ => Value::Null,
+            }
+        }
+
+        fn op(&mut self) -> Value {
+            json!(self.pick(&[
+                "equals",
+                "not_equals",
+                "in",
+                "not_in",
+                "contains",
+                "starts_with",
+                "ends_with",
+                "greater",
+                "less_or_equal",
+                "before",
+                "after",
+                "within_last_days",
+                "is_today",
+                "anniversary_is_today",
+                "is_true",
+                "is_empty",
+                "is_not_empty",
+                "sounds_like",
+            ]))
+        }
+
+        fn rule(&mut self, depth: usize) -> Value {
+            let kind = if depth > 3 { 4 + self.below(8) } else { self.below(12) };
+            match kind {
+                0 => json!({"and": (0..1 + self.below(3)).map(|_| self.rule(depth + 1)).collect::<Vec<_>>()}),
+                1 => json!({"or": (0..1 + self.below(3)).map(|_| self.rule(depth + 1)).collect::<Vec<_>>()}),
+                2 => json!({"not": self.rule(depth + 1)}),
+                3 => json!({"and": []}),
+                4 => {
+                    json!({"field": self.pick(&[20001, 20002, 20003, 20004, 99]), "op": self.op(), "value": self.value()})
+                }
+                5 => {
+                    json!({"attribute": self.pick(&["language", "first_name", "created_at", "shoe"]), "op": self.op(), "value": self.value()})
+                }
+                6 => {
+                    json!({"channel": self.pick(&["email", "sms", "pigeon"]), "status": self.pick(&["active", "any", "x"])})
+                }
+                7 => {
+                    json!({"source": self.pick(&[3001, 1]), "where": [{"column": self.hostile(), "op": self.op(), "value": self.value()}]})
+                }
+                8 => {
+                    json!({"source": 3001, "sum": {"column": self.pick(&["amount", "status"]), "op": self.op(), "value": self.value()}})
+                }
+                9 => {
+                    json!({"event": self.pick(&["cartAbandoned", "nope"]), "params": {self.hostile(): self.hostile()},
+                            "within_days": self.value(), "times": {"op": self.pick(&["at_least", "at_most", "exactly"]), "value": self.below(3)}})
+                }
+                10 => json!({"segment": self.pick(&[1, 999])}),
+                _ => json!({self.hostile(): self.value()}),
+            }
+        }
+    }
+
+    /// Random rules, with hostile names and values, either run or are refused as invalid rules
+    /// (22023); none changes the database or fails in another way.
+    #[pg_test]
+    fn random_rules_run_or_are_refused() {
+        Spi::run(
+            "SELECT engage.create_field('Birthday', 'date', field_id => 20001);
+             SELECT engage.create_field('Plan', 'combobox', ARRAY['free', 'pro'], field_id => 20002);
+             SELECT engage.create_field('Score', 'number', field_id => 20003);
+             SELECT engage.create_field('Note', 'string', field_id => 20004);
+             SELECT engage.create_event_type('cartAbandoned', 'Cart abandoned');
+             SELECT count(*) FROM engage.upsert_contacts('{\"contacts\": [
+               {\"externalCustomerId\": \"C-1\", \"languageCode\": \"uk\", \"channels\": [{\"type\": \"email\", \"value\": \"dina@example.com\"}],
+                \"fields\": [{\"id\": 20001, \"value\": \"1990-06-01\"}, {\"id\": 20002, \"value\": \"pro\"}, {\"id\": 20003, \"value\": 7}]}]}');
+             CREATE TABLE rule_orders (email text, amount numeric, status text, \"status; DELETE FROM engage.contacts\" text);
+             INSERT INTO rule_orders VALUES ('dina@example.com', 10, 'DELIVERED', 'x');
+             SELECT engage.create_connector('here');
+             INSERT INTO engage.data_sources (source_id, name, connector_id, relation, key_column)
+             SELECT 3001, 'orders', connector_id, 'rule_orders', 'email' FROM engage.connectors;
+             SELECT engage.create_segment('uk', '{\"attribute\": \"language\", \"op\": \"equals\", \"value\": \"uk\"}');
+             CREATE FUNCTION try_rule(rule jsonb) RETURNS text LANGUAGE plpgsql AS $$
+             BEGIN
+                 PERFORM engage.preview_segment(rule, '2026-06-01 12:00Z');
+                 RETURN 'ok';
+             EXCEPTION WHEN OTHERS THEN
+                 RETURN SQLSTATE || ': ' || SQLERRM;
+             END $$;",
+        )
+        .unwrap();
+        let mut g = Gen(42);
+        let (mut ran, mut refused) = (0, 0);
+        for _ in 0..400 {
+            let rule = g.rule(0);
+            let outcome =
+                Spi::get_one_with_args::<String>("SELECT try_rule($1)", &[JsonB(rule.clone()).into()])
+                    .unwrap()
+                    .unwrap_or_default();
+            match outcome.as_str() {
+                "ok" => ran += 1,
+                o if o.starts_with("22023") => refused += 1,
+                other => panic!("{rule}: {other}"),
+            }
+        }
+        assert!(ran > 40 && refused > 40, "ran {ran}, refused {refused}");
+        let contacts = Spi::get_one::<i64>("SELECT count(*) FROM engage.contacts").unwrap();
+        assert_eq!(contacts, Some(1));
+    }
+}
