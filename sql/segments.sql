@@ -122,7 +122,7 @@ BEGIN
 END
 $$;
 
--- Brings a dynamic segment's members up to date in one statement: who entered and who left are
+-- Brings a dynamic segment's members up to date in one transaction: who entered and who left are
 -- written to engage.segment_changes with the instant. Segments the rule reads are not refreshed
 -- here (their members are as of their own last refresh).
 CREATE FUNCTION engage.refresh_segment(segment text, at timestamptz DEFAULT now(),
@@ -130,26 +130,32 @@ CREATE FUNCTION engage.refresh_segment(segment text, at timestamptz DEFAULT now(
 LANGUAGE plpgsql AS $$
 DECLARE
     s engage.segments := engage.dynamic_segment_named(segment);
+    target bigint[];
 BEGIN
     PERFORM 1 FROM engage.segments x WHERE x.segment_id = s.segment_id FOR UPDATE;
-    EXECUTE format($q$
-        WITH target AS MATERIALIZED (%s),
-        gone AS (
-            DELETE FROM engage.segment_members m
-            WHERE m.segment_id = $4 AND NOT EXISTS (SELECT FROM target t WHERE t.contact_id = m.contact_id)
-            RETURNING m.contact_id),
-        came AS (
-            INSERT INTO engage.segment_members (segment_id, contact_id, added_at)
-            SELECT $4, t.contact_id, $1 FROM target t
-            WHERE NOT EXISTS (SELECT FROM engage.segment_members m WHERE m.segment_id = $4 AND m.contact_id = t.contact_id)
-            RETURNING contact_id),
-        logged AS (
-            INSERT INTO engage.segment_changes (segment_id, contact_id, change, changed_at)
-            SELECT $4, contact_id, 'entered', $1 FROM came
-            UNION ALL SELECT $4, contact_id, 'left', $1 FROM gone)
-        SELECT (SELECT count(*) FROM came), (SELECT count(*) FROM gone), (SELECT count(*) FROM target)
-        $q$, s.sql)
-    INTO entered, "left", members USING at, engage.default_time_zone(), s.params, s.segment_id;
+    -- The set is computed by a read-only statement first, which may run in parallel (a statement
+    -- that writes may not); one full join with the current members then finds who came and went.
+    EXECUTE format('SELECT coalesce(array_agg(contact_id), ''{}'') FROM (%s) matched', s.sql)
+    INTO target USING at, engage.default_time_zone(), s.params;
+    WITH diff AS MATERIALIZED (
+        SELECT coalesce(t.contact_id, m.contact_id) AS contact_id, t.contact_id IS NOT NULL AS came,
+               m.contact_id IS NOT NULL AND t.contact_id IS NOT NULL AS stayed
+        FROM unnest(target) AS t(contact_id)
+        FULL JOIN (SELECT x.contact_id FROM engage.segment_members x WHERE x.segment_id = s.segment_id) m USING (contact_id)),
+    gone AS (
+        DELETE FROM engage.segment_members m USING diff d
+        WHERE m.segment_id = s.segment_id AND m.contact_id = d.contact_id AND NOT d.came
+        RETURNING m.contact_id),
+    new AS (
+        INSERT INTO engage.segment_members (segment_id, contact_id, added_at)
+        SELECT s.segment_id, d.contact_id, at FROM diff d WHERE d.came AND NOT d.stayed
+        RETURNING contact_id),
+    logged AS (
+        INSERT INTO engage.segment_changes (segment_id, contact_id, change, changed_at)
+        SELECT s.segment_id, n.contact_id, 'entered', at FROM new n
+        UNION ALL SELECT s.segment_id, g.contact_id, 'left', at FROM gone g)
+    SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM gone), cardinality(target)
+    INTO entered, "left", members;
     UPDATE engage.segments x SET refreshed_at = at WHERE x.segment_id = s.segment_id;
 END
 $$;

@@ -211,16 +211,23 @@ impl Compiler<'_> {
             FieldType::Boolean => "f.value_boolean",
         };
         let id = self.params.bind(id.to_string(), Cast::Integer);
-        let rows = |test: &str| {
-            format!(
-                "c.contact_id IN (SELECT c.contact_id FROM engage.contacts c JOIN engage.contact_fields f \
-                 ON f.contact_id = c.contact_id AND f.field_id = {id}{test})"
-            )
+        // A test that needs the contact's time zone is correlated (EXISTS, which the planner
+        // turns into the same semi-join with the contact's columns at hand).
+        let rows = |test: Option<&str>| {
+            match test {
+            Some(test) if test.contains("c.time_zone") => format!(
+                "EXISTS (SELECT FROM engage.contact_fields f WHERE f.contact_id = c.contact_id AND f.field_id = {id} AND {test})"
+            ),
+            Some(test) => format!(
+                "c.contact_id IN (SELECT f.contact_id FROM engage.contact_fields f WHERE f.field_id = {id} AND {test})"
+            ),
+            None => format!("c.contact_id IN (SELECT f.contact_id FROM engage.contact_fields f WHERE f.field_id = {id})"),
+        }
         };
         let value_path = format!("{path}.value");
         Ok(match op {
-            Op::IsEmpty => format!("NOT {}", rows("")),
-            Op::IsNotEmpty => rows(""),
+            Op::IsEmpty => format!("NOT {}", rows(None)),
+            Op::IsNotEmpty => rows(None),
             _ => match op.negated() {
                 Some(positive) => {
                     let test = predicate(
@@ -232,7 +239,7 @@ impl Compiler<'_> {
                         &value_path,
                         &mut self.params,
                     )?;
-                    format!("NOT {}", rows(&format!(" WHERE {test}")))
+                    format!("NOT {}", rows(Some(&test)))
                 }
                 None => {
                     let test = predicate(
@@ -244,7 +251,7 @@ impl Compiler<'_> {
                         &value_path,
                         &mut self.params,
                     )?;
-                    rows(&format!(" WHERE {test}"))
+                    rows(Some(&test))
                 }
             },
         })
@@ -265,17 +272,6 @@ impl Compiler<'_> {
         } else {
             format!("r.{}::text", ident(&source.key_column))
         };
-        let join = match &source.contact_key {
-            ContactKey::Email | ContactKey::Phone => {
-                let kind = if source.contact_key == ContactKey::Email { "email" } else { "sms" };
-                format!("JOIN engage.channels k ON k.contact_id = c.contact_id AND k.type = '{kind}' JOIN {relation} r ON {rkey} = k.value")
-            }
-            ContactKey::ExternalId => format!("JOIN {relation} r ON {rkey} = c.external_customer_id"),
-            ContactKey::Field(field) => {
-                let field = self.params.bind(field.to_string(), Cast::Integer);
-                format!("JOIN engage.contact_fields k ON k.contact_id = c.contact_id AND k.field_id = {field} JOIN {relation} r ON {rkey} = k.value")
-            }
-        };
         let mut tests = Vec::new();
         match map.get("where") {
             None => {}
@@ -288,7 +284,38 @@ impl Compiler<'_> {
                 return Err(refuse(&format!("{path}.where"), "where takes a list of column conditions"))
             }
         }
-        let filter = if tests.is_empty() { String::new() } else { format!(" WHERE {}", tests.join(" AND ")) };
+        // The rows of the source for each contact: through the channel or field that holds the
+        // key, or the contact's external ID; the contact row itself only where a test needs it.
+        let needs_contact = tests.iter().any(|t| t.contains("c.time_zone"));
+        let (contact, mut from, mut filters) = match &source.contact_key {
+            ContactKey::Email | ContactKey::Phone => {
+                let kind = if source.contact_key == ContactKey::Email { "email" } else { "sms" };
+                (
+                    "k.contact_id",
+                    format!("engage.channels k JOIN {relation} r ON {rkey} = k.value"),
+                    vec![format!("k.type = '{kind}'")],
+                )
+            }
+            ContactKey::Field(field) => {
+                let field = self.params.bind(field.to_string(), Cast::Integer);
+                (
+                    "k.contact_id",
+                    format!("engage.contact_fields k JOIN {relation} r ON {rkey} = k.value"),
+                    vec![format!("k.field_id = {field}")],
+                )
+            }
+            ContactKey::ExternalId => (
+                "c.contact_id",
+                format!("engage.contacts c JOIN {relation} r ON {rkey} = c.external_customer_id"),
+                vec![],
+            ),
+        };
+        if needs_contact && contact != "c.contact_id" {
+            from.push_str(" JOIN engage.contacts c ON c.contact_id = k.contact_id");
+        }
+        filters.extend(tests);
+        let filter =
+            if filters.is_empty() { String::new() } else { format!(" WHERE {}", filters.join(" AND ")) };
         let having = match (map.get("count"), map.get("sum")) {
             (Some(_), Some(_)) => {
                 return Err(refuse(&format!("{path}.sum"), "a source condition has count or sum, not both"))
@@ -308,9 +335,9 @@ impl Compiler<'_> {
         };
         // Contacts without rows are not present on the other side: they never match.
         Ok(match having {
-            None => format!("c.contact_id IN (SELECT c.contact_id FROM engage.contacts c {join}{filter})"),
+            None => format!("c.contact_id IN (SELECT {contact} FROM {from}{filter})"),
             Some(having) => format!(
-                "c.contact_id IN (SELECT c.contact_id FROM engage.contacts c {join}{filter} GROUP BY c.contact_id HAVING {having})"
+                "c.contact_id IN (SELECT {contact} FROM {from}{filter} GROUP BY {contact} HAVING {having})"
             ),
         })
     }

@@ -111,7 +111,7 @@ fn counts_sums_and_events() {
     let sql = |rule| compile(&rule, &catalog()).unwrap().sql;
     let s = sql(json!({"source": 1043, "sum": {"column": "amount", "op": "greater_or_equal", "value": 100}}));
     assert!(
-        s.contains(r#"GROUP BY c.contact_id HAVING sum(r."amount") >= (($3::text[])[1])::numeric"#),
+        s.contains(r#"GROUP BY k.contact_id HAVING sum(r."amount") >= (($3::text[])[1])::numeric"#),
         "{s}"
     );
     let e =
