@@ -47,12 +47,13 @@ email="SELECT contact_id FROM engage.channels WHERE type = 'email' AND status = 
 cart3="SELECT contact_id FROM engage.events WHERE event_type_id = $cart AND contact_id IS NOT NULL
     AND registered_at > '$at'::timestamptz - interval '30 days' AND registered_at <= '$at'
     GROUP BY contact_id HAVING count(*) >= 3"
-gold="SELECT ch.contact_id FROM engage.channels ch JOIN loyalty l ON l.email = ch.value WHERE ch.type = 'email' AND l.tier = 'gold'"
+gold="SELECT ch.contact_id FROM engage.channels ch WHERE ch.type = 'email'
+    AND EXISTS (SELECT FROM loyalty l WHERE l.email = ch.value AND l.tier = 'gold')"
 baselines=(
     "$birthday"
     "$pro INTERSECT $email"
     "$cart3"
-    "SELECT DISTINCT contact_id FROM ($gold) g"
+    "$gold"
     "(($pro UNION $gold) EXCEPT $cart3) INTERSECT SELECT contact_id FROM engage.channels WHERE type = 'email' AND status = 'active'"
 )
 timed() { printf '\\timing on\n%s;\n' "$1" | q | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1; }

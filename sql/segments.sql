@@ -130,32 +130,30 @@ CREATE FUNCTION engage.refresh_segment(segment text, at timestamptz DEFAULT now(
 LANGUAGE plpgsql AS $$
 DECLARE
     s engage.segments := engage.dynamic_segment_named(segment);
-    target bigint[];
+    came bigint[];
+    went bigint[];
 BEGIN
     PERFORM 1 FROM engage.segments x WHERE x.segment_id = s.segment_id FOR UPDATE;
-    -- The set is computed by a read-only statement first, which may run in parallel (a statement
-    -- that writes may not); one full join with the current members then finds who came and went.
-    EXECUTE format('SELECT coalesce(array_agg(contact_id), ''{}'') FROM (%s) matched', s.sql)
-    INTO target USING at, engage.default_time_zone(), s.params;
-    WITH diff AS MATERIALIZED (
-        SELECT coalesce(t.contact_id, m.contact_id) AS contact_id, t.contact_id IS NOT NULL AS came,
-               m.contact_id IS NOT NULL AND t.contact_id IS NOT NULL AS stayed
-        FROM unnest(target) AS t(contact_id)
-        FULL JOIN (SELECT x.contact_id FROM engage.segment_members x WHERE x.segment_id = s.segment_id) m USING (contact_id)),
-    gone AS (
-        DELETE FROM engage.segment_members m USING diff d
-        WHERE m.segment_id = s.segment_id AND m.contact_id = d.contact_id AND NOT d.came
-        RETURNING m.contact_id),
-    new AS (
-        INSERT INTO engage.segment_members (segment_id, contact_id, added_at)
-        SELECT s.segment_id, d.contact_id, at FROM diff d WHERE d.came AND NOT d.stayed
-        RETURNING contact_id),
-    logged AS (
-        INSERT INTO engage.segment_changes (segment_id, contact_id, change, changed_at)
-        SELECT s.segment_id, n.contact_id, 'entered', at FROM new n
-        UNION ALL SELECT s.segment_id, g.contact_id, 'left', at FROM gone g)
-    SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM gone), cardinality(target)
-    INTO entered, "left", members;
+    -- Who came and who went is found by one read-only statement (which may run in parallel; a
+    -- statement that writes may not): a full join of the computed set with the current members.
+    -- Only the differences are written.
+    EXECUTE format($q$
+        SELECT coalesce(array_agg(t.matched) FILTER (WHERE m.member IS NULL), '{}'),
+               coalesce(array_agg(m.member) FILTER (WHERE t.matched IS NULL), '{}'),
+               count(t.matched)
+        FROM (%s) t(matched)
+        FULL JOIN (SELECT m.contact_id AS member FROM engage.segment_members m WHERE m.segment_id = $4) m
+            ON m.member = t.matched
+        $q$, s.sql)
+    INTO came, went, members USING at, engage.default_time_zone(), s.params, s.segment_id;
+    DELETE FROM engage.segment_members m WHERE m.segment_id = s.segment_id AND m.contact_id = ANY (went);
+    INSERT INTO engage.segment_members (segment_id, contact_id, added_at)
+    SELECT s.segment_id, unnest(came), at;
+    INSERT INTO engage.segment_changes (segment_id, contact_id, change, changed_at)
+    SELECT s.segment_id, unnest(came), 'entered', at
+    UNION ALL SELECT s.segment_id, unnest(went), 'left', at;
+    entered := cardinality(came);
+    "left" := cardinality(went);
     UPDATE engage.segments x SET refreshed_at = at WHERE x.segment_id = s.segment_id;
 END
 $$;
