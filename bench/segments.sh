@@ -18,12 +18,18 @@ install_extension --release
 cluster_start bench
 db=engage_bench_segments
 q() { cluster_psql bench -d "$db" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-PGOPTIONS="-c client_min_messages=warning" cluster_psql bench -d postgres -qc "DROP DATABASE IF EXISTS $db" \
-    -c "CREATE DATABASE $db"
-say "generating $CONTACTS contacts, $EVENTS events, a $CONTACTS-row data source"
-start=$(date +%s)
-q -v contacts="$CONTACTS" -v events="$EVENTS" -f "$ROOT/bench/segments_setup.sql" >/dev/null
-echo "generated in $(( $(date +%s) - start )) s"
+# REUSE=1 keeps the data of the last run (its segments are dropped); the extension is updated.
+if [ "${REUSE:-0}" = 1 ] && cluster_psql bench -d "$db" -XAtc "SELECT 1" >/dev/null 2>&1; then
+    say "reusing the data of the last run"
+    q -c "DELETE FROM engage.segments WHERE kind = 'dynamic'" >/dev/null
+else
+    PGOPTIONS="-c client_min_messages=warning" cluster_psql bench -d postgres -qc "DROP DATABASE IF EXISTS $db" \
+        -c "CREATE DATABASE $db"
+    say "generating $CONTACTS contacts, $EVENTS events, a $CONTACTS-row data source"
+    start=$(date +%s)
+    q -v contacts="$CONTACTS" -v events="$EVENTS" -f "$ROOT/bench/segments_setup.sql" >/dev/null
+    echo "generated in $(( $(date +%s) - start )) s"
+fi
 source_id="$(q -c "SELECT source_id FROM engage.data_sources WHERE name = 'loyalty'")"
 cart="$(q -c "SELECT event_type_id FROM engage.event_types WHERE key = 'cartAbandoned'")"
 # The instant every segment and baseline is evaluated at.

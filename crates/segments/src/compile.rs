@@ -23,13 +23,17 @@ const MAX_DEPTH: usize = 32;
 const MAX_CONDITIONS: usize = 500;
 
 pub fn compile(rule: &Value, catalog: &Catalog) -> Result<Compiled, RuleError> {
-    let mut c = Compiler { catalog, params: Params::default(), segments: Vec::new(), conditions: 0 };
+    let mut c =
+        Compiler { catalog, params: Params::default(), segments: Vec::new(), conditions: 0, rows: None };
     let predicate = c.node(rule, "rule", 0)?;
-    Ok(Compiled {
-        sql: format!("SELECT c.contact_id FROM engage.contacts c WHERE {predicate}"),
-        params: c.params.0,
-        segments: c.segments,
-    })
+    // A rule that is one such condition selects its rows directly, without scanning contacts.
+    let sql = match (&c.rows, c.conditions) {
+        (Some(rows), 1) if predicate == format!("c.contact_id IN ({rows})") => {
+            format!("SELECT contact_id FROM ({rows}) matched(contact_id)")
+        }
+        _ => format!("SELECT c.contact_id FROM engage.contacts c WHERE {predicate}"),
+    };
+    Ok(Compiled { sql, params: c.params.0, segments: c.segments })
 }
 
 struct Compiler<'a> {
@@ -37,6 +41,8 @@ struct Compiler<'a> {
     params: Params,
     segments: Vec<i64>,
     conditions: usize,
+    /// The rows of the last condition compiled, when they are existing contacts, each once.
+    rows: Option<String>,
 }
 
 fn refuse(path: &str, message: impl Into<String>) -> RuleError {
@@ -211,50 +217,39 @@ impl Compiler<'_> {
             FieldType::Boolean => "f.value_boolean",
         };
         let id = self.params.bind(id.to_string(), Cast::Integer);
-        // A test that needs the contact's time zone is correlated (EXISTS, which the planner
-        // turns into the same semi-join with the contact's columns at hand).
-        let rows = |test: Option<&str>| {
-            match test {
-            Some(test) if test.contains("c.time_zone") => format!(
-                "EXISTS (SELECT FROM engage.contact_fields f WHERE f.contact_id = c.contact_id AND f.field_id = {id} AND {test})"
-            ),
-            Some(test) => format!(
-                "c.contact_id IN (SELECT f.contact_id FROM engage.contact_fields f WHERE f.field_id = {id} AND {test})"
-            ),
-            None => format!("c.contact_id IN (SELECT f.contact_id FROM engage.contact_fields f WHERE f.field_id = {id})"),
-        }
+        // The field's rows passing a test: one per contact, so they can stand as the whole
+        // statement. A test that needs the contact's time zone is correlated instead (EXISTS,
+        // which the planner turns into the same semi-join with the contact's columns at hand).
+        let rows = |test: Option<&str>| match test {
+            Some(test) => {
+                format!("SELECT f.contact_id FROM engage.contact_fields f WHERE f.field_id = {id} AND {test}")
+            }
+            None => format!("SELECT f.contact_id FROM engage.contact_fields f WHERE f.field_id = {id}"),
         };
         let value_path = format!("{path}.value");
-        Ok(match op {
-            Op::IsEmpty => format!("NOT {}", rows(None)),
-            Op::IsNotEmpty => rows(None),
-            _ => match op.negated() {
-                Some(positive) => {
-                    let test = predicate(
-                        kind,
-                        positive,
-                        column,
-                        map.get("value"),
-                        &allowed,
-                        &value_path,
-                        &mut self.params,
-                    )?;
-                    format!("NOT {}", rows(Some(&test)))
-                }
-                None => {
-                    let test = predicate(
-                        kind,
-                        op,
-                        column,
-                        map.get("value"),
-                        &allowed,
-                        &value_path,
-                        &mut self.params,
-                    )?;
-                    rows(Some(&test))
-                }
-            },
-        })
+        let (positive, negate) = match op {
+            Op::IsEmpty => (None, true),
+            Op::IsNotEmpty => (None, false),
+            _ => (Some(op.negated().unwrap_or(op)), op.negated().is_some()),
+        };
+        let test = match positive {
+            Some(op) => {
+                Some(predicate(kind, op, column, map.get("value"), &allowed, &value_path, &mut self.params)?)
+            }
+            None => None,
+        };
+        if let Some(test) = test.as_deref().filter(|t| t.contains("c.time_zone")) {
+            let exists = format!(
+                "EXISTS (SELECT FROM engage.contact_fields f WHERE f.contact_id = c.contact_id AND f.field_id = {id} AND {test})"
+            );
+            return Ok(if negate { format!("NOT {exists}") } else { exists });
+        }
+        let rows = rows(test.as_deref());
+        if negate {
+            return Ok(format!("NOT c.contact_id IN ({rows})"));
+        }
+        self.rows = Some(rows.clone());
+        Ok(format!("c.contact_id IN ({rows})"))
     }
 
     fn source(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
@@ -284,15 +279,16 @@ impl Compiler<'_> {
                 return Err(refuse(&format!("{path}.where"), "where takes a list of column conditions"))
             }
         }
-        // The rows of the source for each contact: through the channel or field that holds the
-        // key, or the contact's external ID; the contact row itself only where a test needs it.
+        // Each contact's key: the channel or field that holds it, or the contact's external ID;
+        // the contact row itself only where a test needs it.
         let needs_contact = tests.iter().any(|t| t.contains("c.time_zone"));
-        let (contact, mut from, mut filters) = match &source.contact_key {
+        let (contact, mut from, value, mut filters) = match &source.contact_key {
             ContactKey::Email | ContactKey::Phone => {
                 let kind = if source.contact_key == ContactKey::Email { "email" } else { "sms" };
                 (
                     "k.contact_id",
-                    format!("engage.channels k JOIN {relation} r ON {rkey} = k.value"),
+                    "engage.channels k".to_string(),
+                    "k.value",
                     vec![format!("k.type = '{kind}'")],
                 )
             }
@@ -300,22 +296,18 @@ impl Compiler<'_> {
                 let field = self.params.bind(field.to_string(), Cast::Integer);
                 (
                     "k.contact_id",
-                    format!("engage.contact_fields k JOIN {relation} r ON {rkey} = k.value"),
+                    "engage.contact_fields k".to_string(),
+                    "k.value",
                     vec![format!("k.field_id = {field}")],
                 )
             }
-            ContactKey::ExternalId => (
-                "c.contact_id",
-                format!("engage.contacts c JOIN {relation} r ON {rkey} = c.external_customer_id"),
-                vec![],
-            ),
+            ContactKey::ExternalId => {
+                ("c.contact_id", "engage.contacts c".to_string(), "c.external_customer_id", vec![])
+            }
         };
         if needs_contact && contact != "c.contact_id" {
             from.push_str(" JOIN engage.contacts c ON c.contact_id = k.contact_id");
         }
-        filters.extend(tests);
-        let filter =
-            if filters.is_empty() { String::new() } else { format!(" WHERE {}", filters.join(" AND ")) };
         let having = match (map.get("count"), map.get("sum")) {
             (Some(_), Some(_)) => {
                 return Err(refuse(&format!("{path}.sum"), "a source condition has count or sum, not both"))
@@ -333,13 +325,26 @@ impl Compiler<'_> {
             }
             (None, None) => None,
         };
-        // Contacts without rows are not present on the other side: they never match.
-        Ok(match having {
-            None => format!("c.contact_id IN (SELECT {contact} FROM {from}{filter})"),
-            Some(having) => format!(
-                "c.contact_id IN (SELECT {contact} FROM {from}{filter} GROUP BY {contact} HAVING {having})"
-            ),
-        })
+        // Contacts without rows are not present on the other side: they never match. Each form
+        // gives every contact once (one key per contact), so it can stand as the whole statement.
+        let rows = match having {
+            None => {
+                let tests = tests.iter().map(|t| format!(" AND {t}")).collect::<String>();
+                filters.push(format!("EXISTS (SELECT FROM {relation} r WHERE {rkey} = {value}{tests})"));
+                format!("SELECT {contact} FROM {from} WHERE {}", filters.join(" AND "))
+            }
+            Some(having) => {
+                filters.extend(tests);
+                let filter = if filters.is_empty() {
+                    String::new()
+                } else {
+                    format!(" WHERE {}", filters.join(" AND "))
+                };
+                format!("SELECT {contact} FROM {from} JOIN {relation} r ON {rkey} = {value}{filter} GROUP BY {contact} HAVING {having}")
+            }
+        };
+        self.rows = Some(rows.clone());
+        Ok(format!("c.contact_id IN ({rows})"))
     }
 
     /// `{"op": "greater_or_equal", "value": 3}` on an aggregate (or in `sum`, with `column`).

@@ -107,6 +107,24 @@ fn unknown_names_are_refused_where_they_are() {
 }
 
 #[test]
+fn a_rule_of_one_condition_on_rows_selects_them_directly() {
+    let sql = |rule| compile(&rule, &catalog()).unwrap().sql;
+    assert!(sql(json!({"field": 101, "op": "greater", "value": 1})).starts_with(
+        "SELECT contact_id FROM (SELECT f.contact_id FROM engage.contact_fields f WHERE"
+    ));
+    assert!(sql(json!({"source": 1043})).starts_with("SELECT contact_id FROM (SELECT k.contact_id FROM engage.channels k"));
+    // Not when combined, negated, or needing the contact's time zone.
+    for rule in [
+        json!({"and": [{"field": 101, "op": "greater", "value": 1}]}),
+        json!({"not": {"field": 101, "op": "greater", "value": 1}}),
+        json!({"field": 100, "op": "is_today"}),
+        json!({"channel": "email"}),
+    ] {
+        assert!(sql(rule.clone()).starts_with("SELECT c.contact_id FROM engage.contacts c WHERE"), "{rule}");
+    }
+}
+
+#[test]
 fn counts_sums_and_events() {
     let sql = |rule| compile(&rule, &catalog()).unwrap().sql;
     let s = sql(json!({"source": 1043, "sum": {"column": "amount", "op": "greater_or_equal", "value": 100}}));
