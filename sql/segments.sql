@@ -109,9 +109,11 @@ END
 $$;
 
 -- Whom a rule selects, without saving it: how many, and a sample of contact IDs.
+-- (Both this and refresh_segment get memory enough to hash the sets a rule tests against: a set
+-- that does not fit is probed row by row, which on a million contacts takes minutes.)
 CREATE FUNCTION engage.preview_segment(rule jsonb, at timestamptz DEFAULT now(), sample integer DEFAULT 10,
     OUT contacts bigint, OUT sample_ids bigint[])
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET work_mem = '256MB' AS $$
 DECLARE
     compiled record;
 BEGIN
@@ -127,7 +129,7 @@ $$;
 -- here (their members are as of their own last refresh).
 CREATE FUNCTION engage.refresh_segment(segment text, at timestamptz DEFAULT now(),
     OUT entered bigint, OUT "left" bigint, OUT members bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET work_mem = '256MB' AS $$
 DECLARE
     s engage.segments := engage.dynamic_segment_named(segment);
     came bigint[];

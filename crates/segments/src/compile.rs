@@ -18,6 +18,9 @@ pub struct Compiled {
     pub segments: Vec<i64>,
 }
 
+/// How a condition on another table's rows starts (and ends with `)`).
+const IN: &str = "c.contact_id IN (";
+
 /// Deepest nesting and most conditions a rule may have.
 const MAX_DEPTH: usize = 32;
 const MAX_CONDITIONS: usize = 500;
@@ -100,6 +103,13 @@ impl Compiler<'_> {
                     .enumerate()
                     .map(|(i, item)| self.node(item, &format!("{path}.{key}[{i}]"), depth + 1))
                     .collect::<Result<Vec<_>, _>>()?;
+                // Sets OR-ed together are one set: a single IN the planner can make a semi-join
+                // of (an IN under OR cannot be, and is probed row by row).
+                let sets: Option<Vec<&str>> =
+                    parts.iter().map(|p| p.strip_prefix(IN).and_then(|r| r.strip_suffix(')'))).collect();
+                if let (Some(sets), "or") = (sets, key) {
+                    return Ok(format!("{IN}{})", sets.join(" UNION ")));
+                }
                 return Ok(format!("({})", parts.join(combine)));
             }
         }

@@ -109,10 +109,10 @@ fn unknown_names_are_refused_where_they_are() {
 #[test]
 fn a_rule_of_one_condition_on_rows_selects_them_directly() {
     let sql = |rule| compile(&rule, &catalog()).unwrap().sql;
-    assert!(sql(json!({"field": 101, "op": "greater", "value": 1})).starts_with(
-        "SELECT contact_id FROM (SELECT f.contact_id FROM engage.contact_fields f WHERE"
-    ));
-    assert!(sql(json!({"source": 1043})).starts_with("SELECT contact_id FROM (SELECT k.contact_id FROM engage.channels k"));
+    assert!(sql(json!({"field": 101, "op": "greater", "value": 1}))
+        .starts_with("SELECT contact_id FROM (SELECT f.contact_id FROM engage.contact_fields f WHERE"));
+    assert!(sql(json!({"source": 1043}))
+        .starts_with("SELECT contact_id FROM (SELECT k.contact_id FROM engage.channels k"));
     // Not when combined, negated, or needing the contact's time zone.
     for rule in [
         json!({"and": [{"field": 101, "op": "greater", "value": 1}]}),
@@ -122,6 +122,26 @@ fn a_rule_of_one_condition_on_rows_selects_them_directly() {
     ] {
         assert!(sql(rule.clone()).starts_with("SELECT c.contact_id FROM engage.contacts c WHERE"), "{rule}");
     }
+}
+
+#[test]
+fn sets_or_ed_together_become_one_set() {
+    let sql = compile(
+        &json!({"and": [{"or": [{"field": 101, "op": "greater", "value": 1}, {"source": 1043}]}, {"channel": "email"}]}),
+        &catalog(),
+    )
+    .unwrap()
+    .sql;
+    assert!(sql.contains(" UNION SELECT k.contact_id FROM engage.channels k"), "{sql}");
+    assert_eq!(sql.matches(" OR ").count(), 0, "{sql}");
+    // With a test on the contact row among them, OR stays OR.
+    let mixed = compile(
+        &json!({"or": [{"source": 1043}, {"attribute": "language", "op": "equals", "value": "uk"}]}),
+        &catalog(),
+    )
+    .unwrap()
+    .sql;
+    assert!(mixed.contains(" OR c.language_code"), "{mixed}");
 }
 
 #[test]
