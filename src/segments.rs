@@ -9,22 +9,12 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::PgSqlErrorCode::*;
 
-fn field_type(name: &str) -> FieldType {
-    match name {
-        "number" => FieldType::Number,
-        "date" => FieldType::Date,
-        "boolean" => FieldType::Boolean,
-        "combobox" => FieldType::Combobox,
-        _ => FieldType::String,
-    }
-}
-
 /// How a column of a data source compares: by its SQL type's category.
-fn column_kind(type_category: &str, type_name: &str) -> FieldType {
-    match (type_category, type_name) {
-        ("N", _) => FieldType::Number,
-        ("D", _) => FieldType::Date,
-        ("B", _) => FieldType::Boolean,
+fn column_kind(type_category: &str) -> FieldType {
+    match type_category {
+        "N" => FieldType::Number,
+        "D" => FieldType::Date,
+        "B" => FieldType::Boolean,
         _ => FieldType::String,
     }
 }
@@ -48,7 +38,7 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
     for row in client.select("SELECT field_id::bigint, type, allowed_values FROM engage.fields", None, &[])? {
         let (Some(id), Some(kind)) = (row.get::<i64>(1)?, row.get::<String>(2)?) else { continue };
         let allowed = row.get::<Vec<String>>(3)?.unwrap_or_default();
-        catalog.fields.insert(id, (field_type(&kind), allowed));
+        catalog.fields.insert(id, (FieldType::parse(&kind).unwrap_or(FieldType::String), allowed));
     }
     for row in client.select(SOURCES, None, &[])? {
         let id = row.get::<i64>(1)?.unwrap_or_default();
@@ -66,7 +56,7 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
             .zip(categories.iter().zip(&types))
             .map(|(name, (category, type_name))| Column {
                 name,
-                kind: column_kind(category, type_name),
+                kind: column_kind(category),
                 text_like: category == "S",
                 zoned: type_name == "timestamptz",
             })

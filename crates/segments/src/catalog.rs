@@ -1,16 +1,8 @@
 //! What a rule may name, as the database has it: additional fields with their types, data
 //! sources with their columns and keys, event types, segments (and which segments each uses).
 
+pub use engage_requests::field::FieldType;
 use std::collections::BTreeMap;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldType {
-    String,
-    Number,
-    Date,
-    Boolean,
-    Combobox,
-}
 
 /// How a source's key column finds contacts.
 #[derive(Clone, Debug, PartialEq, Eq)]

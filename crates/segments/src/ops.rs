@@ -93,16 +93,6 @@ fn refuse(path: &str, message: String) -> RuleError {
     RuleError { path: path.to_string(), message, hint: None }
 }
 
-fn type_name(kind: FieldType) -> &'static str {
-    match kind {
-        FieldType::String => "string",
-        FieldType::Number => "number",
-        FieldType::Date => "date",
-        FieldType::Boolean => "boolean",
-        FieldType::Combobox => "combobox",
-    }
-}
-
 /// The operator at `path` for a value of `kind`, or an error listing the ones it has.
 pub fn op_for(kind: FieldType, value: Option<&Value>, path: &str) -> Result<Op, RuleError> {
     let ops = Op::of(kind);
@@ -114,7 +104,7 @@ pub fn op_for(kind: FieldType, value: Option<&Value>, path: &str) -> Result<Op, 
             return Err(RuleError {
                 path: path.to_string(),
                 message: "the condition needs an op".into(),
-                hint: Some(format!("A {} has: {names}.", type_name(kind))),
+                hint: Some(format!("A {} has: {names}.", kind.as_str())),
             })
         }
     };
@@ -123,10 +113,10 @@ pub fn op_for(kind: FieldType, value: Option<&Value>, path: &str) -> Result<Op, 
         found => Err(RuleError {
             path: path.to_string(),
             message: match found {
-                Some(_) => format!("a {} has no operator {text}", type_name(kind)),
+                Some(_) => format!("a {} has no operator {text}", kind.as_str()),
                 None => format!("unknown operator {text}"),
             },
-            hint: Some(format!("A {} has: {names}.", type_name(kind))),
+            hint: Some(format!("A {} has: {names}.", kind.as_str())),
         }),
     }
 }
@@ -216,7 +206,7 @@ fn scalar(kind: FieldType, v: &Value, allowed: &[String], path: &str) -> Result<
         (FieldType::Number, Value::Number(n)) => Ok((n.to_string(), Cast::Numeric)),
         (FieldType::Date, Value::String(s)) if is_date(s) => Ok((s.clone(), Cast::Date)),
         (FieldType::Date, _) => Err(refuse(path, "a date must be written YYYY-MM-DD".into())),
-        (kind, _) => Err(refuse(path, format!("expected a {} value", type_name(kind)))),
+        (kind, _) => Err(refuse(path, format!("expected a {} value", kind.as_str()))),
     }
 }
 
