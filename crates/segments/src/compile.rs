@@ -18,23 +18,38 @@ pub struct Compiled {
     pub segments: Vec<i64>,
 }
 
-/// How a condition on another table's rows starts (and ends with `)`).
-const IN: &str = "c.contact_id IN (";
+/// What a rule or a condition compiles to.
+enum Pred {
+    /// `c.contact_id IN (query)`: the contacts `query` selects. `rows` when they are existing
+    /// contacts, each once (a field's rows, a source's), so that the query can stand as the
+    /// whole statement.
+    In { query: String, rows: bool },
+    /// Any other test of the contact row `c`.
+    Test(String),
+}
+
+impl Pred {
+    fn sql(&self) -> String {
+        match self {
+            Pred::In { query, .. } => format!("c.contact_id IN ({query})"),
+            Pred::Test(test) => test.clone(),
+        }
+    }
+}
 
 /// Deepest nesting and most conditions a rule may have.
 const MAX_DEPTH: usize = 32;
 const MAX_CONDITIONS: usize = 500;
 
 pub fn compile(rule: &Value, catalog: &Catalog) -> Result<Compiled, RuleError> {
-    let mut c =
-        Compiler { catalog, params: Params::default(), segments: Vec::new(), conditions: 0, rows: None };
+    let mut c = Compiler { catalog, params: Params::default(), segments: Vec::new(), conditions: 0 };
     let predicate = c.node(rule, "rule", 0)?;
-    // A rule that is one such condition selects its rows directly, without scanning contacts.
-    let sql = match (&c.rows, c.conditions) {
-        (Some(rows), 1) if predicate == format!("c.contact_id IN ({rows})") => {
-            format!("SELECT contact_id FROM ({rows}) matched(contact_id)")
+    // A rule that is one condition on such rows selects them directly, without scanning contacts.
+    let sql = match (predicate, c.conditions) {
+        (Pred::In { query, rows: true }, 1) => {
+            format!("SELECT contact_id FROM ({query}) matched(contact_id)")
         }
-        _ => format!("SELECT c.contact_id FROM engage.contacts c WHERE {predicate}"),
+        (predicate, _) => format!("SELECT c.contact_id FROM engage.contacts c WHERE {}", predicate.sql()),
     };
     Ok(Compiled { sql, params: c.params.0, segments: c.segments })
 }
@@ -44,8 +59,6 @@ struct Compiler<'a> {
     params: Params,
     segments: Vec<i64>,
     conditions: usize,
-    /// The rows of the last condition compiled, when they are existing contacts, each once.
-    rows: Option<String>,
 }
 
 fn refuse(path: &str, message: impl Into<String>) -> RuleError {
@@ -82,7 +95,7 @@ const ATTRIBUTES: [(&str, &str, FieldType); 7] = [
 const CHANNELS: [&str; 6] = ["email", "sms", "viber", "webpush", "mobilepush", "telegram"];
 
 impl Compiler<'_> {
-    fn node(&mut self, v: &Value, path: &str, depth: usize) -> Result<String, RuleError> {
+    fn node(&mut self, v: &Value, path: &str, depth: usize) -> Result<Pred, RuleError> {
         if depth > MAX_DEPTH {
             return Err(refuse(path, format!("the rule nests deeper than {MAX_DEPTH} levels")));
         }
@@ -105,17 +118,27 @@ impl Compiler<'_> {
                     .collect::<Result<Vec<_>, _>>()?;
                 // Sets OR-ed together are one set: a single IN the planner can make a semi-join
                 // of (an IN under OR cannot be, and is probed row by row).
-                let sets: Option<Vec<&str>> =
-                    parts.iter().map(|p| p.strip_prefix(IN).and_then(|r| r.strip_suffix(')'))).collect();
+                let sets: Option<Vec<(&str, bool)>> = parts
+                    .iter()
+                    .map(|p| match p {
+                        Pred::In { query, rows } => Some((query.as_str(), *rows)),
+                        Pred::Test(_) => None,
+                    })
+                    .collect();
                 if let (Some(sets), "or") = (sets, key) {
-                    return Ok(format!("{IN}{})", sets.join(" UNION ")));
+                    let query = sets.iter().map(|(q, _)| *q).collect::<Vec<_>>().join(" UNION ");
+                    return Ok(Pred::In { query, rows: sets.iter().all(|(_, rows)| *rows) });
                 }
-                return Ok(format!("({})", parts.join(combine)));
+                let parts = parts.iter().map(Pred::sql).collect::<Vec<_>>();
+                return Ok(Pred::Test(format!("({})", parts.join(combine))));
             }
         }
         if let Some(inner) = map.get("not") {
             only_key(map, "not", path)?;
-            return Ok(format!("NOT {}", self.node(inner, &format!("{path}.not"), depth + 1)?));
+            return Ok(Pred::Test(format!(
+                "NOT {}",
+                self.node(inner, &format!("{path}.not"), depth + 1)?.sql()
+            )));
         }
         self.conditions += 1;
         if self.conditions > MAX_CONDITIONS {
@@ -170,7 +193,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn attribute(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+    fn attribute(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
         let name = map["attribute"].as_str().unwrap_or("");
         let Some(&(_, column, kind)) = ATTRIBUTES.iter().find(|(n, _, _)| *n == name) else {
             return Err(hinted(
@@ -179,10 +202,10 @@ impl Compiler<'_> {
                 format!("Attributes: {}.", ATTRIBUTES.map(|a| a.0).join(", ")),
             ));
         };
-        self.on_contact(kind, column, map, path)
+        self.on_contact(kind, column, map, path).map(Pred::Test)
     }
 
-    fn channel(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+    fn channel(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
         let kind = map["channel"].as_str().filter(|c| CHANNELS.contains(c)).ok_or_else(|| {
             hinted(
                 &format!("{path}.channel"),
@@ -202,12 +225,12 @@ impl Compiler<'_> {
             }
         };
         let kind = self.params.bind(kind, Cast::Text);
-        Ok(format!(
-            "c.contact_id IN (SELECT k.contact_id FROM engage.channels k WHERE k.type = {kind}{status})"
-        ))
+        // Push channels are several per contact: these rows are not each contact once.
+        let query = format!("SELECT k.contact_id FROM engage.channels k WHERE k.type = {kind}{status}");
+        Ok(Pred::In { query, rows: false })
     }
 
-    fn field(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+    fn field(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
         let id_path = format!("{path}.field");
         let id = map["field"]
             .as_i64()
@@ -252,17 +275,13 @@ impl Compiler<'_> {
             let exists = format!(
                 "EXISTS (SELECT FROM engage.contact_fields f WHERE f.contact_id = c.contact_id AND f.field_id = {id} AND {test})"
             );
-            return Ok(if negate { format!("NOT {exists}") } else { exists });
+            return Ok(Pred::Test(if negate { format!("NOT {exists}") } else { exists }));
         }
-        let rows = rows(test.as_deref());
-        if negate {
-            return Ok(format!("NOT c.contact_id IN ({rows})"));
-        }
-        self.rows = Some(rows.clone());
-        Ok(format!("c.contact_id IN ({rows})"))
+        let rows = Pred::In { query: rows(test.as_deref()), rows: true };
+        Ok(if negate { Pred::Test(format!("NOT {}", rows.sql())) } else { rows })
     }
 
-    fn source(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+    fn source(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
         let id_path = format!("{path}.source");
         let id = map["source"]
             .as_i64()
@@ -337,7 +356,7 @@ impl Compiler<'_> {
         };
         // Contacts without rows are not present on the other side: they never match. Each form
         // gives every contact once (one key per contact), so it can stand as the whole statement.
-        let rows = match having {
+        let query = match having {
             None => {
                 let tests = tests.iter().map(|t| format!(" AND {t}")).collect::<String>();
                 filters.push(format!("EXISTS (SELECT FROM {relation} r WHERE {rkey} = {value}{tests})"));
@@ -353,8 +372,7 @@ impl Compiler<'_> {
                 format!("SELECT {contact} FROM {from} JOIN {relation} r ON {rkey} = {value}{filter} GROUP BY {contact} HAVING {having}")
             }
         };
-        self.rows = Some(rows.clone());
-        Ok(format!("c.contact_id IN ({rows})"))
+        Ok(Pred::In { query, rows: true })
     }
 
     /// `{"op": "greater_or_equal", "value": 3}` on an aggregate (or in `sum`, with `column`).
@@ -410,7 +428,7 @@ impl Compiler<'_> {
         self.on_contact(column.kind, &expression, map, path)
     }
 
-    fn event(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+    fn event(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
         let key = map["event"].as_str().unwrap_or("");
         let id = *self.catalog.event_types.get(key).ok_or_else(|| {
             hinted(
@@ -488,18 +506,21 @@ impl Compiler<'_> {
             }
             (Some(_), None) => return Err(refuse(&format!("{path}.never"), "never is true or false")),
         };
+        // Events may name contacts since deleted: these rows go through the contacts table.
+        let events = |query: String| Pred::In { query, rows: false };
         Ok(match (test, zero_passes) {
-            (None, false) => format!("c.contact_id IN ({base})"),
-            (None, true) => format!("NOT c.contact_id IN ({base})"),
-            (Some(test), false) => format!("c.contact_id IN ({base} GROUP BY e.contact_id HAVING {test})"),
+            (None, false) => events(base),
+            (None, true) => Pred::Test(format!("NOT {}", events(base).sql())),
+            (Some(test), false) => events(format!("{base} GROUP BY e.contact_id HAVING {test}")),
             // Contacts whose count fails the test are left out; the rest (none at all included) pass.
-            (Some(test), true) => {
-                format!("NOT c.contact_id IN ({base} GROUP BY e.contact_id HAVING NOT ({test}))")
-            }
+            (Some(test), true) => Pred::Test(format!(
+                "NOT {}",
+                events(format!("{base} GROUP BY e.contact_id HAVING NOT ({test})")).sql()
+            )),
         })
     }
 
-    fn segment(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
+    fn segment(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
         let seg_path = format!("{path}.segment");
         let id = map["segment"]
             .as_i64()
@@ -522,9 +543,8 @@ impl Compiler<'_> {
         }
         self.segments.push(id);
         let id = self.params.bind(id.to_string(), Cast::Bigint);
-        Ok(format!(
-            "c.contact_id IN (SELECT m.contact_id FROM engage.segment_members m WHERE m.segment_id = {id})"
-        ))
+        let query = format!("SELECT m.contact_id FROM engage.segment_members m WHERE m.segment_id = {id}");
+        Ok(Pred::In { query, rows: false })
     }
 
     /// The path from the segment being defined through `start` back to itself, if there is one.
@@ -549,13 +569,16 @@ impl Compiler<'_> {
         None
     }
 
-    fn unsubscribed(&mut self, map: &Map<String, Value>, path: &str) -> Result<String, RuleError> {
-        let list =
-            "c.contact_id IN (SELECT k.contact_id FROM engage.channels k JOIN engage.unsubscribed_emails u \
-                    ON u.email = k.value WHERE k.type = 'email')";
+    fn unsubscribed(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
+        let list = Pred::In {
+            query: "SELECT k.contact_id FROM engage.channels k JOIN engage.unsubscribed_emails u \
+                    ON u.email = k.value WHERE k.type = 'email'"
+                .to_string(),
+            rows: false,
+        };
         match map["unsubscribed"] {
-            Value::Bool(true) => Ok(list.to_string()),
-            Value::Bool(false) => Ok(format!("NOT {list}")),
+            Value::Bool(true) => Ok(list),
+            Value::Bool(false) => Ok(Pred::Test(format!("NOT {}", list.sql()))),
             _ => Err(refuse(&format!("{path}.unsubscribed"), "unsubscribed is true or false")),
         }
     }
