@@ -169,6 +169,16 @@ unsafe extern "C-unwind" fn terminate_run(_signal: i32) {
     pg_sys::SetLatch(pg_sys::MyLatch);
 }
 
+/// The launcher serving this database, if it runs.
+fn launcher_pid() -> Option<i32> {
+    Spi::get_one_with_args::<i32>(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = $1 AND datname = current_database()",
+        &[LAUNCHER.into()],
+    )
+    .ok()
+    .flatten()
+}
+
 thread_local! {
     /// Whether this transaction already asked to wake the launcher at commit.
     static WAKE_PENDING: Cell<bool> = const { Cell::new(false) };
@@ -182,11 +192,7 @@ fn wake_scheduler() -> bool {
     if WAKE_PENDING.get() || !unsafe { pg_sys::MyBgworkerEntry }.is_null() {
         return true;
     }
-    let pid = Spi::get_one_with_args::<i32>(
-        "SELECT pid FROM pg_stat_activity WHERE backend_type = $1 AND datname = current_database()",
-        &[LAUNCHER.into()],
-    );
-    let Ok(Some(pid)) = pid else { return false };
+    let Some(pid) = launcher_pid() else { return false };
     WAKE_PENDING.set(true);
     pgrx::register_xact_callback(pgrx::PgXactCallbackEvent::Commit, move || {
         WAKE_PENDING.set(false);
@@ -205,12 +211,7 @@ fn scheduler_status() -> TableIterator<
     'static,
     (name!(running, bool), name!(pid, Option<i32>), name!(database, String), name!(problem, Option<String>)),
 > {
-    let pid = Spi::get_one_with_args::<i32>(
-        "SELECT pid FROM pg_stat_activity WHERE backend_type = $1 AND datname = current_database()",
-        &[LAUNCHER.into()],
-    )
-    .ok()
-    .flatten();
+    let pid = launcher_pid();
     let preloaded = PRELOADED.load(Ordering::Relaxed);
     let database = guc::database();
     let problem = match (pid, preloaded) {
