@@ -33,7 +33,7 @@ q -f "$ROOT/bench/foundation_setup.sql" >/dev/null
 timed() {
     local args=(-c '\timing on')
     for stmt in "$@"; do args+=(-c '\timing off' -c CHECKPOINT -c '\timing on' -c "$stmt"); done
-    q "${args[@]}" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+    q "${args[@]}" | timing_ms
 }
 
 declare -A T

@@ -39,10 +39,10 @@ PGOPTIONS="-c client_min_messages=warning" cluster_psql bench -d postgres -qc \
 q -c "CREATE EXTENSION pg_engage" -c "CREATE TABLE schedules (n serial, s text)"
 q -c "\\copy schedules (s) FROM '$out/schedules.txt'"
 scheduled="$(printf '\\timing on\nSET client_min_messages = error;\nSELECT count(engage.schedule_job(%s)) FROM schedules;\n' \
-    "'job' || n, s, 'SELECT 1'" | q | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)"
+    "'job' || n, s, 'SELECT 1'" | q | timing_ms | tail -1)"
 timed() { # timed SQL: median of ROUNDS timings (ms) of SQL in a transaction rolled back
     for _ in $(seq "$ROUNDS"); do
-        printf 'BEGIN;\n\\timing on\n%s;\n\\timing off\nROLLBACK;\n' "$1" | q | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+        printf 'BEGIN;\n\\timing on\n%s;\n\\timing off\nROLLBACK;\n' "$1" | q | timing_ms
     done | median
 }
 next_due="$(timed "SELECT min(next_run_at) FROM engage.scheduled_jobs WHERE enabled")"

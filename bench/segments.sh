@@ -62,7 +62,7 @@ baselines=(
     "$gold"
     "(($pro UNION $gold) EXCEPT $cart3) INTERSECT SELECT contact_id FROM engage.channels WHERE type = 'email' AND status = 'active'"
 )
-timed() { printf '\\timing on\n%s;\n' "$1" | q | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1; }
+timed() { printf '\\timing on\n%s;\n' "$1" | q | timing_ms | tail -1; }
 med() { for _ in $(seq "$ROUNDS"); do timed "$1"; done | median; }
 
 say "results (median of $ROUNDS; ms)"

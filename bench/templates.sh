@@ -57,7 +57,7 @@ format_sql="SELECT sum(length($formatted)) FROM render_rows"
 same="$(q -At -v tpl="$tpl" <<<"SELECT count(*) FROM render_rows WHERE $rendered IS DISTINCT FROM $formatted")"
 [ "$same" = 0 ] || { echo "engage.render and format() differ on $same rows" >&2; exit 1; }
 # psql interpolates :'tpl' only in what it reads, not in -c.
-timed() { printf '\\timing on\n%s;\n' "$1" | q -v tpl="$tpl" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
+timed() { printf '\\timing on\n%s;\n' "$1" | q -v tpl="$tpl" | timing_ms; }
 r=(); f=()
 for _ in $(seq "$ROUNDS"); do
     r+=("$(timed "$render_sql")")

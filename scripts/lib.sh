@@ -144,3 +144,6 @@ cluster_psql() {
 
 # The median of the numbers on stdin, one per line.
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# The times psql's \timing printed on stdin, in milliseconds, one per line.
+timing_ms() { sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
