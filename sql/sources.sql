@@ -150,32 +150,27 @@ $$;
 -- What a failed connection says, in words a user can act on.
 CREATE FUNCTION engage.connection_problem(c engage.connectors, server_message text, OUT message text, OUT hint text)
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE
-        WHEN server_message ~* 'password authentication failed|password is required|no password supplied' THEN
-            format('the server refused username "%s" with this password', c.username)
-        WHEN server_message ~* 'connection refused' THEN
-            format('nothing accepts connections at %s port %s', c.host, c.port)
-        WHEN server_message ~* 'timeout expired|timed out' THEN
-            format('%s port %s did not answer within 5 seconds', c.host, c.port)
-        WHEN server_message ~* 'could not translate host name|name or service not known' THEN
-            format('the host name "%s" cannot be resolved', c.host)
-        WHEN server_message ~* 'database ".*" does not exist' THEN
-            format('database "%s" does not exist on %s', coalesce(c.database, c.username), c.host)
-        WHEN server_message ~* 'no pg_hba.conf entry' THEN
-            format('the server does not let user "%s" connect from here', c.username)
-        WHEN server_message ~* 'SSL' THEN 'the SSL connection failed'
-        ELSE 'the connection failed'
-    END,
-    CASE
-        WHEN server_message ~* 'password authentication failed|password is required|no password supplied' THEN
-            'Check the username and password (drop and create the connector to change them).'
-        WHEN server_message ~* 'connection refused|timeout expired|timed out' THEN
-            'Check host and port, that the server listens on TCP (listen_addresses) and that no firewall is in the way.'
-        WHEN server_message ~* 'could not translate host name|name or service not known' THEN 'Check the host name.'
-        WHEN server_message ~* 'database ".*" does not exist' THEN 'Check the database name.'
-        WHEN server_message ~* 'no pg_hba.conf entry' THEN 'Ask the server''s administrator to allow it in pg_hba.conf.'
-        WHEN server_message ~* 'SSL' THEN 'Check ssl_mode against what the server supports.'
-    END
+    SELECT coalesce(known.message, 'the connection failed'), known.hint
+    FROM (SELECT 1) one
+    LEFT JOIN LATERAL (
+        SELECT p.message, p.hint FROM (VALUES
+            (1, 'password authentication failed|password is required|no password supplied',
+             format('the server refused username "%s" with this password', c.username),
+             'Check the username and password (drop and create the connector to change them).'),
+            (2, 'connection refused', format('nothing accepts connections at %s port %s', c.host, c.port),
+             'Check host and port, that the server listens on TCP (listen_addresses) and that no firewall is in the way.'),
+            (3, 'timeout expired|timed out', format('%s port %s did not answer within 5 seconds', c.host, c.port),
+             'Check host and port, that the server listens on TCP (listen_addresses) and that no firewall is in the way.'),
+            (4, 'could not translate host name|name or service not known',
+             format('the host name "%s" cannot be resolved', c.host), 'Check the host name.'),
+            (5, 'database ".*" does not exist',
+             format('database "%s" does not exist on %s', coalesce(c.database, c.username), c.host), 'Check the database name.'),
+            (6, 'no pg_hba.conf entry', format('the server does not let user "%s" connect from here', c.username),
+             'Ask the server''s administrator to allow it in pg_hba.conf.'),
+            (7, 'SSL', 'the SSL connection failed', 'Check ssl_mode against what the server supports.')
+        ) AS p(rank, pattern, message, hint)
+        WHERE server_message ~* p.pattern ORDER BY p.rank LIMIT 1
+    ) known ON true
 $$;
 
 -- Connects and runs a trivial query: for a remote connector, whether the connection is
