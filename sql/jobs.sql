@@ -272,6 +272,7 @@ DECLARE
     job engage.scheduled_jobs;
     passed bigint;
     last_passed timestamptz;
+    next_time timestamptz;
     busy boolean;
     run bigint;
     retention int := (SELECT s.setting::int FROM pg_settings s WHERE s.name = 'engage.job_run_retention');
@@ -284,8 +285,9 @@ BEGIN
         SELECT * FROM engage.scheduled_jobs j WHERE j.enabled AND j.next_run_at <= at
         ORDER BY j.next_run_at, j.job_id FOR UPDATE SKIP LOCKED
     LOOP
-        -- Every scheduled time whose run is due by now; the run is for the last of them.
-        SELECT c.fires, c.last_fire INTO passed, last_passed
+        -- Every scheduled time whose run is due by now (the run is for the last of them), and the
+        -- next one.
+        SELECT c.fires, c.last_fire, c.next_fire INTO passed, last_passed, next_time
         FROM engage.cron_count(job.schedule, job.next_scheduled_at - interval '1 microsecond', at - job.delay,
                                job.time_zone, job.day_rule) c;
         busy := EXISTS (SELECT FROM engage.job_runs r WHERE r.job_id = job.job_id AND r.status = 'running');
@@ -296,9 +298,7 @@ BEGIN
                 CASE WHEN busy THEN clock_timestamp() END,
                 CASE WHEN busy THEN 'the previous run was still running' END)
         RETURNING r.run_id INTO run;
-        UPDATE engage.scheduled_jobs j SET
-            next_scheduled_at = n.t, next_run_at = n.t + j.delay
-        FROM (SELECT (SELECT t FROM engage.cron_next(job.schedule, last_passed, job.time_zone, 1, job.day_rule) t) AS t) n
+        UPDATE engage.scheduled_jobs j SET next_scheduled_at = next_time, next_run_at = next_time + j.delay
         WHERE j.job_id = job.job_id;
         IF NOT busy THEN
             RETURN NEXT run;

@@ -95,8 +95,9 @@ fn cron_next(
     SetOfIterator::new(fires)
 }
 
-/// How many fire instants a schedule has in `(after, until]`, and the last of them: what the
-/// scheduler uses to run a job once for all the times it missed, and to say how many.
+/// How many fire instants a schedule has in `(after, until]`, the last of them, and the first
+/// after `until`: what the scheduler uses to run a job once for all the times it missed, say how
+/// many, and know when it is due next.
 #[pg_extern(stable, parallel_safe)]
 fn cron_count(
     schedule: Option<&str>,
@@ -104,19 +105,28 @@ fn cron_count(
     until: TimestampWithTimeZone,
     time_zone: default!(&str, "'UTC'"),
     day_rule: default!(&str, "'more_often'"),
-) -> TableIterator<'static, (name!(fires, i64), name!(last_fire, Option<TimestampWithTimeZone>))> {
+) -> TableIterator<
+    'static,
+    (
+        name!(fires, i64),
+        name!(last_fire, Option<TimestampWithTimeZone>),
+        name!(next_fire, Option<TimestampWithTimeZone>),
+    ),
+> {
     let parsed = parse_schedule(schedule, day_rule).or_raise();
     let tz = self::time_zone(time_zone).or_raise();
     let (after, until) = (to_instant(after, "after").or_raise(), to_instant(until, "until").or_raise());
-    let (mut fires, mut last) = (0i64, None);
-    if let Some(parsed) = parsed {
-        for t in parsed.fires_after(after, &tz).take_while(|t| *t <= until) {
-            fires += 1;
-            last = Some(t);
-            if fires % 4096 == 0 {
-                pgrx::check_for_interrupts!();
-            }
+    let (mut fires, mut last, mut next) = (0i64, None, None);
+    for t in parsed.iter().flat_map(|p| p.fires_after(after, &tz)) {
+        if t > until {
+            next = Some(t);
+            break;
+        }
+        fires += 1;
+        last = Some(t);
+        if fires % 4096 == 0 {
+            pgrx::check_for_interrupts!();
         }
     }
-    TableIterator::once((fires, last.map(to_timestamptz)))
+    TableIterator::once((fires, last.map(to_timestamptz), next.map(to_timestamptz)))
 }
