@@ -29,6 +29,14 @@ impl EngageError {
         self
     }
 
+    /// The message with its detail, for recording an error instead of raising it.
+    pub fn describe(&self) -> String {
+        match &self.detail {
+            Some(detail) => format!("{} ({detail})", self.message),
+            None => self.message.clone(),
+        }
+    }
+
     /// Raises the error: the current statement is aborted and nothing it wrote stays.
     pub fn raise(self) -> ! {
         let mut report = ErrorReport::new(self.code, self.message, "pg_engage");

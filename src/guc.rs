@@ -9,6 +9,8 @@ static TIME_ZONE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::n
 static JOB_RUN_RETENTION: GucSetting<i32> = GucSetting::<i32>::new(30 * 24 * 60);
 static DATABASE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"postgres"));
 static SCHEDULER_ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
+static WORKFLOWS_ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
+static EVENT_BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(1000);
 
 static TEMPLATE_MAX_OUTPUT: GucSetting<i32> = GucSetting::<i32>::new(16 << 20);
 static TEMPLATE_MAX_LOOP_ITERATIONS: GucSetting<i32> = GucSetting::<i32>::new(1_000_000);
@@ -47,7 +49,7 @@ pub fn init() {
     if unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress } {
         GucRegistry::define_string_guc(
             c"engage.database",
-            c"The database whose jobs the scheduler runs.",
+            c"The database whose jobs the scheduler runs and whose events the workflow worker processes.",
             c"Read when the server starts; pg_engage must be in shared_preload_libraries.",
             &DATABASE,
             GucContext::Postmaster,
@@ -59,6 +61,24 @@ pub fn init() {
         c"Whether the scheduler starts due jobs; read again on reload (SIGHUP).",
         c"",
         &SCHEDULER_ENABLED,
+        GucContext::Sighup,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"engage.workflows_enabled",
+        c"Whether the workflow worker processes events and resumes waits; read again on reload (SIGHUP).",
+        c"",
+        &WORKFLOWS_ENABLED,
+        GucContext::Sighup,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"engage.event_batch_size",
+        c"Most events the workflow worker processes in one transaction.",
+        c"Smaller batches commit sends sooner; larger ones cost less per event.",
+        &EVENT_BATCH_SIZE,
+        1,
+        1_000_000,
         GucContext::Sighup,
         GucFlags::default(),
     );
@@ -128,6 +148,16 @@ pub fn database() -> String {
 /// `engage.scheduler_enabled`.
 pub fn scheduler_enabled() -> bool {
     SCHEDULER_ENABLED.get()
+}
+
+/// `engage.workflows_enabled`.
+pub fn workflows_enabled() -> bool {
+    WORKFLOWS_ENABLED.get()
+}
+
+/// `engage.event_batch_size`.
+pub fn event_batch_size() -> i32 {
+    EVENT_BATCH_SIZE.get()
 }
 
 /// The template engine's settings: Velocity's defaults with the `engage.template_max_*` limits.

@@ -19,9 +19,13 @@ mod json_body;
 mod scheduler;
 mod schedules;
 mod segments;
+mod sends;
 mod spi_util;
 mod templates;
 mod unsubscribes;
+mod wake;
+mod workflow_worker;
+mod workflows;
 
 extension_sql_file!("../sql/contacts.sql", name = "contacts_schema", bootstrap);
 extension_sql_file!("../sql/events.sql", name = "events_schema", requires = ["contacts_schema"]);
@@ -33,12 +37,23 @@ extension_sql_file!(
     name = "segments_schema",
     requires = ["jobs_schema", "sources_schema"]
 );
+extension_sql_file!(
+    "../sql/workflows.sql",
+    name = "workflows_schema",
+    requires = ["events_schema", "templates_schema", "segments_schema"]
+);
+extension_sql_file!(
+    "../sql/sends.sql",
+    name = "sends_schema",
+    requires = ["workflows_schema", templates::prepare_send]
+);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
     scheduler::register();
+    workflow_worker::register();
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! when they commit, so a new or changed schedule counts at once.
 
 use crate::guc;
+use crate::wake;
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
 use pgrx::prelude::*;
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -169,40 +169,12 @@ unsafe extern "C-unwind" fn terminate_run(_signal: i32) {
     pg_sys::SetLatch(pg_sys::MyLatch);
 }
 
-/// The launcher serving this database, if it runs.
-fn launcher_pid() -> Option<i32> {
-    Spi::get_one_with_args::<i32>(
-        "SELECT pid FROM pg_stat_activity WHERE backend_type = $1 AND datname = current_database()",
-        &[LAUNCHER.into()],
-    )
-    .ok()
-    .flatten()
-}
-
-thread_local! {
-    /// Whether this transaction already asked to wake the launcher at commit.
-    static WAKE_PENDING: Cell<bool> = const { Cell::new(false) };
-}
-
 /// Wakes the launcher when the current transaction commits (called by the jobs table's
 /// trigger), so that it reads the changed schedules; nothing happens when it is not running.
+/// The scheduler's own writes (claiming runs, recording them) need no wake-up.
 #[pg_extern(volatile, parallel_unsafe)]
 fn wake_scheduler() -> bool {
-    // The scheduler's own writes (claiming runs, recording them) need no wake-up.
-    if WAKE_PENDING.get() || !unsafe { pg_sys::MyBgworkerEntry }.is_null() {
-        return true;
-    }
-    let Some(pid) = launcher_pid() else { return false };
-    WAKE_PENDING.set(true);
-    pgrx::register_xact_callback(pgrx::PgXactCallbackEvent::Commit, move || {
-        WAKE_PENDING.set(false);
-        let proc = unsafe { pg_sys::BackendPidGetProc(pid) };
-        if !proc.is_null() {
-            unsafe { pg_sys::SetLatch(&mut (*proc).procLatch) };
-        }
-    });
-    pgrx::register_xact_callback(pgrx::PgXactCallbackEvent::Abort, || WAKE_PENDING.set(false));
-    true
+    wake::wake_at_commit(LAUNCHER)
 }
 
 /// Whether the scheduler runs for this database, and if not, why.
@@ -211,7 +183,7 @@ fn scheduler_status() -> TableIterator<
     'static,
     (name!(running, bool), name!(pid, Option<i32>), name!(database, String), name!(problem, Option<String>)),
 > {
-    let pid = launcher_pid();
+    let pid = wake::worker_pid(LAUNCHER);
     let preloaded = PRELOADED.load(Ordering::Relaxed);
     let database = guc::database();
     let problem = match (pid, preloaded) {

@@ -7,12 +7,13 @@
 //! sees the same rows, so a million-row `SELECT engage.render(…)` reads the library once and
 //! parses its template once.
 
-use crate::error::{EngageError, Result};
+use crate::error::{EngageError, OrRaise, Result};
 use crate::json_body::TemplateData;
 use crate::spi_util::first;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
-use std::cell::RefCell;
+use pgrx::spi::OwnedPreparedStatement;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -100,6 +101,11 @@ thread_local! {
 /// The state is taken out while `f` runs, so a render that reaches SQL which renders again gets
 /// a fresh one instead of a double borrow; errors are raised after it is put back.
 fn with_templates<T>(f: impl FnOnce(&mut Templates) -> Result<T>) -> T {
+    try_with_templates(f).or_raise()
+}
+
+/// `with_templates` returning the error instead of raising it.
+fn try_with_templates<T>(f: impl FnOnce(&mut Templates) -> Result<T>) -> Result<T> {
     let statement = current_statement();
     let config = crate::guc::template_config();
     let mut state = TEMPLATES.with(|t| t.borrow_mut().take()).unwrap_or_else(|| Templates {
@@ -118,7 +124,7 @@ fn with_templates<T>(f: impl FnOnce(&mut Templates) -> Result<T>) -> T {
     }
     let result = f(&mut state);
     TEMPLATES.with(|t| *t.borrow_mut() = Some(state));
-    result.unwrap_or_else(|e| e.raise())
+    result
 }
 
 /// The `engage.template_*` setting behind an engine limit.
@@ -279,6 +285,84 @@ SELECT EXISTS (SELECT FROM m),
        (SELECT string_agg(language, ', ' ORDER BY language) FROM engage.message_translations
          WHERE message_id = $1)";
 
+thread_local! {
+    /// `MESSAGE_AND_CONTACT`, planned once per backend: sends render it once per recipient.
+    static MESSAGE_AND_CONTACT_PLAN: OnceCell<OwnedPreparedStatement> = const { OnceCell::new() };
+}
+
+/// A message rendered for one recipient: subject, body and the language version used.
+type Rendered = (Option<String>, String, String);
+
+/// Renders message `message_id` for a contact (or for no contact: `$contact` is then null).
+fn render_message_for(
+    message_id: i64,
+    contact_id: Option<i64>,
+    data: vtl::Value,
+    language: Option<&str>,
+) -> Result<Rendered> {
+    type Row = (Option<bool>, Option<String>, Option<String>, Option<String>, Option<bool>, Option<JsonB>);
+    let (row, others): (Row, Option<String>) = Spi::connect(|client| {
+        MESSAGE_AND_CONTACT_PLAN.with(|cell| {
+            let plan = match cell.get() {
+                Some(plan) => plan,
+                None => {
+                    use pgrx::pg_sys::{PgOid, INT8OID, TEXTOID};
+                    let args = [PgOid::from(INT8OID), PgOid::from(INT8OID), PgOid::from(TEXTOID)];
+                    let plan = client.prepare(MESSAGE_AND_CONTACT, &args)?.keep();
+                    cell.get_or_init(|| plan)
+                }
+            };
+            let tuple = client.select(plan, None, &[message_id.into(), contact_id.into(), language.into()])?.first();
+            let row = (tuple.get(1)?, tuple.get(2)?, tuple.get(3)?, tuple.get(4)?, tuple.get(5)?, tuple.get(6)?);
+            Ok::<_, pgrx::spi::SpiError>((row, tuple.get(7)?))
+        })
+    })?;
+    let (exists, version, subject, body, language_found, contact) = row;
+    if exists != Some(true) {
+        return Err(EngageError::new(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("message {message_id} does not exist"),
+        ));
+    }
+    let contact = match (contact_id, contact) {
+        (_, Some(JsonB(contact))) => vtl::from_json(&contact),
+        (None, None) => vtl::Value::Null,
+        (Some(id), None) => {
+            return Err(EngageError::new(
+                PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+                format!("contact {id} does not exist"),
+            ))
+        }
+    };
+    let version = version.unwrap_or_default();
+    if language_found != Some(true) {
+        return Err(EngageError::new(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("message {message_id} has no \"{}\" version", language.unwrap_or_default()),
+        )
+        .with_detail(match others {
+            Some(others) => format!("Its main language is \"{version}\"; other versions: {others}."),
+            None => format!("Its main language is \"{version}\" and it has no other versions."),
+        })
+        .with_hint("Leave language NULL to use the contact's language or the main version."));
+    }
+    let mut context = vtl::value::JMap::with_capacity(2);
+    context.put(vtl::Value::str("data"), data);
+    context.put(vtl::Value::str("contact"), contact);
+    let context = vtl::Value::map(context);
+    let (subject, body) = try_with_templates(|t| {
+        let name = |part| format!("message {message_id} {part}");
+        let subject = match subject.as_deref() {
+            Some(s) => Some(t.render(&name("subject"), s, t.engine.vars_of(&context))?),
+            None => None,
+        };
+        let body =
+            t.render(&name("body"), body.as_deref().unwrap_or_default(), t.engine.vars_of(&context))?;
+        Ok((subject, body))
+    })?;
+    Ok((subject, body, version))
+}
+
 /// Renders message `message_id` for contact `contact_id`: subject and body see `$data` (the
 /// given object) and `$contact` (names, language, email, phone, channels, additional fields by
 /// name). The language version is `language` if given, else the contact's language if the
@@ -290,59 +374,53 @@ fn render_message(
     data: default!(Option<TemplateData>, "'{}'"),
     language: default!(Option<&str>, "NULL"),
 ) -> TableIterator<'static, (name!(subject, Option<String>), name!(body, String), name!(language, String))> {
-    let data = template_context(data).unwrap_or_else(|e| e.raise());
-    type Row = (Option<bool>, Option<String>, Option<String>, Option<String>, Option<bool>, Option<JsonB>);
-    let (row, others): (Row, Option<String>) = Spi::connect(|client| {
-        let tuple = client
-            .select(MESSAGE_AND_CONTACT, None, &[message_id.into(), contact_id.into(), language.into()])?
-            .first();
-        let row = (tuple.get(1)?, tuple.get(2)?, tuple.get(3)?, tuple.get(4)?, tuple.get(5)?, tuple.get(6)?);
-        Ok::<_, pgrx::spi::SpiError>((row, tuple.get(7)?))
-    })
-    .unwrap_or_else(|e| EngageError::from(e).raise());
-    let (exists, version, subject, body, language_found, contact) = row;
-    if exists != Some(true) {
-        EngageError::new(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-            format!("message {message_id} does not exist"),
-        )
-        .raise();
+    let data = template_context(data).or_raise();
+    TableIterator::once(render_message_for(message_id, Some(contact_id), data, language).or_raise())
+}
+
+/// The `$data` a send renders with: the event param `json_source` names (its JSON text parsed,
+/// or the value itself), or all the params. `None` means the params themselves.
+fn send_data(params: &serde_json::Value, json_source: Option<&str>) -> Result<Option<serde_json::Value>, String> {
+    let Some(name) = json_source else { return Ok(None) };
+    match params.get(name) {
+        None | Some(serde_json::Value::Null) => Err(format!("the event has no param \"{name}\" (the JSON source)")),
+        Some(serde_json::Value::String(text)) => serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| format!("param \"{name}\" (the JSON source) is not JSON: {e}")),
+        Some(value) => Ok(Some(value.clone())),
     }
-    let Some(JsonB(contact)) = contact else {
-        EngageError::new(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-            format!("contact {contact_id} does not exist"),
-        )
-        .raise()
-    };
-    if language_found != Some(true) {
-        let version = version.unwrap_or_default();
-        EngageError::new(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-            format!("message {message_id} has no \"{}\" version", language.unwrap_or_default()),
-        )
-        .with_detail(match others {
-            Some(others) => format!("Its main language is \"{version}\"; other versions: {others}."),
-            None => format!("Its main language is \"{version}\" and it has no other versions."),
-        })
-        .with_hint("Leave language NULL to use the contact's language or the main version.")
-        .raise();
-    }
-    let mut context = vtl::value::JMap::with_capacity(2);
-    context.put(vtl::Value::str("data"), data);
-    context.put(vtl::Value::str("contact"), vtl::from_json(&contact));
-    let context = vtl::Value::map(context);
-    let rendered = with_templates(|t| {
-        let name = |part| format!("message {message_id} {part}");
-        let subject = match subject.as_deref() {
-            Some(s) => Some(t.render(&name("subject"), s, t.engine.vars_of(&context))?),
-            None => None,
-        };
-        let body =
-            t.render(&name("body"), body.as_deref().unwrap_or_default(), t.engine.vars_of(&context))?;
-        Ok((subject, body))
+}
+
+/// Renders a message for one send without raising: a template that fails, or a JSON source
+/// that is missing or malformed, comes back as `error` (the send is then recorded as failed),
+/// so that one recipient's bad data cannot stop a batch. `data` is what `$data` was, when it
+/// is not `params` itself. Used by the sends of workflows, smartsend and broadcasts.
+#[pg_extern(stable, parallel_safe)]
+pub fn prepare_send(
+    message_id: i32,
+    contact_id: Option<i64>,
+    params: JsonB,
+    json_source: Option<&str>,
+) -> TableIterator<
+    'static,
+    (
+        name!(language, Option<String>),
+        name!(subject, Option<String>),
+        name!(body, Option<String>),
+        name!(data, Option<JsonB>),
+        name!(error, Option<String>),
+    ),
+> {
+    let outcome = send_data(&params.0, json_source).and_then(|data| {
+        let value = vtl::from_json(data.as_ref().unwrap_or(&params.0));
+        render_message_for(i64::from(message_id), contact_id, value, None)
+            .map(|rendered| (rendered, data))
+            .map_err(|e| e.describe())
     });
-    TableIterator::once((rendered.0, rendered.1, version.unwrap_or_default()))
+    TableIterator::once(match outcome {
+        Ok(((subject, body, language), data)) => (Some(language), subject, Some(body), data.map(JsonB), None),
+        Err(error) => (None, None, None, None, Some(error)),
+    })
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -13,6 +13,7 @@ pub mod field;
 pub mod field_def;
 pub mod json;
 pub mod path;
+pub mod smartsend;
 pub mod subscribe;
 pub mod upsert;
 

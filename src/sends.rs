@@ -1,0 +1,79 @@
+//! `engage.smartsend` (Send prepared message, spec 002): the body is checked by
+//! `engage_requests::smartsend`, the sends are rendered and stored by `engage.store_smartsend`.
+
+use crate::error::{EngageError, OrRaise};
+use crate::json_body::JsonBody;
+use engage_requests::channel::ChannelType;
+use engage_requests::smartsend::parse_smartsend;
+use pgrx::prelude::*;
+use pgrx::{JsonB, PgSqlErrorCode};
+use serde_json::{json, Value};
+
+/// Queues message `message_id` for each recipient (`locator`, with `jsonParam` as `$data`),
+/// rendered now, and returns `{"id", "results":[{"id","locator","status","requestId"}]}`, one
+/// result per recipient in order (`id` is the recipient's position). All recipients or none: a
+/// bad locator or a template that fails for one refuses the call, naming the recipient.
+#[pg_extern]
+fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
+    let media = Spi::get_one_with_args::<String>(
+        "SELECT media_type FROM engage.messages WHERE message_id = $1",
+        &[message_id.into()],
+    )
+    .or_raise()
+    .unwrap_or_else(|| {
+        EngageError::new(PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT, format!("message {message_id} does not exist"))
+            .with_detail("argument message_id")
+            .raise()
+    });
+    let channel = Spi::get_one_with_args::<String>("SELECT engage.media_channel($1)", &[media.as_str().into()])
+        .or_raise()
+        .and_then(|c| ChannelType::parse(&c))
+        .unwrap_or_else(|| {
+            EngageError::new(
+                PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+                format!("message {message_id} is a {media} message, which goes to no locator"),
+            )
+            .with_detail("argument message_id")
+            .raise()
+        });
+    let request = parse_smartsend(&body.0, channel).or_raise();
+    drop(body);
+    let locators: Vec<&str> = request.recipients.iter().map(|r| r.locator.as_str()).collect();
+    let data: Vec<JsonB> = request.recipients.iter().map(|r| JsonB(r.data.clone())).collect();
+    let rows: Vec<(Option<pgrx::Uuid>, Option<String>)> = Spi::connect_mut(|client| {
+        client
+            .update(
+                "SELECT request_id, error FROM engage.store_smartsend($1, $2, $3, $4)",
+                None,
+                &[
+                    message_id.into(),
+                    locators.clone().into(),
+                    data.into(),
+                    request.external_request_id.as_deref().into(),
+                ],
+            )?
+            .map(|row| Ok((row.get(1)?, row.get(2)?)))
+            .collect::<Result<Vec<_>, pgrx::spi::SpiError>>()
+    })
+    .or_raise();
+    if let Some((i, error)) = rows.iter().enumerate().find_map(|(i, (_, e))| e.as_ref().map(|e| (i, e))) {
+        EngageError::new(PgSqlErrorCode::ERRCODE_DATA_EXCEPTION, format!("message {message_id} failed to render"))
+            .with_detail(format!("at recipients[{i}]: {error}"))
+            .with_hint("Nothing was sent; fix the template or the recipient's jsonParam.")
+            .raise();
+    }
+    let results: Vec<Value> = rows
+        .iter()
+        .zip(&locators)
+        .enumerate()
+        .map(|(i, ((id, _), locator))| {
+            json!({
+                "id": i.to_string(),
+                "locator": locator,
+                "status": "OK",
+                "requestId": id.map(|u| u.to_string()),
+            })
+        })
+        .collect();
+    JsonB(json!({ "id": request.external_request_id.unwrap_or_else(|| "0".into()), "results": results }))
+}
