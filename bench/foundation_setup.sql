@@ -1,6 +1,6 @@
 -- Data and baselines for bench/foundation.sh. The baselines are what a user would write without
 -- pg_engage: one plain table per thing with the same keys and indexes, written by one statement.
-CREATE EXTENSION pg_engage;
+CREATE EXTENSION pg_engage CASCADE;
 SELECT engage.create_field('Loyalty', 'number', field_id => 1), engage.create_field('Birthday', 'date', field_id => 2);
 CREATE SCHEMA bench;
 

@@ -36,7 +36,7 @@ cluster_start bench
 q() { cluster_psql bench -d engage_bench_jobs -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 PGOPTIONS="-c client_min_messages=warning" cluster_psql bench -d postgres -qc \
     "DROP DATABASE IF EXISTS engage_bench_jobs" -c "CREATE DATABASE engage_bench_jobs"
-q -c "CREATE EXTENSION pg_engage" -c "CREATE TABLE schedules (n serial, s text)"
+q -c "CREATE EXTENSION pg_engage CASCADE" -c "CREATE TABLE schedules (n serial, s text)"
 q -c "\\copy schedules (s) FROM '$out/schedules.txt'"
 scheduled="$(printf '\\timing on\nSET client_min_messages = error;\nSELECT count(engage.schedule_job(%s)) FROM schedules;\n' \
     "'job' || n, s, 'SELECT 1'" | q | timing_ms | tail -1)"

@@ -2,7 +2,7 @@
 -- birthdays, plans and scores as additional fields, :events events of three types over the last
 -- 90 days, and a loyalty table of :contacts rows (80% matching a contact's email) registered as
 -- a data source. Written straight into the tables (it is a benchmark, not an import).
-CREATE EXTENSION pg_engage;
+CREATE EXTENSION pg_engage CASCADE;
 SELECT setseed(0.42);
 SELECT engage.create_field('Birthday', 'date', field_id => 30001);
 SELECT engage.create_field('Plan', 'combobox', ARRAY['free', 'pro', 'team'], field_id => 30002);

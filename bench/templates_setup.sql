@@ -1,6 +1,6 @@
 -- Rows for the engage.render benchmark: a jsonb context per row, as a campaign renders one
 -- message per contact. :rows is set by bench/templates.sh.
-CREATE EXTENSION pg_engage;
+CREATE EXTENSION pg_engage CASCADE;
 CREATE TABLE render_rows AS
 SELECT i AS id,
        jsonb_build_object('data', jsonb_build_object(

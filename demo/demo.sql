@@ -6,7 +6,7 @@
 
 \echo
 \echo '== 1. CREATE EXTENSION pg_engage: the engine lives in schema engage'
-CREATE EXTENSION pg_engage;
+CREATE EXTENSION pg_engage CASCADE;
 SET engage.organisation_name = 'Demo Shop';
 SELECT engage.account_info() AS "engage.account_info()";
 

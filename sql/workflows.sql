@@ -47,7 +47,7 @@ CREATE INDEX workflow_blocks_segment ON engage.workflow_blocks (segment_id);
 -- launched, in the events' registration time).
 CREATE TABLE engage.workflow_triggers (
     workflow_id   bigint NOT NULL REFERENCES engage.workflows ON DELETE CASCADE,
-    event_type_id integer NOT NULL REFERENCES engage.event_types ON DELETE CASCADE,
+    event_type_id integer NOT NULL REFERENCES engage.event_types,
     action        text NOT NULL CHECK (action IN ('start', 'stop')),
     launch        text CHECK (launch IN ('each time', 'once', 'once every')),
     every         interval CHECK (every > interval '0'),

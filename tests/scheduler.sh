@@ -34,7 +34,7 @@ cluster_psql "$C" -d postgres -X -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)
     -c "ALTER SYSTEM SET engage.database = '$DB'" -c "ALTER SYSTEM SET engage.scheduler_enabled = on"
 cluster_start "$C" >/dev/null # restarted: the launcher now serves $DB
 q >/dev/null <<'SQL'
-CREATE EXTENSION pg_engage;
+CREATE EXTENSION pg_engage CASCADE;
 CREATE TABLE ticks (job text, at timestamptz DEFAULT clock_timestamp());
 -- The slow job is scheduled first, so it is claimed first at the minute.
 SELECT engage.schedule_job('slow', '* * * * *', $$SELECT pg_sleep(30); INSERT INTO ticks (job) VALUES ('slow')$$);
