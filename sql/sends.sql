@@ -295,7 +295,8 @@ BEGIN
     WITH members AS (
         SELECT DISTINCT sm.contact_id FROM engage.segment_members sm WHERE sm.segment_id = ANY (segment_ids)
     ), made AS (
-        SELECT mb.contact_id, ch.value AS locator, ch.status AS channel_status, ch.unsubscribed, p.*
+        SELECT mb.contact_id, ch.value AS locator, ch.status AS channel_status, ch.unsubscribed,
+               p.language, p.subject, p.body, coalesce(p.data, '{}') AS data, p.error
         FROM members mb
         LEFT JOIN LATERAL (SELECT c.value, c.status, c.unsubscribed FROM engage.contact_channels c
                            WHERE c.contact_id = mb.contact_id AND c.type = channel
@@ -328,7 +329,7 @@ LANGUAGE sql AS $$
     WITH m AS (SELECT x.message_id, engage.media_channel(x.media_type) AS channel FROM engage.messages x
                WHERE x.message_id = store_smartsend.message_id),
     made AS (
-        SELECT r.n, r.locator, ch.contact_id, m.channel, p.*
+        SELECT r.n, r.locator, ch.contact_id, m.channel, p.language, p.subject, p.body, coalesce(p.data, r.data) AS data, p.error
         FROM unnest(locators, data) WITH ORDINALITY r(locator, data, n)
         CROSS JOIN m
         LEFT JOIN engage.channels ch ON ch.type = m.channel AND ch.value = r.locator

@@ -347,7 +347,7 @@ BEGIN
             JOIN engage.messages m ON m.message_id = b.message_id
             WHERE i.status = 'running' AND b.type = 'send_message'
         ), made AS (
-            SELECT d.*, ch.value AS locator, p.language, p.subject, p.body, p.data, p.error
+            SELECT d.*, ch.value AS locator, p.language, p.subject, p.body, coalesce(p.data, d.params) AS data, p.error
             FROM due d
             LEFT JOIN LATERAL (SELECT c.value FROM engage.channels c WHERE c.contact_id = d.contact_id AND c.type = d.channel
                                ORDER BY c.created_at DESC LIMIT 1) ch ON true

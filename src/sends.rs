@@ -16,26 +16,30 @@ use serde_json::{json, Value};
 #[pg_extern]
 fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
     let media = Spi::get_one_with_args::<String>(
-        "SELECT media_type FROM engage.messages WHERE message_id = $1",
+        "SELECT (SELECT media_type FROM engage.messages WHERE message_id = $1)",
         &[message_id.into()],
     )
     .or_raise()
     .unwrap_or_else(|| {
-        EngageError::new(PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT, format!("message {message_id} does not exist"))
-            .with_detail("argument message_id")
-            .raise()
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("message {message_id} does not exist"),
+        )
+        .with_detail("argument message_id")
+        .raise()
     });
-    let channel = Spi::get_one_with_args::<String>("SELECT engage.media_channel($1)", &[media.as_str().into()])
-        .or_raise()
-        .and_then(|c| ChannelType::parse(&c))
-        .unwrap_or_else(|| {
-            EngageError::new(
-                PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-                format!("message {message_id} is a {media} message, which goes to no locator"),
-            )
-            .with_detail("argument message_id")
-            .raise()
-        });
+    let channel =
+        Spi::get_one_with_args::<String>("SELECT engage.media_channel($1)", &[media.as_str().into()])
+            .or_raise()
+            .and_then(|c| ChannelType::parse(&c))
+            .unwrap_or_else(|| {
+                EngageError::new(
+                    PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+                    format!("message {message_id} is a {media} message, which goes to no locator"),
+                )
+                .with_detail("argument message_id")
+                .raise()
+            });
     let request = parse_smartsend(&body.0, channel).or_raise();
     drop(body);
     let locators: Vec<&str> = request.recipients.iter().map(|r| r.locator.as_str()).collect();
@@ -57,10 +61,13 @@ fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
     })
     .or_raise();
     if let Some((i, error)) = rows.iter().enumerate().find_map(|(i, (_, e))| e.as_ref().map(|e| (i, e))) {
-        EngageError::new(PgSqlErrorCode::ERRCODE_DATA_EXCEPTION, format!("message {message_id} failed to render"))
-            .with_detail(format!("at recipients[{i}]: {error}"))
-            .with_hint("Nothing was sent; fix the template or the recipient's jsonParam.")
-            .raise();
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_DATA_EXCEPTION,
+            format!("message {message_id} failed to render"),
+        )
+        .with_detail(format!("at recipients[{i}]: {error}"))
+        .with_hint("Nothing was sent; fix the template or the recipient's jsonParam.")
+        .raise();
     }
     let results: Vec<Value> = rows
         .iter()

@@ -11,8 +11,8 @@ use crate::error::{EngageError, OrRaise, Result};
 use crate::json_body::TemplateData;
 use crate::spi_util::first;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgSqlErrorCode};
 use pgrx::spi::OwnedPreparedStatement;
+use pgrx::{JsonB, PgSqlErrorCode};
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -312,8 +312,10 @@ fn render_message_for(
                     cell.get_or_init(|| plan)
                 }
             };
-            let tuple = client.select(plan, None, &[message_id.into(), contact_id.into(), language.into()])?.first();
-            let row = (tuple.get(1)?, tuple.get(2)?, tuple.get(3)?, tuple.get(4)?, tuple.get(5)?, tuple.get(6)?);
+            let tuple =
+                client.select(plan, None, &[message_id.into(), contact_id.into(), language.into()])?.first();
+            let row =
+                (tuple.get(1)?, tuple.get(2)?, tuple.get(3)?, tuple.get(4)?, tuple.get(5)?, tuple.get(6)?);
             Ok::<_, pgrx::spi::SpiError>((row, tuple.get(7)?))
         })
     })?;
@@ -380,10 +382,15 @@ fn render_message(
 
 /// The `$data` a send renders with: the event param `json_source` names (its JSON text parsed,
 /// or the value itself), or all the params. `None` means the params themselves.
-fn send_data(params: &serde_json::Value, json_source: Option<&str>) -> Result<Option<serde_json::Value>, String> {
+fn send_data(
+    params: &serde_json::Value,
+    json_source: Option<&str>,
+) -> Result<Option<serde_json::Value>, String> {
     let Some(name) = json_source else { return Ok(None) };
     match params.get(name) {
-        None | Some(serde_json::Value::Null) => Err(format!("the event has no param \"{name}\" (the JSON source)")),
+        None | Some(serde_json::Value::Null) => {
+            Err(format!("the event has no param \"{name}\" (the JSON source)"))
+        }
         Some(serde_json::Value::String(text)) => serde_json::from_str(text)
             .map(Some)
             .map_err(|e| format!("param \"{name}\" (the JSON source) is not JSON: {e}")),

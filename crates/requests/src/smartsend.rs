@@ -50,7 +50,8 @@ pub fn parse_smartsend(body: &Value, channel: ChannelType) -> Result<SmartSend> 
             let at = list_at.index(i);
             let r = json::object(item, &at)?;
             json::known_keys(r, &["locator", "jsonParam"], &at)?;
-            let locator = channel.normalize_at(json::required_string(r, "locator", &at)?, &at.key("locator"))?;
+            let locator =
+                channel.normalize_at(json::required_string(r, "locator", &at)?, &at.key("locator"))?;
             let data = json_param(r.get("jsonParam"), &at.key("jsonParam"))?;
             Ok(Recipient { locator, data })
         })
@@ -112,9 +113,21 @@ mod tests {
             (json!({}), "\"recipients\" is required", "at recipients"),
             (json!({"recipients": []}), "is empty", "at recipients"),
             (json!({"recipients": [{"locator": "x"}]}), "invalid email", "at recipients[0].locator"),
-            (json!({"recipients": [{"locator": "a@b.co", "jsonParam": "{oops"}]}), "not JSON", "at recipients[0].jsonParam"),
-            (json!({"recipients": [{"locator": "a@b.co", "jsonParam": "[1]"}]}), "JSON object", "at recipients[0].jsonParam"),
-            (json!({"recipients": [{"locator": "a@b.co", "to": 1}]}), "unknown key \"to\"", "at recipients[0].to"),
+            (
+                json!({"recipients": [{"locator": "a@b.co", "jsonParam": "{oops"}]}),
+                "not JSON",
+                "at recipients[0].jsonParam",
+            ),
+            (
+                json!({"recipients": [{"locator": "a@b.co", "jsonParam": "[1]"}]}),
+                "JSON object",
+                "at recipients[0].jsonParam",
+            ),
+            (
+                json!({"recipients": [{"locator": "a@b.co", "to": 1}]}),
+                "unknown key \"to\"",
+                "at recipients[0].to",
+            ),
         ];
         for (body, message, detail) in cases {
             let e = parse_smartsend(&body, ChannelType::Email).unwrap_err();
@@ -124,7 +137,9 @@ mod tests {
         let many: Vec<Value> = (0..1001).map(|i| json!({"locator": format!("a{i}@b.co")})).collect();
         let e = parse_smartsend(&json!({"recipients": many}), ChannelType::Email).unwrap_err();
         assert_eq!(e.kind, ErrorKind::ProgramLimitExceeded);
-        let phones = parse_smartsend(&json!({"recipients": [{"locator": "+380 94 258 3691"}]}), ChannelType::Sms).unwrap();
+        let phones =
+            parse_smartsend(&json!({"recipients": [{"locator": "+380 94 258 3691"}]}), ChannelType::Sms)
+                .unwrap();
         assert_eq!(phones.recipients[0].locator, "380942583691");
     }
 }

@@ -42,15 +42,28 @@ pub struct Block {
 pub enum Kind {
     /// Renders and queues a message; `json_source` names the event param whose JSON becomes
     /// `$data` (`${jsonParam}`), otherwise the event's params are `$data`.
-    SendMessage { message_id: i64, channel: Option<String>, json_source: Option<String> },
+    SendMessage {
+        message_id: i64,
+        channel: Option<String>,
+        json_source: Option<String>,
+    },
     Wait(Wait),
     Condition(Test),
-    AddToSegment { segment_id: i64 },
-    RemoveFromSegment { segment_id: i64 },
+    AddToSegment {
+        segment_id: i64,
+    },
+    RemoveFromSegment {
+        segment_id: i64,
+    },
     /// Loads the order whose `externalOrderId` is the event param `param` into `$data.order`.
-    GetOrder { param: String },
+    GetOrder {
+        param: String,
+    },
     /// Registers an event of this type for the instance's contact, with these params.
-    GenerateEvent { type_key: String, params: Map<String, Value> },
+    GenerateEvent {
+        type_key: String,
+        params: Map<String, Value>,
+    },
     Exit,
 }
 
@@ -166,7 +179,12 @@ fn id_number(map: &Map<String, Value>, key: &str, at: &Path) -> Result<i64> {
     }
 }
 
-fn optional_choice(map: &Map<String, Value>, key: &str, allowed: &[&str], at: &Path) -> Result<Option<String>> {
+fn optional_choice(
+    map: &Map<String, Value>,
+    key: &str,
+    allowed: &[&str],
+    at: &Path,
+) -> Result<Option<String>> {
     let Some(value) = map.get(key).filter(|v| !v.is_null()) else { return Ok(None) };
     let here = at.key(key);
     let text = json::string(value, &here)?.trim();
@@ -224,7 +242,9 @@ fn parse_wait(map: &Map<String, Value>, at: &Path) -> Result<Wait> {
                     .with_hint("a time of day is HH:MM on the 24-hour clock, like \"09:30\"")
             })
         }
-        _ => Err(RequestError::invalid("a wait block needs exactly one of \"duration\" and \"until\"").at(at)),
+        _ => {
+            Err(RequestError::invalid("a wait block needs exactly one of \"duration\" and \"until\"").at(at))
+        }
     }
 }
 
@@ -261,8 +281,10 @@ fn time_of_day(text: &str) -> Option<String> {
 fn parse_test(map: &Map<String, Value>, at: &Path) -> Result<Test> {
     if map.contains_key("segmentId") {
         if let Some(other) = ["param", "op", "value"].iter().find(|k| map.contains_key(**k)) {
-            return Err(RequestError::invalid("a condition tests either a segment or an event param, not both")
-                .at(&at.key(other)));
+            return Err(RequestError::invalid(
+                "a condition tests either a segment or an event param, not both",
+            )
+            .at(&at.key(other)));
         }
         return Ok(Test::Segment(id_number(map, "segmentId", at)?));
     }

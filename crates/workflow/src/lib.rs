@@ -37,8 +37,11 @@ pub fn parse(blocks: &Value) -> Result<Workflow> {
         )
         .at(&root));
     }
-    let blocks: Vec<Block> =
-        items.iter().enumerate().map(|(i, b)| block::parse_block(b, &root.index(i))).collect::<Result<_>>()?;
+    let blocks: Vec<Block> = items
+        .iter()
+        .enumerate()
+        .map(|(i, b)| block::parse_block(b, &root.index(i)))
+        .collect::<Result<_>>()?;
 
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(blocks.len());
     for (i, b) in blocks.iter().enumerate() {
@@ -55,9 +58,12 @@ pub fn parse(blocks: &Value) -> Result<Workflow> {
             match index.get(to) {
                 Some(&j) => out.push(j),
                 None => {
-                    return Err(RequestError::invalid(format!("{key} links to {}, which is no block", quoted(to)))
-                        .at(&at.key(key))
-                        .with_hint("a link names the \"id\" of another block"))
+                    return Err(RequestError::invalid(format!(
+                        "{key} links to {}, which is no block",
+                        quoted(to)
+                    ))
+                    .at(&at.key(key))
+                    .with_hint("a link names the \"id\" of another block"))
                 }
             }
         }
@@ -133,7 +139,9 @@ fn check_waits_in_cycles(blocks: &[Block], edges: &[Vec<usize>], root: &Path) ->
                             ids.join(" → ")
                         ))
                         .at(&root.index(i))
-                        .with_hint("put a wait block in the cycle, so that an instance pauses on each round"));
+                        .with_hint(
+                            "put a wait block in the cycle, so that an instance pauses on each round",
+                        ));
                     }
                     Mark::Done => {}
                 }

@@ -26,7 +26,10 @@ fn every_block_type_reads_into_its_row() {
     assert_eq!(row(0)["channel"], "email");
     assert_eq!(row(0)["json_source"], "jsonParam");
     assert_eq!(row(1)["wait_seconds"], 7200);
-    assert_eq!((&row(2)["op"], &row(2)["value"], &row(2)["yes"]), (&json!("equals"), &json!("1"), &json!("vip?")));
+    assert_eq!(
+        (&row(2)["op"], &row(2)["value"], &row(2)["yes"]),
+        (&json!("equals"), &json!("1"), &json!("vip?"))
+    );
     assert_eq!(row(3)["segment_id"], 5);
     assert_eq!(row(6)["param"], "externalOrderId");
     assert_eq!(row(7)["event_params"], json!({"a": 1}));
@@ -44,17 +47,57 @@ fn malformed_blocks_are_refused_at_the_element() {
         (json!([{"id": "a", "type": "teleport"}]), "unknown block type \"teleport\"", "at blocks[0].type"),
         (json!([{"id": "a", "type": "exit", "next": "b"}]), "unknown key \"next\"", "at blocks[0].next"),
         (json!([{"type": "exit"}]), "\"id\" is required", "at blocks[0].id"),
-        (json!([{"id": "a", "type": "send_message", "messageId": -1}]), "positive integer", "at blocks[0].messageId"),
-        (json!([{"id": "a", "type": "send_message", "messageId": 1, "channel": "fax"}]), "unknown channel", "at blocks[0].channel"),
-        (json!([{"id": "a", "type": "send_message", "messageId": 1, "jsonSource": "jsonParam}"}]), "invalid JSON source", "at blocks[0].jsonSource"),
-        (json!([{"id": "a", "type": "wait", "duration": "5 fortnights"}]), "invalid duration", "at blocks[0].duration"),
-        (json!([{"id": "a", "type": "wait", "duration": "400 days"}]), "invalid duration", "at blocks[0].duration"),
+        (
+            json!([{"id": "a", "type": "send_message", "messageId": -1}]),
+            "positive integer",
+            "at blocks[0].messageId",
+        ),
+        (
+            json!([{"id": "a", "type": "send_message", "messageId": 1, "channel": "fax"}]),
+            "unknown channel",
+            "at blocks[0].channel",
+        ),
+        (
+            json!([{"id": "a", "type": "send_message", "messageId": 1, "jsonSource": "jsonParam}"}]),
+            "invalid JSON source",
+            "at blocks[0].jsonSource",
+        ),
+        (
+            json!([{"id": "a", "type": "wait", "duration": "5 fortnights"}]),
+            "invalid duration",
+            "at blocks[0].duration",
+        ),
+        (
+            json!([{"id": "a", "type": "wait", "duration": "400 days"}]),
+            "invalid duration",
+            "at blocks[0].duration",
+        ),
         (json!([{"id": "a", "type": "wait", "until": "24:00"}]), "invalid time of day", "at blocks[0].until"),
-        (json!([{"id": "a", "type": "wait", "duration": "1 day", "until": "09:00"}]), "exactly one", "at blocks[0]"),
-        (json!([{"id": "a", "type": "condition", "param": "x", "op": "greater", "value": "ten"}]), "compares with a number", "at blocks[0].value"),
-        (json!([{"id": "a", "type": "condition", "param": "x", "op": "exists", "value": 1}]), "takes no value", "at blocks[0].value"),
-        (json!([{"id": "a", "type": "condition", "segmentId": 1, "param": "x"}]), "not both", "at blocks[0].param"),
-        (json!([{"id": "a", "type": "generate_event", "eventTypeKey": "no spaces"}]), "invalid event type key", "at blocks[0].eventTypeKey"),
+        (
+            json!([{"id": "a", "type": "wait", "duration": "1 day", "until": "09:00"}]),
+            "exactly one",
+            "at blocks[0]",
+        ),
+        (
+            json!([{"id": "a", "type": "condition", "param": "x", "op": "greater", "value": "ten"}]),
+            "compares with a number",
+            "at blocks[0].value",
+        ),
+        (
+            json!([{"id": "a", "type": "condition", "param": "x", "op": "exists", "value": 1}]),
+            "takes no value",
+            "at blocks[0].value",
+        ),
+        (
+            json!([{"id": "a", "type": "condition", "segmentId": 1, "param": "x"}]),
+            "not both",
+            "at blocks[0].param",
+        ),
+        (
+            json!([{"id": "a", "type": "generate_event", "eventTypeKey": "no spaces"}]),
+            "invalid event type key",
+            "at blocks[0].eventTypeKey",
+        ),
     ];
     for (blocks, message, detail) in cases {
         let (m, d) = refusal(blocks.clone());
@@ -68,7 +111,10 @@ fn links_must_name_blocks_and_every_block_must_be_reachable() {
     let (m, d) = refusal(json!([{"id": "a", "type": "wait", "duration": "1 day", "next": "b"}]));
     assert_eq!((m.as_str(), d.as_str()), ("next links to \"b\", which is no block", "at blocks[0].next"));
     let (m, d) = refusal(json!([{"id": "a", "type": "exit"}, {"id": "a", "type": "exit"}]));
-    assert_eq!((m.as_str(), d.as_str()), ("block ID \"a\" is used twice", "at blocks[1].id: also the ID of blocks[0]"));
+    assert_eq!(
+        (m.as_str(), d.as_str()),
+        ("block ID \"a\" is used twice", "at blocks[1].id: also the ID of blocks[0]")
+    );
     let (m, d) = refusal(json!([
         {"id": "a", "type": "condition", "segmentId": 1, "yes": "c"},
         {"id": "b", "type": "exit"},
@@ -87,7 +133,10 @@ fn a_cycle_needs_a_wait() {
         {"id": "b", "type": "condition", "segmentId": 3, "yes": "c", "no": "a"},
         {"id": "c", "type": "exit"}
     ]));
-    assert_eq!((m.as_str(), d.as_str()), ("blocks \"a\" → \"b\" → \"a\" form a cycle with no wait", "at blocks[1]"));
+    assert_eq!(
+        (m.as_str(), d.as_str()),
+        ("blocks \"a\" → \"b\" → \"a\" form a cycle with no wait", "at blocks[1]")
+    );
     // A self-loop is a cycle too.
     let (m, _) = refusal(json!([{"id": "a", "type": "add_to_segment", "segmentId": 1, "next": "a"}]));
     assert!(m.contains("\"a\" → \"a\""), "{m}");
