@@ -402,6 +402,8 @@ fn send_data(
 /// that is missing or malformed, comes back as `error` (the send is then recorded as failed),
 /// so that one recipient's bad data cannot stop a batch. `data` is what `$data` was, when it
 /// is not `params` itself. Used by the sends of workflows, smartsend and broadcasts.
+// The named columns must stay in the signature: pgrx reads them from it for the SQL.
+#[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe)]
 pub fn prepare_send(
     message_id: i32,
