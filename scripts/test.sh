@@ -29,5 +29,9 @@ if [ $status -eq 0 ]; then
     say "scheduler in a real cluster (waits for minute boundaries)"
     "$ROOT/tests/scheduler.sh" || status=$?
 fi
+if [ $status -eq 0 ]; then
+    say "workflows in a real cluster (concurrent launches, the worker, a SIGKILL mid-batch)"
+    "$ROOT/tests/workflows.sh" || status=$?
+fi
 [ $status -eq 0 ] && say "all tests passed"
 exit $status
