@@ -95,6 +95,31 @@ GRANT EXECUTE ON FUNCTION
     engage.remove_from_group(text, bigint[])
 TO engage_writer;
 
+-- Workflows and sends: readers see them (event history, statuses); writers feed and run them
+-- (events, processing, smartsend, broadcasts, the transport's claims and reports); admins
+-- define workflows, their links and regular triggers.
+GRANT EXECUTE ON FUNCTION
+    engage.contact_context(bigint),
+    engage.message_version(integer, text),
+    engage.workflow_named(text),
+    engage.event_history(text, timestamptz, timestamptz, text, integer),
+    engage.message_status(text),
+    engage.request_uuid(text, text),
+    engage.media_channel(text),
+    engage.workflow_worker_status()
+TO engage_reader;
+GRANT EXECUTE ON FUNCTION
+    engage.wake_workflow_worker(),
+    engage.process_events(integer),
+    engage.run_due_waits(timestamptz, integer),
+    engage.smartsend(integer, jsonb),
+    engage.claim_sends(integer, interval),
+    engage.report_delivery(text, text, jsonb),
+    engage.send_broadcast(integer, bigint[], text),
+    engage.run_regular_trigger(bigint, timestamptz),
+    engage.run_regular_trigger_job(jsonb)
+TO engage_writer;
+
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engage TO engage_admin;
 -- Running commands as other roles is the scheduler's alone.
 REVOKE EXECUTE ON FUNCTION engage.execute_as(oid, text, text, jsonb) FROM engage_admin;
@@ -135,3 +160,18 @@ ALTER FUNCTION engage.create_field(text, text, text[], boolean, boolean, text, t
 ALTER FUNCTION engage.alter_field(integer, text, text[], boolean, boolean, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.drop_field(integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.create_event_type(text, text, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+ALTER FUNCTION engage.create_workflow(text, jsonb, text[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.link_event(text, text, text, text, interval) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.unlink_event(text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.activate_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.deactivate_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.drop_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.create_regular_trigger(text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.run_regular_trigger(bigint, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.process_events(integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.run_due_waits(timestamptz, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.smartsend(integer, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.claim_sends(integer, interval) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.report_delivery(text, text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.send_broadcast(integer, bigint[], text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

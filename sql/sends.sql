@@ -188,7 +188,7 @@ BEGIN
         RAISE EXCEPTION 'no send has requestId %', id USING ERRCODE = 'undefined_object', DETAIL = 'argument request_id';
     END IF;
     IF s.status IN ('SUPPRESSED', 'FAILED') OR (s.status = 'QUEUED' AND what <> 'DELIVERED' AND what <> 'UNDELIVERED') THEN
-        RAISE EXCEPTION 'send % was not sent (status %)', id, s.status USING ERRCODE = 'object_not_in_prerequisite_state',
+        RAISE EXCEPTION 'the send was not sent (status %)', s.status USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = coalesce(s.reason, 'it has not been claimed by a transport');
     END IF;
     IF what = 'DELIVERED' AND s.status = 'DELIVERED' THEN
@@ -196,7 +196,7 @@ BEGIN
         RETURN;
     END IF;
     IF what IN ('DELIVERED', 'UNDELIVERED') AND s.status NOT IN ('QUEUED', 'SENDING') THEN
-        RAISE EXCEPTION 'send % is already %', id, s.status USING ERRCODE = 'object_not_in_prerequisite_state',
+        RAISE EXCEPTION 'the send is already %', s.status USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = format('argument status: %s', what);
     END IF;
     -- An open, click, unsubscribe or spam report proves delivery.
@@ -296,12 +296,15 @@ BEGIN
         SELECT DISTINCT sm.contact_id FROM engage.segment_members sm WHERE sm.segment_id = ANY (segment_ids)
     ), made AS (
         SELECT mb.contact_id, ch.value AS locator, ch.status AS channel_status, ch.unsubscribed,
-               p.language, p.subject, p.body, coalesce(p.data, '{}') AS data, p.error
+               v.language, p.subject, p.body, coalesce(p.data, '{}') AS data, p.error
         FROM members mb
-        LEFT JOIN LATERAL (SELECT c.value, c.status, c.unsubscribed FROM engage.contact_channels c
-                           WHERE c.contact_id = mb.contact_id AND c.type = channel
-                           ORDER BY c.created_at DESC LIMIT 1) ch ON true
-        CROSS JOIN LATERAL engage.prepare_send(m.message_id, mb.contact_id, '{}', NULL) p
+        JOIN engage.contacts c ON c.contact_id = mb.contact_id
+        LEFT JOIN LATERAL (SELECT x.value, x.status, x.unsubscribed FROM engage.contact_channels x
+                           WHERE x.contact_id = mb.contact_id AND x.type = channel
+                           ORDER BY x.created_at DESC LIMIT 1) ch ON true
+        CROSS JOIN LATERAL engage.message_version(m.message_id, c.language_code) v
+        CROSS JOIN LATERAL engage.prepare_send(m.message_id, v.subject, v.body, engage.contact_context(mb.contact_id),
+                                               '{}', NULL) p
     ), stored AS (
         INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
                                   campaign_type, broadcast_id, status, reason)
@@ -329,11 +332,14 @@ LANGUAGE sql AS $$
     WITH m AS (SELECT x.message_id, engage.media_channel(x.media_type) AS channel FROM engage.messages x
                WHERE x.message_id = store_smartsend.message_id),
     made AS (
-        SELECT r.n, r.locator, ch.contact_id, m.channel, p.language, p.subject, p.body, coalesce(p.data, r.data) AS data, p.error
+        SELECT r.n, r.locator, ch.contact_id, m.channel, v.language, p.subject, p.body, coalesce(p.data, r.data) AS data, p.error
         FROM unnest(locators, data) WITH ORDINALITY r(locator, data, n)
         CROSS JOIN m
         LEFT JOIN engage.channels ch ON ch.type = m.channel AND ch.value = r.locator
-        CROSS JOIN LATERAL engage.prepare_send(m.message_id, ch.contact_id, r.data, NULL) p
+        LEFT JOIN engage.contacts c ON c.contact_id = ch.contact_id
+        CROSS JOIN LATERAL engage.message_version(m.message_id, c.language_code) v
+        CROSS JOIN LATERAL engage.prepare_send(m.message_id, v.subject, v.body, engage.contact_context(ch.contact_id),
+                                               r.data, NULL) p
     ), stored AS (
         INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
                                   campaign_type, external_request_id, status, reason)

@@ -84,3 +84,42 @@ END
 $$;
 CREATE TRIGGER templates_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON engage.templates
     FOR EACH STATEMENT EXECUTE FUNCTION engage.templates_written();
+
+-- What a message sees as $contact: names, language, email, phone, channels and additional
+-- fields by name (numbers and booleans typed). NULL for no contact.
+CREATE FUNCTION engage.contact_context(contact_id bigint) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT jsonb_build_object(
+    'id', c.contact_id,
+    'externalCustomerId', c.external_customer_id,
+    'firstName', c.first_name,
+    'lastName', c.last_name,
+    'language', c.language_code,
+    'timeZone', c.time_zone,
+    'email', (SELECT value FROM engage.channels WHERE contact_id = c.contact_id AND type = 'email'),
+    'phone', (SELECT value FROM engage.channels WHERE contact_id = c.contact_id AND type = 'sms'),
+    'channels', coalesce((
+        SELECT jsonb_agg(jsonb_build_object('type', ch.type, 'value', ch.value, 'status', ch.status)
+                         ORDER BY ch.type, ch.value)
+        FROM engage.channels ch WHERE ch.contact_id = c.contact_id), '[]'),
+    'fields', coalesce((
+        SELECT jsonb_object_agg(f.name, CASE f.type
+            WHEN 'number' THEN to_jsonb(v.value_number)
+            WHEN 'boolean' THEN to_jsonb(v.value_boolean)
+            ELSE to_jsonb(v.value) END)
+        FROM engage.contact_fields v JOIN engage.fields f USING (field_id)
+        WHERE v.contact_id = c.contact_id), '{}'))
+FROM engage.contacts c WHERE c.contact_id = contact_context.contact_id
+$$;
+
+-- The version of a message in language wanted (the contact's, usually), or its main one.
+CREATE FUNCTION engage.message_version(message_id integer, wanted text,
+    OUT language text, OUT subject text, OUT body text)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT coalesce(t.language, m.language), CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,
+       coalesce(t.body, m.body)
+FROM engage.messages m
+LEFT JOIN engage.message_translations t
+    ON t.message_id = m.message_id AND t.language = lower(wanted) AND t.language <> m.language
+WHERE m.message_id = message_version.message_id
+$$;

@@ -347,11 +347,14 @@ BEGIN
             JOIN engage.messages m ON m.message_id = b.message_id
             WHERE i.status = 'running' AND b.type = 'send_message'
         ), made AS (
-            SELECT d.*, ch.value AS locator, p.language, p.subject, p.body, coalesce(p.data, d.params) AS data, p.error
+            SELECT d.*, ch.value AS locator, v.language, p.subject, p.body, coalesce(p.data, d.params) AS data, p.error
             FROM due d
-            LEFT JOIN LATERAL (SELECT c.value FROM engage.channels c WHERE c.contact_id = d.contact_id AND c.type = d.channel
-                               ORDER BY c.created_at DESC LIMIT 1) ch ON true
-            CROSS JOIN LATERAL engage.prepare_send(d.message_id, d.contact_id, d.params, d.json_source) p
+            JOIN engage.contacts c ON c.contact_id = d.contact_id
+            LEFT JOIN LATERAL (SELECT x.value FROM engage.channels x WHERE x.contact_id = d.contact_id AND x.type = d.channel
+                               ORDER BY x.created_at DESC LIMIT 1) ch ON true
+            CROSS JOIN LATERAL engage.message_version(d.message_id, c.language_code) v
+            CROSS JOIN LATERAL engage.prepare_send(d.message_id, v.subject, v.body, engage.contact_context(d.contact_id),
+                                                   d.params, d.json_source) p
         ), queued AS (
             INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
                                       campaign_type, workflow_id, instance_id, block_id, status, reason, created_at)

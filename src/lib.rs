@@ -52,6 +52,7 @@ extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
+    wake::init();
     scheduler::register();
     workflow_worker::register();
 }

@@ -8,7 +8,6 @@ use crate::guc;
 use crate::wake;
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
 use pgrx::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The launcher's `backend_type` in `pg_stat_activity`.
@@ -20,15 +19,11 @@ const MAX_SLEEP: Duration = Duration::from_secs(300);
 /// Sleep while the extension is missing from the database or the scheduler is switched off.
 const IDLE_SLEEP: Duration = Duration::from_secs(60);
 
-/// Whether the library was preloaded (set in the postmaster; backends inherit it by fork).
-static PRELOADED: AtomicBool = AtomicBool::new(false);
-
 /// Registers the launcher; only possible while shared_preload_libraries are loaded.
 pub fn register() {
     if !unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
         return;
     }
-    PRELOADED.store(true, Ordering::Relaxed);
     BackgroundWorkerBuilder::new(LAUNCHER)
         .set_type(LAUNCHER)
         .set_library("pg_engage")
@@ -53,6 +48,7 @@ pub extern "C-unwind" fn engage_scheduler_main(_arg: pg_sys::Datum) {
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
     let database = guc::database();
     BackgroundWorker::connect_worker_to_spi(Some(&database), None);
+    wake::SCHEDULER.set_pid(unsafe { pg_sys::MyProcPid });
     log!("pg_engage scheduler started for database \"{database}\"");
     let mut started = false;
     loop {
@@ -70,6 +66,7 @@ pub extern "C-unwind" fn engage_scheduler_main(_arg: pg_sys::Datum) {
     }
     // Exit code 1: the postmaster starts the launcher again unless the server is shutting down
     // (with 0 it would be unregistered, say after pg_terminate_backend or DROP DATABASE).
+    wake::SCHEDULER.set_pid(0);
     log!("pg_engage scheduler stopped");
     unsafe { pg_sys::proc_exit(1) };
 }
@@ -174,7 +171,7 @@ unsafe extern "C-unwind" fn terminate_run(_signal: i32) {
 /// The scheduler's own writes (claiming runs, recording them) need no wake-up.
 #[pg_extern(volatile, parallel_unsafe)]
 fn wake_scheduler() -> bool {
-    wake::wake_at_commit(LAUNCHER)
+    wake::wake_at_commit(&wake::SCHEDULER)
 }
 
 /// Whether the scheduler runs for this database, and if not, why.
@@ -184,7 +181,7 @@ fn scheduler_status() -> TableIterator<
     (name!(running, bool), name!(pid, Option<i32>), name!(database, String), name!(problem, Option<String>)),
 > {
     let pid = wake::worker_pid(LAUNCHER);
-    let preloaded = PRELOADED.load(Ordering::Relaxed);
+    let preloaded = wake::preloaded();
     let database = guc::database();
     let problem = match (pid, preloaded) {
         (Some(_), _) => None,

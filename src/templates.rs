@@ -261,27 +261,7 @@ SELECT EXISTS (SELECT FROM m),
        CASE WHEN EXISTS (SELECT FROM version) THEN (SELECT subject FROM version) ELSE (SELECT subject FROM m) END,
        coalesce((SELECT body FROM version), (SELECT body FROM m)),
        $3 IS NULL OR EXISTS (SELECT FROM version) OR (SELECT lower(language) FROM m) = lower($3),
-       (SELECT jsonb_build_object(
-            'id', c.contact_id,
-            'externalCustomerId', c.external_customer_id,
-            'firstName', c.first_name,
-            'lastName', c.last_name,
-            'language', c.language_code,
-            'timeZone', c.time_zone,
-            'email', (SELECT value FROM engage.channels WHERE contact_id = c.contact_id AND type = 'email'),
-            'phone', (SELECT value FROM engage.channels WHERE contact_id = c.contact_id AND type = 'sms'),
-            'channels', coalesce((
-                SELECT jsonb_agg(jsonb_build_object('type', ch.type, 'value', ch.value, 'status', ch.status)
-                                 ORDER BY ch.type, ch.value)
-                FROM engage.channels ch WHERE ch.contact_id = c.contact_id), '[]'),
-            'fields', coalesce((
-                SELECT jsonb_object_agg(f.name, CASE f.type
-                    WHEN 'number' THEN to_jsonb(v.value_number)
-                    WHEN 'boolean' THEN to_jsonb(v.value_boolean)
-                    ELSE to_jsonb(v.value) END)
-                FROM engage.contact_fields v JOIN engage.fields f USING (field_id)
-                WHERE v.contact_id = c.contact_id), '{}'))
-        FROM c),
+       (SELECT engage.contact_context(c.contact_id) FROM c),
        (SELECT string_agg(language, ', ' ORDER BY language) FROM engage.message_translations
          WHERE message_id = $1)";
 
@@ -353,16 +333,25 @@ fn render_message_for(
     context.put(vtl::Value::str("contact"), contact);
     let context = vtl::Value::map(context);
     let (subject, body) = try_with_templates(|t| {
-        let name = |part| format!("message {message_id} {part}");
-        let subject = match subject.as_deref() {
-            Some(s) => Some(t.render(&name("subject"), s, t.engine.vars_of(&context))?),
-            None => None,
-        };
-        let body =
-            t.render(&name("body"), body.as_deref().unwrap_or_default(), t.engine.vars_of(&context))?;
-        Ok((subject, body))
+        render_version(t, message_id, subject.as_deref(), body.as_deref().unwrap_or_default(), &context)
     })?;
     Ok((subject, body, version))
+}
+
+/// Renders a message version's subject and body with `context` (`$data`, `$contact`).
+fn render_version(
+    t: &mut Templates,
+    message_id: i64,
+    subject: Option<&str>,
+    body: &str,
+    context: &vtl::Value,
+) -> Result<(Option<String>, String)> {
+    let name = |part| format!("message {message_id} {part}");
+    let subject = match subject {
+        Some(s) => Some(t.render(&name("subject"), s, t.engine.vars_of(context))?),
+        None => None,
+    };
+    Ok((subject, t.render(&name("body"), body, t.engine.vars_of(context))?))
 }
 
 /// Renders message `message_id` for contact `contact_id`: subject and body see `$data` (the
@@ -398,22 +387,25 @@ fn send_data(
     }
 }
 
-/// Renders a message for one send without raising: a template that fails, or a JSON source
-/// that is missing or malformed, comes back as `error` (the send is then recorded as failed),
-/// so that one recipient's bad data cannot stop a batch. `data` is what `$data` was, when it
-/// is not `params` itself. Used by the sends of workflows, smartsend and broadcasts.
+/// Renders a message version (`engage.message_version`) for one send without raising: a
+/// template that fails, or a JSON source that is missing or malformed, comes back as `error`
+/// (the send is then recorded as failed), so that one recipient's bad data cannot stop a batch.
+/// `$contact` is `contact` (`engage.contact_context`); `data` is what `$data` was, when it is
+/// not `params` itself. Used by the sends of workflows, smartsend and broadcasts, which pass
+/// everything in, so that a batch of sends runs no query per send.
 // The named columns must stay in the signature: pgrx reads them from it for the SQL.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe)]
 pub fn prepare_send(
     message_id: i32,
-    contact_id: Option<i64>,
+    subject: Option<&str>,
+    body: &str,
+    contact: Option<TemplateData>,
     params: JsonB,
     json_source: Option<&str>,
 ) -> TableIterator<
     'static,
     (
-        name!(language, Option<String>),
         name!(subject, Option<String>),
         name!(body, Option<String>),
         name!(data, Option<JsonB>),
@@ -421,14 +413,17 @@ pub fn prepare_send(
     ),
 > {
     let outcome = send_data(&params.0, json_source).and_then(|data| {
-        let value = vtl::from_json(data.as_ref().unwrap_or(&params.0));
-        render_message_for(i64::from(message_id), contact_id, value, None)
-            .map(|rendered| (rendered, data))
+        let mut context = vtl::value::JMap::with_capacity(2);
+        context.put(vtl::Value::str("data"), vtl::from_json(data.as_ref().unwrap_or(&params.0)));
+        context.put(vtl::Value::str("contact"), contact.map_or(vtl::Value::Null, |c| c.0));
+        let context = vtl::Value::map(context);
+        try_with_templates(|t| render_version(t, i64::from(message_id), subject, body, &context))
+            .map(|(subject, body)| (subject, body, data))
             .map_err(|e| e.describe())
     });
     TableIterator::once(match outcome {
-        Ok(((subject, body, language), data)) => (Some(language), subject, Some(body), data.map(JsonB), None),
-        Err(error) => (None, None, None, None, Some(error)),
+        Ok((subject, body, data)) => (subject, Some(body), data.map(JsonB), None),
+        Err(error) => (None, None, None, Some(error)),
     })
 }
 

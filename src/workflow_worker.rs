@@ -37,6 +37,7 @@ pub extern "C-unwind" fn engage_workflows_main(_arg: pg_sys::Datum) {
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
     let database = guc::database();
     BackgroundWorker::connect_worker_to_spi(Some(&database), None);
+    wake::WORKFLOWS.set_pid(unsafe { pg_sys::MyProcPid });
     log!("pg_engage workflow worker started for database \"{database}\"");
     loop {
         if BackgroundWorker::sighup_received() {
@@ -47,6 +48,7 @@ pub extern "C-unwind" fn engage_workflows_main(_arg: pg_sys::Datum) {
             break;
         }
     }
+    wake::WORKFLOWS.set_pid(0);
     log!("pg_engage workflow worker stopped");
     // Exit code 1: restarted by the postmaster unless the server is shutting down.
     unsafe { pg_sys::proc_exit(1) };
@@ -96,7 +98,7 @@ fn work() -> Duration {
 /// trigger when it queues events); returns whether the worker runs for this database.
 #[pg_extern(volatile, parallel_unsafe)]
 fn wake_workflow_worker() -> bool {
-    wake::wake_at_commit(WORKER)
+    wake::wake_at_commit(&wake::WORKFLOWS)
 }
 
 /// Whether the workflow worker runs for this database.
