@@ -155,5 +155,69 @@ SELECT contact_id, change, changed_at FROM engage.segment_changes ORDER BY chang
 SELECT engage.preview_segment('{"and": [{"channel": "email"}, {"field": 15867, "op": "greater", "value": 3}]}');
 \set ON_ERROR_STOP 1
 
+\echo '== 13. Triggered campaigns (spec 000/004): the birthday promo, started by a regular trigger on the segment'
+INSERT INTO engage.messages (name, subject, body) VALUES ('Birthday code', 'A gift for you',
+    format('Your birthday code: $!data.get(''%s'').get(0).get(''promo_code'')', (SELECT source_id FROM engage.data_sources WHERE name = 'promo_codes')));
+SELECT engage.create_workflow('Birthday promo', format($$[{"id": "send", "type": "send_message", "messageId": %s, "jsonSource": "${jsonParam}"}]$$,
+    (SELECT message_id FROM engage.messages WHERE name = 'Birthday code'))::jsonb, ARRAY['birthday']) AS workflow_id;
+SELECT engage.create_regular_trigger('Birthday today', 'Birthday promo') AS trigger_id \gset
+SELECT engage.activate_workflow('Birthday promo');
+\echo '   the trigger (a daily job could run it) generates regularEventType-<segment> for each member:'
+SELECT engage.run_regular_trigger(:trigger_id, '2026-11-23 12:00Z') AS events;
+SELECT t.key AS event_type, e.key_value, e.params FROM engage.events e JOIN engage.event_types t USING (event_type_id)
+WHERE t.key LIKE 'regularEventType-%';
+-- The workflow worker processes events as they commit; wait until it has.
+CREATE PROCEDURE pg_temp.wait_for_worker() LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1..100 LOOP
+        EXIT WHEN NOT EXISTS (SELECT FROM engage.event_queue);
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    IF EXISTS (SELECT FROM engage.event_queue) THEN
+        PERFORM engage.process_events();  -- the worker is not running: do its work here
+    END IF;
+END $$;
+CALL pg_temp.wait_for_worker();
+\echo '   the workflow worker picked the events up at once and rendered the send from ${jsonParam}:'
+SELECT s.locator, s.subject, s.body, s.status FROM engage.sends s JOIN engage.workflows w USING (workflow_id)
+WHERE w.name = 'Birthday promo';
+
+\echo '== 14. Abandoned cart, "once in every 1 hour" (spec 004): three carts within the hour give one launch'
+INSERT INTO engage.messages (name, subject, body) VALUES ('Cart reminder', 'You left something, $!contact.firstName',
+'$!data.get(''items'') is waiting in your cart.');
+SELECT engage.create_workflow('Abandoned cart', format($$[
+    {"id": "remind", "type": "send_message", "messageId": %1$s, "next": "wait"},
+    {"id": "wait", "type": "wait", "duration": "1 hour", "next": "paid?"},
+    {"id": "paid?", "type": "condition", "param": "paid", "op": "exists", "yes": "end", "no": "again"},
+    {"id": "again", "type": "send_message", "messageId": %1$s},
+    {"id": "end", "type": "exit"}]$$, (SELECT message_id FROM engage.messages WHERE name = 'Cart reminder'))::jsonb) AS workflow_id;
+SELECT engage.link_event('Abandoned cart', 'cartAbandoned', 'start', 'once every', '1 hour');
+SELECT engage.link_event('Abandoned cart', 'orderCreated', 'stop');
+SELECT engage.activate_workflow('Abandoned cart');
+SELECT event_type_key, starts, stops FROM engage.event_type_dependencies WHERE starts <> '{}' OR stops <> '{}';
+SELECT engage.generate_event(format('{"eventTypeKey": "cartAbandoned", "keyValue": "kozak@example.com", "params": [{"name": "items", "value": "%s"}]}', items)::jsonb) > 0 AS stored
+FROM unnest(ARRAY['Red scarf', 'Red scarf and gloves', 'Gloves']) items;
+CALL pg_temp.wait_for_worker();
+SELECT w.name AS workflow, i.contact_id, i.status, i.block_id AS next_block, i.params
+FROM engage.workflow_instances i JOIN engage.workflows w USING (workflow_id) WHERE w.name = 'Abandoned cart';
+SELECT event_type_key, key_value, contact_id, params, instances FROM engage.event_history('cartAbandoned');
+\echo '   an hour later the wait ends and the reminder goes out (run_due_waits, as the worker would):'
+SELECT resumed, sends, completed FROM engage.run_due_waits(now() + interval '61 minutes');
+
+\echo '== 15. Send prepared message (smartsend, spec 002): jsonParam per recipient'
+SELECT jsonb_pretty(engage.smartsend((SELECT message_id FROM engage.messages WHERE name = 'Cart reminder'),
+    '{"recipients": [{"locator": "olena@example.com", "jsonParam": "{\"items\": \"A blue hat\"}"}], "externalRequestId": "demo-1"}')) AS response;
+
+\echo '== 16. A transport takes the outbox, reports deliveries and one click; statuses and activities'
+SELECT count(*) AS delivered FROM engage.claim_sends(100, '1 minute') c,
+     LATERAL engage.report_delivery(c.request_id::text, 'DELIVERED') r;
+SELECT r.send_status AS clicked FROM engage.sends s,
+     LATERAL engage.report_delivery(s.request_id::text, 'CLICKED', '{"link": "https://shop.example.com/cart"}') r
+WHERE s.locator = 'kozak@example.com' AND s.subject LIKE 'You left%' ORDER BY s.send_id LIMIT 1;
+SELECT s.locator, s.subject, x->>'status' AS status, x->>'delivered' AS delivered, x->>'failed' AS failed
+FROM engage.sends s, jsonb_array_elements(engage.message_status(s.request_id::text) -> 'results') x ORDER BY s.send_id;
+SELECT activity, contact_id, campaign_type, message_name, event_type_key, workflow_block_id, click_event_link
+FROM engage.contact_activities ORDER BY activity_id;
+
 \echo
 \echo '== Demo finished.'

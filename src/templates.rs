@@ -466,6 +466,25 @@ mod tests {
     }
 
     #[pg_test]
+    fn prepare_send_returns_what_went_wrong_instead_of_raising() {
+        let row = |body: &str, params: &str, source: &str| {
+            Spi::get_two_with_args::<pgrx::JsonB, String>(
+                "SELECT data, coalesce(error, body) FROM engage.prepare_send(1, NULL, $1, NULL, $2::jsonb, $3)",
+                &[body.into(), params.into(), (!source.is_empty()).then_some(source).into()],
+            )
+            .unwrap()
+        };
+        let (data, out) = row("$data.get('x').get(3)", r#"{"x": [1]}"#, "");
+        assert!(data.is_none() && out.unwrap().contains("IndexOutOfBoundsException"));
+        let (data, out) = row("$data.code", r#"{"jsonParam": "{\"code\": 7}"}"#, "jsonParam");
+        assert_eq!((data.map(|d| d.0), out.as_deref()), (Some(serde_json::json!({"code": 7})), Some("7")));
+        let (_, out) = row("x", r#"{"other": 1}"#, "jsonParam");
+        assert_eq!(out.as_deref(), Some("the event has no param \"jsonParam\" (the JSON source)"));
+        let (_, out) = row("x", r#"{"jsonParam": "{nope"}"#, "jsonParam");
+        assert!(out.unwrap().starts_with("param \"jsonParam\" (the JSON source) is not JSON"));
+    }
+
+    #[pg_test]
     fn settings_reach_the_engine_in_the_same_session() {
         Spi::run("SET engage.template_max_steps = 5").unwrap();
         Spi::run("SET engage.template_max_output = '1kB'").unwrap();

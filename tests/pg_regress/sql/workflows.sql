@@ -2,6 +2,7 @@
 -- into instances that send, wait, branch, change static groups and generate events; the event
 -- type dependencies and the event history; regular triggered campaigns from a segment.
 \i include/fresh_extension.sql
+\i include/regress_roles.sql
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO';
 SET IntervalStyle = 'postgres';
@@ -170,3 +171,25 @@ SELECT events, launched, sends FROM engage.process_events();
 SELECT s.locator, s.body FROM engage.sends s JOIN engage.messages m USING (message_id) WHERE m.name = 'birthday' ORDER BY s.locator;
 SELECT engage.run_regular_trigger(12345);
 \echo :LAST_ERROR_SQLSTATE
+-- Scheduled daily as a job of kind regular_trigger (run by hand here).
+SELECT engage.schedule_job('birthday promo', '0 9 * * *', kind => 'regular_trigger',
+                           arguments => format('{"trigger": %s}', :trigger)::jsonb) > 0 AS scheduled;
+SELECT status, result FROM engage.run_job_now('birthday promo');
+
+-- Writers feed and run workflows; defining them is for admins.
+SET ROLE regress_engage_writer;
+SELECT engage.generate_event('{"eventTypeKey": "cartAbandoned", "keyValue": "C-3"}') > 0 AS stored;
+SELECT events, launched FROM engage.process_events();
+SELECT resumed FROM engage.run_due_waits();
+SELECT engage.create_workflow('mine', '[{"id": "a", "type": "exit"}]');
+\echo :LAST_ERROR_SQLSTATE
+SELECT engage.link_event('abandoned cart', 'cartAbandoned', 'start', 'once');
+\echo :LAST_ERROR_SQLSTATE
+UPDATE engage.workflow_instances SET status = 'completed';
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SET ROLE regress_engage_admin;
+SELECT engage.create_workflow('mine', '[{"id": "a", "type": "exit"}]') > 0 AS created;
+SELECT engage.link_event('mine', 'mine');
+SELECT engage.activate_workflow('mine');
+RESET ROLE;
