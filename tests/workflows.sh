@@ -89,6 +89,10 @@ check "one send per instance" 0 \
 # 2. With the worker on, an event becomes a send in well under a second.
 q -c "SELECT engage.deactivate_workflow(w) FROM unnest(ARRAY['once', 'hourly']) w" >/dev/null
 worker on
+listener="$BUILD/workflows-listen.out"
+{ echo "LISTEN engage_events;"; for _ in $(seq 8); do echo "SELECT pg_sleep(0.5);"; done; } | q >"$listener" 2>&1 &
+listener_pid=$!
+sleep 0.5
 latencies=()
 for i in $(seq 5); do
     start=$(date +%s%N)
@@ -99,6 +103,9 @@ for i in $(seq 5); do
     latencies+=($((($(date +%s%N) - start) / 1000000)))
 done
 echo "event to send, as seen by a polling client (ms): ${latencies[*]}"
+wait "$listener_pid" || true
+check "a listener heard NOTIFY engage_events for each event" t \
+    "$([ "$(grep -c 'notification "engage_events"' "$listener")" -ge 5 ] && echo t || echo f)"
 check "the worker turns each event into a send within 500 ms of the event" t \
     "$(q -c "SELECT bool_and(s.created_at - e.registered_at < interval '500 ms') FROM engage.sends s
              JOIN engage.workflow_instances i USING (instance_id) JOIN engage.events e ON e.event_id = i.event_id
