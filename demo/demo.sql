@@ -166,17 +166,19 @@ SELECT engage.activate_workflow('Birthday promo');
 SELECT engage.run_regular_trigger(:trigger_id, '2026-11-23 12:00Z') AS events;
 SELECT t.key AS event_type, e.key_value, e.params FROM engage.events e JOIN engage.event_types t USING (event_type_id)
 WHERE t.key LIKE 'regularEventType-%';
--- The workflow worker processes events as they commit; wait until it has.
+-- The workflow worker processes events as they commit; wait until it has (a second at most).
 CREATE PROCEDURE pg_temp.wait_for_worker() LANGUAGE plpgsql AS $$
 BEGIN
     FOR i IN 1..100 LOOP
         EXIT WHEN NOT EXISTS (SELECT FROM engage.event_queue);
-        PERFORM pg_sleep(0.05);
+        PERFORM pg_sleep(0.01);
     END LOOP;
     IF EXISTS (SELECT FROM engage.event_queue) THEN
-        PERFORM engage.process_events();  -- the worker is not running: do its work here
+        RAISE NOTICE 'the workflow worker is not running: processing the events here';
+        PERFORM engage.process_events();
     END IF;
 END $$;
+SELECT running AS workflow_worker_running FROM engage.workflow_worker_status();
 CALL pg_temp.wait_for_worker();
 \echo '   the workflow worker picked the events up at once and rendered the send from ${jsonParam}:'
 SELECT s.locator, s.subject, s.body, s.status FROM engage.sends s JOIN engage.workflows w USING (workflow_id)

@@ -17,10 +17,11 @@ if [ "$(cluster_psql demo -d postgres -XAtc "SHOW engage.database")" != engage_d
 fi
 PGOPTIONS="-c client_min_messages=warning" cluster_psql demo -d postgres -qc \
     "DROP DATABASE IF EXISTS engage_demo WITH (FORCE)" -c "CREATE DATABASE engage_demo"
-# Dropping the database stopped the scheduler; it reconnects within seconds.
+# Dropping the database stopped the scheduler and the workflow worker; they reconnect within
+# seconds.
 for _ in $(seq 30); do
     [ "$(cluster_psql demo -d postgres -XAtc "SELECT count(*) FROM pg_stat_activity
-        WHERE backend_type = 'pg_engage scheduler' AND datname = 'engage_demo'")" = 1 ] && break
+        WHERE backend_type IN ('pg_engage scheduler', 'pg_engage workflows') AND datname = 'engage_demo'")" = 2 ] && break
     sleep 0.5
 done
 # Errors the demo shows on purpose go to stderr; merged so they print where they happen.
