@@ -100,7 +100,7 @@ TO engage_writer;
 -- define workflows, their links and regular triggers.
 GRANT EXECUTE ON FUNCTION
     engage.contact_context(bigint),
-    engage.message_version(integer, text),
+    engage.message_version(bigint, text),
     engage.workflow_named(text),
     engage.event_history(text, timestamptz, timestamptz, text, integer),
     engage.message_status(text),

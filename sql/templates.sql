@@ -113,7 +113,7 @@ FROM engage.contacts c WHERE c.contact_id = contact_context.contact_id
 $$;
 
 -- The version of a message in language wanted (the contact's, usually), or its main one.
-CREATE FUNCTION engage.message_version(message_id integer, wanted text,
+CREATE FUNCTION engage.message_version(message_id bigint, wanted text,
     OUT language text, OUT subject text, OUT body text)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT coalesce(t.language, m.language), CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,

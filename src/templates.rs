@@ -246,42 +246,40 @@ fn check_template(
 }
 
 /// The message version and contact a render needs, in one statement: the language version
-/// asked for (`$3`), else the contact's, else the main one.
+/// asked for (`$3`), else the contact's, else the main one (`engage.message_version`; no row
+/// when the message does not exist), whether an asked-for version exists, and the others.
 const MESSAGE_AND_CONTACT: &str = "
-WITH m AS (SELECT * FROM engage.messages WHERE message_id = $1),
-c AS (SELECT * FROM engage.contacts WHERE contact_id = $2),
-wanted AS (SELECT lower(coalesce($3, (SELECT language_code FROM c))) AS language),
-version AS (
-    SELECT t.language, t.subject, t.body
-    FROM engage.message_translations t, m, wanted w
-    WHERE t.message_id = m.message_id AND t.language = w.language AND w.language <> m.language
-)
-SELECT EXISTS (SELECT FROM m),
-       coalesce((SELECT language FROM version), (SELECT language FROM m)),
-       CASE WHEN EXISTS (SELECT FROM version) THEN (SELECT subject FROM version) ELSE (SELECT subject FROM m) END,
-       coalesce((SELECT body FROM version), (SELECT body FROM m)),
-       $3 IS NULL OR EXISTS (SELECT FROM version) OR (SELECT lower(language) FROM m) = lower($3),
-       (SELECT engage.contact_context(c.contact_id) FROM c),
+SELECT v.language, v.subject, v.body, $3 IS NULL OR v.language = lower($3),
+       engage.contact_context($2),
        (SELECT string_agg(language, ', ' ORDER BY language) FROM engage.message_translations
-         WHERE message_id = $1)";
+         WHERE message_id = $1)
+FROM (SELECT 1) one
+LEFT JOIN engage.message_version($1, coalesce($3, (SELECT language_code FROM engage.contacts WHERE contact_id = $2))) v
+    ON true";
 
 thread_local! {
-    /// `MESSAGE_AND_CONTACT`, planned once per backend: sends render it once per recipient.
+    /// `MESSAGE_AND_CONTACT`, planned once per backend: `render_message` is called once per row
+    /// of a query over contacts.
     static MESSAGE_AND_CONTACT_PLAN: OnceCell<OwnedPreparedStatement> = const { OnceCell::new() };
 }
 
-/// A message rendered for one recipient: subject, body and the language version used.
-type Rendered = (Option<String>, String, String);
+/// What a message sees: `$data` and `$contact`.
+fn message_context(data: vtl::Value, contact: vtl::Value) -> vtl::Value {
+    let mut context = vtl::value::JMap::with_capacity(2);
+    context.put(vtl::Value::str("data"), data);
+    context.put(vtl::Value::str("contact"), contact);
+    vtl::Value::map(context)
+}
 
-/// Renders message `message_id` for a contact (or for no contact: `$contact` is then null).
+/// Renders message `message_id` for a contact: subject, body and the language version used.
 fn render_message_for(
     message_id: i64,
-    contact_id: Option<i64>,
+    contact_id: i64,
     data: vtl::Value,
     language: Option<&str>,
-) -> Result<Rendered> {
-    type Row = (Option<bool>, Option<String>, Option<String>, Option<String>, Option<bool>, Option<JsonB>);
-    let (row, others): (Row, Option<String>) = Spi::connect(|client| {
+) -> Result<(Option<String>, String, String)> {
+    type Row = (Option<String>, Option<String>, Option<String>, Option<bool>, Option<JsonB>, Option<String>);
+    let row: Row = Spi::connect(|client| {
         MESSAGE_AND_CONTACT_PLAN.with(|cell| {
             let plan = match cell.get() {
                 Some(plan) => plan,
@@ -294,29 +292,29 @@ fn render_message_for(
             };
             let tuple =
                 client.select(plan, None, &[message_id.into(), contact_id.into(), language.into()])?.first();
-            let row =
-                (tuple.get(1)?, tuple.get(2)?, tuple.get(3)?, tuple.get(4)?, tuple.get(5)?, tuple.get(6)?);
-            Ok::<_, pgrx::spi::SpiError>((row, tuple.get(7)?))
+            Ok::<_, pgrx::spi::SpiError>((
+                tuple.get(1)?,
+                tuple.get(2)?,
+                tuple.get(3)?,
+                tuple.get(4)?,
+                tuple.get(5)?,
+                tuple.get(6)?,
+            ))
         })
     })?;
-    let (exists, version, subject, body, language_found, contact) = row;
-    if exists != Some(true) {
+    let (version, subject, body, language_found, contact, others) = row;
+    let Some(version) = version else {
         return Err(EngageError::new(
             PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
             format!("message {message_id} does not exist"),
         ));
-    }
-    let contact = match (contact_id, contact) {
-        (_, Some(JsonB(contact))) => vtl::from_json(&contact),
-        (None, None) => vtl::Value::Null,
-        (Some(id), None) => {
-            return Err(EngageError::new(
-                PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-                format!("contact {id} does not exist"),
-            ))
-        }
     };
-    let version = version.unwrap_or_default();
+    let Some(JsonB(contact)) = contact else {
+        return Err(EngageError::new(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("contact {contact_id} does not exist"),
+        ));
+    };
     if language_found != Some(true) {
         return Err(EngageError::new(
             PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
@@ -328,10 +326,7 @@ fn render_message_for(
         })
         .with_hint("Leave language NULL to use the contact's language or the main version."));
     }
-    let mut context = vtl::value::JMap::with_capacity(2);
-    context.put(vtl::Value::str("data"), data);
-    context.put(vtl::Value::str("contact"), contact);
-    let context = vtl::Value::map(context);
+    let context = message_context(data, vtl::from_json(&contact));
     let (subject, body) = try_with_templates(|t| {
         render_version(t, message_id, subject.as_deref(), body.as_deref().unwrap_or_default(), &context)
     })?;
@@ -366,7 +361,7 @@ fn render_message(
     language: default!(Option<&str>, "NULL"),
 ) -> TableIterator<'static, (name!(subject, Option<String>), name!(body, String), name!(language, String))> {
     let data = template_context(data).or_raise();
-    TableIterator::once(render_message_for(message_id, Some(contact_id), data, language).or_raise())
+    TableIterator::once(render_message_for(message_id, contact_id, data, language).or_raise())
 }
 
 /// The `$data` a send renders with: the event param `json_source` names (its JSON text parsed,
@@ -413,10 +408,10 @@ pub fn prepare_send(
     ),
 > {
     let outcome = send_data(&params.0, json_source).and_then(|data| {
-        let mut context = vtl::value::JMap::with_capacity(2);
-        context.put(vtl::Value::str("data"), vtl::from_json(data.as_ref().unwrap_or(&params.0)));
-        context.put(vtl::Value::str("contact"), contact.map_or(vtl::Value::Null, |c| c.0));
-        let context = vtl::Value::map(context);
+        let context = message_context(
+            vtl::from_json(data.as_ref().unwrap_or(&params.0)),
+            contact.map_or(vtl::Value::Null, |c| c.0),
+        );
         try_with_templates(|t| render_version(t, i64::from(message_id), subject, body, &context))
             .map(|(subject, body)| (subject, body, data))
             .map_err(|e| e.describe())
