@@ -468,28 +468,32 @@ BEGIN
     SELECT coalesce(array_agg(c.event_id ORDER BY c.event_id), '{}') INTO claimed FROM c;
     events := cardinality(claimed);
 
-    SELECT count(*) FILTER (WHERE e.contact_id IS NOT NULL), count(DISTINCT e.event_id) FILTER (WHERE e.contact_id IS NULL)
-    INTO candidates, no_contact
-    FROM engage.events e
-    JOIN engage.workflow_triggers t ON t.event_type_id = e.event_type_id AND t.action = 'start'
-    JOIN engage.workflows w ON w.workflow_id = t.workflow_id AND w.status = 'active'
-    WHERE e.event_id = ANY (claimed);
-
-    -- In event order, so that of two events within a period the earlier launches.
-    INSERT INTO engage.workflow_instances (workflow_id, contact_id, event_id, launch_period, block_id, params,
-                                          started_at, updated_at)
-    SELECT t.workflow_id, e.contact_id, e.event_id,
-           CASE t.launch WHEN 'once' THEN tstzrange(e.registered_at, 'infinity')
-                         WHEN 'once every' THEN tstzrange(e.registered_at, e.registered_at + t.every) END,
-           b.block_id, e.params, at, at
-    FROM engage.events e
-    JOIN engage.workflow_triggers t ON t.event_type_id = e.event_type_id AND t.action = 'start'
-    JOIN engage.workflows w ON w.workflow_id = t.workflow_id AND w.status = 'active'
-    JOIN engage.workflow_blocks b ON b.workflow_id = t.workflow_id AND b.position = 0
-    WHERE e.event_id = ANY (claimed) AND e.contact_id IS NOT NULL
-    ORDER BY e.event_id, t.workflow_id
-    ON CONFLICT DO NOTHING;
-    GET DIAGNOSTICS launched = ROW_COUNT;
+    -- The start links the events hit; launched in event order, so that of two events within a
+    -- period the earlier launches.
+    WITH hit AS (
+        SELECT t.workflow_id, e.contact_id, e.event_id, e.registered_at, e.params, t.launch, t.every
+        FROM engage.events e
+        JOIN engage.workflow_triggers t ON t.event_type_id = e.event_type_id AND t.action = 'start'
+        JOIN engage.workflows w ON w.workflow_id = t.workflow_id AND w.status = 'active'
+        WHERE e.event_id = ANY (claimed)
+    ), inserted AS (
+        INSERT INTO engage.workflow_instances (workflow_id, contact_id, event_id, launch_period, block_id, params,
+                                              started_at, updated_at)
+        SELECT h.workflow_id, h.contact_id, h.event_id,
+               CASE h.launch WHEN 'once' THEN tstzrange(h.registered_at, 'infinity')
+                             WHEN 'once every' THEN tstzrange(h.registered_at, h.registered_at + h.every) END,
+               b.block_id, h.params, at, at
+        FROM hit h
+        JOIN engage.workflow_blocks b ON b.workflow_id = h.workflow_id AND b.position = 0
+        WHERE h.contact_id IS NOT NULL
+        ORDER BY h.event_id, h.workflow_id
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM inserted), count(*) FILTER (WHERE h.contact_id IS NOT NULL),
+           count(DISTINCT h.event_id) FILTER (WHERE h.contact_id IS NULL)
+    INTO launched, candidates, no_contact
+    FROM hit h;
     not_launched := candidates - launched;
 
     SELECT * INTO r FROM engage.advance_instances(at);
