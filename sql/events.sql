@@ -16,6 +16,15 @@ INSERT INTO engage.event_types (key, name, category) VALUES
     ('subscribeFromAPI', 'Subscription of a new contact (API)', 'Subscribe'),
     ('subscribeUpdateFromAPI', 'Subscription of an existing contact (API)', 'Subscribe');
 
+-- Registers the event types of keys that do not exist yet, in category Other and named by their
+-- key, as the platform does for the types API events and workflows name.
+CREATE FUNCTION engage.register_event_types(keys text[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO engage.event_types (key, name, category)
+    SELECT DISTINCT k, k, 'Other' FROM unnest(keys) k
+    ON CONFLICT (key) DO NOTHING
+$$;
+
 -- One row per event, never updated. Indexed for "new since" (the key), by type and time (event
 -- history, segments), and by key value (history search). event_type_id has no per-row foreign
 -- key (each check is a query; events arrive one call at a time): generate_event takes the ID from

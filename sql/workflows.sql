@@ -165,8 +165,7 @@ BEGIN
                       HINT = 'Send the order''s fields as event params and read them as $data meanwhile.';
         END IF;
         IF b.type = 'generate_event' THEN
-            INSERT INTO engage.event_types (key, name, category) VALUES (b.event_type_key, b.event_type_key, 'Other')
-            ON CONFLICT (key) DO NOTHING;
+            PERFORM engage.register_event_types(ARRAY[b.event_type_key]);
         END IF;
     END LOOP;
     INSERT INTO engage.workflows (name, tags, blocks) VALUES (btrim(name), coalesce(tags, '{}'), blocks)
@@ -213,8 +212,7 @@ BEGIN
         RAISE EXCEPTION 'invalid event type key "%"', event_type USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'argument event_type', HINT = 'An event type key has 1 to 100 letters, digits, _, -, . or :.';
     END IF;
-    INSERT INTO engage.event_types (key, name, category) VALUES (event_type, event_type, 'Other')
-    ON CONFLICT (key) DO NOTHING;
+    PERFORM engage.register_event_types(ARRAY[event_type]);
     SELECT t.event_type_id INTO type_id FROM engage.event_types t WHERE t.key = event_type;
     INSERT INTO engage.workflow_triggers (workflow_id, event_type_id, action, launch, every)
     VALUES (w.workflow_id, type_id, action, how, CASE WHEN action = 'start' THEN every END)
@@ -399,12 +397,10 @@ BEGIN
           AND sm.segment_id = b.segment_id AND sm.contact_id = i.contact_id;
 
         -- Generate event: for the instance's contact, processed by a later batch.
-        INSERT INTO engage.event_types (key, name, category)
-        SELECT DISTINCT b.event_type_key, b.event_type_key, 'Other'
+        PERFORM engage.register_event_types(array_agg(b.event_type_key))
         FROM engage.workflow_instances i
         JOIN engage.workflow_blocks b ON b.workflow_id = i.workflow_id AND b.block_id = i.block_id
-        WHERE i.status = 'running' AND b.type = 'generate_event'
-        ON CONFLICT (key) DO NOTHING;
+        WHERE i.status = 'running' AND b.type = 'generate_event';
         INSERT INTO engage.events (event_type_id, key_value, contact_id, params, registered_at)
         SELECT t.event_type_id, i.contact_id::text, i.contact_id, coalesce(b.event_params, '{}'), at
         FROM engage.workflow_instances i

@@ -69,9 +69,7 @@ const INSERT_EVENTS: &str = insert_events!(
 
 /// Registers event types that do not exist yet in category `Other`, as the platform does for API
 /// events.
-const REGISTER_TYPES: &str = "
-INSERT INTO engage.event_types (key, name, category) SELECT k, k, 'Other' FROM (SELECT unnest($1::text[]) AS k) keys
-ON CONFLICT (key) DO NOTHING";
+const REGISTER_TYPES: &str = "SELECT engage.register_event_types($1)";
 
 thread_local! {
     /// `INSERT_EVENT`, planned once per backend: events arrive one call at a time.
