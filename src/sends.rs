@@ -15,31 +15,28 @@ use serde_json::{json, Value};
 /// bad locator or a template that fails for one refuses the call, naming the recipient.
 #[pg_extern]
 fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
-    let media = Spi::get_one_with_args::<String>(
-        "SELECT (SELECT media_type FROM engage.messages WHERE message_id = $1)",
+    let (media, channel) = Spi::get_two_with_args::<String, String>(
+        "SELECT m.media_type, engage.media_channel(m.media_type)
+         FROM (SELECT (SELECT media_type FROM engage.messages WHERE message_id = $1) AS media_type) m",
         &[message_id.into()],
     )
-    .or_raise()
-    .unwrap_or_else(|| {
+    .or_raise();
+    let Some(media) = media else {
         EngageError::new(
             PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
             format!("message {message_id} does not exist"),
         )
         .with_detail("argument message_id")
         .raise()
-    });
-    let channel =
-        Spi::get_one_with_args::<String>("SELECT engage.media_channel($1)", &[media.as_str().into()])
-            .or_raise()
-            .and_then(|c| ChannelType::parse(&c))
-            .unwrap_or_else(|| {
-                EngageError::new(
-                    PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-                    format!("message {message_id} is a {media} message, which goes to no locator"),
-                )
-                .with_detail("argument message_id")
-                .raise()
-            });
+    };
+    let Some(channel) = channel.as_deref().and_then(ChannelType::parse) else {
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!("message {message_id} is a {media} message, which goes to no locator"),
+        )
+        .with_detail("argument message_id")
+        .raise()
+    };
     let request = parse_smartsend(&body.0, channel).or_raise();
     drop(body);
     let locators: Vec<&str> = request.recipients.iter().map(|r| r.locator.as_str()).collect();
