@@ -23,7 +23,7 @@ mod sends;
 mod spi_util;
 mod templates;
 mod unsubscribes;
-mod wake;
+mod worker;
 mod workflow_worker;
 mod workflows;
 
@@ -52,9 +52,9 @@ extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
-    wake::init();
-    scheduler::register();
-    workflow_worker::register();
+    worker::init();
+    worker::SCHEDULER.register();
+    worker::WORKFLOWS.register();
 }
 
 #[cfg(test)]

@@ -5,34 +5,17 @@
 //! when they commit, so a new or changed schedule counts at once.
 
 use crate::guc;
-use crate::wake;
+use crate::worker;
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
 use pgrx::prelude::*;
 use std::time::Duration;
 
-/// The launcher's `backend_type` in `pg_stat_activity`.
-const LAUNCHER: &str = "pg_engage scheduler";
 const JOB_RUN: &str = "pg_engage job run";
 
 /// Longest sleep: a safety net, since commits to the jobs table wake the launcher anyway.
 const MAX_SLEEP: Duration = Duration::from_secs(300);
 /// Sleep while the extension is missing from the database or the scheduler is switched off.
 const IDLE_SLEEP: Duration = Duration::from_secs(60);
-
-/// Registers the launcher; only possible while shared_preload_libraries are loaded.
-pub fn register() {
-    if !unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
-        return;
-    }
-    BackgroundWorkerBuilder::new(LAUNCHER)
-        .set_type(LAUNCHER)
-        .set_library("pg_engage")
-        .set_function("engage_scheduler_main")
-        .enable_spi_access()
-        .set_start_time(BgWorkerStartTime::RecoveryFinished)
-        .set_restart_time(Some(Duration::from_secs(5)))
-        .load();
-}
 
 /// What one pass of the launcher found: runs to start, how long to sleep afterwards, and
 /// whether the runs a previous launcher left behind have been dealt with.
@@ -45,30 +28,15 @@ struct Pass {
 #[pg_guard]
 #[no_mangle]
 pub extern "C-unwind" fn engage_scheduler_main(_arg: pg_sys::Datum) {
-    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
-    let database = guc::database();
-    BackgroundWorker::connect_worker_to_spi(Some(&database), None);
-    wake::SCHEDULER.set_pid(unsafe { pg_sys::MyProcPid });
-    log!("pg_engage scheduler started for database \"{database}\"");
     let mut started = false;
-    loop {
-        if BackgroundWorker::sighup_received() {
-            unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
-        }
+    worker::SCHEDULER.run(|| {
         let pass = BackgroundWorker::transaction(|| launcher_pass(started));
         started = pass.started;
         for run in pass.runs {
             start_run(run);
         }
-        if !BackgroundWorker::wait_latch(Some(pass.sleep)) {
-            break;
-        }
-    }
-    // Exit code 1: the postmaster starts the launcher again unless the server is shutting down
-    // (with 0 it would be unregistered, say after pg_terminate_backend or DROP DATABASE).
-    wake::SCHEDULER.set_pid(0);
-    log!("pg_engage scheduler stopped");
-    unsafe { pg_sys::proc_exit(1) };
+        pass.sleep
+    })
 }
 
 /// One pass in one transaction: runs left behind by a previous launcher are marked interrupted
@@ -171,7 +139,7 @@ unsafe extern "C-unwind" fn terminate_run(_signal: i32) {
 /// The scheduler's own writes (claiming runs, recording them) need no wake-up.
 #[pg_extern(volatile, parallel_unsafe)]
 fn wake_scheduler() -> bool {
-    wake::wake_at_commit(&wake::SCHEDULER)
+    worker::SCHEDULER.wake_at_commit()
 }
 
 /// Whether the scheduler runs for this database, and if not, why.
@@ -180,8 +148,8 @@ fn scheduler_status() -> TableIterator<
     'static,
     (name!(running, bool), name!(pid, Option<i32>), name!(database, String), name!(problem, Option<String>)),
 > {
-    let pid = wake::worker_pid(LAUNCHER);
-    let preloaded = wake::preloaded();
+    let pid = worker::SCHEDULER.pid_here();
+    let preloaded = worker::preloaded();
     let database = guc::database();
     let problem = match (pid, preloaded) {
         (Some(_), _) => None,

@@ -1,25 +1,34 @@
-//! Waking a background worker when the current transaction commits: the worker sleeps on its
-//! latch, and a commit that gives it work sets the latch, so the work starts at once instead of
-//! at the next timeout. Each worker keeps its process ID in shared memory (set up when pg_engage
-//! is preloaded), so that a wake costs no catalog or statistics lookup: one is asked for on every
-//! event. Nothing happens on rollback, or when the worker does not run.
+//! The long-lived background workers (the scheduler's launcher, the workflow worker): how they
+//! are registered, their main loop, and waking one when the current transaction commits. A
+//! worker sleeps on its latch, and a commit that gives it work sets the latch, so the work starts
+//! at once instead of at the next timeout. Each worker keeps its process ID in shared memory (set
+//! up when pg_engage is preloaded), so that a wake costs no catalog or statistics lookup: one is
+//! asked for on every event. Nothing happens on rollback, or when the worker does not run.
 
+use crate::guc;
+use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
 use pgrx::prelude::*;
 use pgrx::{pg_shmem_init, PgAtomic};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::time::Duration;
 
 // SAFETY (both): the names are unique to pg_engage.
 static SCHEDULER_PID: PgAtomic<AtomicI32> = unsafe { PgAtomic::new(c"pg_engage scheduler pid") };
 static WORKFLOWS_PID: PgAtomic<AtomicI32> = unsafe { PgAtomic::new(c"pg_engage workflows pid") };
 
-/// A worker that can be woken: where its process ID is kept.
+/// A long-lived worker: its `backend_type` in `pg_stat_activity`, the library function that
+/// runs it, and where its process ID is kept.
 pub struct Worker {
+    pub name: &'static str,
+    function: &'static str,
     pid: &'static PgAtomic<AtomicI32>,
 }
 
-pub static SCHEDULER: Worker = Worker { pid: &SCHEDULER_PID };
-pub static WORKFLOWS: Worker = Worker { pid: &WORKFLOWS_PID };
+pub static SCHEDULER: Worker =
+    Worker { name: "pg_engage scheduler", function: "engage_scheduler_main", pid: &SCHEDULER_PID };
+pub static WORKFLOWS: Worker =
+    Worker { name: "pg_engage workflows", function: "engage_workflows_main", pid: &WORKFLOWS_PID };
 
 /// Whether the library was preloaded (set in the postmaster; backends inherit it by fork), and
 /// so whether the shared memory above exists.
@@ -40,8 +49,47 @@ pub fn preloaded() -> bool {
 }
 
 impl Worker {
-    /// Called by the worker itself when it starts (and with 0 when it stops).
-    pub fn set_pid(&self, pid: i32) {
+    /// Registers the worker (only possible while shared_preload_libraries are loaded): started
+    /// after recovery, started again 5 seconds after it exits with a non-zero code.
+    pub fn register(&self) {
+        if !preloaded() {
+            return;
+        }
+        BackgroundWorkerBuilder::new(self.name)
+            .set_type(self.name)
+            .set_library("pg_engage")
+            .set_function(self.function)
+            .enable_spi_access()
+            .set_start_time(BgWorkerStartTime::RecoveryFinished)
+            .set_restart_time(Some(Duration::from_secs(5)))
+            .load();
+    }
+
+    /// The worker's main loop: connects to `engage.database`, then calls `pass` and sleeps for
+    /// the time it returns (or until its latch is set), reloading the configuration on SIGHUP,
+    /// until SIGTERM.
+    pub fn run(&self, mut pass: impl FnMut() -> Duration) -> ! {
+        BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+        let database = guc::database();
+        BackgroundWorker::connect_worker_to_spi(Some(&database), None);
+        self.set_pid(unsafe { pg_sys::MyProcPid });
+        log!("{} started for database \"{database}\"", self.name);
+        loop {
+            if BackgroundWorker::sighup_received() {
+                unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+            }
+            if !BackgroundWorker::wait_latch(Some(pass())) {
+                break;
+            }
+        }
+        self.set_pid(0);
+        log!("{} stopped", self.name);
+        // Exit code 1: the postmaster starts the worker again unless the server is shutting down
+        // (with 0 it would be unregistered, say after pg_terminate_backend or DROP DATABASE).
+        unsafe { pg_sys::proc_exit(1) }
+    }
+
+    fn set_pid(&self, pid: i32) {
         if preloaded() {
             self.pid.get().store(pid, Ordering::Relaxed);
         }
@@ -61,41 +109,43 @@ thread_local! {
     static PENDING: RefCell<Vec<i32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The process of the worker of type `backend_type` serving this database, if it runs (for
-/// status reports: a statistics lookup).
-pub fn worker_pid(backend_type: &str) -> Option<i32> {
-    Spi::get_one_with_args::<i32>(
-        "SELECT pid FROM pg_stat_activity WHERE backend_type = $1 AND datname = current_database()",
-        &[backend_type.into()],
-    )
-    .ok()
-    .flatten()
-}
+impl Worker {
+    /// The worker's process if it serves this database (for status reports: a statistics
+    /// lookup).
+    pub fn pid_here(&self) -> Option<i32> {
+        Spi::get_one_with_args::<i32>(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = $1 AND datname = current_database()",
+            &[self.name.into()],
+        )
+        .ok()
+        .flatten()
+    }
 
-/// Sets the worker's latch when this transaction commits; returns whether the worker runs.
-/// Background workers (the workers themselves) wake no one.
-pub fn wake_at_commit(worker: &Worker) -> bool {
-    let pid = worker.pid();
-    if pid == 0 || !unsafe { pg_sys::MyBgworkerEntry }.is_null() {
-        return false;
-    }
-    if PENDING.with_borrow(|p| p.contains(&pid)) {
-        return true;
-    }
-    PENDING.with_borrow_mut(|p| p.push(pid));
-    pgrx::register_xact_callback(pgrx::PgXactCallbackEvent::Commit, move || {
-        PENDING.with_borrow_mut(|p| p.retain(|x| *x != pid));
-        // SAFETY: BackendPidGetProc returns a live PGPROC or null; setting its latch is what
-        // the latch is for.
-        unsafe {
-            let proc = pg_sys::BackendPidGetProc(pid);
-            if !proc.is_null() {
-                pg_sys::SetLatch(&mut (*proc).procLatch);
-            }
+    /// Sets the worker's latch when this transaction commits; returns whether the worker runs.
+    /// Background workers (the workers themselves) wake no one.
+    pub fn wake_at_commit(&self) -> bool {
+        let pid = self.pid();
+        if pid == 0 || !unsafe { pg_sys::MyBgworkerEntry }.is_null() {
+            return false;
         }
-    });
-    pgrx::register_xact_callback(pgrx::PgXactCallbackEvent::Abort, move || {
-        PENDING.with_borrow_mut(|p| p.retain(|x| *x != pid))
-    });
-    true
+        if PENDING.with_borrow(|p| p.contains(&pid)) {
+            return true;
+        }
+        PENDING.with_borrow_mut(|p| p.push(pid));
+        pgrx::register_xact_callback(pgrx::PgXactCallbackEvent::Commit, move || {
+            PENDING.with_borrow_mut(|p| p.retain(|x| *x != pid));
+            // SAFETY: BackendPidGetProc returns a live PGPROC or null; setting its latch is what
+            // the latch is for.
+            unsafe {
+                let proc = pg_sys::BackendPidGetProc(pid);
+                if !proc.is_null() {
+                    pg_sys::SetLatch(&mut (*proc).procLatch);
+                }
+            }
+        });
+        pgrx::register_xact_callback(pgrx::PgXactCallbackEvent::Abort, move || {
+            PENDING.with_borrow_mut(|p| p.retain(|x| *x != pid))
+        });
+        true
+    }
 }

@@ -6,52 +6,18 @@
 //! killed, the server crashes) leaves its events queued: nothing of it committed.
 
 use crate::guc;
-use crate::wake;
-use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
+use crate::worker;
+use pgrx::bgworkers::BackgroundWorker;
 use pgrx::prelude::*;
 use std::time::Duration;
-
-/// The worker's `backend_type` in `pg_stat_activity`.
-const WORKER: &str = "pg_engage workflows";
 
 /// Longest sleep: waits that end are found at least this often.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
-pub fn register() {
-    if !unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
-        return;
-    }
-    BackgroundWorkerBuilder::new(WORKER)
-        .set_type(WORKER)
-        .set_library("pg_engage")
-        .set_function("engage_workflows_main")
-        .enable_spi_access()
-        .set_start_time(BgWorkerStartTime::RecoveryFinished)
-        .set_restart_time(Some(Duration::from_secs(5)))
-        .load();
-}
-
 #[pg_guard]
 #[no_mangle]
 pub extern "C-unwind" fn engage_workflows_main(_arg: pg_sys::Datum) {
-    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
-    let database = guc::database();
-    BackgroundWorker::connect_worker_to_spi(Some(&database), None);
-    wake::WORKFLOWS.set_pid(unsafe { pg_sys::MyProcPid });
-    log!("pg_engage workflow worker started for database \"{database}\"");
-    loop {
-        if BackgroundWorker::sighup_received() {
-            unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
-        }
-        let sleep = work();
-        if !BackgroundWorker::wait_latch(Some(sleep)) {
-            break;
-        }
-    }
-    wake::WORKFLOWS.set_pid(0);
-    log!("pg_engage workflow worker stopped");
-    // Exit code 1: restarted by the postmaster unless the server is shutting down.
-    unsafe { pg_sys::proc_exit(1) };
+    worker::WORKFLOWS.run(work)
 }
 
 /// Processes events and due waits until none is left, and returns how long to sleep.
@@ -98,12 +64,12 @@ fn work() -> Duration {
 /// trigger when it queues events); returns whether the worker runs for this database.
 #[pg_extern(volatile, parallel_unsafe)]
 fn wake_workflow_worker() -> bool {
-    wake::wake_at_commit(&wake::WORKFLOWS)
+    worker::WORKFLOWS.wake_at_commit()
 }
 
 /// Whether the workflow worker runs for this database.
 #[pg_extern(stable)]
 fn workflow_worker_status() -> TableIterator<'static, (name!(running, bool), name!(pid, Option<i32>))> {
-    let pid = wake::worker_pid(WORKER);
+    let pid = worker::WORKFLOWS.pid_here();
     TableIterator::once((pid.is_some(), pid))
 }
