@@ -6,28 +6,9 @@
 # (SIGHUP) stops runs; SIGTERM ends the launcher cleanly. Takes one to two minutes (it waits for
 # minute boundaries). Run by scripts/test.sh; exits non-zero on the first failed check.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 C=scheduler
 DB=engage_scheduler
-dir="$(cluster_dir "$C")"
-q() { cluster_psql "$C" -d "$DB" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-check() { # check DESCRIPTION EXPECTED ACTUAL
-    if [ "$2" != "$3" ]; then
-        echo "FAILED: $1: expected '$2', got '$3'" >&2
-        tail -20 "$dir/server.log" >&2
-        exit 1
-    fi
-    echo "ok: $1"
-}
-# Polls SQL (a boolean) once a second for up to $2 seconds.
-wait_for() {
-    local sql="$1" seconds="$2"
-    for _ in $(seq "$seconds"); do
-        [ "$(q -c "$sql")" = t ] && return 0
-        sleep 1
-    done
-    return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cluster_start "$C" >/dev/null
 cluster_psql "$C" -d postgres -X -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" \

@@ -8,28 +8,10 @@
 #     event has exactly one instance and one send.
 # Run by scripts/test.sh; exits non-zero on the first failed check.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 C=workflows
 DB=engage_workflows
-dir="$(cluster_dir "$C")"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PGBENCH="$PG_BIN/pgbench"
-q() { cluster_psql "$C" -d "$DB" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-check() { # check DESCRIPTION EXPECTED ACTUAL
-    if [ "$2" != "$3" ]; then
-        echo "FAILED: $1: expected '$2', got '$3'" >&2
-        tail -20 "$dir/server.log" >&2
-        exit 1
-    fi
-    echo "ok: $1 (${SECONDS}s)"
-}
-wait_for() { # wait_for SQL SECONDS: polls a boolean ten times a second
-    local sql="$1" tenths=$(($2 * 10))
-    for _ in $(seq "$tenths"); do
-        [ "$(q -c "$sql" 2>/dev/null)" = t ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
 worker() { # worker on|off: switches the workflow worker by reload
     q -c "ALTER SYSTEM SET engage.workflows_enabled = $1" -c "SELECT pg_reload_conf()" >/dev/null
     sleep 0.5
