@@ -513,6 +513,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r record;
 BEGIN
+    IF max_instances IS NULL OR max_instances < 1 THEN
+        RAISE EXCEPTION 'max_instances must be at least 1' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('max_instances: %s', max_instances);
+    END IF;
     UPDATE engage.workflow_instances i SET status = 'running', resume_at = NULL, updated_at = at
     WHERE i.instance_id IN (SELECT x.instance_id FROM engage.workflow_instances x
                             WHERE x.status = 'waiting' AND x.resume_at <= at

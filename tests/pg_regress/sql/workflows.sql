@@ -102,6 +102,10 @@ SELECT engage.create_workflow('after reminder', $$[
   {"id": "end", "type": "exit"}]$$) AS after \gset
 SELECT engage.link_event('after reminder', 'cartReminded');
 SELECT engage.activate_workflow('after reminder');
+SELECT * FROM engage.run_due_waits(now(), 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM engage.process_events(0);
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM engage.run_due_waits(now() - interval '1 day');
 SELECT * FROM engage.run_due_waits(now() + interval '2 hours');
 SELECT instance_id, status, steps FROM engage.workflow_instances WHERE workflow_id = :cart ORDER BY instance_id;
@@ -139,6 +143,12 @@ SELECT locator, status, reason FROM engage.sends WHERE block_id = 's' AND contac
 SELECT engage.deactivate_workflow('hello');
 SELECT engage.generate_event('{"eventTypeKey": "hello", "keyValue": "C-1"}') > 0 AS stored;
 SELECT count(*) AS queued FROM engage.event_queue;
+-- Unlinking: an event type that was not linked says so; unknown workflows are named.
+SELECT engage.unlink_event('hello', 'hello') AS unlinked, engage.unlink_event('hello', 'hello') AS again;
+SELECT engage.activate_workflow('hello');
+\echo :LAST_ERROR_SQLSTATE
+SELECT engage.activate_workflow('no such workflow');
+\echo :LAST_ERROR_SQLSTATE
 -- A workflow with waiting instances cannot be dropped.
 SELECT engage.drop_workflow('after reminder');
 \echo :LAST_ERROR_SQLSTATE
