@@ -432,6 +432,13 @@ impl<'a> Compiler<'a> {
         self.node(&mut unit, &parsed.root)
     }
 
+    /// The engine's shared copy of a map key the template names: data converted by the engine
+    /// uses the same copy, so comparing the two is comparing pointers.
+    fn interned(&mut self, key: &str) -> Rc<str> {
+        let sym = self.interner.intern(key);
+        self.interner.name(sym).clone()
+    }
+
     fn push(&mut self, kind: Kind, line: u32, column: u32) -> NodeId {
         self.nodes.push(CNode { kind, line, column, literal: None });
         (self.nodes.len() - 1) as NodeId
@@ -445,11 +452,49 @@ impl<'a> Compiler<'a> {
         node.children.iter().map(|c| self.node(unit, c)).collect()
     }
 
+    /// Joins runs of adjacent text children into one text node: they only ever print in order,
+    /// and directives leave many short ones (gobbled whitespace, comment prefixes).
+    fn merge_texts(&mut self, children: Vec<NodeId>) -> Vec<NodeId> {
+        let mut merged: Vec<NodeId> = Vec::with_capacity(children.len());
+        let mut run: Vec<NodeId> = Vec::new();
+        for id in children.into_iter().chain([NodeId::MAX]) {
+            if id != NodeId::MAX && matches!(self.nodes[id as usize].kind, Kind::Text(_)) {
+                run.push(id);
+                continue;
+            }
+            match run.len() {
+                0 => {}
+                1 => merged.push(run[0]),
+                _ => {
+                    let text: String = run
+                        .iter()
+                        .map(|&r| match &self.nodes[r as usize].kind {
+                            Kind::Text(s) => &**s,
+                            _ => "",
+                        })
+                        .collect();
+                    let first = &self.nodes[run[0] as usize];
+                    let (line, column) = (first.line, first.column);
+                    merged.push(self.push(Kind::Text(Rc::from(text)), line, column));
+                }
+            }
+            run.clear();
+            if id != NodeId::MAX {
+                merged.push(id);
+            }
+        }
+        merged.retain(|&id| !matches!(&self.nodes[id as usize].kind, Kind::Text(s) if s.is_empty()));
+        merged
+    }
+
     /// Compiles a node: its children first, then itself (Velocity's init order).
     fn node(&mut self, unit: &mut Unit, node: &Node) -> Result<NodeId, Error> {
         let (line, column) = unit.position(node.first);
         let kind = match &node.kind {
-            NodeKind::Process | NodeKind::Block => Kind::Block(self.children(unit, node)?),
+            NodeKind::Process | NodeKind::Block => {
+                let children = self.children(unit, node)?;
+                Kind::Block(self.merge_texts(children))
+            }
             NodeKind::Text => Kind::Text(Rc::from(token_literal(&unit.tokens[node.first]))),
             NodeKind::Escape(val) => Kind::Text(Rc::from(val.as_str())),
             NodeKind::EscapedDirective(text) => Kind::Text(Rc::from(text.as_str())),
@@ -601,7 +646,7 @@ impl<'a> Compiler<'a> {
                 NodeKind::Identifier => Part::Identifier {
                     name: Rc::from(unit.tokens[child.first].image.as_str()),
                     known: Known::property(&unit.tokens[child.first].image),
-                    key: Value::str(&unit.tokens[child.first].image),
+                    key: Value::Str(self.interned(&unit.tokens[child.first].image)),
                     slot: SlotHint::default(),
                     line: l,
                     column: c,
@@ -614,7 +659,10 @@ impl<'a> Compiler<'a> {
                         child.children[1..].iter().map(|a| self.node(unit, a)).collect::<Result<_, _>>()?;
                     let constant_key = match args.as_slice() {
                         [only] => match &self.nodes[*only as usize].kind {
-                            Kind::Str { template: None, image, .. } => Some(Value::Str(image.clone())),
+                            Kind::Str { template: None, image, .. } => {
+                                let image = image.clone();
+                                Some(Value::Str(self.interned(&image)))
+                            }
                             Kind::Constant(v @ Value::Int(_)) => Some(v.clone()),
                             _ => None,
                         },

@@ -5,11 +5,54 @@
 
 use crate::compile::{Kind, Known, NodeId, Part, RefKind, Sym, Template};
 use crate::value::Value;
-use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-pub type Vars = FxHashMap<Sym, Value>;
+/// Variables by symbol. Symbols are dense (one engine numbers every name it meets from 0), so
+/// a variable is a slot in a vector: reading one is an index, not a hash lookup. A symbol past
+/// the end, like a null slot, is an absent variable.
+#[derive(Clone, Default)]
+pub struct Vars(Vec<Value>);
+
+impl Vars {
+    pub fn with_capacity(n: usize) -> Vars {
+        Vars(Vec::with_capacity(n))
+    }
+
+    #[inline]
+    pub fn get(&self, key: Sym) -> &Value {
+        self.0.get(key.0 as usize).unwrap_or(&NULL)
+    }
+
+    /// Sets a variable; null removes it.
+    pub fn insert(&mut self, key: Sym, value: Value) {
+        let i = key.0 as usize;
+        if i >= self.0.len() {
+            if value.is_null() {
+                return;
+            }
+            self.0.resize(i + 1, Value::Null);
+        }
+        self.0[i] = value;
+    }
+
+    pub fn remove(&mut self, key: Sym) {
+        self.insert(key, Value::Null);
+    }
+
+    /// The variables that are set, in symbol order.
+    pub fn iter(&self) -> impl Iterator<Item = (Sym, &Value)> {
+        self.0.iter().enumerate().filter(|(_, v)| !v.is_null()).map(|(i, v)| (Sym(i as u32), v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// A macro call's own variables: few, so kept in a list.
 #[derive(Default)]
@@ -107,10 +150,7 @@ fn proxy_of(arguments: &[Argument], key: Sym) -> Option<&Proxy> {
 
 fn peek_var(frame: &Frame, key: Sym, parts: &[Part], f: &mut Visit) -> bool {
     match frame {
-        Frame::Base(vars) => {
-            let vars = vars.borrow();
-            peek_parts(vars.get(&key).unwrap_or(&NULL), parts, f)
-        }
+        Frame::Base(vars) => peek_parts(vars.borrow().get(key), parts, f),
         Frame::Macro { inner, locals, arguments, .. } => {
             {
                 let locals = locals.borrow();
@@ -145,7 +185,7 @@ fn peek_var(frame: &Frame, key: Sym, parts: &[Part], f: &mut Visit) -> bool {
         Frame::Evaluate { inner, locals } => {
             if let Some(l) = locals {
                 let l = l.borrow();
-                if let Some(v) = l.get(&key).filter(|v| !v.is_null()) {
+                if let Some(v) = Some(l.get(key)).filter(|v| !v.is_null()) {
                     return peek_parts(v, parts, f);
                 }
             }
@@ -221,9 +261,7 @@ impl Frame {
         let mut frame = self;
         loop {
             match &**frame {
-                Frame::Base(vars) => {
-                    return Found::Value(vars.borrow().get(&key).cloned().unwrap_or(Value::Null))
-                }
+                Frame::Base(vars) => return Found::Value(vars.borrow().get(key).clone()),
                 Frame::Macro { inner, locals, arguments, .. } => {
                     if let Some(v) = locals.borrow().get(&key) {
                         if !v.is_null() {
@@ -242,7 +280,7 @@ impl Frame {
                     frame = inner;
                 }
                 Frame::Evaluate { inner, locals } => {
-                    if let Some(v) = locals.as_ref().and_then(|l| l.borrow().get(&key).cloned()) {
+                    if let Some(v) = locals.as_ref().map(|l| l.borrow().get(key).clone()) {
                         if !v.is_null() {
                             return Found::Value(v);
                         }
@@ -257,9 +295,7 @@ impl Frame {
     /// local, passes it on.
     pub fn put(&self, key: Sym, value: Value) {
         match self {
-            Frame::Base(vars) => {
-                vars.borrow_mut().insert(key, value);
-            }
+            Frame::Base(vars) => vars.borrow_mut().insert(key, value),
             Frame::Macro { inner, locals, local_scope, .. } => {
                 locals.borrow_mut().insert(key, value.clone());
                 if !local_scope {
@@ -285,13 +321,7 @@ impl Frame {
     /// of that name.
     pub fn remove(&self, key: Sym) {
         match self {
-            // Null reads as absent; keeping the key spares the map the churn of loops that
-            // remove and put their variables again and again.
-            Frame::Base(vars) => {
-                if let Some(v) = vars.borrow_mut().get_mut(&key) {
-                    *v = Value::Null;
-                }
-            }
+            Frame::Base(vars) => vars.borrow_mut().remove(key),
             Frame::Macro { inner, locals, arguments, local_scope, .. } => {
                 locals.borrow_mut().remove(&key);
                 for argument in arguments.borrow_mut().iter_mut().filter(|a| a.key == key) {
@@ -309,7 +339,7 @@ impl Frame {
             }
             Frame::Evaluate { inner, locals } => match locals {
                 Some(l) => {
-                    l.borrow_mut().remove(&key);
+                    l.borrow_mut().remove(key);
                 }
                 None => inner.remove(key),
             },

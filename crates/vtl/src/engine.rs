@@ -5,7 +5,6 @@ use crate::compile::{Compiler, Interner, Sym, Template};
 use crate::context::Vars;
 use crate::error::Error;
 use crate::render::{register_macros, Names, Registry, Renderer};
-use crate::value::from_json;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -152,10 +151,19 @@ impl Engine {
         self.interner.borrow_mut().intern(name)
     }
 
+    /// A value from JSON whose object keys are shared with the templates that name them.
+    pub fn from_json(&self, json: &serde_json::Value) -> crate::Value {
+        let interner = self.interner.borrow();
+        crate::value::from_json_keys(json, &|k| match interner.lookup(k) {
+            Some(sym) => interner.name(sym).clone(),
+            None => Rc::from(k),
+        })
+    }
+
     /// Variables from JSON as the reference harness makes them: `$data` is the whole value and
     /// each top-level key of an object with a non-null value is a variable too.
     pub fn harness_vars(&self, json: &serde_json::Value) -> Vars {
-        let data = from_json(json);
+        let data = self.from_json(json);
         // The same objects as inside `$data`, as the harness puts them.
         let mut vars = self.vars_of(&data);
         if !data.is_null() {
@@ -164,22 +172,16 @@ impl Engine {
         vars
     }
 
-    /// An empty set of variables for `n` of them, with room for the ones templates add (`#set`,
-    /// loop counters) so the map need not grow during a render.
-    pub fn vars_with_capacity(n: usize) -> Vars {
-        Vars::with_capacity_and_hasher(n + 8, Default::default())
-    }
-
     /// Variables from a JSON object: each key with a non-null value.
     pub fn json_vars(&self, json: &serde_json::Value) -> Vars {
-        self.vars_of(&from_json(json))
+        self.vars_of(&self.from_json(json))
     }
 
     /// Variables from a map value: each key with a non-null value (none when it is not a map).
     pub fn vars_of(&self, value: &crate::Value) -> Vars {
-        let crate::Value::Map(map) = value else { return Self::vars_with_capacity(0) };
+        let crate::Value::Map(map) = value else { return Vars::default() };
         let map = map.borrow();
-        let mut vars = Self::vars_with_capacity(map.len());
+        let mut vars = Vars::default();
         for (k, v) in map.iter() {
             if let (crate::Value::Str(name), false) = (k, v.is_null()) {
                 vars.insert(self.intern(name), v.clone());

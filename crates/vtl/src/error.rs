@@ -116,15 +116,37 @@ pub enum Stop {
     Target(usize),
 }
 
-/// What unwinds the renderer: a stop or an error.
+/// What unwinds the renderer: a stop or an error. Boxed, so that the renderer's results stay
+/// one word beside their value (they travel up through every node).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Thrown {
+pub struct Thrown(Box<Unwind>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unwind {
     Stop(Stop),
-    Error(Box<Error>),
+    Error(Error),
+}
+
+impl Thrown {
+    pub fn stop(stop: Stop) -> Thrown {
+        Thrown(Box::new(Unwind::Stop(stop)))
+    }
+
+    /// The stop this is, if it is one.
+    pub fn as_stop(&self) -> Option<Stop> {
+        match *self.0 {
+            Unwind::Stop(s) => Some(s),
+            Unwind::Error(_) => None,
+        }
+    }
+
+    pub fn into_unwind(self) -> Unwind {
+        *self.0
+    }
 }
 
 impl From<Error> for Thrown {
     fn from(e: Error) -> Self {
-        Thrown::Error(Box::new(e))
+        Thrown(Box::new(Unwind::Error(e)))
     }
 }

@@ -141,6 +141,27 @@ fn develop_long_digits(mut dec_exponent: i32, mut value: u64, insignificant: i32
     Digits { digits: text, dec_exponent: dec_exponent + n as i32 }
 }
 
+/// `(b / s, b % s)` where the quotient is usually one digit: subtracting is cheaper than a
+/// division then (the generator spends most of its time dividing).
+macro_rules! digit_div {
+    ($b:expr, $s:expr) => {{
+        let (b, s) = ($b, $s);
+        let mut q = 0;
+        let mut r = b;
+        if b >= 0 && s > 0 {
+            while r >= s && q < 9 {
+                r -= s;
+                q += 1;
+            }
+        }
+        if r >= s || b < 0 || s <= 0 {
+            (b / s, b % s)
+        } else {
+            (q, r)
+        }
+    }};
+}
+
 /// The digit loop of the int and long tiers: `b`, `s`, `m` scaled so that b/s is the value and m
 /// half an ulp; Java's wrapping arithmetic is kept, overflow tests included.
 macro_rules! small_tier {
@@ -148,8 +169,8 @@ macro_rules! small_tier {
         let (mut b, s, mut m): ($t, $t, $t) = ($b, $s, $m);
         let tens = s.wrapping_mul(10);
         let mut digits = DigitBuf::new();
-        let mut q = b / s;
-        b = (b % s).wrapping_mul(10);
+        let (mut q, r) = digit_div!(b, s);
+        b = r.wrapping_mul(10);
         m = m.wrapping_mul(10);
         let mut low = b < m;
         let mut high = b.wrapping_add(m) > tens;
@@ -163,8 +184,9 @@ macro_rules! small_tier {
             high = false;
         }
         while !low && !high {
-            q = b / s;
-            b = (b % s).wrapping_mul(10);
+            let (digit, r) = digit_div!(b, s);
+            q = digit;
+            b = r.wrapping_mul(10);
             m = m.wrapping_mul(10);
             if m > 0 {
                 low = b < m;
@@ -307,9 +329,18 @@ where
 {
     let ten = N::from(10u8);
     let mut digits = DigitBuf::new();
+    // b < 10s, so the quotient is one digit: a few subtractions cost less than a wide division.
     let step = |b: &mut N| -> u8 {
-        let q = (b.clone() / s.clone()).to_u8().unwrap_or(0);
-        *b = (b.clone() % s.clone()) * ten.clone();
+        let mut q = 0u8;
+        while *b >= s && q < 9 {
+            *b = b.clone() - s.clone();
+            q += 1;
+        }
+        if *b >= s {
+            q += (b.clone() / s.clone()).to_u8().unwrap_or(0);
+            *b = b.clone() % s.clone();
+        }
+        *b = b.clone() * ten.clone();
         q
     };
     let q = step(&mut b);

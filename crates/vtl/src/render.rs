@@ -8,7 +8,7 @@ use crate::compile::{
 };
 use crate::context::{Ctx, Found, Frame, Proxy, Vars};
 use crate::engine::{Engine, Loader};
-use crate::error::{Error, ErrorKind, Limit, Stop, Thrown};
+use crate::error::{Error, ErrorKind, Limit, Stop, Thrown, Unwind};
 use crate::iter::Loop;
 use crate::math::{self, Op};
 use crate::methods::{self, Fault, Getter, Setter};
@@ -149,13 +149,13 @@ impl<'e> Renderer<'e> {
         self.out.reserve(size_hint);
         let ctx = Frame::base(vars);
         self.templates.push(template.name.clone());
-        match self.render(template, template.root, &ctx) {
-            Ok(()) | Err(Thrown::Stop(Stop::Top | Stop::Nearest)) => Ok(self.out),
-            Err(Thrown::Stop(Stop::Target(_))) => Err(Error::new(
+        match self.render(template, template.root, &ctx).map_err(Thrown::into_unwind) {
+            Ok(()) | Err(Unwind::Stop(Stop::Top | Stop::Nearest)) => Ok(self.out),
+            Err(Unwind::Stop(Stop::Target(_))) => Err(Error::new(
                 ErrorKind::Runtime,
                 "#break of a loop that is not running (StopCommand escaped the template)",
             )),
-            Err(Thrown::Error(e)) => Err(*e),
+            Err(Unwind::Error(e)) => Err(e),
         }
     }
 
@@ -494,7 +494,8 @@ impl<'e> Renderer<'e> {
             return Ok(false);
         }
         match self.render(&b.template, b.body, ctx) {
-            Ok(()) | Err(Thrown::Stop(Stop::Nearest)) => {}
+            Ok(()) => {}
+            Err(t) if t.as_stop() == Some(Stop::Nearest) => {}
             Err(other) => return Err(other),
         }
         b.depth.set(b.depth.get() - 1);
@@ -596,6 +597,15 @@ impl<'e> Renderer<'e> {
                 self.render_foreach(t, id, *element, *iterable, *body, ctx)
             }
             Kind::Call(call) => self.render_call(t, id, call, ctx),
+            _ => self.render_rare(t, id, ctx),
+        }
+    }
+
+    /// `render()` of the directives templates use seldom, kept out of [`Renderer::render`] so
+    /// that the common nodes' path stays short.
+    #[inline(never)]
+    fn render_rare(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<()> {
+        match &t.node(id).kind {
             Kind::Define { key, body } => {
                 let block = BlockRef {
                     template: t.clone(),
@@ -611,9 +621,9 @@ impl<'e> Renderer<'e> {
             Kind::Parse(arg) => self.render_parse(t, id, *arg, ctx),
             Kind::Include(args) => self.render_include(t, id, args, ctx),
             Kind::Break(arg) => match arg {
-                None => Err(Thrown::Stop(Stop::Nearest)),
+                None => Err(Thrown::stop(Stop::Nearest)),
                 Some(a) => match self.value(t, *a, ctx)? {
-                    Value::Scope(s) => Err(Thrown::Stop(Stop::Target(s.owner))),
+                    Value::Scope(s) => Err(Thrown::stop(Stop::Target(s.owner))),
                     _ => {
                         let literal = t.node(*a).literal.clone().unwrap_or_default();
                         Err(self.error(
@@ -629,7 +639,7 @@ impl<'e> Renderer<'e> {
                 if let Some(a) = arg {
                     self.value(t, *a, ctx)?;
                 }
-                Err(Thrown::Stop(Stop::Top))
+                Err(Thrown::stop(Stop::Top))
             }
             Kind::Nothing => Ok(()),
             Kind::NotADirective(text) => self.write(text),
@@ -966,13 +976,15 @@ impl<'e> Renderer<'e> {
             };
             match self.render(t, body, &body_ctx) {
                 Ok(()) => {}
-                Err(Thrown::Stop(Stop::Nearest)) => break Ok(()),
-                Err(Thrown::Stop(Stop::Target(o))) if o == owner => break Ok(()),
-                Err(Thrown::Stop(other)) => {
-                    self.clean_foreach(ctx, element, saved_element, saved_counters)?;
-                    return Err(Thrown::Stop(other));
-                }
-                Err(e) => return Err(e),
+                Err(e) => match e.as_stop() {
+                    Some(Stop::Nearest) => break Ok(()),
+                    Some(Stop::Target(o)) if o == owner => break Ok(()),
+                    Some(_) => {
+                        self.clean_foreach(ctx, element, saved_element, saved_counters)?;
+                        return Err(e);
+                    }
+                    None => return Err(e),
+                },
             }
             counter = counter.wrapping_add(1);
         };
@@ -1077,7 +1089,7 @@ impl<'e> Renderer<'e> {
                 self.macro_stack -= 1;
                 Ok(())
             }
-            Err(Thrown::Stop(Stop::Nearest)) => Ok(()),
+            Err(t) if t.as_stop() == Some(Stop::Nearest) => Ok(()),
             Err(other) => Err(other),
         }
     }
@@ -1112,7 +1124,8 @@ impl<'e> Renderer<'e> {
         self.evaluate_depth -= 1;
         self.templates.pop();
         match result {
-            Ok(()) | Err(Thrown::Stop(Stop::Nearest | Stop::Top)) => Ok(()),
+            Ok(()) => Ok(()),
+            Err(t) if matches!(t.as_stop(), Some(Stop::Nearest | Stop::Top)) => Ok(()),
             Err(other) => Err(other),
         }
     }
@@ -1141,7 +1154,8 @@ impl<'e> Renderer<'e> {
         let result = self.render(&compiled, compiled.root, ctx);
         self.templates.pop();
         match result {
-            Ok(()) | Err(Thrown::Stop(Stop::Nearest)) => Ok(()),
+            Ok(()) => Ok(()),
+            Err(t) if t.as_stop() == Some(Stop::Nearest) => Ok(()),
             Err(other) => Err(other),
         }
     }

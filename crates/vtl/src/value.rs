@@ -533,7 +533,7 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 /// Java's `a.equals(b)` (a not null).
 pub fn java_equals(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x == y,
         (Value::Str(_), _) | (_, Value::Str(_)) => false,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Null, Value::Null) => true,
@@ -972,6 +972,12 @@ pub fn utf16_to_string(units: &[u16]) -> String {
 /// Converts JSON as the reference harness does: objects to LinkedHashMaps, arrays to ArrayLists,
 /// integers to Integer, Long or BigInteger by size, other numbers to Double.
 pub fn from_json(v: &serde_json::Value) -> Value {
+    from_json_keys(v, &|k| Rc::from(k))
+}
+
+/// [`from_json`] with the object keys made by `key` (an engine shares the keys templates name).
+pub fn from_json_keys(v: &serde_json::Value, key: &dyn Fn(&str) -> Rc<str>) -> Value {
+    let from_json = |v| from_json_keys(v, key);
     match v {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -981,7 +987,7 @@ pub fn from_json(v: &serde_json::Value) -> Value {
         serde_json::Value::Object(map) => {
             let mut m = JMap::with_capacity(map.len());
             for (k, v) in map {
-                m.put(Value::str(k), from_json(v));
+                m.put(Value::Str(key(k)), from_json(v));
             }
             Value::map(m)
         }

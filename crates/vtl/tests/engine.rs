@@ -72,12 +72,15 @@ fn too_deep_nesting_is_refused_not_a_crash() {
         assert_eq!(render(&deep_lists).unwrap_err().kind, ErrorKind::Parse);
         let evaluate = render("#set($s = '#evaluate($s)')#evaluate($s)").unwrap_err();
         assert!(evaluate.message.contains("#evaluate nested too deeply"));
+        // 500 macro levels of 390 blocks each: far more stack than MAX_STACK in any build.
         let blocks = format!(
-            "#macro(m $n){}#if($n > 0)#set($k = $n - 1)#m($k)#end{}#end#m(19)",
+            "#macro(m $n){}#if($n > 0)#set($k = $n - 1)#m($k)#end{}#end#m(499)",
             "#if(true)".repeat(390),
             "#end".repeat(390)
         );
-        assert!(render(&blocks).unwrap_err().message.contains("nests too deeply while rendering"));
+        let deep_macros = Config { max_macro_depth: 500, ..Config::default() };
+        let e = render_with(deep_macros, &blocks, serde_json::json!({})).unwrap_err();
+        assert!(e.message.contains("nests too deeply while rendering"), "{e}");
     });
 }
 
