@@ -5,6 +5,7 @@
 
 use crate::compile::{Kind, Known, NodeId, Part, RefKind, Sym, Template};
 use crate::value::Value;
+use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -54,9 +55,12 @@ impl Vars {
     }
 }
 
-/// A macro call's own variables: few, so kept in a list.
+/// A macro call's own variables: few, so kept in a list (inline, as calls are frequent).
 #[derive(Default)]
-pub struct Locals(Vec<(Sym, Value)>);
+pub struct Locals(SmallVec<[(Sym, Value); 2]>);
+
+/// A macro call's arguments given as expressions.
+pub type Arguments = SmallVec<[Argument; 2]>;
 
 impl Locals {
     pub fn get(&self, key: &Sym) -> Option<&Value> {
@@ -98,7 +102,7 @@ pub enum Frame {
         /// `#set` inside the macro and arguments given as constants.
         locals: RefCell<Locals>,
         /// Arguments given as expressions.
-        arguments: RefCell<Vec<Argument>>,
+        arguments: RefCell<Arguments>,
         /// `velocimacro.context.localscope`: sets stay in the macro.
         local_scope: bool,
     },
@@ -162,6 +166,12 @@ fn peek_var(frame: &Frame, key: Sym, parts: &[Part], f: &mut Visit) -> bool {
             match proxy_of(&arguments, key) {
                 // An argument passed as a reference reads that reference in the caller's context.
                 Some(p) => match &p.template.node(p.node).kind {
+                    Kind::Reference(r)
+                        if matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet)
+                            && r.parts.is_empty() =>
+                    {
+                        peek_var(inner, r.root, parts, f)
+                    }
                     Kind::Reference(r)
                         if matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet) =>
                     {
@@ -252,6 +262,43 @@ fn peek_parts(v: &Value, parts: &[Part], f: &mut Visit) -> bool {
 impl Frame {
     pub fn base(vars: Vars) -> Ctx {
         Rc::new(Frame::Base(RefCell::new(vars)))
+    }
+
+    /// A macro call's frame over `inner`. A spare frame (a finished call's, that nothing holds
+    /// any more) saves allocating one: templates call macros in loops.
+    pub fn macro_call(
+        spare: Option<Ctx>,
+        inner: &Ctx,
+        locals: Locals,
+        arguments: Arguments,
+        local_scope: bool,
+    ) -> Ctx {
+        let frame = Frame::Macro {
+            inner: inner.clone(),
+            locals: RefCell::new(locals),
+            arguments: RefCell::new(arguments),
+            local_scope,
+        };
+        match spare {
+            Some(mut spare) => match Rc::get_mut(&mut spare) {
+                Some(slot) => {
+                    *slot = frame;
+                    spare
+                }
+                None => Rc::new(frame),
+            },
+            None => Rc::new(frame),
+        }
+    }
+
+    /// The frame of a finished macro call, its variables dropped, if nothing else holds it (a
+    /// `#define` in the macro keeps its frame).
+    pub fn spare(mut frame: Ctx) -> Option<Ctx> {
+        if let Frame::Macro { locals, arguments, .. } = Rc::get_mut(&mut frame)? {
+            locals.get_mut().0.clear();
+            arguments.get_mut().clear();
+        }
+        Some(frame)
     }
 
     /// Reads a variable (Velocity's `context.get`). Null values fall through to outer frames as

@@ -92,7 +92,12 @@ pub struct Renderer<'e> {
     names: Names,
     /// Whether `#foreach` keeps `$velocityCount` and `$velocityHasNext` (see [`reads_loop_counters`]).
     loop_counters: bool,
+    /// Frames of finished macro calls, for the next calls to reuse.
+    spare_frames: Vec<Ctx>,
 }
+
+/// Spare macro frames kept: as many as calls nest in common templates.
+const MAX_SPARE_FRAMES: usize = 8;
 
 /// Whether a template or any macro it can call may read the loop counters.
 pub fn reads_loop_counters(template: &Template, macros: &Registry) -> bool {
@@ -135,6 +140,7 @@ impl<'e> Renderer<'e> {
             stack_base: stack_address(),
             names,
             loop_counters,
+            spare_frames: Vec::new(),
         }
     }
 
@@ -962,19 +968,13 @@ impl<'e> Renderer<'e> {
             scope.index.set(scope.index.get() + 1);
             scope.has_next.set(has_next);
             let body_ctx = if value.is_null() {
-                null_holder
-                    .get_or_insert_with(|| {
-                        Rc::new(Frame::NullHolder {
-                            inner: ctx.clone(),
-                            key: element,
-                            active: Cell::new(true),
-                        })
-                    })
-                    .clone()
+                null_holder.get_or_insert_with(|| {
+                    Rc::new(Frame::NullHolder { inner: ctx.clone(), key: element, active: Cell::new(true) })
+                })
             } else {
-                ctx.clone()
+                ctx
             };
-            match self.render(t, body, &body_ctx) {
+            match self.render(t, body, body_ctx) {
                 Ok(()) => {}
                 Err(e) => match e.as_stop() {
                     Some(Stop::Nearest) => break Ok(()),
@@ -1050,7 +1050,7 @@ impl<'e> Renderer<'e> {
         });
         // VelocimacroProxy: the call's children (the body counts) fill the parameters in order.
         let mut locals = crate::context::Locals::default();
-        let mut arguments = Vec::new();
+        let mut arguments = crate::context::Arguments::new();
         let given = call.args.len() + usize::from(call.body.is_some());
         for (i, &param) in decl.params.iter().enumerate().take(given) {
             let Some(&arg) = call.args.get(i) else {
@@ -1076,15 +1076,17 @@ impl<'e> Renderer<'e> {
         if let Some(b) = body_value {
             locals.insert(self.names.body_content, b);
         }
-        let frame = Rc::new(Frame::Macro {
-            inner: ctx.clone(),
-            locals: RefCell::new(locals),
-            arguments: RefCell::new(arguments),
-            local_scope: self.config().macro_local_scope,
-        });
+        let spare = self.spare_frames.pop();
+        let frame = Frame::macro_call(spare, ctx, locals, arguments, self.config().macro_local_scope);
         // Velocity pops the macro name only when the body finishes normally.
         self.macro_stack += 1;
-        match self.render(&def.template, decl.body, &frame) {
+        let result = self.render(&def.template, decl.body, &frame);
+        if let Some(spare) = Frame::spare(frame) {
+            if self.spare_frames.len() < MAX_SPARE_FRAMES {
+                self.spare_frames.push(spare);
+            }
+        }
+        match result {
             Ok(()) => {
                 self.macro_stack -= 1;
                 Ok(())
