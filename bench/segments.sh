@@ -18,7 +18,8 @@ install_extension --release
 cluster_start bench
 db=engage_bench_segments
 q() { cluster_psql bench -d "$db" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-# REUSE=1 keeps the data of the last run (its segments are dropped); the extension is updated.
+# REUSE=1 keeps the data of the last run (its segments are dropped); the extension's library is
+# updated, its SQL objects are not.
 if [ "${REUSE:-0}" = 1 ] && cluster_psql bench -d "$db" -XAtc "SELECT 1" >/dev/null 2>&1; then
     say "reusing the data of the last run"
     q -c "DELETE FROM engage.segments WHERE kind = 'dynamic'" >/dev/null

@@ -127,27 +127,32 @@ $$;
 -- Brings a dynamic segment's members up to date in one transaction: who entered and who left are
 -- written to engage.segment_changes with the instant. Segments the rule reads are not refreshed
 -- here (their members are as of their own last refresh).
+-- (parallel_tuple_cost is lowered so that the planner lets workers feed the aggregate: each sends
+-- one sorted part, not rows.)
 CREATE FUNCTION engage.refresh_segment(segment text, at timestamptz DEFAULT now(),
     OUT entered bigint, OUT "left" bigint, OUT members bigint)
-LANGUAGE plpgsql SET work_mem = '256MB' AS $$
+LANGUAGE plpgsql SET work_mem = '256MB' SET parallel_tuple_cost = 0.001 AS $$
 DECLARE
     s engage.segments := engage.dynamic_segment_named(segment);
+    diff bigint[];
     came bigint[];
     went bigint[];
 BEGIN
     PERFORM 1 FROM engage.segments x WHERE x.segment_id = s.segment_id FOR UPDATE;
     -- Who came and who went is found by one read-only statement (which may run in parallel; a
-    -- statement that writes may not): a full join of the computed set with the current members.
+    -- statement that writes may not): the computed set and the stored members, side by side,
+    -- go through engage.segment_diff, which returns [entered count, members, entered…, left…].
     -- Only the differences are written.
     EXECUTE format($q$
-        SELECT coalesce(array_agg(t.matched) FILTER (WHERE m.member IS NULL), '{}'),
-               coalesce(array_agg(m.member) FILTER (WHERE t.matched IS NULL), '{}'),
-               count(t.matched)
-        FROM (%s) t(matched)
-        FULL JOIN (SELECT m.contact_id AS member FROM engage.segment_members m WHERE m.segment_id = $4) m
-            ON m.member = t.matched
+        SELECT engage.segment_diff(u.contact_id, u.stored)
+        FROM (SELECT t.matched, false FROM (%s) t(matched)
+              UNION ALL
+              SELECT m.contact_id, true FROM engage.segment_members m WHERE m.segment_id = $4) u(contact_id, stored)
         $q$, s.sql)
-    INTO came, went, members USING at, engage.default_time_zone(), s.params, s.segment_id;
+    INTO diff USING at, engage.default_time_zone(), s.params, s.segment_id;
+    came := diff[3:diff[1] + 2];
+    went := diff[diff[1] + 3:];
+    members := diff[2];
     DELETE FROM engage.segment_members m WHERE m.segment_id = s.segment_id AND m.contact_id = ANY (went);
     INSERT INTO engage.segment_members (segment_id, contact_id, added_at)
     SELECT s.segment_id, unnest(came), at;

@@ -18,6 +18,7 @@ mod jobs;
 mod json_body;
 mod scheduler;
 mod schedules;
+mod segment_diff;
 mod segments;
 mod sends;
 mod spi_util;

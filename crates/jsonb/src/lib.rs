@@ -402,7 +402,7 @@ mod tests {
         let classes =
             "#foreach($v in $data.ccc)$!v.getClass().getSimpleName() #end$data.a.getClass().getSimpleName()";
         let render = |v: &vtl::Value| {
-            let mut vars = vtl::Engine::vars_with_capacity(1);
+            let mut vars = vtl::Vars::default();
             vars.insert(engine.intern("data"), v.clone());
             engine.render_source("t", classes, vars, &vtl::NoLoader).unwrap()
         };

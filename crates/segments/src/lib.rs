@@ -10,11 +10,13 @@
 
 mod catalog;
 mod compile;
+mod diff;
 mod ops;
 mod sql;
 
 pub use catalog::{Catalog, Column, ContactKey, FieldType, Source};
 pub use compile::{compile, Compiled};
+pub use diff::{Collected, Diff, Malformed};
 
 /// Why a rule was refused: where (`rule.and[2].op`) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
