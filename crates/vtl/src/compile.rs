@@ -80,9 +80,10 @@ pub enum Known {
     HasNext,
     First,
     Last,
-    /// The methods `get` and `size`.
+    /// The methods `get`, `size` and `isEmpty`.
     Get,
     Size,
+    IsEmpty,
 }
 
 impl Known {
@@ -102,6 +103,7 @@ impl Known {
         match name {
             "get" => Known::Get,
             "size" => Known::Size,
+            "isEmpty" => Known::IsEmpty,
             _ => Known::Other,
         }
     }

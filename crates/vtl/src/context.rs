@@ -152,7 +152,7 @@ fn proxy_of(arguments: &[Argument], key: Sym) -> Option<&Proxy> {
     arguments.iter().filter(|a| a.key == key).find_map(|a| a.proxy.as_ref())
 }
 
-fn peek_var(frame: &Frame, key: Sym, parts: &[Part], f: &mut Visit) -> bool {
+fn peek_var<F: FnMut(&Value) + ?Sized>(frame: &Frame, key: Sym, parts: &[Part], f: &mut F) -> bool {
     match frame {
         Frame::Base(vars) => peek_parts(vars.borrow().get(key), parts, f),
         Frame::Macro { inner, locals, arguments, .. } => {
@@ -176,8 +176,12 @@ fn peek_var(frame: &Frame, key: Sym, parts: &[Part], f: &mut Visit) -> bool {
                         if matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet) =>
                     {
                         let mut rest_found = false;
-                        let found =
-                            peek_var(inner, r.root, &r.parts, &mut |v| rest_found = peek_parts(v, parts, f));
+                        let found = {
+                            // Through the visitor type-erased, so that this recursion makes no new
+                            // instance of these generic functions.
+                            let visit: &mut Visit = &mut |v| rest_found = peek_parts(v, parts, f);
+                            peek_var(inner, r.root, &r.parts, visit)
+                        };
                         found && rest_found
                     }
                     _ => false,
@@ -204,7 +208,7 @@ fn peek_var(frame: &Frame, key: Sym, parts: &[Part], f: &mut Visit) -> bool {
     }
 }
 
-fn peek_parts(v: &Value, parts: &[Part], f: &mut Visit) -> bool {
+fn peek_parts<F: FnMut(&Value) + ?Sized>(v: &Value, parts: &[Part], f: &mut F) -> bool {
     let Some((first, rest)) = parts.split_first() else {
         f(v);
         return true;
@@ -242,6 +246,18 @@ fn peek_parts(v: &Value, parts: &[Part], f: &mut Visit) -> bool {
                 _ => 0,
             };
             peek_parts(&Value::Int(size as i32), rest, f)
+        }
+        // `isEmpty()` of a list, map or string (their only `isEmpty`).
+        (Part::Method { known: Known::IsEmpty, args, .. }, Value::List(_) | Value::Map(_) | Value::Str(_))
+            if args.is_empty() =>
+        {
+            let empty = match v {
+                Value::List(l) => l.len() == 0,
+                Value::Map(m) => m.borrow().len() == 0,
+                Value::Str(s) => s.is_empty(),
+                _ => false,
+            };
+            peek_parts(&Value::Bool(empty), rest, f)
         }
         // The loop counters: ForeachScope's getters.
         (Part::Identifier { known, .. }, Value::Scope(s)) => {

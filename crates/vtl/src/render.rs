@@ -722,6 +722,7 @@ impl<'e> Renderer<'e> {
                     Value::Null => Some(false),
                     Value::Bool(b) => Some(*b),
                     Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Double(_) => Some(true),
+                    Value::List(_) | Value::Map(_) if !may_print_null(v, 0) => Some(true),
                     _ => None,
                 });
                 if let Some(Some(truth)) = known {
