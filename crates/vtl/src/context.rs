@@ -252,8 +252,8 @@ fn peek_parts<F: FnMut(&Value) + ?Sized>(v: &Value, parts: &[Part], f: &mut F) -
             if args.is_empty() =>
         {
             let empty = match v {
-                Value::List(l) => l.len() == 0,
-                Value::Map(m) => m.borrow().len() == 0,
+                Value::List(l) => l.is_empty(),
+                Value::Map(m) => m.borrow().is_empty(),
                 Value::Str(s) => s.is_empty(),
                 _ => false,
             };
