@@ -84,7 +84,7 @@ pub struct Renderer<'e> {
     iterations: u64,
     /// Shared with the prepared template until a `#parse` or `#evaluate` defines more.
     macros: Rc<Registry>,
-    templates: Vec<Rc<str>>,
+    templates: smallvec::SmallVec<[Rc<str>; 4]>,
     macro_stack: usize,
     evaluate_depth: usize,
     /// The stack address where the render began, for [`Renderer::check_stack`].
@@ -134,7 +134,7 @@ impl<'e> Renderer<'e> {
             steps: 0,
             iterations: 0,
             macros,
-            templates: Vec::new(),
+            templates: smallvec::SmallVec::new(),
             macro_stack: 0,
             evaluate_depth: 0,
             stack_base: stack_address(),
@@ -171,6 +171,8 @@ impl<'e> Renderer<'e> {
         &self.config
     }
 
+    #[cold]
+    #[inline(never)]
     fn error_at(&self, t: &Template, line: u32, column: u32, kind: ErrorKind, message: String) -> Thrown {
         Error {
             kind,
@@ -183,11 +185,15 @@ impl<'e> Renderer<'e> {
         .into()
     }
 
+    #[cold]
+    #[inline(never)]
     fn error(&self, t: &Template, id: NodeId, kind: ErrorKind, message: String) -> Thrown {
         let n = t.node(id);
         self.error_at(t, n.line, n.column, kind, message)
     }
 
+    #[cold]
+    #[inline(never)]
     fn limit(&self, limit: Limit, message: String) -> Thrown {
         Error::new(
             ErrorKind::Limit(limit),
@@ -242,6 +248,8 @@ impl<'e> Renderer<'e> {
     }
 
     /// A method's failure as Velocity reports it.
+    #[cold]
+    #[inline(never)]
     fn method_fault(
         &self,
         t: &Template,
@@ -580,8 +588,13 @@ impl<'e> Renderer<'e> {
                 if self.steps > self.config.max_steps {
                     return Err(self.limit(Limit::Steps, "the template took too many steps".into()));
                 }
+                // Text and references, most of any block, without another call.
                 for &c in children {
-                    self.render(t, c, ctx)?;
+                    match &t.node(c).kind {
+                        Kind::Text(s) => self.write(s)?,
+                        Kind::Reference(r) => self.render_reference(t, r, ctx)?,
+                        _ => self.render(t, c, ctx)?,
+                    }
                 }
                 Ok(())
             }
