@@ -108,7 +108,7 @@ pub fn reads_loop_counters(template: &Template, macros: &Registry) -> bool {
 const MAX_EVALUATE_DEPTH: usize = 64;
 
 /// Stack a render may use: parse nesting is bounded, but macros, blocks and `#evaluate`
-/// multiply it. (A release build needs about 0.4 KiB per level of nesting.)
+/// multiply it. (A release build needs a few hundred bytes per level of nesting.)
 pub const MAX_STACK: usize = 1 << 20;
 
 /// An address on the current stack (as PostgreSQL's `check_stack_depth` measures).
