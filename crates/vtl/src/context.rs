@@ -248,9 +248,10 @@ fn peek_parts<F: FnMut(&Value) + ?Sized>(v: &Value, parts: &[Part], f: &mut F) -
             peek_parts(&Value::Int(size as i32), rest, f)
         }
         // `isEmpty()` of a list, map or string (their only `isEmpty`).
-        (Part::Method { known: Known::IsEmpty, args, .. }, Value::List(_) | Value::Map(_) | Value::Str(_))
-            if args.is_empty() =>
-        {
+        (
+            Part::Method { known: Known::IsEmpty, args, .. },
+            Value::List(_) | Value::Map(_) | Value::Str(_),
+        ) if args.is_empty() => {
             let empty = match v {
                 Value::List(l) => l.is_empty(),
                 Value::Map(m) => m.borrow().is_empty(),

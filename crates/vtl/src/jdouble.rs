@@ -41,7 +41,13 @@ fn estimate_dec_exp(fract_bits: u64, bin_exp: i32) -> i32 {
     // The JDK's own constants (its log10(2) is not the exact one).
     #[allow(clippy::approx_constant)]
     let d = (d2 - 1.5) * 0.289529654 + 0.176091259 + f64::from(bin_exp) * 0.301029995663981;
-    d.floor() as i32
+    // floor(d) for |d| < 400, without the libm call `f64::floor` is on baseline x86-64.
+    let t = d as i32;
+    if f64::from(t) > d {
+        t - 1
+    } else {
+        t
+    }
 }
 
 /// Up to 24 ASCII digits, kept on the stack (Java makes at most 20).
