@@ -447,8 +447,10 @@ impl<'e> Renderer<'e> {
                     Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Bool(_) | Value::Double(_)
                 );
                 if plain {
-                    out.push_str(&r.esc_prefix);
-                    out.push_str(&r.more_prefix);
+                    if !r.esc_prefix.is_empty() || !r.more_prefix.is_empty() {
+                        out.push_str(&r.esc_prefix);
+                        out.push_str(&r.more_prefix);
+                    }
                     write_plain(out, v);
                 }
                 plain
@@ -593,6 +595,7 @@ impl<'e> Renderer<'e> {
                     match &t.node(c).kind {
                         Kind::Text(s) => self.write(s)?,
                         Kind::Reference(r) => self.render_reference(t, r, ctx)?,
+                        Kind::If(branches) => self.render_if(t, branches, ctx)?,
                         _ => self.render(t, c, ctx)?,
                     }
                 }
@@ -600,24 +603,27 @@ impl<'e> Renderer<'e> {
             }
             Kind::Reference(r) => self.render_reference(t, r, ctx),
             Kind::Set { target, value, name } => self.render_set(t, *target, *value, *name, ctx),
-            Kind::If(branches) => {
-                for (condition, block) in branches {
-                    let taken = match condition {
-                        Some(c) => self.evaluate(t, *c, ctx)?,
-                        None => true,
-                    };
-                    if taken {
-                        return self.render(t, *block, ctx);
-                    }
-                }
-                Ok(())
-            }
+            Kind::If(branches) => self.render_if(t, branches, ctx),
             Kind::Foreach { element, iterable, body } => {
                 self.render_foreach(t, id, *element, *iterable, *body, ctx)
             }
             Kind::Call(call) => self.render_call(t, id, call, ctx),
             _ => self.render_rare(t, id, ctx),
         }
+    }
+
+    /// `#if`/`#elseif`/`#else`: the first branch whose condition holds.
+    fn render_if(&mut self, t: &Rc<Template>, branches: &[(Option<NodeId>, NodeId)], ctx: &Ctx) -> R<()> {
+        for (condition, block) in branches {
+            let taken = match condition {
+                Some(c) => self.evaluate(t, *c, ctx)?,
+                None => true,
+            };
+            if taken {
+                return self.render(t, *block, ctx);
+            }
+        }
+        Ok(())
     }
 
     /// `render()` of the directives templates use seldom, kept out of [`Renderer::render`] so
