@@ -209,32 +209,32 @@ fn peek_var<F: FnMut(&Value) + ?Sized>(frame: &Frame, key: Sym, parts: &[Part], 
 }
 
 fn peek_parts<F: FnMut(&Value) + ?Sized>(v: &Value, parts: &[Part], f: &mut F) -> bool {
-    let Some((first, rest)) = parts.split_first() else {
-        f(v);
-        return true;
-    };
-    match (first, v) {
-        (_, Value::Null) => {
-            f(&NULL);
+    match parts.split_first() {
+        None => {
+            f(v);
             true
         }
+        Some((first, rest)) => step(v, first, |next| peek_parts(next, rest, f)).unwrap_or(false),
+    }
+}
+
+/// One part applied to a value in place, the result passed to `k`: `None` when the part needs
+/// the general path. (The renderer's general path uses it too, for the parts it can take.)
+#[inline]
+pub fn step<T>(v: &Value, part: &Part, k: impl FnOnce(&Value) -> T) -> Option<T> {
+    Some(match (part, v) {
+        (_, Value::Null) => k(&NULL),
         // A LinkedHashMap's only getter property is `class`; anything else is `get(name)`.
         (Part::Identifier { known, key, slot, .. }, Value::Map(m)) if *known != Known::Class => {
-            let map = m.borrow();
-            peek_parts(map.get_hinted(key, slot).unwrap_or(&NULL), rest, f)
+            k(m.borrow().get_hinted(key, slot).unwrap_or(&NULL))
         }
         // `get('name')` with a constant key is the map's `get(Object)`, its only `get`.
         (Part::Method { known: Known::Get, constant_key: Some(key), slot, .. }, Value::Map(m)) => {
-            let map = m.borrow();
-            peek_parts(map.get_hinted(key, slot).unwrap_or(&NULL), rest, f)
+            k(m.borrow().get_hinted(key, slot).unwrap_or(&NULL))
         }
         // `get(i)` within bounds is ArrayList's `get(int)` (out of bounds it throws: general path).
         (Part::Method { known: Known::Get, constant_key: Some(Value::Int(i)), .. }, Value::List(l)) => {
-            let items = l.items();
-            match usize::try_from(*i).ok().and_then(|i| items.get(i)) {
-                Some(item) => peek_parts(item, rest, f),
-                None => false,
-            }
+            k(l.items().get(usize::try_from(*i).ok()?)?)
         }
         // `size()` of a list or map (their only `size`).
         (Part::Method { known: Known::Size, args, .. }, Value::List(_) | Value::Map(_))
@@ -245,7 +245,7 @@ fn peek_parts<F: FnMut(&Value) + ?Sized>(v: &Value, parts: &[Part], f: &mut F) -
                 Value::Map(m) => m.borrow().len(),
                 _ => 0,
             };
-            peek_parts(&Value::Int(size as i32), rest, f)
+            k(&Value::Int(size as i32))
         }
         // `isEmpty()` of a list, map or string (their only `isEmpty`).
         (
@@ -258,7 +258,7 @@ fn peek_parts<F: FnMut(&Value) + ?Sized>(v: &Value, parts: &[Part], f: &mut F) -
                 Value::Str(s) => s.is_empty(),
                 _ => false,
             };
-            peek_parts(&Value::Bool(empty), rest, f)
+            k(&Value::Bool(empty))
         }
         // The loop counters: ForeachScope's getters.
         (Part::Identifier { known, .. }, Value::Scope(s)) => {
@@ -268,12 +268,12 @@ fn peek_parts<F: FnMut(&Value) + ?Sized>(v: &Value, parts: &[Part], f: &mut F) -
                 Known::HasNext => Value::Bool(s.has_next.get()),
                 Known::First => Value::Bool(s.index.get() < 1),
                 Known::Last => Value::Bool(!s.has_next.get()),
-                _ => return false,
+                _ => return None,
             };
-            peek_parts(&counter, rest, f)
+            k(&counter)
         }
-        _ => false,
-    }
+        _ => return None,
+    })
 }
 
 impl Frame {

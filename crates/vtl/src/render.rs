@@ -307,7 +307,10 @@ impl<'e> Renderer<'e> {
             if result.is_null() {
                 return Ok(Value::Null);
             }
-            result = self.apply_part(t, part, &result, ctx)?;
+            result = match crate::context::step(&result, part, Value::clone) {
+                Some(next) => next,
+                None => self.apply_part(t, part, &result, ctx)?,
+            };
         }
         Ok(result)
     }
