@@ -131,6 +131,10 @@ const NULL: Value = Value::Null;
 /// copies and no calls, passing the value to `f`: `None` when it needs the general path (a
 /// method, an argument that is not a plain reference, a receiver that is not a map).
 pub fn peek<T>(frame: &Frame, key: Sym, parts: &[Part], f: impl FnOnce(&Value) -> T) -> Option<T> {
+    // The render's own variables, the common case, without the walk through frames.
+    if let Frame::Base(vars) = frame {
+        return read_parts(vars.borrow().get(key), parts, f);
+    }
     let mut f = Some(f);
     let mut out = None;
     let found = peek_var(frame, key, parts, &mut |v| {
@@ -209,12 +213,15 @@ fn peek_var<F: FnMut(&Value) + ?Sized>(frame: &Frame, key: Sym, parts: &[Part], 
 }
 
 fn peek_parts<F: FnMut(&Value) + ?Sized>(v: &Value, parts: &[Part], f: &mut F) -> bool {
+    read_parts(v, parts, |x| f(x)).is_some()
+}
+
+/// The parts applied in place one after another, the last value passed to `f`; `None` when one
+/// needs the general path.
+fn read_parts<T>(v: &Value, parts: &[Part], f: impl FnOnce(&Value) -> T) -> Option<T> {
     match parts.split_first() {
-        None => {
-            f(v);
-            true
-        }
-        Some((first, rest)) => step(v, first, |next| peek_parts(next, rest, f)).unwrap_or(false),
+        None => Some(f(v)),
+        Some((first, rest)) => step(v, first, |next| read_parts(next, rest, f))?,
     }
 }
 
