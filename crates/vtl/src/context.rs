@@ -131,89 +131,61 @@ const NULL: Value = Value::Null;
 /// copies and no calls, passing the value to `f`: `None` when it needs the general path (a
 /// method, an argument that is not a plain reference, a receiver that is not a map).
 pub fn peek<T>(frame: &Frame, key: Sym, parts: &[Part], f: impl FnOnce(&Value) -> T) -> Option<T> {
-    // The render's own variables, the common case, without the walk through frames.
-    if let Frame::Base(vars) = frame {
-        return read_parts(vars.borrow().get(key), parts, f);
-    }
-    let mut f = Some(f);
-    let mut out = None;
-    let found = peek_var(frame, key, parts, &mut |v| {
-        if let Some(f) = f.take() {
-            out = Some(f(v));
+    let (mut frame, mut key) = (frame, key);
+    loop {
+        match frame {
+            Frame::Base(vars) => return read_parts(vars.borrow().get(key), parts, f),
+            Frame::Macro { inner, locals, arguments, .. } => {
+                if let Some(v) = locals.borrow().get(&key).filter(|v| !v.is_null()) {
+                    return read_parts(v, parts, f);
+                }
+                let arguments = arguments.borrow();
+                let Some(p) = proxy_of(&arguments, key) else {
+                    frame = inner;
+                    continue;
+                };
+                // An argument passed as a reference reads that reference in the caller's context.
+                let Kind::Reference(r) = &p.template.node(p.node).kind else { return None };
+                if !matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet) {
+                    return None;
+                }
+                if r.parts.is_empty() {
+                    (frame, key) = (inner, r.root);
+                    continue;
+                }
+                // The argument's own parts first, then ours, through a type-erased visitor so
+                // that this recursion makes no new instance of this function.
+                let mut f = Some(f);
+                let mut out = None;
+                let visit: &mut dyn FnMut(&Value) = &mut |v| {
+                    if let Some(f) = f.take() {
+                        out = read_parts(v, parts, f);
+                    }
+                };
+                peek(inner, r.root, &r.parts, visit)?;
+                return out;
+            }
+            Frame::NullHolder { inner, key: k, active } => {
+                if active.get() && *k == key {
+                    return read_parts(&NULL, parts, f);
+                }
+                frame = inner;
+            }
+            Frame::Evaluate { inner, locals } => {
+                if let Some(l) = locals {
+                    if let Some(v) = Some(l.borrow().get(key)).filter(|v| !v.is_null()) {
+                        return read_parts(v, parts, f);
+                    }
+                }
+                frame = inner;
+            }
         }
-    });
-    if found {
-        out
-    } else {
-        None
     }
 }
-
-type Visit<'a> = dyn FnMut(&Value) + 'a;
 
 /// The expression parameter `key` still stands for.
 fn proxy_of(arguments: &[Argument], key: Sym) -> Option<&Proxy> {
     arguments.iter().filter(|a| a.key == key).find_map(|a| a.proxy.as_ref())
-}
-
-fn peek_var<F: FnMut(&Value) + ?Sized>(frame: &Frame, key: Sym, parts: &[Part], f: &mut F) -> bool {
-    match frame {
-        Frame::Base(vars) => peek_parts(vars.borrow().get(key), parts, f),
-        Frame::Macro { inner, locals, arguments, .. } => {
-            {
-                let locals = locals.borrow();
-                if let Some(v) = locals.get(&key).filter(|v| !v.is_null()) {
-                    return peek_parts(v, parts, f);
-                }
-            }
-            let arguments = arguments.borrow();
-            match proxy_of(&arguments, key) {
-                // An argument passed as a reference reads that reference in the caller's context.
-                Some(p) => match &p.template.node(p.node).kind {
-                    Kind::Reference(r)
-                        if matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet)
-                            && r.parts.is_empty() =>
-                    {
-                        peek_var(inner, r.root, parts, f)
-                    }
-                    Kind::Reference(r)
-                        if matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet) =>
-                    {
-                        let mut rest_found = false;
-                        let found = {
-                            // Through the visitor type-erased, so that this recursion makes no new
-                            // instance of these generic functions.
-                            let visit: &mut Visit = &mut |v| rest_found = peek_parts(v, parts, f);
-                            peek_var(inner, r.root, &r.parts, visit)
-                        };
-                        found && rest_found
-                    }
-                    _ => false,
-                },
-                None => peek_var(inner, key, parts, f),
-            }
-        }
-        Frame::NullHolder { inner, key: k, active } => {
-            if active.get() && *k == key {
-                f(&NULL);
-                return true;
-            }
-            peek_var(inner, key, parts, f)
-        }
-        Frame::Evaluate { inner, locals } => {
-            if let Some(l) = locals {
-                let l = l.borrow();
-                if let Some(v) = Some(l.get(key)).filter(|v| !v.is_null()) {
-                    return peek_parts(v, parts, f);
-                }
-            }
-            peek_var(inner, key, parts, f)
-        }
-    }
-}
-
-fn peek_parts<F: FnMut(&Value) + ?Sized>(v: &Value, parts: &[Part], f: &mut F) -> bool {
-    read_parts(v, parts, |x| f(x)).is_some()
 }
 
 /// The parts applied in place one after another, the last value passed to `f`; `None` when one
