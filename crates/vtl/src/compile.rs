@@ -457,35 +457,30 @@ impl<'a> Compiler<'a> {
     /// Joins runs of adjacent text children into one text node: they only ever print in order,
     /// and directives leave many short ones (gobbled whitespace, comment prefixes).
     fn merge_texts(&mut self, children: Vec<NodeId>) -> Vec<NodeId> {
-        let mut merged: Vec<NodeId> = Vec::with_capacity(children.len());
-        let mut run: Vec<NodeId> = Vec::new();
-        for id in children.into_iter().chain([NodeId::MAX]) {
-            if id != NodeId::MAX && matches!(self.nodes[id as usize].kind, Kind::Text(_)) {
-                run.push(id);
-                continue;
-            }
-            match run.len() {
-                0 => {}
-                1 => merged.push(run[0]),
+        let text = |nodes: &[CNode], id: NodeId| match &nodes[id as usize].kind {
+            Kind::Text(s) => Some(s.clone()),
+            _ => None,
+        };
+        let runs: Vec<Vec<NodeId>> = children
+            .chunk_by(|&a, &b| text(&self.nodes, a).is_some() && text(&self.nodes, b).is_some())
+            .map(<[_]>::to_vec)
+            .collect();
+        let mut merged = Vec::with_capacity(runs.len());
+        for run in runs {
+            let id = match run.as_slice() {
+                [one] => *one,
                 _ => {
-                    let text: String = run
-                        .iter()
-                        .map(|&r| match &self.nodes[r as usize].kind {
-                            Kind::Text(s) => &**s,
-                            _ => "",
-                        })
-                        .collect();
+                    let joined: String =
+                        run.iter().filter_map(|&id| text(&self.nodes, id)).map(|s| s.to_string()).collect();
                     let first = &self.nodes[run[0] as usize];
                     let (line, column) = (first.line, first.column);
-                    merged.push(self.push(Kind::Text(Rc::from(text)), line, column));
+                    self.push(Kind::Text(Rc::from(joined)), line, column)
                 }
-            }
-            run.clear();
-            if id != NodeId::MAX {
+            };
+            if text(&self.nodes, id).is_none_or(|s| !s.is_empty()) {
                 merged.push(id);
             }
         }
-        merged.retain(|&id| !matches!(&self.nodes[id as usize].kind, Kind::Text(s) if s.is_empty()));
         merged
     }
 

@@ -16,10 +16,6 @@ use std::rc::Rc;
 pub struct Vars(Vec<Value>);
 
 impl Vars {
-    pub fn with_capacity(n: usize) -> Vars {
-        Vars(Vec::with_capacity(n))
-    }
-
     #[inline]
     pub fn get(&self, key: Sym) -> &Value {
         self.0.get(key.0 as usize).unwrap_or(&NULL)
@@ -39,19 +35,6 @@ impl Vars {
 
     pub fn remove(&mut self, key: Sym) {
         self.insert(key, Value::Null);
-    }
-
-    /// The variables that are set, in symbol order.
-    pub fn iter(&self) -> impl Iterator<Item = (Sym, &Value)> {
-        self.0.iter().enumerate().filter(|(_, v)| !v.is_null()).map(|(i, v)| (Sym(i as u32), v))
-    }
-
-    pub fn len(&self) -> usize {
-        self.iter().count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -173,8 +156,9 @@ pub fn peek<T>(frame: &Frame, key: Sym, parts: &[Part], f: impl FnOnce(&Value) -
             }
             Frame::Evaluate { inner, locals } => {
                 if let Some(l) = locals {
-                    if let Some(v) = Some(l.borrow().get(key)).filter(|v| !v.is_null()) {
-                        return read_parts(v, parts, f);
+                    let l = l.borrow();
+                    if !l.get(key).is_null() {
+                        return read_parts(l.get(key), parts, f);
                     }
                 }
                 frame = inner;

@@ -148,24 +148,19 @@ fn develop_long_digits(mut dec_exponent: i32, mut value: u64, insignificant: i32
 }
 
 /// `(b / s, b % s)` where the quotient is usually one digit: subtracting is cheaper than a
-/// division then (the generator spends most of its time dividing).
-macro_rules! digit_div {
-    ($b:expr, $s:expr) => {{
-        let (b, s) = ($b, $s);
-        let mut q = 0;
-        let mut r = b;
-        if b >= 0 && s > 0 {
-            while r >= s && q < 9 {
-                r -= s;
-                q += 1;
-            }
+/// division then (the generator spends most of its time dividing). Every tier uses it.
+fn digit_div<N: Clone + PartialOrd + num_traits::Num + From<u8>>(b: N, s: &N) -> (N, N) {
+    if b >= N::zero() && *s > N::zero() {
+        let (mut q, mut r) = (0u8, b.clone());
+        while r >= *s && q < 9 {
+            r = r - s.clone();
+            q += 1;
         }
-        if r >= s || b < 0 || s <= 0 {
-            (b / s, b % s)
-        } else {
-            (q, r)
+        if r < *s {
+            return (N::from(q), r);
         }
-    }};
+    }
+    (b.clone() / s.clone(), b % s.clone())
 }
 
 /// The digit loop of the int and long tiers: `b`, `s`, `m` scaled so that b/s is the value and m
@@ -175,7 +170,7 @@ macro_rules! small_tier {
         let (mut b, s, mut m): ($t, $t, $t) = ($b, $s, $m);
         let tens = s.wrapping_mul(10);
         let mut digits = DigitBuf::new();
-        let (mut q, r) = digit_div!(b, s);
+        let (mut q, r) = digit_div(b, &s);
         b = r.wrapping_mul(10);
         m = m.wrapping_mul(10);
         let mut low = b < m;
@@ -190,7 +185,7 @@ macro_rules! small_tier {
             high = false;
         }
         while !low && !high {
-            let (digit, r) = digit_div!(b, s);
+            let (digit, r) = digit_div(b, &s);
             q = digit;
             b = r.wrapping_mul(10);
             m = m.wrapping_mul(10);
@@ -335,19 +330,10 @@ where
 {
     let ten = N::from(10u8);
     let mut digits = DigitBuf::new();
-    // b < 10s, so the quotient is one digit: a few subtractions cost less than a wide division.
     let step = |b: &mut N| -> u8 {
-        let mut q = 0u8;
-        while *b >= s && q < 9 {
-            *b = b.clone() - s.clone();
-            q += 1;
-        }
-        if *b >= s {
-            q += (b.clone() / s.clone()).to_u8().unwrap_or(0);
-            *b = b.clone() % s.clone();
-        }
-        *b = b.clone() * ten.clone();
-        q
+        let (q, r) = digit_div(b.clone(), &s);
+        *b = r * ten.clone();
+        q.to_u8().unwrap_or(0)
     };
     let q = step(&mut b);
     let mut low = b < m;
