@@ -144,6 +144,17 @@ LEFT JOIN LATERAL (
     WHERE r.job_id = j.job_id ORDER BY r.run_id DESC LIMIT 1
 ) last ON true;
 
+-- Refuses a count argument (a failure limit, a batch size) that is NULL or below 1, naming it.
+CREATE FUNCTION engage.require_at_least_one(argument text, value bigint) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF value IS NULL OR value < 1 THEN
+        RAISE EXCEPTION '% must be at least 1', argument USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('%s: %s', argument, coalesce(value::text, 'NULL'));
+    END IF;
+END
+$$;
+
 CREATE FUNCTION engage.schedule_job(
     name text,
     schedule text,
@@ -178,10 +189,7 @@ BEGIN
         RAISE EXCEPTION 'delay must not be negative' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('delay: %s', delay);
     END IF;
-    IF max_failures IS NULL OR max_failures < 1 THEN
-        RAISE EXCEPTION 'max_failures must be at least 1' USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('max_failures: %s', coalesce(max_failures::text, 'NULL'));
-    END IF;
+    PERFORM engage.require_at_least_one('max_failures', max_failures);
     INSERT INTO engage.scheduled_jobs AS j (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments)
     VALUES (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, coalesce(arguments, '{}'))
     RETURNING j.job_id INTO id;

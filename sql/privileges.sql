@@ -75,7 +75,8 @@ GRANT EXECUTE ON FUNCTION
     engage.unschedule_job(text),
     engage.job_named(text),
     engage.run_job_now(text),
-    engage.run_requested_job(bigint)
+    engage.run_requested_job(bigint),
+    engage.require_at_least_one(text, bigint)
 TO engage_writer;
 
 -- Messages and templates are written directly; their triggers check every template.

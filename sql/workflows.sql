@@ -452,10 +452,7 @@ DECLARE
     candidates integer;
     r record;
 BEGIN
-    IF max_events IS NULL OR max_events < 1 THEN
-        RAISE EXCEPTION 'max_events must be at least 1' USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('max_events: %s', max_events);
-    END IF;
+    PERFORM engage.require_at_least_one('max_events', max_events);
     WITH c AS (
         DELETE FROM engage.event_queue q
         WHERE q.event_id IN (SELECT x.event_id FROM engage.event_queue x ORDER BY x.event_id
@@ -513,10 +510,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r record;
 BEGIN
-    IF max_instances IS NULL OR max_instances < 1 THEN
-        RAISE EXCEPTION 'max_instances must be at least 1' USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('max_instances: %s', max_instances);
-    END IF;
+    PERFORM engage.require_at_least_one('max_instances', max_instances);
     UPDATE engage.workflow_instances i SET status = 'running', resume_at = NULL, updated_at = at
     WHERE i.instance_id IN (SELECT x.instance_id FROM engage.workflow_instances x
                             WHERE x.status = 'waiting' AND x.resume_at <= at
