@@ -175,9 +175,11 @@ fn proxy_of(arguments: &[Argument], key: Sym) -> Option<&Proxy> {
 /// The parts applied in place one after another, the last value passed to `f`; `None` when one
 /// needs the general path.
 fn read_parts<T>(v: &Value, parts: &[Part], f: impl FnOnce(&Value) -> T) -> Option<T> {
-    match parts.split_first() {
-        None => Some(f(v)),
-        Some((first, rest)) => step(v, first, |next| read_parts(next, rest, f))?,
+    match parts {
+        [] => Some(f(v)),
+        // One part, the most common reference after a bare variable, without recursing.
+        [only] => step(v, only, f),
+        [first, rest @ ..] => step(v, first, |next| read_parts(next, rest, f))?,
     }
 }
 

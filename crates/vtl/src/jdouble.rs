@@ -377,6 +377,54 @@ pub fn to_string(d: f64) -> String {
 
 /// Appends Java's `Double.toString(d)`.
 pub fn write(out: &mut String, d: f64) {
+    if !write_short_decimal(out, d) {
+        write_generated(out, d);
+    }
+}
+
+/// Powers of ten a short decimal may have after its point.
+const SHORT_SCALES: [f64; 4] = [1.0, 10.0, 100.0, 1000.0];
+
+/// The common case, prices and quantities: a double that is the nearest one to a decimal of at
+/// most 7 digits with at most 3 after the point, written in those digits — the digits Java's
+/// generator stops at for them, as `short_decimals_print_as_the_generator_does` checks for every
+/// such decimal. Returns false, writing nothing, for any other double.
+fn write_short_decimal(out: &mut String, d: f64) -> bool {
+    let a = d.abs();
+    if !(1e-3..1e7).contains(&a) {
+        return false;
+    }
+    for (k, &scale) in SHORT_SCALES.iter().enumerate() {
+        let x = a * scale;
+        if x >= 1e7 {
+            return false;
+        }
+        // The nearest integer (the product is off by far less than a half).
+        let n = (x + 0.5) as i64 as u64;
+        if n as f64 / scale != a {
+            continue;
+        }
+        if d < 0.0 {
+            out.push('-');
+        }
+        let unit = 10u64.pow(k as u32);
+        crate::value::push_integer(out, n / unit);
+        out.push('.');
+        if k == 0 {
+            out.push('0');
+        } else {
+            // The fraction's digits, zeros in front included: 1000 + 5 prints "1005", then "005".
+            let mut digits = itoa::Buffer::new();
+            out.push_str(&digits.format(unit + n % unit)[1..]);
+        }
+        return true;
+    }
+    false
+}
+
+/// `Double.toString(d)` by Java's digit generator.
+#[inline(never)]
+fn write_generated(out: &mut String, d: f64) {
     if d.is_nan() {
         return out.push_str("NaN");
     }
@@ -540,6 +588,52 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 1900);
+    }
+}
+
+#[cfg(test)]
+mod short_decimal_tests {
+    use super::{write_generated, write_short_decimal, SHORT_SCALES};
+
+    /// The fast path against the generator for the decimals n / 10^k with n below `limit`, every
+    /// `stride`-th n, and their negatives: same text, or the fast path declines.
+    fn check(limit: u64, stride: usize) -> usize {
+        let (mut fast, mut slow, mut taken) = (String::new(), String::new(), 0);
+        for n in (1..limit).step_by(stride) {
+            for scale in SHORT_SCALES {
+                for d in [n as f64 / scale, -(n as f64) / scale] {
+                    fast.clear();
+                    slow.clear();
+                    if write_short_decimal(&mut fast, d) {
+                        write_generated(&mut slow, d);
+                        assert_eq!(fast, slow, "{n} / {scale}");
+                        taken += 1;
+                    }
+                }
+            }
+        }
+        taken
+    }
+
+    #[test]
+    fn short_decimals_print_as_the_generator_does() {
+        // All of the small ones, then a sample up to the limit.
+        assert!(check(100_000, 1) > 700_000);
+        assert!(check(10_000_000, 997) > 70_000);
+    }
+
+    /// Every short decimal: `cargo test --release -p vtl -- --ignored every_short_decimal`.
+    #[test]
+    #[ignore]
+    fn every_short_decimal_prints_as_the_generator_does() {
+        assert!(check(10_000_000, 1) > 70_000_000);
+    }
+
+    #[test]
+    fn other_doubles_are_left_to_the_generator() {
+        for d in [0.1 + 0.2, 1e7, 12345678.5, 0.0009, 1.0 / 3.0, f64::NAN, 0.0, 9999999.9] {
+            assert!(!write_short_decimal(&mut String::new(), d), "{d}");
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::rc::Rc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MathError(pub String);
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op {
     Add,
     Sub,
@@ -107,6 +107,35 @@ fn wrap(result: i64, a: &Value, b: &Value) -> Value {
     Value::Long(result)
 }
 
+/// The pairs templates compute with most, ints and doubles, as the general path computes them
+/// (two ints in a long, narrowed back to an int when the result fits); `None` for the others.
+#[inline]
+fn plain_arithmetic(op: Op, a: &Value, b: &Value) -> Option<Value> {
+    let (x, y) = match (a, b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (x, y) = (i64::from(*x), i64::from(*y));
+            let r = match op {
+                Op::Add => x + y,
+                Op::Sub => x - y,
+                Op::Mul => x * y,
+                Op::Div | Op::Mod => return None,
+            };
+            return Some(i32::try_from(r).map_or(Value::Long(r), Value::Int));
+        }
+        (Value::Double(x), Value::Double(y)) => (*x, *y),
+        (Value::Double(x), Value::Int(y)) => (*x, f64::from(*y)),
+        (Value::Int(x), Value::Double(y)) => (f64::from(*x), *y),
+        _ => return None,
+    };
+    Some(Value::Double(match op {
+        Op::Add => x + y,
+        Op::Sub => x - y,
+        Op::Mul => x * y,
+        Op::Div => x / y,
+        Op::Mod => x % y,
+    }))
+}
+
 /// Is this number zero (the divisor check of `/` and `%`)?
 pub fn is_zero(v: &Value) -> bool {
     match v {
@@ -119,6 +148,9 @@ pub fn is_zero(v: &Value) -> bool {
 
 /// `left op right` for two numbers. Division and modulo by zero are the caller's business.
 pub fn arithmetic(op: Op, a: &Value, b: &Value) -> Result<Value, MathError> {
+    if let Some(v) = plain_arithmetic(op, a, b) {
+        return Ok(v);
+    }
     Ok(match base(a, b) {
         Base::Long => {
             let (x, y) = (a.to_i64(), b.to_i64());
@@ -251,6 +283,62 @@ mod tests {
         assert_eq!(calc(Op::Add, Value::Byte(100), Value::Byte(100)), "200:Short");
         assert_eq!(calc(Op::Add, Value::Short(1), Value::Byte(1)), "2:Short");
         assert_eq!(calc(Op::Add, Value::Float(0.1), Value::Int(1)), "1.1:Float");
+    }
+
+    /// The general path with the shortcut for ints and doubles taken out.
+    fn general(op: Op, a: &Value, b: &Value) -> Value {
+        match base(a, b) {
+            Base::Long => wrap(
+                match op {
+                    Op::Add => a.to_i64() + b.to_i64(),
+                    Op::Sub => a.to_i64() - b.to_i64(),
+                    _ => a.to_i64() * b.to_i64(),
+                },
+                a,
+                b,
+            ),
+            _ => Value::Double(match op {
+                Op::Add => a.to_f64() + b.to_f64(),
+                Op::Sub => a.to_f64() - b.to_f64(),
+                Op::Mul => a.to_f64() * b.to_f64(),
+                Op::Div => a.to_f64() / b.to_f64(),
+                Op::Mod => a.to_f64() % b.to_f64(),
+            }),
+        }
+    }
+
+    #[test]
+    fn the_int_and_double_shortcut_computes_as_the_general_path() {
+        let values = [
+            Value::Int(0),
+            Value::Int(7),
+            Value::Int(-3),
+            Value::Int(i32::MAX),
+            Value::Int(i32::MIN),
+            Value::Double(0.1),
+            Value::Double(-2.5),
+            Value::Double(f64::MAX),
+            Value::Double(0.0),
+        ];
+        let mut taken = 0;
+        for a in &values {
+            for b in &values {
+                for op in [Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Mod] {
+                    if let Some(v) = plain_arithmetic(op, a, b) {
+                        assert_eq!(
+                            show(v),
+                            show(general(op, a, b)),
+                            "{op:?} {} {}",
+                            show(a.clone()),
+                            show(b.clone())
+                        );
+                        taken += 1;
+                    }
+                }
+            }
+        }
+        // Ints take +, - and *; pairs with a double take all five.
+        assert_eq!(taken, 5 * 5 * 3 + (81 - 25) * 5);
     }
 
     #[test]
