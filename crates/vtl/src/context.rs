@@ -22,6 +22,7 @@ impl Vars {
     }
 
     /// Sets a variable; null removes it.
+    #[inline]
     pub fn insert(&mut self, key: Sym, value: Value) {
         let i = key.0 as usize;
         if i >= self.0.len() {
@@ -321,57 +322,62 @@ impl Frame {
     }
 
     /// Sets a variable (Velocity's `context.put`): a macro frame keeps it and, unless its scope is
-    /// local, passes it on.
+    /// local, passes it on. (A loop, not recursion, so that the common case inlines.)
+    #[inline(always)]
     pub fn put(&self, key: Sym, value: Value) {
-        match self {
-            Frame::Base(vars) => vars.borrow_mut().insert(key, value),
-            Frame::Macro { inner, locals, local_scope, .. } => {
-                locals.borrow_mut().insert(key, value.clone());
-                if !local_scope {
-                    inner.put(key, value);
+        let mut frame = self;
+        loop {
+            match frame {
+                Frame::Base(vars) => return vars.borrow_mut().insert(key, value),
+                Frame::Macro { inner, locals, local_scope, .. } => {
+                    if *local_scope {
+                        return locals.borrow_mut().insert(key, value);
+                    }
+                    locals.borrow_mut().insert(key, value.clone());
+                    frame = inner;
                 }
+                Frame::NullHolder { inner, key: k, active } => {
+                    if *k == key && value.is_null() {
+                        active.set(true);
+                    }
+                    frame = inner;
+                }
+                Frame::Evaluate { inner, locals } => match locals {
+                    Some(l) => return l.borrow_mut().insert(key, value),
+                    None => frame = inner,
+                },
             }
-            Frame::NullHolder { inner, key: k, active } => {
-                if *k == key && value.is_null() {
-                    active.set(true);
-                }
-                inner.put(key, value);
-            }
-            Frame::Evaluate { inner, locals } => match locals {
-                Some(l) => {
-                    l.borrow_mut().insert(key, value);
-                }
-                None => inner.put(key, value),
-            },
         }
     }
 
     /// Removes a variable (Velocity's `context.remove`); a macro frame also forgets an argument
     /// of that name.
     pub fn remove(&self, key: Sym) {
-        match self {
-            Frame::Base(vars) => vars.borrow_mut().remove(key),
-            Frame::Macro { inner, locals, arguments, local_scope, .. } => {
-                locals.borrow_mut().remove(&key);
-                for argument in arguments.borrow_mut().iter_mut().filter(|a| a.key == key) {
-                    argument.proxy = None;
+        let mut frame = self;
+        loop {
+            match frame {
+                Frame::Base(vars) => return vars.borrow_mut().remove(key),
+                Frame::Macro { inner, locals, arguments, local_scope } => {
+                    locals.borrow_mut().remove(&key);
+                    for argument in arguments.borrow_mut().iter_mut().filter(|a| a.key == key) {
+                        argument.proxy = None;
+                    }
+                    if *local_scope {
+                        return;
+                    }
+                    frame = inner;
                 }
-                if !local_scope {
-                    inner.remove(key);
+                Frame::NullHolder { inner, key: k, active } => {
+                    if *k == key {
+                        active.set(false);
+                    }
+                    frame = inner;
                 }
+                Frame::Evaluate { inner, locals } => match locals {
+                    Some(l) => return l.borrow_mut().remove(key),
+                    None => frame = inner,
+                },
             }
-            Frame::NullHolder { inner, key: k, active } => {
-                if *k == key {
-                    active.set(false);
-                }
-                inner.remove(key);
-            }
-            Frame::Evaluate { inner, locals } => match locals {
-                Some(l) => {
-                    l.borrow_mut().remove(key);
-                }
-                None => inner.remove(key),
-            },
         }
     }
 

@@ -45,6 +45,7 @@ impl Loop {
         }
     }
 
+    #[inline]
     pub fn has_next(&self) -> bool {
         match self {
             Loop::Shared(it) => it.borrow().has_next(),
@@ -52,6 +53,7 @@ impl Loop {
         }
     }
 
+    #[inline]
     pub fn next(&mut self) -> Result<Value, Fault> {
         match self {
             Loop::Shared(it) => it.borrow_mut().next(),
@@ -105,6 +107,7 @@ impl JIter {
         JClass::Iterator
     }
 
+    #[inline]
     pub fn has_next(&self) -> bool {
         match self {
             JIter::List { list, cursor, .. } => *cursor != list.len(),
@@ -114,6 +117,7 @@ impl JIter {
         }
     }
 
+    #[inline]
     pub fn next(&mut self) -> Result<Value, Fault> {
         match self {
             JIter::List { list, cursor, expected } => {

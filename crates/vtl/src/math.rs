@@ -107,33 +107,46 @@ fn wrap(result: i64, a: &Value, b: &Value) -> Value {
     Value::Long(result)
 }
 
-/// The pairs templates compute with most, ints and doubles, as the general path computes them
-/// (two ints in a long, narrowed back to an int when the result fits); `None` for the others.
+/// The operand pairs templates use most, ints and doubles, recognised without classifying
+/// each operand: two ints compute in a long, an int meeting a double becomes a double.
+enum Plain {
+    Ints(i64, i64),
+    Doubles(f64, f64),
+}
+
+#[inline]
+fn plain(a: &Value, b: &Value) -> Option<Plain> {
+    Some(match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Plain::Ints(i64::from(*x), i64::from(*y)),
+        (Value::Double(x), Value::Double(y)) => Plain::Doubles(*x, *y),
+        (Value::Double(x), Value::Int(y)) => Plain::Doubles(*x, f64::from(*y)),
+        (Value::Int(x), Value::Double(y)) => Plain::Doubles(f64::from(*x), *y),
+        _ => return None,
+    })
+}
+
+/// [`arithmetic`] of the [`Plain`] pairs, as its general path computes them (an int result
+/// narrowed back to an int when it fits); `None` for the others and for integer `/` and `%`.
 #[inline]
 fn plain_arithmetic(op: Op, a: &Value, b: &Value) -> Option<Value> {
-    let (x, y) = match (a, b) {
-        (Value::Int(x), Value::Int(y)) => {
-            let (x, y) = (i64::from(*x), i64::from(*y));
+    Some(match plain(a, b)? {
+        Plain::Ints(x, y) => {
             let r = match op {
                 Op::Add => x + y,
                 Op::Sub => x - y,
                 Op::Mul => x * y,
                 Op::Div | Op::Mod => return None,
             };
-            return Some(i32::try_from(r).map_or(Value::Long(r), Value::Int));
+            i32::try_from(r).map_or(Value::Long(r), Value::Int)
         }
-        (Value::Double(x), Value::Double(y)) => (*x, *y),
-        (Value::Double(x), Value::Int(y)) => (*x, f64::from(*y)),
-        (Value::Int(x), Value::Double(y)) => (f64::from(*x), *y),
-        _ => return None,
-    };
-    Some(Value::Double(match op {
-        Op::Add => x + y,
-        Op::Sub => x - y,
-        Op::Mul => x * y,
-        Op::Div => x / y,
-        Op::Mod => x % y,
-    }))
+        Plain::Doubles(x, y) => Value::Double(match op {
+            Op::Add => x + y,
+            Op::Sub => x - y,
+            Op::Mul => x * y,
+            Op::Div => x / y,
+            Op::Mod => x % y,
+        }),
+    })
 }
 
 /// Is this number zero (the divisor check of `/` and `%`)?
@@ -237,6 +250,11 @@ fn big_integer(op: Op, x: BigInt, y: BigInt) -> Result<Value, MathError> {
 
 /// `MathUtils.compare`: doubles compare with `<` and `>`, so NaN equals everything.
 pub fn compare(a: &Value, b: &Value) -> Result<Ordering, MathError> {
+    match plain(a, b) {
+        Some(Plain::Ints(x, y)) => return Ok(x.cmp(&y)),
+        Some(Plain::Doubles(x, y)) => return Ok(partial(x, y)),
+        None => {}
+    }
     Ok(match base(a, b) {
         Base::Long => a.to_i64().cmp(&b.to_i64()),
         Base::Float => partial(a.to_f32(), b.to_f32()),
@@ -308,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn the_int_and_double_shortcut_computes_as_the_general_path() {
+    fn the_int_and_double_shortcut_computes_and_compares_as_the_general_path() {
         let values = [
             Value::Int(0),
             Value::Int(7),
@@ -324,6 +342,13 @@ mod tests {
         for a in &values {
             for b in &values {
                 for op in [Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Mod] {
+                    if plain(a, b).is_some() {
+                        let general_order = match base(a, b) {
+                            Base::Long => a.to_i64().cmp(&b.to_i64()),
+                            _ => partial(a.to_f64(), b.to_f64()),
+                        };
+                        assert_eq!(compare(a, b), Ok(general_order));
+                    }
                     if let Some(v) = plain_arithmetic(op, a, b) {
                         assert_eq!(
                             show(v),

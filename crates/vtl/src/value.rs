@@ -342,8 +342,20 @@ impl Value {
         })
     }
 
+    /// Whether the value is a `Number` (the variants whose class [`JClass::is_number`] holds).
+    #[inline]
     pub fn is_number(&self) -> bool {
-        self.class().is_some_and(JClass::is_number)
+        matches!(
+            self,
+            Value::Byte(_)
+                | Value::Short(_)
+                | Value::Int(_)
+                | Value::Long(_)
+                | Value::BigInt(_)
+                | Value::Float(_)
+                | Value::Double(_)
+                | Value::BigDecimal(_)
+        )
     }
 
     /// The elements a collection-like value holds, in iteration order (a map gives its values,
@@ -589,7 +601,9 @@ impl JMap {
     /// `get` trying the slot where the key was last time first, then remembering where it is.
     pub fn get_hinted(&self, key: &Value, hint: &crate::compile::SlotHint) -> Option<&Value> {
         if let Some(Some((k, v))) = self.slots.get(hint.get() as usize) {
-            if java_equals(k, key) {
+            // Keys a template names are the data's own key strings (see `Engine::from_json`).
+            let same = matches!((k, key), (Value::Str(x), Value::Str(y)) if Rc::ptr_eq(x, y));
+            if same || java_equals(k, key) {
                 return Some(v);
             }
         }
