@@ -140,6 +140,19 @@ pub enum Part {
     },
 }
 
+impl Part {
+    /// Whether [`crate::context::step`] can take this kind of part in place (on a map, a list
+    /// or a loop scope; other receivers still need the general path).
+    fn in_place(&self) -> bool {
+        match self {
+            Part::Identifier { known, .. } => *known != Known::Class,
+            Part::Method { known: Known::Get, constant_key, .. } => constant_key.is_some(),
+            Part::Method { known: Known::Size | Known::IsEmpty, args, .. } => args.is_empty(),
+            _ => false,
+        }
+    }
+}
+
 pub type SlotHint = std::cell::Cell<u32>;
 
 /// The method a call site found for a receiver class and argument classes.
@@ -162,6 +175,10 @@ pub struct Reference {
     pub literal_key: Option<Sym>,
     pub literal: Rc<str>,
     pub parts: Vec<Part>,
+    /// How many leading parts may be read in place: when that is all of them, the renderer
+    /// tries [`crate::context::peek`] first; otherwise the general path reads these in place
+    /// and calls the rest.
+    pub in_place: usize,
     /// The last part's name, for `#set($a.b = …)`.
     pub identifier: Rc<str>,
 }
@@ -277,6 +294,13 @@ pub struct Template {
     /// Whether it may read `$velocityCount` or `$velocityHasNext` (by name, or through
     /// `#evaluate` or `#parse`, which can name anything).
     pub reads_loop_counters: bool,
+}
+
+impl Reference {
+    /// Whether every part may be read in place.
+    pub fn reads_in_place(&self) -> bool {
+        self.in_place == self.parts.len()
+    }
 }
 
 impl Template {
@@ -701,6 +725,7 @@ impl<'a> Compiler<'a> {
             null_string,
             literal_key,
             literal: Rc::from(literal.as_str()),
+            in_place: parts.iter().take_while(|p| p.in_place()).count(),
             parts,
             identifier,
         };

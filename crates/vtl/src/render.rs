@@ -302,8 +302,16 @@ impl<'e> Renderer<'e> {
         if matches!(r.kind, RefKind::Runt) {
             return Ok(Value::Null);
         }
-        let mut result = self.lookup(ctx, r.root)?;
-        for part in &r.parts {
+        // The leading parts that can be read in place are, and only the rest are called.
+        let in_place = match r.in_place {
+            0 => None,
+            n => crate::context::peek(ctx, r.root, &r.parts[..n], Value::clone).map(|v| (v, n)),
+        };
+        let (mut result, done) = match in_place {
+            Some(found) => found,
+            None => (self.lookup(ctx, r.root)?, 0),
+        };
+        for part in &r.parts[done..] {
             if result.is_null() {
                 return Ok(Value::Null);
             }
@@ -441,7 +449,7 @@ impl<'e> Renderer<'e> {
         if r.kind == RefKind::Runt {
             return self.write(&r.root_name);
         }
-        if !r.escaped {
+        if !r.escaped && r.reads_in_place() {
             // Strings and numbers read in place go straight to the output.
             let out = &mut self.out;
             let written = crate::context::peek(ctx, r.root, &r.parts, |v| {
@@ -683,7 +691,11 @@ impl<'e> Renderer<'e> {
             Kind::Reference(r) => {
                 if r.kind == RefKind::Uncomputable {
                     Value::Null
-                } else if let Some(v) = crate::context::peek(ctx, r.root, &r.parts, Value::clone) {
+                } else if let Some(v) = r
+                    .reads_in_place()
+                    .then(|| crate::context::peek(ctx, r.root, &r.parts, Value::clone))
+                    .flatten()
+                {
                     v
                 } else {
                     self.execute(t, r, ctx)?
@@ -740,13 +752,16 @@ impl<'e> Renderer<'e> {
     pub(crate) fn evaluate(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<bool> {
         Ok(match &t.node(id).kind {
             Kind::Reference(r) => {
-                let known = crate::context::peek(ctx, r.root, &r.parts, |v| match v {
-                    Value::Null => Some(false),
-                    Value::Bool(b) => Some(*b),
-                    Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Double(_) => Some(true),
-                    Value::List(_) | Value::Map(_) if !may_print_null(v, 0) => Some(true),
-                    _ => None,
-                });
+                let known = match r.reads_in_place() {
+                    true => crate::context::peek(ctx, r.root, &r.parts, |v| match v {
+                        Value::Null => Some(false),
+                        Value::Bool(b) => Some(*b),
+                        Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Double(_) => Some(true),
+                        Value::List(_) | Value::Map(_) if !may_print_null(v, 0) => Some(true),
+                        _ => None,
+                    }),
+                    false => None,
+                };
                 if let Some(Some(truth)) = known {
                     return Ok(truth);
                 }
@@ -1336,7 +1351,9 @@ fn peek_operand<T>(t: &Template, id: NodeId, ctx: &Ctx, f: impl FnOnce(&Value) -
     match &t.node(id).kind {
         Kind::Constant(v) => Some(f(v)),
         Kind::Str { template: None, image, .. } => Some(f(&Value::Str(image.clone()))),
-        Kind::Reference(r) if !matches!(r.kind, RefKind::Uncomputable | RefKind::Runt) => {
+        Kind::Reference(r)
+            if !matches!(r.kind, RefKind::Uncomputable | RefKind::Runt) && r.reads_in_place() =>
+        {
             crate::context::peek(ctx, r.root, &r.parts, f)
         }
         _ => None,

@@ -162,6 +162,20 @@ fn starts_with(s: &str, prefix: &str, offset: i32) -> bool {
 }
 
 /// `trim()`: drops units up to U+0020 at both ends.
+/// `toUpperCase()`/`toLowerCase()` of a short ASCII string, the common case: mapped on the stack
+/// and copied once into the value, where the general path builds a `String` and copies it again.
+fn ascii_case(s: &str, map: fn(&u8) -> u8) -> Option<Value> {
+    let mut buf = [0u8; 128];
+    let mapped = buf.get_mut(..s.len())?;
+    if !s.is_ascii() {
+        return None;
+    }
+    for (m, c) in mapped.iter_mut().zip(s.as_bytes()) {
+        *m = map(c);
+    }
+    std::str::from_utf8(mapped).ok().map(Value::str)
+}
+
 fn trim(s: &str) -> &str {
     s.trim_matches(|c: char| c <= ' ')
 }
@@ -495,8 +509,14 @@ pub(super) fn lookup(key: &str) -> Option<MethodFn> {
         },
         "split(java.lang.String)" => |_, r, a| split(this_str(r), arg_str(&a[0])?, 0),
         "split(java.lang.String,int)" => |_, r, a| split(this_str(r), arg_str(&a[0])?, arg_int(&a[1])),
-        "toLowerCase()" => |_, r, _| Ok(Value::string(this_str(r).to_lowercase())),
-        "toUpperCase()" => |h, r, _| string_result(h, this_str(r).to_uppercase()),
+        "toLowerCase()" => |_, r, _| {
+            let s = this_str(r);
+            Ok(ascii_case(s, u8::to_ascii_lowercase).unwrap_or_else(|| Value::string(s.to_lowercase())))
+        },
+        "toUpperCase()" => |h, r, _| match ascii_case(this_str(r), u8::to_ascii_uppercase) {
+            Some(v) if this_str(r).len() <= h.string_limit() => Ok(v),
+            _ => string_result(h, this_str(r).to_uppercase()),
+        },
         "trim()" => |_, r, _| Ok(Value::str(trim(this_str(r)))),
         "strip()" => |_, r, _| Ok(Value::str(this_str(r).trim_matches(is_ws))),
         "stripLeading()" => |_, r, _| Ok(Value::str(this_str(r).trim_start_matches(is_ws))),

@@ -125,3 +125,19 @@ fn velocity_quirks_of_resolution() {
         "0x0.0000000000001p-1022"
     );
 }
+
+#[test]
+fn case_mapping_takes_ascii_short_and_everything_else_the_long_way() {
+    let long = "abc".repeat(50);
+    for (s, upper, lower) in [
+        ("Linen shirt", "LINEN SHIRT", "linen shirt"),
+        ("", "", ""),
+        ("straße", "STRASSE", "straße"),
+        ("ÀÉÎ x", "ÀÉÎ X", "àéî x"),
+        (long.as_str(), &long.to_uppercase(), long.as_str()),
+    ] {
+        let v = Value::str(s);
+        assert_eq!(text(call(&v, "toUpperCase", vec![])), upper);
+        assert_eq!(text(call(&v, "toLowerCase", vec![])), lower);
+    }
+}
