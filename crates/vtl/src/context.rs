@@ -352,6 +352,7 @@ impl Frame {
 
     /// Removes a variable (Velocity's `context.remove`); a macro frame also forgets an argument
     /// of that name.
+    #[inline(always)]
     pub fn remove(&self, key: Sym) {
         let mut frame = self;
         loop {

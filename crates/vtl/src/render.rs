@@ -94,6 +94,8 @@ pub struct Renderer<'e> {
     loop_counters: bool,
     /// Frames of finished macro calls, for the next calls to reuse.
     spare_frames: Vec<Ctx>,
+    /// The `$foreach` scope of a finished loop that nothing holds, for the next loop to reuse.
+    spare_scope: Option<Rc<Scope>>,
 }
 
 /// Spare macro frames kept: as many as calls nest in common templates.
@@ -141,6 +143,7 @@ impl<'e> Renderer<'e> {
             names,
             loop_counters,
             spare_frames: Vec::new(),
+            spare_scope: None,
         }
     }
 
@@ -961,7 +964,7 @@ impl<'e> Renderer<'e> {
         let previous = self.lookup(ctx, names.2)?;
         let node = t.node(id);
         let owner = node as *const _ as usize;
-        let scope = Rc::new(Scope {
+        let scope = self.new_scope(Scope {
             owner,
             index: Cell::new(-1),
             has_next: Cell::new(false),
@@ -1027,7 +1030,25 @@ impl<'e> Renderer<'e> {
             counter = counter.wrapping_add(1);
         };
         outcome?;
-        self.clean_foreach(ctx, element, saved_element, saved_counters)
+        self.clean_foreach(ctx, element, saved_element, saved_counters)?;
+        if Rc::strong_count(&scope) == 1 {
+            self.spare_scope = Some(scope);
+        }
+        Ok(())
+    }
+
+    /// A scope in the spare one's allocation when there is one (loops often run inside loops).
+    fn new_scope(&mut self, scope: Scope) -> Rc<Scope> {
+        match self.spare_scope.take() {
+            Some(mut spare) => match Rc::get_mut(&mut spare) {
+                Some(slot) => {
+                    *slot = scope;
+                    spare
+                }
+                None => Rc::new(scope),
+            },
+            None => Rc::new(scope),
+        }
     }
 
     /// Foreach.clean and postRender: the variables the loop replaced come back.
@@ -1038,15 +1059,14 @@ impl<'e> Renderer<'e> {
         saved: Value,
         counters: Option<(Value, Value)>,
     ) -> R<()> {
-        let names = (self.names.velocity_count, self.names.velocity_has_next);
-        let counters =
-            counters.into_iter().flat_map(|(count, has_next)| [(names.0, count), (names.1, has_next)]);
-        for (key, old) in std::iter::once((element, saved)).chain(counters) {
-            if old.is_null() {
-                ctx.remove(key);
-            } else {
-                ctx.put(key, old);
-            }
+        let restore = |key, old: Value| match old.is_null() {
+            true => ctx.remove(key),
+            false => ctx.put(key, old),
+        };
+        restore(element, saved);
+        if let Some((count, has_next)) = counters {
+            restore(self.names.velocity_count, count);
+            restore(self.names.velocity_has_next, has_next);
         }
         let foreach = self.names.foreach;
         if let Value::Scope(s) = self.lookup(ctx, foreach)? {
