@@ -247,31 +247,31 @@ impl Frame {
         Rc::new(Frame::Base(RefCell::new(vars)))
     }
 
-    /// A macro call's frame over `inner`. A spare frame (a finished call's, that nothing holds
-    /// any more) saves allocating one: templates call macros in loops.
-    pub fn macro_call(
+    /// A macro call's frame over `inner`, its parameters bound by `bind`. A spare frame (a
+    /// finished call's, that nothing holds any more) is reused in place: templates call macros in
+    /// loops.
+    pub fn macro_call<E>(
         spare: Option<Ctx>,
         inner: &Ctx,
-        locals: Locals,
-        arguments: Arguments,
         local_scope: bool,
-    ) -> Ctx {
-        let frame = Frame::Macro {
+        bind: impl FnOnce(&mut Locals, &mut Arguments) -> Result<(), E>,
+    ) -> Result<Ctx, E> {
+        if let Some(mut spare) = spare {
+            if let Some(Frame::Macro { inner: i, locals, arguments, local_scope: l }) = Rc::get_mut(&mut spare) {
+                *i = inner.clone();
+                *l = local_scope;
+                bind(locals.get_mut(), arguments.get_mut())?;
+                return Ok(spare);
+            }
+        }
+        let (mut locals, mut arguments) = (Locals::default(), Arguments::new());
+        bind(&mut locals, &mut arguments)?;
+        Ok(Rc::new(Frame::Macro {
             inner: inner.clone(),
             locals: RefCell::new(locals),
             arguments: RefCell::new(arguments),
             local_scope,
-        };
-        match spare {
-            Some(mut spare) => match Rc::get_mut(&mut spare) {
-                Some(slot) => {
-                    *slot = frame;
-                    spare
-                }
-                None => Rc::new(frame),
-            },
-            None => Rc::new(frame),
-        }
+        }))
     }
 
     /// The frame of a finished macro call, its variables dropped, if nothing else holds it (a

@@ -1107,35 +1107,35 @@ impl<'e> Renderer<'e> {
             }))
         });
         // VelocimacroProxy: the call's children (the body counts) fill the parameters in order.
-        let mut locals = crate::context::Locals::default();
-        let mut arguments = crate::context::Arguments::new();
         let given = call.args.len() + usize::from(call.body.is_some());
-        for (i, &param) in decl.params.iter().enumerate().take(given) {
-            let Some(&arg) = call.args.get(i) else {
-                locals.insert(param, Value::Null);
-                continue;
-            };
-            let node = t.node(arg);
-            let by_name = matches!(
-                node.kind,
-                Kind::Reference(_) | Kind::List(_) | Kind::Map(_) | Kind::Str { .. } | Kind::Range(..)
-            );
-            if by_name {
-                arguments.push(crate::context::Argument {
-                    key: param,
-                    proxy: Some(Proxy { template: t.clone(), node: arg }),
-                    literal: node.literal.clone().unwrap_or_default(),
-                });
-            } else {
-                let v = self.value(t, arg, ctx)?;
-                locals.insert(param, v);
-            }
-        }
-        if let Some(b) = body_value {
-            locals.insert(self.names.body_content, b);
-        }
         let spare = self.spare_frames.pop();
-        let frame = Frame::macro_call(spare, ctx, locals, arguments, self.config().macro_local_scope);
+        let local_scope = self.config().macro_local_scope;
+        let frame = Frame::macro_call(spare, ctx, local_scope, |locals, arguments| -> R<()> {
+            for (i, &param) in decl.params.iter().enumerate().take(given) {
+                let Some(&arg) = call.args.get(i) else {
+                    locals.insert(param, Value::Null);
+                    continue;
+                };
+                let node = t.node(arg);
+                let by_name = matches!(
+                    node.kind,
+                    Kind::Reference(_) | Kind::List(_) | Kind::Map(_) | Kind::Str { .. } | Kind::Range(..)
+                );
+                if by_name {
+                    arguments.push(crate::context::Argument {
+                        key: param,
+                        proxy: Some(Proxy { template: t.clone(), node: arg }),
+                        literal: node.literal.clone().unwrap_or_default(),
+                    });
+                } else {
+                    locals.insert(param, self.value(t, arg, ctx)?);
+                }
+            }
+            if let Some(b) = body_value {
+                locals.insert(self.names.body_content, b);
+            }
+            Ok(())
+        })?;
         // Velocity pops the macro name only when the body finishes normally.
         self.macro_stack += 1;
         let result = self.render(&def.template, decl.body, &frame);
