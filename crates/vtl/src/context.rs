@@ -69,6 +69,23 @@ impl Locals {
 pub struct Proxy {
     pub template: Rc<Template>,
     pub node: NodeId,
+    /// The caller's variable, when the expression is just one (`#m($a)`): reading the
+    /// parameter reads it, with no expression to evaluate.
+    pub alias: Option<Sym>,
+}
+
+impl Proxy {
+    pub fn new(template: &Rc<Template>, node: NodeId) -> Proxy {
+        let alias = match &template.node(node).kind {
+            Kind::Reference(r)
+                if matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet) && r.parts.is_empty() =>
+            {
+                Some(r.root)
+            }
+            _ => None,
+        };
+        Proxy { template: template.clone(), node, alias }
+    }
 }
 
 /// A macro parameter given an expression: the expression (until a `#set` replaces it) and the
@@ -128,14 +145,14 @@ pub fn peek<T>(frame: &Frame, key: Sym, parts: &[Part], f: impl FnOnce(&Value) -
                     frame = inner;
                     continue;
                 };
+                if let Some(alias) = p.alias {
+                    (frame, key) = (inner, alias);
+                    continue;
+                }
                 // An argument passed as a reference reads that reference in the caller's context.
                 let Kind::Reference(r) = &p.template.node(p.node).kind else { return None };
                 if !matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet) {
                     return None;
-                }
-                if r.parts.is_empty() {
-                    (frame, key) = (inner, r.root);
-                    continue;
                 }
                 // The argument's own parts first, then ours, through a type-erased visitor so
                 // that this recursion makes no new instance of this function.
@@ -287,7 +304,7 @@ impl Frame {
     /// Reads a variable (Velocity's `context.get`). Null values fall through to outer frames as
     /// they do in Velocity's maps.
     #[inline]
-    pub fn get(self: &Rc<Self>, key: Sym) -> Found {
+    pub fn get(self: &Rc<Self>, mut key: Sym) -> Found {
         let mut frame = self;
         loop {
             match &**frame {
@@ -298,8 +315,13 @@ impl Frame {
                             return Found::Value(v.clone());
                         }
                     }
-                    if let Some(p) = proxy_of(&arguments.borrow(), key) {
-                        return Found::Proxy(p.clone(), inner.clone());
+                    match proxy_of(&arguments.borrow(), key) {
+                        Some(Proxy { alias: Some(alias), .. }) => {
+                            (frame, key) = (inner, *alias);
+                            continue;
+                        }
+                        Some(p) => return Found::Proxy(p.clone(), inner.clone()),
+                        None => {}
                     }
                     frame = inner;
                 }

@@ -1124,7 +1124,7 @@ impl<'e> Renderer<'e> {
                 if by_name {
                     arguments.push(crate::context::Argument {
                         key: param,
-                        proxy: Some(Proxy { template: t.clone(), node: arg }),
+                        proxy: Some(Proxy::new(t, arg)),
                         literal: node.literal.clone().unwrap_or_default(),
                     });
                 } else {
