@@ -80,10 +80,11 @@ pub enum Known {
     HasNext,
     First,
     Last,
-    /// The methods `get`, `size` and `isEmpty`.
+    /// The methods `get`, `size`, `isEmpty` and `equals`.
     Get,
     Size,
     IsEmpty,
+    Equals,
 }
 
 impl Known {
@@ -104,6 +105,7 @@ impl Known {
             "get" => Known::Get,
             "size" => Known::Size,
             "isEmpty" => Known::IsEmpty,
+            "equals" => Known::Equals,
             _ => Known::Other,
         }
     }
@@ -126,7 +128,8 @@ pub enum Part {
         name: Rc<str>,
         known: Known,
         args: Vec<NodeId>,
-        /// The argument when it is one constant string or integer (`get('name')`, `get(0)`).
+        /// The argument when it is one constant string or integer (`get('name')`, `get(0)`,
+        /// `equals('1')`).
         constant_key: Option<Value>,
         slot: SlotHint,
         line: u32,
@@ -146,7 +149,7 @@ impl Part {
     fn in_place(&self) -> bool {
         match self {
             Part::Identifier { known, .. } => *known != Known::Class,
-            Part::Method { known: Known::Get, constant_key, .. } => constant_key.is_some(),
+            Part::Method { known: Known::Get | Known::Equals, constant_key, .. } => constant_key.is_some(),
             Part::Method { known: Known::Size | Known::IsEmpty, args, .. } => args.is_empty(),
             _ => false,
         }

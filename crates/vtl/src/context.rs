@@ -78,7 +78,8 @@ impl Proxy {
     pub fn new(template: &Rc<Template>, node: NodeId) -> Proxy {
         let alias = match &template.node(node).kind {
             Kind::Reference(r)
-                if matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet) && r.parts.is_empty() =>
+                if matches!(r.kind, RefKind::Normal | RefKind::Formal | RefKind::Quiet)
+                    && r.parts.is_empty() =>
             {
                 Some(r.root)
             }
@@ -243,6 +244,16 @@ pub fn step<T>(v: &Value, part: &Part, k: impl FnOnce(&Value) -> T) -> Option<T>
             };
             k(&Value::Bool(empty))
         }
+        // `equals` of a string or an int with a constant of its own class (String.equals and
+        // Integer.equals; other pairs take the general path).
+        (
+            Part::Method { known: Known::Equals, constant_key: Some(key), .. },
+            Value::Str(_) | Value::Int(_),
+        ) => k(&Value::Bool(match (v, key) {
+            (Value::Str(s), Value::Str(c)) => s == c,
+            (Value::Int(i), Value::Int(c)) => i == c,
+            _ => return None,
+        })),
         // The loop counters: ForeachScope's getters.
         (Part::Identifier { known, .. }, Value::Scope(s)) => {
             let counter = match known {
@@ -274,7 +285,9 @@ impl Frame {
         bind: impl FnOnce(&mut Locals, &mut Arguments) -> Result<(), E>,
     ) -> Result<Ctx, E> {
         if let Some(mut spare) = spare {
-            if let Some(Frame::Macro { inner: i, locals, arguments, local_scope: l }) = Rc::get_mut(&mut spare) {
+            if let Some(Frame::Macro { inner: i, locals, arguments, local_scope: l }) =
+                Rc::get_mut(&mut spare)
+            {
                 *i = inner.clone();
                 *l = local_scope;
                 bind(locals.get_mut(), arguments.get_mut())?;

@@ -220,3 +220,23 @@ fn loop_counters_reach_whatever_may_read_them() {
     assert_eq!(rendered("#foreach($x in [1..2])#evaluate('($velocityCount)')#end"), "(1)(2)");
     assert_eq!(rendered("#foreach($x in [1..2])$velocityCount#end $velocityCount"), "12 $velocityCount");
 }
+
+/// References read in place (map properties, `get`, `size`, `isEmpty`, `equals` of a string or
+/// int constant) give what the general method path gives, including the pairs it leaves to it.
+#[test]
+fn in_place_reads_agree_with_method_calls() {
+    let render = |src: &str| {
+        let data = serde_json::json!({"d": {"s": "a", "i": 1, "l": [1, 2], "m": {"k": "v"}}});
+        render_with(Config::default(), src, data).map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        render(
+            "$d.s.equals('a') $d.s.equals(1) $d.i.equals(1) $d.i.equals('1') $d.m.equals('x') \
+             $d.get('s') $d.l.get(1) $d.l.size() $d.m.isEmpty() $d.s.isEmpty() $d.s.toUpperCase() \
+             $d.get('s').equals('a').toString()"
+        ),
+        Ok("true false true false false a 2 2 false false A true".to_string())
+    );
+    // Out of bounds, `get(i)` throws as ArrayList's does, quiet or not.
+    assert!(render("$!d.l.get(5)").is_err_and(|e| e.contains("get")));
+}
