@@ -45,7 +45,7 @@ impl Loop {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn has_next(&self) -> bool {
         match self {
             Loop::Shared(it) => it.borrow().has_next(),
@@ -53,7 +53,7 @@ impl Loop {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn next(&mut self) -> Result<Value, Fault> {
         match self {
             Loop::Shared(it) => it.borrow_mut().next(),
@@ -117,8 +117,23 @@ impl JIter {
         }
     }
 
-    #[inline]
+    /// The next element: a list's, the common case, inline; the others (and a list's errors)
+    /// out of line.
+    #[inline(always)]
     pub fn next(&mut self) -> Result<Value, Fault> {
+        if let JIter::List { list, cursor, expected } = self {
+            if list.mods() == *expected {
+                if let Some(v) = list.items().get(*cursor) {
+                    *cursor += 1;
+                    return Ok(v.clone());
+                }
+            }
+        }
+        self.next_other()
+    }
+
+    #[inline(never)]
+    fn next_other(&mut self) -> Result<Value, Fault> {
         match self {
             JIter::List { list, cursor, expected } => {
                 if list.mods() != *expected {

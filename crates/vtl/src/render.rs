@@ -1005,10 +1005,11 @@ impl<'e> Renderer<'e> {
             if saved_counters.is_some() {
                 ctx.put(names.1, Value::Bool(has_next));
             }
-            ctx.put(element, value.clone());
+            let null = value.is_null();
+            ctx.put(element, value);
             scope.index.set(scope.index.get() + 1);
             scope.has_next.set(has_next);
-            let body_ctx = if value.is_null() {
+            let body_ctx = if null {
                 null_holder.get_or_insert_with(|| {
                     Rc::new(Frame::NullHolder { inner: ctx.clone(), key: element, active: Cell::new(true) })
                 })
