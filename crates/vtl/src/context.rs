@@ -24,14 +24,20 @@ impl Vars {
     /// Sets a variable; null removes it.
     #[inline]
     pub fn insert(&mut self, key: Sym, value: Value) {
-        let i = key.0 as usize;
-        if i >= self.0.len() {
-            if value.is_null() {
-                return;
-            }
-            self.0.resize(i + 1, Value::Null);
+        match self.0.get_mut(key.0 as usize) {
+            Some(slot) => *slot = value,
+            None => self.insert_past_end(key, value),
         }
-        self.0[i] = value;
+    }
+
+    /// A variable past the end of the vector (named by none of the data's keys).
+    #[cold]
+    #[inline(never)]
+    fn insert_past_end(&mut self, key: Sym, value: Value) {
+        if !value.is_null() {
+            self.0.resize(key.0 as usize + 1, Value::Null);
+            self.0[key.0 as usize] = value;
+        }
     }
 
     pub fn remove(&mut self, key: Sym) {

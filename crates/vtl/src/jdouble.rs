@@ -400,10 +400,11 @@ fn write_short_decimal(out: &mut String, d: f64) -> bool {
             return false;
         }
         // The nearest integer (the product is off by far less than a half).
-        let n = (x + 0.5) as i64 as u64;
+        let n = (x + 0.5) as i64;
         if n as f64 / scale != a {
             continue;
         }
+        let n = n as u64;
         if d < 0.0 {
             out.push('-');
         }

@@ -604,12 +604,13 @@ impl<'e> Renderer<'e> {
                 if self.steps > self.config.max_steps {
                     return Err(self.limit(Limit::Steps, "the template took too many steps".into()));
                 }
-                // Text and references, most of any block, without another call.
+                // Text, references, `#if` and `#set`, most of any block, without another call.
                 for &c in children {
                     match &t.node(c).kind {
                         Kind::Text(s) => self.write(s)?,
                         Kind::Reference(r) => self.render_reference(t, r, ctx)?,
                         Kind::If(branches) => self.render_if(t, branches, ctx)?,
+                        Kind::Set { target, value, name } => self.render_set(t, *target, *value, *name, ctx)?,
                         _ => self.render(t, c, ctx)?,
                     }
                 }
