@@ -610,7 +610,9 @@ impl<'e> Renderer<'e> {
                         Kind::Text(s) => self.write(s)?,
                         Kind::Reference(r) => self.render_reference(t, r, ctx)?,
                         Kind::If(branches) => self.render_if(t, branches, ctx)?,
-                        Kind::Set { target, value, name } => self.render_set(t, *target, *value, *name, ctx)?,
+                        Kind::Set { target, value, name } => {
+                            self.render_set(t, *target, *value, *name, ctx)?
+                        }
                         _ => self.render(t, c, ctx)?,
                     }
                 }
@@ -705,6 +707,21 @@ impl<'e> Renderer<'e> {
                     self.execute(t, r, ctx)?
                 }
             }
+            Kind::Constant(v) => v.clone(),
+            Kind::Binary(
+                op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod),
+                left,
+                right,
+            ) => self.arithmetic(t, id, *op, *left, *right, ctx)?,
+            _ => self.value_rare(t, id, ctx)?,
+        })
+    }
+
+    /// `value()` of the expressions other than references, constants and arithmetic, kept out of
+    /// [`Renderer::value`] so that the common path stays short.
+    #[inline(never)]
+    fn value_rare(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<Value> {
+        Ok(match &t.node(id).kind {
             Kind::Str { template, image, strip_last } => match template {
                 None => Value::Str(image.clone()),
                 Some(root) => {
@@ -716,7 +733,6 @@ impl<'e> Renderer<'e> {
                     Value::string(text)
                 }
             },
-            Kind::Constant(v) => v.clone(),
             Kind::Word => Value::Null,
             Kind::True => Value::Bool(true),
             Kind::False => Value::Bool(false),
@@ -740,12 +756,7 @@ impl<'e> Renderer<'e> {
                 }
                 Value::map(map)
             }
-            Kind::Binary(op, left, right) => match op {
-                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
-                    self.arithmetic(t, id, *op, *left, *right, ctx)?
-                }
-                _ => Value::Bool(self.evaluate(t, id, ctx)?),
-            },
+            Kind::Binary(..) => Value::Bool(self.evaluate(t, id, ctx)?),
             Kind::Not(inner) => Value::Bool(!self.evaluate(t, *inner, ctx)?),
             _ => Value::Null,
         })
@@ -835,7 +846,7 @@ impl<'e> Renderer<'e> {
         })
     }
 
-    #[inline(never)]
+    #[inline]
     fn arithmetic(
         &mut self,
         t: &Rc<Template>,
@@ -853,9 +864,26 @@ impl<'e> Renderer<'e> {
             _ => Op::Mod,
         };
         // Two numbers read in place: no copies of the operands.
-        if let Some(Some(result)) = peek_pair(t, left, right, ctx, |a, b| number_arithmetic(math_op, a, b)) {
-            return result.map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0));
+        match peek_pair(t, left, right, ctx, |a, b| number_arithmetic(math_op, a, b)) {
+            Some(Some(Ok(v))) => Ok(v),
+            _ => self.arithmetic_general(t, id, op, math_op, left, right, ctx),
         }
+    }
+
+    /// [`Renderer::arithmetic`] of operands that need evaluating, string concatenation, and
+    /// arithmetic errors.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn arithmetic_general(
+        &mut self,
+        t: &Rc<Template>,
+        id: NodeId,
+        op: BinOp,
+        math_op: Op,
+        left: NodeId,
+        right: NodeId,
+        ctx: &Ctx,
+    ) -> R<Value> {
         let a = self.value(t, left, ctx)?;
         let b = self.value(t, right, ctx)?;
         if op == BinOp::Add && (matches!(a, Value::Str(_)) || matches!(b, Value::Str(_))) {
