@@ -146,7 +146,8 @@ pub enum Part {
 impl Part {
     /// Whether [`crate::context::step`] can take this kind of part in place (on a map, a list
     /// or a loop scope; other receivers still need the general path).
-    fn in_place(&self) -> bool {
+    #[inline]
+    pub fn in_place(&self) -> bool {
         match self {
             Part::Identifier { known, .. } => *known != Known::Class,
             Part::Method { known: Known::Get | Known::Equals, constant_key, .. } => constant_key.is_some(),

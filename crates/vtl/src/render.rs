@@ -318,7 +318,8 @@ impl<'e> Renderer<'e> {
             if result.is_null() {
                 return Ok(Value::Null);
             }
-            result = match crate::context::step(&result, part, Value::clone) {
+            let in_place = part.in_place().then(|| crate::context::step(&result, part, Value::clone));
+            result = match in_place.flatten() {
                 Some(next) => next,
                 None => self.apply_part(t, part, &result, ctx)?,
             };

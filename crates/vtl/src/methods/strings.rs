@@ -162,18 +162,15 @@ fn starts_with(s: &str, prefix: &str, offset: i32) -> bool {
 }
 
 /// `trim()`: drops units up to U+0020 at both ends.
-/// `toUpperCase()`/`toLowerCase()` of a short ASCII string, the common case: mapped on the stack
-/// and copied once into the value, where the general path builds a `String` and copies it again.
-fn ascii_case(s: &str, map: fn(&u8) -> u8) -> Option<Value> {
-    let mut buf = [0u8; 128];
-    let mapped = buf.get_mut(..s.len())?;
+/// `toUpperCase()`/`toLowerCase()` of an ASCII string, the common case: copied once into the
+/// value and mapped there, where the general path builds a `String` and copies it again.
+fn ascii_case(s: &str, map: fn(&mut str)) -> Option<Value> {
     if !s.is_ascii() {
         return None;
     }
-    for (m, c) in mapped.iter_mut().zip(s.as_bytes()) {
-        *m = map(c);
-    }
-    std::str::from_utf8(mapped).ok().map(Value::str)
+    let mut copy: Rc<str> = Rc::from(s);
+    map(Rc::get_mut(&mut copy)?);
+    Some(Value::Str(copy))
 }
 
 fn trim(s: &str) -> &str {
@@ -511,9 +508,9 @@ pub(super) fn lookup(key: &str) -> Option<MethodFn> {
         "split(java.lang.String,int)" => |_, r, a| split(this_str(r), arg_str(&a[0])?, arg_int(&a[1])),
         "toLowerCase()" => |_, r, _| {
             let s = this_str(r);
-            Ok(ascii_case(s, u8::to_ascii_lowercase).unwrap_or_else(|| Value::string(s.to_lowercase())))
+            Ok(ascii_case(s, str::make_ascii_lowercase).unwrap_or_else(|| Value::string(s.to_lowercase())))
         },
-        "toUpperCase()" => |h, r, _| match ascii_case(this_str(r), u8::to_ascii_uppercase) {
+        "toUpperCase()" => |h, r, _| match ascii_case(this_str(r), str::make_ascii_uppercase) {
             Some(v) if this_str(r).len() <= h.string_limit() => Ok(v),
             _ => string_result(h, this_str(r).to_uppercase()),
         },
