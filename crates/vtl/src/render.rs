@@ -605,7 +605,7 @@ impl<'e> Renderer<'e> {
                 if self.steps > self.config.max_steps {
                     return Err(self.limit(Limit::Steps, "the template took too many steps".into()));
                 }
-                // Text, references, `#if` and `#set`, most of any block, without another call.
+                // Text, references, `#if`, `#set` and macro calls, most of any block, without another call.
                 for &c in children {
                     match &t.node(c).kind {
                         Kind::Text(s) => self.write(s)?,
@@ -614,6 +614,7 @@ impl<'e> Renderer<'e> {
                         Kind::Set { target, value, name } => {
                             self.render_set(t, *target, *value, *name, ctx)?
                         }
+                        Kind::Call(call) => self.render_call(t, c, call, ctx)?,
                         _ => self.render(t, c, ctx)?,
                     }
                 }
@@ -1142,7 +1143,10 @@ impl<'e> Renderer<'e> {
         let spare = self.spare_frames.pop();
         let local_scope = self.config().macro_local_scope;
         let frame = Frame::macro_call(spare, ctx, local_scope, |locals, arguments| -> R<()> {
-            for (i, &param) in decl.params.iter().enumerate().take(given) {
+            for (i, &param) in decl.params.iter().enumerate() {
+                if i == given {
+                    break;
+                }
                 let Some(&arg) = call.args.get(i) else {
                     locals.insert(param, Value::Null);
                     continue;
