@@ -96,6 +96,9 @@ pub struct Renderer<'e> {
     spare_frames: Vec<Ctx>,
     /// The `$foreach` scope of a finished loop that nothing holds, for the next loop to reuse.
     spare_scope: Option<Rc<Scope>>,
+    /// Whether this render has made a block value (`#define`, a block macro's body): until it
+    /// has, no value can print as null, and the truth of a collection needs no walk through it.
+    made_blocks: bool,
 }
 
 /// Spare macro frames kept: as many as calls nest in common templates.
@@ -144,6 +147,7 @@ impl<'e> Renderer<'e> {
             loop_counters,
             spare_frames: Vec::new(),
             spare_scope: None,
+            made_blocks: false,
         }
     }
 
@@ -658,6 +662,7 @@ impl<'e> Renderer<'e> {
                     depth: Cell::new(0),
                     max_depth: self.config().max_define_depth,
                 };
+                self.made_blocks = true;
                 ctx.put(*key, Value::Block(Rc::new(block)));
                 Ok(())
             }
@@ -769,12 +774,13 @@ impl<'e> Renderer<'e> {
     pub(crate) fn evaluate(&mut self, t: &Rc<Template>, id: NodeId, ctx: &Ctx) -> R<bool> {
         Ok(match &t.node(id).kind {
             Kind::Reference(r) => {
+                let blocks = self.made_blocks;
                 let known = match r.reads_in_place() {
                     true => crate::context::peek(ctx, r.root, &r.parts, |v| match v {
                         Value::Null => Some(false),
                         Value::Bool(b) => Some(*b),
                         Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Double(_) => Some(true),
-                        Value::List(_) | Value::Map(_) if !may_print_null(v, 0) => Some(true),
+                        Value::List(_) | Value::Map(_) if !blocks || !may_print_null(v, 0) => Some(true),
                         _ => None,
                     }),
                     false => None,
@@ -788,7 +794,7 @@ impl<'e> Renderer<'e> {
                     Value::Bool(b) => b,
                     // `toString() != null`: only a block (or a collection holding one) can print
                     // as null or fail, so only those are printed to find out.
-                    other if may_print_null(&other, 0) => self.text_of(&other)?.is_some(),
+                    other if self.made_blocks && may_print_null(&other, 0) => self.text_of(&other)?.is_some(),
                     _ => true,
                 }
             }
@@ -1129,6 +1135,7 @@ impl<'e> Renderer<'e> {
             );
         }
         let decl = def.decl();
+        self.made_blocks |= call.body.is_some();
         let body_value = call.body.map(|body| {
             Value::Block(Rc::new(BlockRef {
                 template: t.clone(),
