@@ -199,13 +199,24 @@ fn proxy_of(arguments: &[Argument], key: Sym) -> Option<&Proxy> {
 
 /// The parts applied in place one after another, the last value passed to `f`; `None` when one
 /// needs the general path.
+#[inline(always)]
 fn read_parts<T>(v: &Value, parts: &[Part], f: impl FnOnce(&Value) -> T) -> Option<T> {
     match parts {
         [] => Some(f(v)),
         // One part, the most common reference after a bare variable, without recursing.
         [only] => step(v, only, f),
-        [first, rest @ ..] => step(v, first, |next| read_parts(next, rest, f))?,
+        [first, rest @ ..] => read_more(v, first, rest, f),
     }
+}
+
+/// [`read_parts`] of two parts or more, out of line.
+#[inline(never)]
+fn read_more<T>(v: &Value, first: &Part, rest: &[Part], f: impl FnOnce(&Value) -> T) -> Option<T> {
+    step(v, first, |next| match rest {
+        [only] => step(next, only, f),
+        [second, more @ ..] => read_more(next, second, more, f),
+        [] => Some(f(next)),
+    })?
 }
 
 /// One part applied to a value in place, the result passed to `k`: `None` when the part needs
