@@ -223,12 +223,15 @@ fn read_more<T>(v: &Value, first: &Part, rest: &[Part], f: impl FnOnce(&Value) -
 /// the general path. (The renderer's general path uses it too, for the parts it can take.)
 #[inline]
 pub fn step<T>(v: &Value, part: &Part, k: impl FnOnce(&Value) -> T) -> Option<T> {
+    // A LinkedHashMap's only getter property is `class`; anything else is `get(name)`. (The
+    // most common part of all, tested first.)
+    if let (Part::Identifier { known, key, slot, .. }, Value::Map(m)) = (part, v) {
+        if *known != Known::Class {
+            return Some(k(m.borrow().get_hinted(key, slot).unwrap_or(&NULL)));
+        }
+    }
     Some(match (part, v) {
         (_, Value::Null) => k(&NULL),
-        // A LinkedHashMap's only getter property is `class`; anything else is `get(name)`.
-        (Part::Identifier { known, key, slot, .. }, Value::Map(m)) if *known != Known::Class => {
-            k(m.borrow().get_hinted(key, slot).unwrap_or(&NULL))
-        }
         // `get('name')` with a constant key is the map's `get(Object)`, its only `get`.
         (Part::Method { known: Known::Get, constant_key: Some(key), slot, .. }, Value::Map(m)) => {
             k(m.borrow().get_hinted(key, slot).unwrap_or(&NULL))
