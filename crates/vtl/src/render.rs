@@ -96,6 +96,9 @@ pub struct Renderer<'e> {
     spare_frames: Vec<Ctx>,
     /// The `$foreach` scope of a finished loop that nothing holds, for the next loop to reuse.
     spare_scope: Option<Rc<Scope>>,
+    /// The macro the last call found, by the call's own name string: calls in a loop find it
+    /// without a lookup. Forgotten whenever `macros` changes.
+    last_macro: Option<(Rc<str>, Rc<MacroDef>)>,
     /// Whether this render has made a block value (`#define`, a block macro's body): until it
     /// has, no value can print as null, and the truth of a collection needs no walk through it.
     made_blocks: bool,
@@ -148,6 +151,7 @@ impl<'e> Renderer<'e> {
             spare_frames: Vec::new(),
             spare_scope: None,
             made_blocks: false,
+            last_macro: None,
         }
     }
 
@@ -1117,14 +1121,27 @@ impl<'e> Renderer<'e> {
         Ok(())
     }
 
+    /// The macros, to define more (`#evaluate`, `#parse`): the last call's memo is forgotten.
+    fn macros_mut(&mut self) -> &mut Registry {
+        self.last_macro = None;
+        Rc::make_mut(&mut self.macros)
+    }
+
     /// RuntimeMacro.render (and BlockMacro's, with a body): a defined macro runs, an undefined
     /// one prints as written.
     #[inline(never)]
     fn render_call(&mut self, t: &Rc<Template>, id: NodeId, call: &Call, ctx: &Ctx) -> R<()> {
         self.check_stack()?;
         self.step()?;
-        let Some(def) = self.macros.get(&call.name).cloned() else {
-            return self.write(&call.literal);
+        let def = match &self.last_macro {
+            Some((name, def)) if Rc::ptr_eq(name, &call.name) => def.clone(),
+            _ => {
+                let Some(def) = self.macros.get(&call.name).cloned() else {
+                    return self.write(&call.literal);
+                };
+                self.last_macro = Some((call.name.clone(), def.clone()));
+                def
+            }
         };
         if let Some(message) = &call.bad_arg {
             return Err(self.error(t, id, ErrorKind::Runtime, message.clone()));
@@ -1207,15 +1224,12 @@ impl<'e> Renderer<'e> {
             return Err(self.error(t, id, ErrorKind::Runtime, "#evaluate nested too deeply".into()));
         }
         let name = self.templates.last().cloned().unwrap_or_else(|| t.name.clone());
-        let compiled =
-            self.engine.compile_in(&name, &source, Rc::make_mut(&mut self.macros)).map_err(|mut e| {
-                let n = t.node(id);
-                e.message = format!(
-                    "{} (in #evaluate at {}[line {}, column {}])",
-                    e.message, t.name, n.line, n.column
-                );
-                Thrown::from(e)
-            })?;
+        let compiled = self.engine.compile_in(&name, &source, self.macros_mut()).map_err(|mut e| {
+            let n = t.node(id);
+            e.message =
+                format!("{} (in #evaluate at {}[line {}, column {}])", e.message, t.name, n.line, n.column);
+            Thrown::from(e)
+        })?;
         let frame = Rc::new(Frame::Evaluate {
             inner: ctx.clone(),
             locals: self.config().evaluate_local_context.then(|| RefCell::new(Vars::default())),
@@ -1250,8 +1264,7 @@ impl<'e> Renderer<'e> {
             return Ok(());
         }
         let source = self.load(t, id, &name)?;
-        let compiled =
-            self.engine.compile_in(&name, &source, Rc::make_mut(&mut self.macros)).map_err(Thrown::from)?;
+        let compiled = self.engine.compile_in(&name, &source, self.macros_mut()).map_err(Thrown::from)?;
         self.templates.push(Rc::from(name.as_str()));
         let result = self.render(&compiled, compiled.root, ctx);
         self.templates.pop();

@@ -240,3 +240,18 @@ fn in_place_reads_agree_with_method_calls() {
     // Out of bounds, `get(i)` throws as ArrayList's does, quiet or not.
     assert!(render("$!d.l.get(5)").is_err_and(|e| e.contains("get")));
 }
+
+/// Calls in a loop reuse the macro the previous call found; a macro defined while rendering
+/// (`#evaluate`, `#parse`) is still found. (The first output is what Velocity 1.7 renders.)
+#[test]
+fn macros_defined_while_rendering_are_found_by_later_calls() {
+    let src = "#foreach($i in [1..2])#m()#end|#evaluate(\"#macro(m)b#end\")#foreach($i in [1..2])#m()#end\
+               |#macro(m)c#end#m()";
+    assert_eq!(render(src).unwrap(), "bb|bb|b");
+    let mut templates = MapLoader::default();
+    templates.0.insert("lib".into(), "#macro(late $x)<$x>#end".into());
+    let engine = Engine::new(Config::default());
+    let src = "#late(1)#parse('lib')#foreach($i in [1..2])#late($i)#end";
+    let out = engine.render_source("main", src, Default::default(), &templates).unwrap();
+    assert_eq!(out, "#late(1)<1><2>");
+}
