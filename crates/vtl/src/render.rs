@@ -313,7 +313,7 @@ impl<'e> Renderer<'e> {
         if matches!(r.kind, RefKind::Runt) {
             return Ok(Value::Null);
         }
-        // The leading parts that can be read in place are, and only the rest are called.
+        // The leading parts that can be are read in place; only the rest are called.
         let in_place = match r.in_place {
             0 => None,
             n => crate::context::peek(ctx, r.root, &r.parts[..n], Value::clone).map(|v| (v, n)),
@@ -868,30 +868,21 @@ impl<'e> Renderer<'e> {
         right: NodeId,
         ctx: &Ctx,
     ) -> R<Value> {
-        let math_op = match op {
-            BinOp::Add => Op::Add,
-            BinOp::Sub => Op::Sub,
-            BinOp::Mul => Op::Mul,
-            BinOp::Div => Op::Div,
-            _ => Op::Mod,
-        };
         // Two numbers read in place: no copies of the operands.
-        match peek_pair(t, left, right, ctx, |a, b| number_arithmetic(math_op, a, b)) {
+        match peek_pair(t, left, right, ctx, |a, b| number_arithmetic(math_op(op), a, b)) {
             Some(Some(Ok(v))) => Ok(v),
-            _ => self.arithmetic_general(t, id, op, math_op, left, right, ctx),
+            _ => self.arithmetic_general(t, id, op, left, right, ctx),
         }
     }
 
     /// [`Renderer::arithmetic`] of operands that need evaluating, string concatenation, and
     /// arithmetic errors.
     #[inline(never)]
-    #[allow(clippy::too_many_arguments)]
     fn arithmetic_general(
         &mut self,
         t: &Rc<Template>,
         id: NodeId,
         op: BinOp,
-        math_op: Op,
         left: NodeId,
         right: NodeId,
         ctx: &Ctx,
@@ -923,7 +914,7 @@ impl<'e> Renderer<'e> {
                 )),
             };
         }
-        number_arithmetic(math_op, &a, &b)
+        number_arithmetic(math_op(op), &a, &b)
             .unwrap_or(Ok(Value::Null))
             .map_err(|e| self.error(t, id, ErrorKind::Runtime, e.0))
     }
@@ -1438,6 +1429,17 @@ fn peek_operand<T>(t: &Template, id: NodeId, ctx: &Ctx, f: impl FnOnce(&Value) -
 /// MathUtils.compare of two numbers; `None` when one is not a number (the comparison is false).
 fn number_order(a: &Value, b: &Value) -> Option<Result<std::cmp::Ordering, math::MathError>> {
     (a.is_number() && b.is_number()).then(|| math::compare(a, b))
+}
+
+/// The arithmetic an operator does (`op` is one of `+ - * / %`).
+fn math_op(op: BinOp) -> Op {
+    match op {
+        BinOp::Add => Op::Add,
+        BinOp::Sub => Op::Sub,
+        BinOp::Mul => Op::Mul,
+        BinOp::Div => Op::Div,
+        _ => Op::Mod,
+    }
 }
 
 /// Arithmetic on two numbers, null when dividing by zero; `None` when one is not a number.
