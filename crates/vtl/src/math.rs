@@ -125,8 +125,9 @@ fn plain(a: &Value, b: &Value) -> Option<Plain> {
     })
 }
 
-/// [`arithmetic`] of the [`Plain`] pairs, as its general path computes them (an int result
-/// narrowed back to an int when it fits); `None` for the others and for integer `/` and `%`.
+/// [`arithmetic`] of the [`Plain`] pairs, as its general path computes them (two ints cannot
+/// overflow a long, so the result is only narrowed); `None` for the others and for integer `/`
+/// and `%`.
 #[inline]
 fn plain_arithmetic(op: Op, a: &Value, b: &Value) -> Option<Value> {
     Some(match plain(a, b)? {
@@ -137,16 +138,29 @@ fn plain_arithmetic(op: Op, a: &Value, b: &Value) -> Option<Value> {
                 Op::Mul => x * y,
                 Op::Div | Op::Mod => return None,
             };
-            i32::try_from(r).map_or(Value::Long(r), Value::Int)
+            wrap(r, a, b)
         }
-        Plain::Doubles(x, y) => Value::Double(match op {
-            Op::Add => x + y,
-            Op::Sub => x - y,
-            Op::Mul => x * y,
-            Op::Div => x / y,
-            Op::Mod => x % y,
-        }),
+        Plain::Doubles(x, y) => Value::Double(float_op(op, x, y)),
     })
+}
+
+/// `x op y` with Java's `float` or `double` operators (`%` is the truncating remainder).
+#[inline]
+fn float_op<F>(op: Op, x: F, y: F) -> F
+where
+    F: std::ops::Add<Output = F>
+        + std::ops::Sub<Output = F>
+        + std::ops::Mul<Output = F>
+        + std::ops::Div<Output = F>
+        + std::ops::Rem<Output = F>,
+{
+    match op {
+        Op::Add => x + y,
+        Op::Sub => x - y,
+        Op::Mul => x * y,
+        Op::Div => x / y,
+        Op::Mod => x % y,
+    }
 }
 
 /// Is this number zero (the divisor check of `/` and `%`)?
@@ -184,26 +198,8 @@ pub fn arithmetic(op: Op, a: &Value, b: &Value) -> Result<Value, MathError> {
                 None => big_integer(op, BigInt::from(x), BigInt::from(y))?,
             }
         }
-        Base::Float => {
-            let (x, y) = (a.to_f32(), b.to_f32());
-            Value::Float(match op {
-                Op::Add => x + y,
-                Op::Sub => x - y,
-                Op::Mul => x * y,
-                Op::Div => x / y,
-                Op::Mod => x % y,
-            })
-        }
-        Base::Double => {
-            let (x, y) = (a.to_f64(), b.to_f64());
-            Value::Double(match op {
-                Op::Add => x + y,
-                Op::Sub => x - y,
-                Op::Mul => x * y,
-                Op::Div => x / y,
-                Op::Mod => x % y,
-            })
-        }
+        Base::Float => Value::Float(float_op(op, a.to_f32(), b.to_f32())),
+        Base::Double => Value::Double(float_op(op, a.to_f64(), b.to_f64())),
         Base::BigInteger => big_integer(op, to_big_integer(a), to_big_integer(b))?,
         Base::BigDecimal => {
             let (x, y) = (to_big_decimal(a)?, to_big_decimal(b)?);
