@@ -3,7 +3,7 @@
 //! (the loop variable reads as null), an `#evaluate` (optionally its own locals). A frame can
 //! outlive its call (a `#define` block keeps the context it was defined in), so frames are shared.
 
-use crate::compile::{Kind, Known, NodeId, Part, RefKind, Sym, Template};
+use crate::compile::{Kind, Known, NodeId, Part, RefKind, Reference, Sym, Template};
 use crate::value::Value;
 use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
@@ -134,6 +134,16 @@ pub enum Found {
 }
 
 const NULL: Value = Value::Null;
+
+/// [`peek`] of a whole reference: `None` without trying when one of its parts is a kind that
+/// cannot be read in place (see [`Reference::in_place`]).
+#[inline]
+pub fn peek_reference<T>(frame: &Frame, r: &Reference, f: impl FnOnce(&Value) -> T) -> Option<T> {
+    if !r.reads_in_place() {
+        return None;
+    }
+    peek(frame, r.root, &r.parts, f)
+}
 
 /// Reads a reference made of map properties (and the loop scope's counters) in place, with no
 /// copies and no calls, passing the value to `f`: `None` when it needs the general path (a

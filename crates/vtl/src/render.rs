@@ -461,10 +461,10 @@ impl<'e> Renderer<'e> {
         if r.kind == RefKind::Runt {
             return self.write(&r.root_name);
         }
-        if !r.escaped && r.reads_in_place() {
+        if !r.escaped {
             // Strings and numbers read in place go straight to the output.
             let out = &mut self.out;
-            let written = crate::context::peek(ctx, r.root, &r.parts, |v| {
+            let written = crate::context::peek_reference(ctx, r, |v| {
                 let plain = matches!(
                     v,
                     Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Bool(_) | Value::Double(_)
@@ -708,11 +708,7 @@ impl<'e> Renderer<'e> {
             Kind::Reference(r) => {
                 if r.kind == RefKind::Uncomputable {
                     Value::Null
-                } else if let Some(v) = r
-                    .reads_in_place()
-                    .then(|| crate::context::peek(ctx, r.root, &r.parts, Value::clone))
-                    .flatten()
-                {
+                } else if let Some(v) = crate::context::peek_reference(ctx, r, Value::clone) {
                     v
                 } else {
                     self.execute(t, r, ctx)?
@@ -779,16 +775,13 @@ impl<'e> Renderer<'e> {
         Ok(match &t.node(id).kind {
             Kind::Reference(r) => {
                 let blocks = self.made_blocks;
-                let known = match r.reads_in_place() {
-                    true => crate::context::peek(ctx, r.root, &r.parts, |v| match v {
-                        Value::Null => Some(false),
-                        Value::Bool(b) => Some(*b),
-                        Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Double(_) => Some(true),
-                        Value::List(_) | Value::Map(_) if !blocks || !may_print_null(v, 0) => Some(true),
-                        _ => None,
-                    }),
-                    false => None,
-                };
+                let known = crate::context::peek_reference(ctx, r, |v| match v {
+                    Value::Null => Some(false),
+                    Value::Bool(b) => Some(*b),
+                    Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Double(_) => Some(true),
+                    Value::List(_) | Value::Map(_) if !blocks || !may_print_null(v, 0) => Some(true),
+                    _ => None,
+                });
                 if let Some(Some(truth)) = known {
                     return Ok(truth);
                 }
@@ -1417,10 +1410,8 @@ fn peek_operand<T>(t: &Template, id: NodeId, ctx: &Ctx, f: impl FnOnce(&Value) -
     match &t.node(id).kind {
         Kind::Constant(v) => Some(f(v)),
         Kind::Str { template: None, image, .. } => Some(f(&Value::Str(image.clone()))),
-        Kind::Reference(r)
-            if !matches!(r.kind, RefKind::Uncomputable | RefKind::Runt) && r.reads_in_place() =>
-        {
-            crate::context::peek(ctx, r.root, &r.parts, f)
+        Kind::Reference(r) if !matches!(r.kind, RefKind::Uncomputable | RefKind::Runt) => {
+            crate::context::peek_reference(ctx, r, f)
         }
         _ => None,
     }
