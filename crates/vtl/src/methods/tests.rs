@@ -127,7 +127,7 @@ fn velocity_quirks_of_resolution() {
 }
 
 #[test]
-fn case_mapping_takes_ascii_short_and_everything_else_the_long_way() {
+fn case_mapping_of_ascii_and_other_text() {
     let long = "abc".repeat(50);
     for (s, upper, lower) in [
         ("Linen shirt", "LINEN SHIRT", "linen shirt"),
