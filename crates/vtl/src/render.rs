@@ -719,7 +719,11 @@ impl<'e> Renderer<'e> {
                 op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod),
                 left,
                 right,
-            ) => self.arithmetic(t, id, *op, *left, *right, ctx)?,
+            ) => match peek_pair(t, *left, *right, ctx, |a, b| number_arithmetic(math_op(*op), a, b)) {
+                // Two numbers read in place: no copies of the operands.
+                Some(Some(Ok(v))) => v,
+                _ => self.arithmetic(t, id, *op, *left, *right, ctx)?,
+            },
             _ => self.value_rare(t, id, ctx)?,
         })
     }
@@ -851,27 +855,10 @@ impl<'e> Renderer<'e> {
         })
     }
 
-    #[inline]
-    fn arithmetic(
-        &mut self,
-        t: &Rc<Template>,
-        id: NodeId,
-        op: BinOp,
-        left: NodeId,
-        right: NodeId,
-        ctx: &Ctx,
-    ) -> R<Value> {
-        // Two numbers read in place: no copies of the operands.
-        match peek_pair(t, left, right, ctx, |a, b| number_arithmetic(math_op(op), a, b)) {
-            Some(Some(Ok(v))) => Ok(v),
-            _ => self.arithmetic_general(t, id, op, left, right, ctx),
-        }
-    }
-
-    /// [`Renderer::arithmetic`] of operands that need evaluating, string concatenation, and
-    /// arithmetic errors.
+    /// ASTMathNode.value for operands that need evaluating, string concatenation and arithmetic
+    /// errors ([`Renderer::value`] takes two numbers read in place itself).
     #[inline(never)]
-    fn arithmetic_general(
+    fn arithmetic(
         &mut self,
         t: &Rc<Template>,
         id: NodeId,
