@@ -112,6 +112,7 @@ TO engage_reader;
 GRANT EXECUTE ON FUNCTION
     engage.wake_workflow_worker(),
     engage.process_events(integer),
+    engage.retry_dead_letters(bigint[]),
     engage.run_due_waits(timestamptz, integer),
     engage.smartsend(integer, jsonb),
     engage.claim_sends(integer, interval),
@@ -125,13 +126,9 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engage TO engage_admin;
 -- Running commands as other roles is the scheduler's alone.
 REVOKE EXECUTE ON FUNCTION engage.execute_as(oid, text, text, jsonb) FROM engage_admin;
 
-ALTER FUNCTION engage.create_connector(text, text, integer, text, text, text, text, integer, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.drop_connector(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SET client_min_messages = warning;
 ALTER FUNCTION engage.validate_connector(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
--- No fixed search_path here: a local relation's name is resolved as the caller writes it (every
--- name inside the function is schema-qualified or in pg_catalog, which is searched first).
-ALTER FUNCTION engage.create_data_source(text, text, text, text) SECURITY DEFINER;
 ALTER FUNCTION engage.drop_data_source(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.contact_data(bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.compile_segment_rule(jsonb, bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
@@ -141,9 +138,8 @@ ALTER FUNCTION engage.alter_segment(text, jsonb) SECURITY DEFINER SET search_pat
 ALTER FUNCTION engage.drop_segment(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.refresh_segment(text, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.run_requested_job(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.claim_due_runs(timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.claim_due_runs(timestamptz, bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.execute_run(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.run_due_jobs(timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.mark_interrupted_runs() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 ALTER FUNCTION engage.subscribe_contact(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
@@ -171,6 +167,7 @@ ALTER FUNCTION engage.drop_workflow(text) SECURITY DEFINER SET search_path = pg_
 ALTER FUNCTION engage.create_regular_trigger(text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.run_regular_trigger(bigint, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.process_events(integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.retry_dead_letters(bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.run_due_waits(timestamptz, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.smartsend(integer, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.claim_sends(integer, interval) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

@@ -18,20 +18,33 @@ CREATE TABLE engage.connectors (
     contact_key text NOT NULL CHECK (contact_key IN ('email', 'phone', 'external_id', 'field')),
     contact_key_field_id integer REFERENCES engage.fields,
     server_name name UNIQUE,
+    -- The role that created the connector. Every connection through it is made as this role,
+    -- with the user mapping made for it, so postgres_fdw's own rule applies: a role that is
+    -- not a superuser must authenticate with the password (the server's trust rules do not
+    -- lend it the extension owner's rights).
+    owner oid NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     CHECK ((contact_key = 'field') = (contact_key_field_id IS NOT NULL))
 );
+
+-- The views data sources are read through (see engage.data_sources.relation).
+CREATE SCHEMA engage_sources;
 
 CREATE SEQUENCE engage.data_sources_source_id_seq START 1001;
 CREATE TABLE engage.data_sources (
     source_id integer PRIMARY KEY DEFAULT nextval('engage.data_sources_source_id_seq'),
     name text NOT NULL UNIQUE CHECK (name <> ''),
     connector_id integer NOT NULL REFERENCES engage.connectors ON DELETE CASCADE,
-    -- The table or view read: a local one, or the foreign table made for a remote one.
+    -- What reads of the source go through: a view engage_sources.source_<id> owned by `owner`
+    -- over the registered table (a local one, or the foreign table imported for a remote one),
+    -- so every read is checked against that role's rights, as a view's reads are.
     relation regclass NOT NULL,
-    -- schema.table on the other side, for a remote connector.
-    remote_relation text,
+    -- The table as registered: schema.table here, or on the other server for a remote connector.
+    registered_relation text NOT NULL,
     key_column name NOT NULL,
+    -- The role whose rights reads use: the one that registered a local table, the connector's
+    -- owner for a remote one.
+    owner oid NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 ALTER SEQUENCE engage.data_sources_source_id_seq OWNED BY engage.data_sources.source_id;
@@ -54,6 +67,7 @@ BEGIN
 END
 $$;
 
+-- Creates a connector as the calling role (its owner: see engage.connectors.owner).
 CREATE FUNCTION engage.create_connector(
     name text,
     host text DEFAULT NULL,
@@ -65,8 +79,26 @@ CREATE FUNCTION engage.create_connector(
     contact_key_field integer DEFAULT NULL,
     ssl_mode text DEFAULT 'prefer'
 ) RETURNS engage.connectors
-LANGUAGE plpgsql AS $$
+LANGUAGE sql AS $$
+    SELECT engage.store_connector(engage.vouch(), $1, $2, $3, $4, $5, $6, $7, $8, $9)
+$$;
+
+-- create_connector's definer step, for the role that made the voucher. Internal.
+CREATE FUNCTION engage.store_connector(
+    voucher bigint,
+    name text,
+    host text,
+    port integer,
+    database text,
+    username text,
+    password text,
+    contact_key text,
+    contact_key_field integer,
+    ssl_mode text
+) RETURNS engage.connectors
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    owner oid := engage.vouched_role(voucher);
     c engage.connectors;
     problem text;
     element text;
@@ -100,7 +132,7 @@ BEGIN
                 WHEN 'password' THEN '(hidden)' WHEN 'port' THEN port::text WHEN 'ssl_mode' THEN ssl_mode
                 WHEN 'contact_key' THEN contact_key ELSE contact_key_field::text END);
     END IF;
-    IF EXISTS (SELECT FROM engage.connectors x WHERE x.name = create_connector.name) THEN
+    IF EXISTS (SELECT FROM engage.connectors x WHERE x.name = store_connector.name) THEN
         RAISE EXCEPTION 'connector "%" already exists', name USING ERRCODE = 'duplicate_object',
             DETAIL = format('name: %s', name);
     END IF;
@@ -108,8 +140,9 @@ BEGIN
         RAISE EXCEPTION 'additional field % does not exist', contact_key_field USING ERRCODE = 'undefined_object',
             DETAIL = format('contact_key_field: %s', contact_key_field), HINT = 'engage.fields lists the fields.';
     END IF;
-    INSERT INTO engage.connectors AS x (name, host, port, database, username, ssl_mode, contact_key, contact_key_field_id)
-    VALUES (name, host, port, database, username, ssl_mode, contact_key, contact_key_field)
+    INSERT INTO engage.connectors AS x (name, host, port, database, username, ssl_mode, contact_key, contact_key_field_id,
+                                        owner)
+    VALUES (name, host, port, database, username, ssl_mode, contact_key, contact_key_field, owner)
     RETURNING * INTO c;
     IF host IS NOT NULL THEN
         c.server_name := format('engage_connector_%s', c.connector_id);
@@ -120,9 +153,12 @@ BEGIN
         EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host %L, port %L, sslmode %L, connect_timeout %L%s)',
                        c.server_name, host, port::text, ssl_mode, '5',
                        CASE WHEN database IS NULL THEN '' ELSE format(', dbname %L', database) END);
-        EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (user %L, password %L)',
-                       c.server_name, username, password);
-        EXECUTE format('CREATE SCHEMA %I', engage.connector_schema(c));
+        -- The owner connects with its own user mapping, reads through the server and imports the
+        -- remote tables into the connector's schema.
+        EXECUTE format('CREATE USER MAPPING FOR %I SERVER %I OPTIONS (user %L, password %L)',
+                       owner::regrole::name, c.server_name, username, password);
+        EXECUTE format('GRANT USAGE ON FOREIGN SERVER %I TO %I', c.server_name, owner::regrole::name);
+        EXECUTE format('CREATE SCHEMA %I AUTHORIZATION %I', engage.connector_schema(c), owner::regrole::name);
         IF ssl_mode IN ('disable', 'allow', 'prefer') THEN
             RAISE WARNING 'the connection of connector "%" is not SSL-secured', name
                 USING DETAIL = format('ssl_mode %s does not require SSL: data and the password may cross the network unencrypted', ssl_mode),
@@ -138,6 +174,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     c engage.connectors := engage.connector_named(name);
 BEGIN
+    PERFORM engage.drop_source_view(s) FROM engage.data_sources s WHERE s.connector_id = c.connector_id;
     DELETE FROM engage.connectors x WHERE x.connector_id = c.connector_id;
     IF c.server_name IS NOT NULL THEN
         EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', engage.connector_schema(c));
@@ -154,6 +191,9 @@ LANGUAGE sql IMMUTABLE AS $$
     FROM (SELECT 1) one
     LEFT JOIN LATERAL (
         SELECT p.message, p.hint FROM (VALUES
+            (0, 'does not request a password',
+             format('the server lets user "%s" in without checking the password, which only a superuser''s connector may rely on', c.username),
+             'Make the other server ask for the password (scram-sha-256 or md5 in its pg_hba.conf), or have a superuser create the connector.'),
             (1, 'password authentication failed|password is required|no password supplied',
              format('the server refused username "%s" with this password', c.username),
              'Check the username and password (drop and create the connector to change them).'),
@@ -189,15 +229,19 @@ BEGIN
         message := format('connector "%s" reads this database (%s)', c.name, current_database());
         RETURN;
     END IF;
-    -- dblink runs the query on the other side, over the connector's server and user mapping.
+    -- dblink runs the query on the other side, over the connector's server and its owner's user
+    -- mapping, as the owner: dblink refuses a role that is not a superuser when the server does
+    -- not ask it for the password.
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'dblink') THEN
         CREATE EXTENSION dblink SCHEMA engage;
     END IF;
     SELECT n.nspname INTO dblink_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
     WHERE e.extname = 'dblink';
     BEGIN
-        EXECUTE format('SELECT t.ssl FROM %I.dblink($1, $2) AS t(ssl boolean)', dblink_schema) INTO ssl
-        USING c.server_name, 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()';
+        ssl := engage.execute_as(c.owner, 'pg_catalog, pg_temp',
+                   format('SELECT t.ssl::text FROM %I.dblink($1->>''server'', $1->>''query'') AS t(ssl boolean)', dblink_schema),
+                   jsonb_build_object('server', c.server_name,
+                                      'query', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'))::boolean;
         ok := true;
         message := format('connected to %s port %s as %s', c.host, c.port, c.username);
         IF NOT ssl THEN
@@ -232,39 +276,60 @@ END
 $$;
 
 -- Registers one table or view of a connector as a data source with a numeric ID; for a remote
--- connector, its foreign table is imported first.
+-- connector, its foreign table is imported first. The relation's name is resolved here, with the
+-- caller's search_path, and the definer step checks the caller's rights on it.
 CREATE FUNCTION engage.create_data_source(name text, connector text, relation text, key_column text)
 RETURNS engage.data_sources
-LANGUAGE plpgsql AS $$
+LANGUAGE sql AS $$
+    SELECT engage.store_data_source(engage.vouch(), $1, $2, $3, to_regclass($3), $4)
+$$;
+
+-- create_data_source's definer step, for the role that made the voucher. A local table must be
+-- one that role can read (never a system catalog); a remote one is imported and read as the
+-- connector's owner, whose rights the caller must have. Internal.
+CREATE FUNCTION engage.store_data_source(voucher bigint, name text, connector text, relation text, local regclass,
+                                         key_column text)
+RETURNS engage.data_sources
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    caller oid := engage.vouched_role(voucher);
     c engage.connectors := engage.connector_named(connector);
     s engage.data_sources;
     remote_schema text;
     remote_table text;
-    local regclass;
     parts text[];
+    reader oid;
+    id integer;
 BEGIN
     IF coalesce(name, '') = '' OR coalesce(relation, '') = '' OR coalesce(key_column, '') = '' THEN
         RAISE EXCEPTION 'a data source needs a name, a relation and a key column' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('name: %s, relation: %s, key_column: %s', name, relation, key_column);
     END IF;
-    IF EXISTS (SELECT FROM engage.data_sources x WHERE x.name = create_data_source.name) THEN
+    IF EXISTS (SELECT FROM engage.data_sources x WHERE x.name = store_data_source.name) THEN
         RAISE EXCEPTION 'data source "%" already exists', name USING ERRCODE = 'duplicate_object',
             DETAIL = format('name: %s', name);
     END IF;
     IF c.server_name IS NULL THEN
-        local := to_regclass(relation);
         IF local IS NULL THEN
             RAISE EXCEPTION 'relation "%" does not exist', relation USING ERRCODE = 'undefined_table',
                 DETAIL = format('relation: %s', relation), HINT = 'Give a table or view of this database, schema-qualified if needed.';
         END IF;
+        PERFORM engage.check_source_relation(caller, local, key_column);
+        reader := caller;
     ELSE
+        IF NOT pg_has_role(caller, c.owner, 'USAGE') THEN
+            RAISE EXCEPTION 'connector "%" belongs to role %', c.name, c.owner::regrole USING ERRCODE = 'insufficient_privilege',
+                DETAIL = format('connector: %s', c.name),
+                HINT = 'A remote table is read with the connector owner''s credentials: its owner (or a role with its rights) registers the sources.';
+        END IF;
         parts := parse_ident(relation);
         remote_schema := CASE WHEN cardinality(parts) = 2 THEN parts[1] ELSE 'public' END;
         remote_table := parts[cardinality(parts)];
+        relation := format('%I.%I', remote_schema, remote_table);
         BEGIN
-            EXECUTE format('IMPORT FOREIGN SCHEMA %I LIMIT TO (%I) FROM SERVER %I INTO %I',
-                           remote_schema, remote_table, c.server_name, engage.connector_schema(c));
+            PERFORM engage.execute_as(c.owner, 'pg_catalog, pg_temp',
+                format('IMPORT FOREIGN SCHEMA %I LIMIT TO (%I) FROM SERVER %I INTO %I',
+                       remote_schema, remote_table, c.server_name, engage.connector_schema(c)), NULL);
         EXCEPTION WHEN duplicate_table THEN
             NULL; -- already imported for another source of this connector
         WHEN OTHERS THEN
@@ -277,24 +342,62 @@ BEGIN
             RAISE EXCEPTION 'relation "%" does not exist on the server of connector "%"', relation, c.name
                 USING ERRCODE = 'undefined_table', DETAIL = format('relation: %s', relation);
         END IF;
+        PERFORM engage.column_type(local, key_column);
+        reader := c.owner;
     END IF;
-    PERFORM engage.column_type(local, key_column);
-    INSERT INTO engage.data_sources AS x (name, connector_id, relation, remote_relation, key_column)
-    VALUES (name, c.connector_id, local, CASE WHEN c.server_name IS NOT NULL THEN format('%I.%I', remote_schema, remote_table) END,
-            key_column)
+    -- Reads go through a view owned by the reading role, so its rights are checked at every read.
+    id := nextval('engage.data_sources_source_id_seq');
+    EXECUTE format('CREATE VIEW engage_sources.%I AS SELECT * FROM %s', 'source_' || id, local);
+    EXECUTE format('ALTER VIEW engage_sources.%I OWNER TO %I', 'source_' || id, reader::regrole::name);
+    INSERT INTO engage.data_sources AS x (source_id, name, connector_id, relation, registered_relation, key_column, owner)
+    VALUES (id, name, c.connector_id, format('engage_sources.%I', 'source_' || id)::regclass,
+            CASE WHEN c.server_name IS NULL THEN local::text ELSE relation END, key_column, reader)
     RETURNING * INTO s;
     RETURN s;
 END
 $$;
 
-CREATE FUNCTION engage.drop_data_source(name text) RETURNS boolean
+-- Refuses a local relation the role cannot read, or that is a system catalog or temporary.
+CREATE FUNCTION engage.check_source_relation(role oid, relation regclass, key_column text) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    namespace name := (SELECT n.nspname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = relation);
+BEGIN
+    IF namespace IN ('pg_catalog', 'information_schema', 'engage_sources') OR namespace LIKE 'pg\_toast%'
+       OR namespace LIKE 'pg\_temp\_%' THEN
+        RAISE EXCEPTION '% cannot be a data source', relation USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('relation: %s', relation),
+            HINT = 'A data source is a table or view of your own; system catalogs and temporary tables are not.';
+    END IF;
+    IF NOT has_table_privilege(role, relation, 'SELECT') THEN
+        RAISE EXCEPTION 'role % cannot read %', role::regrole, relation USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('relation: %s', relation),
+            HINT = format('A data source is read with the rights of the role that registers it: GRANT SELECT ON %s TO %s.',
+                          relation, role::regrole);
+    END IF;
+    PERFORM engage.column_type(relation, key_column);
+END
+$$;
+
+-- Drops the view a source is read through.
+CREATE FUNCTION engage.drop_source_view(s engage.data_sources) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM engage.data_sources x WHERE x.name = drop_data_source.name;
+    EXECUTE format('DROP VIEW IF EXISTS engage_sources.%I', 'source_' || s.source_id);
+END
+$$;
+
+CREATE FUNCTION engage.drop_data_source(name text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    s engage.data_sources;
+BEGIN
+    DELETE FROM engage.data_sources x WHERE x.name = drop_data_source.name RETURNING * INTO s;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'data source "%" does not exist', name USING ERRCODE = 'undefined_object',
             DETAIL = format('name: %s', name);
     END IF;
+    PERFORM engage.drop_source_view(s);
     RETURN true;
 END
 $$;

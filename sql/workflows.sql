@@ -204,9 +204,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = 'argument every',
                   HINT = 'once every N hours, days, weeks or months: every => ''1 hour'', ''3 days'', ''1 month''.';
     END IF;
-    IF action = 'start' AND every <= interval '0' THEN
-        RAISE EXCEPTION 'the period must be positive' USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('argument every: %s', every);
+    IF action = 'start' AND (every <= interval '0' OR every > interval '10 years') THEN
+        RAISE EXCEPTION 'the period must be positive and at most 10 years' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('argument every: %s', every),
+            HINT = CASE WHEN every > interval '0' THEN 'For at most one launch per contact ever, use launch => ''once''.' END;
     END IF;
     IF event_type IS NULL OR event_type !~ '^[A-Za-z0-9_.:-]{1,100}$' THEN
         RAISE EXCEPTION 'invalid event type key "%"', event_type USING ERRCODE = 'invalid_parameter_value',
@@ -438,29 +439,36 @@ BEGIN
 END
 $$;
 
--- Claims up to max_events queued events (in order; events other sessions hold are skipped),
--- launches the workflows they start under each link's launch rule, runs the new instances until
--- they wait or end, then ends the instances their stop events stop. One transaction: if it
--- dies, the events are claimed again and nothing they caused stays.
-CREATE FUNCTION engage.process_events(max_events integer DEFAULT 1000,
-    OUT events integer, OUT launched integer, OUT not_launched integer, OUT no_contact integer,
+-- Events set aside: an event whose processing fails on its own (its params break a statement,
+-- a template the batch renders for it fails in a way prepare_send cannot catch) is recorded here
+-- with the error instead of failing the batch, so that no event behind it waits.
+-- engage.retry_dead_letters queues such events again.
+CREATE TABLE engage.dead_letters (
+    event_id  bigint PRIMARY KEY,
+    failed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    sqlstate  text NOT NULL,
+    error     text NOT NULL
+);
+
+-- Whether an error is the kind that goes away by itself (a conflict with another session, no
+-- memory or disk, an operator or a lost connection): such an error fails the whole call, whose
+-- work is then done again later, rather than setting an event or instance aside.
+CREATE FUNCTION engage.transient_error(sqlstate text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT left(sqlstate, 2) IN ('08', '40', '53', '57', '58') OR sqlstate = '55P03'
+$$;
+
+-- Launches the workflows the claimed events start, under each link's launch rule, runs the new
+-- instances until they wait or end, then ends the instances their stop events stop. Internal:
+-- engage.process_events calls it for a batch, and for one event at a time when the batch fails.
+CREATE FUNCTION engage.run_events(claimed bigint[], at timestamptz,
+    OUT launched integer, OUT not_launched integer, OUT no_contact integer,
     OUT stopped integer, OUT sends integer, OUT waiting integer, OUT completed integer, OUT failed integer)
 LANGUAGE plpgsql AS $$
 DECLARE
-    claimed bigint[];
-    at timestamptz := now();
     candidates integer;
     r record;
 BEGIN
-    PERFORM engage.require_at_least_one('max_events', max_events);
-    WITH c AS (
-        DELETE FROM engage.event_queue q
-        WHERE q.event_id IN (SELECT x.event_id FROM engage.event_queue x ORDER BY x.event_id
-                             LIMIT max_events FOR UPDATE SKIP LOCKED)
-        RETURNING q.event_id)
-    SELECT coalesce(array_agg(c.event_id ORDER BY c.event_id), '{}') INTO claimed FROM c;
-    events := cardinality(claimed);
-
     -- The start links the events hit; launched in event order, so that of two events within a
     -- period the earlier launches.
     WITH hit AS (
@@ -503,21 +511,132 @@ BEGIN
 END
 $$;
 
--- Resumes up to max_instances instances whose wait has ended by at, and runs them on.
+-- Claims up to max_events queued events (in order; events other sessions hold are skipped) and
+-- runs them (engage.run_events) as one batch. When the batch fails, each event runs alone, and
+-- one that fails alone is set aside in engage.dead_letters: the others go on. One transaction:
+-- if it dies, the events are claimed again and nothing they caused stays.
+CREATE FUNCTION engage.process_events(max_events integer DEFAULT 1000,
+    OUT events integer, OUT launched integer, OUT not_launched integer, OUT no_contact integer,
+    OUT stopped integer, OUT sends integer, OUT waiting integer, OUT completed integer, OUT failed integer,
+    OUT dead_letters integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+    claimed bigint[];
+    at timestamptz := now();
+    event bigint;
+    r record;
+    state text;
+    message text;
+BEGIN
+    PERFORM engage.require_at_least_one('max_events', max_events);
+    WITH c AS (
+        DELETE FROM engage.event_queue q
+        WHERE q.event_id IN (SELECT x.event_id FROM engage.event_queue x ORDER BY x.event_id
+                             LIMIT max_events FOR UPDATE SKIP LOCKED)
+        RETURNING q.event_id)
+    SELECT coalesce(array_agg(c.event_id ORDER BY c.event_id), '{}') INTO claimed FROM c;
+    events := cardinality(claimed);
+    launched := 0; not_launched := 0; no_contact := 0; stopped := 0; sends := 0; waiting := 0; completed := 0;
+    failed := 0; dead_letters := 0;
+    BEGIN
+        SELECT * INTO launched, not_launched, no_contact, stopped, sends, waiting, completed, failed
+        FROM engage.run_events(claimed, at);
+        RETURN;
+    EXCEPTION WHEN OTHERS THEN
+        IF engage.transient_error(SQLSTATE) THEN
+            RAISE;
+        END IF;
+    END;
+    FOREACH event IN ARRAY claimed LOOP
+        BEGIN
+            SELECT * INTO r FROM engage.run_events(ARRAY[event], at);
+            launched := launched + r.launched; not_launched := not_launched + r.not_launched;
+            no_contact := no_contact + r.no_contact; stopped := stopped + r.stopped; sends := sends + r.sends;
+            waiting := waiting + r.waiting; completed := completed + r.completed; failed := failed + r.failed;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+            IF engage.transient_error(state) THEN
+                RAISE;
+            END IF;
+            INSERT INTO engage.dead_letters (event_id, sqlstate, error) VALUES (event, state, message)
+            ON CONFLICT (event_id) DO UPDATE SET failed_at = EXCLUDED.failed_at, sqlstate = EXCLUDED.sqlstate,
+                                                 error = EXCLUDED.error;
+            dead_letters := dead_letters + 1;
+        END;
+    END LOOP;
+END
+$$;
+
+-- Queues events set aside again (all of them, or those listed), for the next process_events;
+-- returns how many.
+CREATE FUNCTION engage.retry_dead_letters(event_ids bigint[] DEFAULT NULL) RETURNS integer
+LANGUAGE sql AS $$
+    WITH retried AS (
+        DELETE FROM engage.dead_letters d WHERE event_ids IS NULL OR d.event_id = ANY (event_ids)
+        RETURNING d.event_id),
+    queued AS (
+        INSERT INTO engage.event_queue (event_id) SELECT event_id FROM retried ON CONFLICT DO NOTHING RETURNING 1)
+    SELECT count(*)::integer FROM queued
+$$;
+
+-- Moves the instances to resume (claimed by run_due_waits) on from where they wait. Internal.
+CREATE FUNCTION engage.resume_instances(instances bigint[], at timestamptz,
+    OUT sends integer, OUT waiting integer, OUT completed integer, OUT failed integer)
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE engage.workflow_instances i SET status = 'running', resume_at = NULL, updated_at = at
+    WHERE i.instance_id = ANY (instances);
+    SELECT * INTO sends, waiting, completed, failed FROM engage.advance_instances(at);
+END
+$$;
+
+-- Resumes up to max_instances instances whose wait has ended by at, and runs them on. When the
+-- batch fails, each runs alone, and one that fails alone ends as failed, with the error.
 CREATE FUNCTION engage.run_due_waits(at timestamptz DEFAULT now(), max_instances integer DEFAULT 1000,
     OUT resumed integer, OUT sends integer, OUT waiting integer, OUT completed integer, OUT failed integer)
 LANGUAGE plpgsql AS $$
 DECLARE
+    due bigint[];
+    instance bigint;
     r record;
+    state text;
+    message text;
 BEGIN
     PERFORM engage.require_at_least_one('max_instances', max_instances);
-    UPDATE engage.workflow_instances i SET status = 'running', resume_at = NULL, updated_at = at
-    WHERE i.instance_id IN (SELECT x.instance_id FROM engage.workflow_instances x
-                            WHERE x.status = 'waiting' AND x.resume_at <= at
-                            ORDER BY x.resume_at LIMIT max_instances FOR UPDATE SKIP LOCKED);
-    GET DIAGNOSTICS resumed = ROW_COUNT;
-    SELECT * INTO r FROM engage.advance_instances(at);
-    sends := r.sends; waiting := r.waiting; completed := r.completed; failed := r.failed;
+    IF at IS NULL THEN
+        RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
+    END IF;
+    SELECT coalesce(array_agg(x.instance_id), '{}') INTO due
+    FROM (SELECT x.instance_id FROM engage.workflow_instances x
+          WHERE x.status = 'waiting' AND x.resume_at <= at
+          ORDER BY x.resume_at LIMIT max_instances FOR UPDATE SKIP LOCKED) x;
+    resumed := cardinality(due);
+    sends := 0; waiting := 0; completed := 0; failed := 0;
+    BEGIN
+        SELECT * INTO sends, waiting, completed, failed FROM engage.resume_instances(due, at);
+        RETURN;
+    EXCEPTION WHEN OTHERS THEN
+        IF engage.transient_error(SQLSTATE) THEN
+            RAISE;
+        END IF;
+    END;
+    FOREACH instance IN ARRAY due LOOP
+        BEGIN
+            SELECT * INTO r FROM engage.resume_instances(ARRAY[instance], at);
+            sends := sends + r.sends; waiting := waiting + r.waiting; completed := completed + r.completed;
+            failed := failed + r.failed;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+            IF engage.transient_error(state) THEN
+                RAISE;
+            END IF;
+            UPDATE engage.workflow_instances i
+            SET status = 'failed', resume_at = NULL, ended_at = at, updated_at = at,
+                error = format('set aside: %s (SQLSTATE %s)', message, state)
+            WHERE i.instance_id = instance;
+            failed := failed + 1;
+        END;
+    END LOOP;
 END
 $$;
 
@@ -537,18 +656,20 @@ GROUP BY e.event_type_id;
 
 -- The event history (spec 004): events of a type (key or name; NULL for all) registered in
 -- [from, to), whose key contains key_search, newest first, with the workflows linked to the
--- type, the contact found, the params and the instances the event launched.
+-- type, the contact found, the params, the instances the event launched and, for an event set
+-- aside, why.
 CREATE FUNCTION engage.event_history(event_type text DEFAULT NULL, "from" timestamptz DEFAULT NULL,
     "to" timestamptz DEFAULT NULL, key_search text DEFAULT NULL, max_rows integer DEFAULT 100)
 RETURNS TABLE (event_id bigint, event_type_key text, key_value text, linked_workflows text[], contact_id bigint,
-               registered_at timestamptz, params jsonb, instances bigint[])
+               registered_at timestamptz, params jsonb, instances bigint[], dead_letter text)
 LANGUAGE sql STABLE AS $$
     SELECT e.event_id, t.key, e.key_value,
            (SELECT coalesce(array_agg(w.name ORDER BY w.name), '{}') FROM engage.workflow_triggers l
               JOIN engage.workflows w USING (workflow_id) WHERE l.event_type_id = t.event_type_id),
            e.contact_id, e.registered_at, e.params,
            (SELECT coalesce(array_agg(i.instance_id ORDER BY i.instance_id), '{}')
-              FROM engage.workflow_instances i WHERE i.event_id = e.event_id)
+              FROM engage.workflow_instances i WHERE i.event_id = e.event_id),
+           (SELECT format('%s (SQLSTATE %s)', d.error, d.sqlstate) FROM engage.dead_letters d WHERE d.event_id = e.event_id)
     FROM engage.events e
     JOIN engage.event_types t ON t.event_type_id = e.event_type_id
     WHERE (event_type IS NULL OR t.key = event_type OR t.name = event_type)

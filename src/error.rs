@@ -78,6 +78,35 @@ impl From<pgrx::spi::SpiError> for EngageError {
 
 pub type Result<T, E = EngageError> = std::result::Result<T, E>;
 
+/// The error for a NULL given where a value is required (22004), naming the argument.
+pub fn null_argument(argument: &str) -> EngageError {
+    EngageError::new(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, format!("{argument} must not be NULL"))
+        .with_detail(format!("argument {argument}"))
+}
+
+/// A required argument's value; NULL raises `null_argument`.
+pub fn required<T>(value: Option<T>, argument: &str) -> T {
+    value.unwrap_or_else(|| null_argument(argument).raise())
+}
+
+/// An array argument's elements; a NULL element is refused (22004) with its position.
+pub fn without_nulls<T>(items: Vec<Option<T>>, argument: &str) -> Vec<T> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            item.unwrap_or_else(|| {
+                EngageError::new(
+                    PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                    format!("{argument} must not contain NULL"),
+                )
+                .with_detail(format!("at {argument}[{}]", i + 1))
+                .raise()
+            })
+        })
+        .collect()
+}
+
 /// `result.or_raise()`: the value, or the error raised.
 pub trait OrRaise<T> {
     fn or_raise(self) -> T;

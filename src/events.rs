@@ -2,7 +2,7 @@
 //! identifies; `create_event_type` registers a type by hand. Types an event names that do not
 //! exist yet are registered in category `Other`, as the platform does for API events.
 
-use crate::error::{EngageError, OrRaise, Result};
+use crate::error::{required, EngageError, OrRaise, Result};
 use crate::json_body::JsonBody;
 use crate::spi_util::first;
 use crate::spi_util::next_ids;
@@ -188,12 +188,13 @@ const KEY_KINDS: &[&str] = &["auto", "email", "phone", "external_id", "contact_i
 /// (auto, email, phone, external_id or contact_id).
 #[pg_extern]
 fn create_event_type(
-    key: &str,
+    key: Option<&str>,
     name: default!(Option<&str>, "NULL"),
-    category: default!(&str, "'Other'"),
-    key_kind: default!(&str, "'auto'"),
+    category: default!(Option<&str>, "'Other'"),
+    key_kind: default!(Option<&str>, "'auto'"),
 ) -> i32 {
-    let key = key.trim();
+    let key = required(key, "key").trim();
+    let (category, key_kind) = (required(category, "category"), required(key_kind, "key_kind"));
     check_type_key(key).map_err(|e| e.with_detail("argument key")).or_raise();
     let pick = |value: &str, allowed: &[&str], arg: &str| -> String {
         allowed.iter().find(|a| a.eq_ignore_ascii_case(value.trim())).map(|a| a.to_string()).unwrap_or_else(

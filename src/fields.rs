@@ -1,7 +1,7 @@
 //! The additional-field catalog: `create_field`, `alter_field`, `drop_field`, and loading the
 //! catalog (and the time zones Postgres knows) for checking contact requests.
 
-use crate::error::{EngageError, OrRaise, Result};
+use crate::error::{self, EngageError, OrRaise, Result};
 use crate::spi_util::{first, first_two};
 use engage_requests::field::{Catalog, FieldDef, FieldType};
 use engage_requests::field_def::{check_allowed_values, check_name, check_type};
@@ -68,17 +68,19 @@ pub fn canonical_time_zone(name: &str) -> Option<String> {
 #[pg_extern]
 #[allow(clippy::too_many_arguments)] // SQL named arguments with defaults: callers name what they set
 fn create_field(
-    name: &str,
-    field_type: &str,
+    name: Option<&str>,
+    field_type: Option<&str>,
     allowed_values: default!(Option<Vec<Option<String>>>, "NULL"),
-    required: default!(bool, false),
-    readonly: default!(bool, false),
-    field_group: default!(&str, "'Personal'"),
+    required: default!(Option<bool>, false),
+    readonly: default!(Option<bool>, false),
+    field_group: default!(Option<&str>, "'Personal'"),
     description: default!(Option<&str>, "NULL"),
     field_id: default!(Option<i32>, "NULL"),
 ) -> i32 {
-    let name = check_name("field", "name", name).or_raise();
-    let ty = check_type(field_type).or_raise();
+    let name = check_name("field", "name", error::required(name, "name")).or_raise();
+    let ty = check_type(error::required(field_type, "field_type")).or_raise();
+    let (required, readonly) = (error::required(required, "required"), error::required(readonly, "readonly"));
+    let field_group = error::required(field_group, "field_group");
     let allowed = check_allowed_values(ty, allowed_values.as_deref()).or_raise();
     let group = check_name("field group", "field_group", field_group).or_raise();
     if let Some(id) = field_id.filter(|id| *id <= 0) {
@@ -144,7 +146,7 @@ fn field_group_id(client: &mut pgrx::spi::SpiClient, name: &str) -> Result<i32> 
 /// refused while stored values would break the new definition.
 #[pg_extern]
 fn alter_field(
-    field_id: i32,
+    field_id: Option<i32>,
     name: default!(Option<&str>, "NULL"),
     allowed_values: default!(Option<Vec<Option<String>>>, "NULL"),
     required: default!(Option<bool>, "NULL"),
@@ -152,6 +154,7 @@ fn alter_field(
     field_group: default!(Option<&str>, "NULL"),
     description: default!(Option<&str>, "NULL"),
 ) {
+    let field_id = error::required(field_id, "field_id");
     let name = name.map(|n| check_name("field", "name", n)).transpose().or_raise();
     let group = field_group.map(|g| check_name("field group", "field_group", g)).transpose().or_raise();
     Spi::connect_mut(|client| -> Result<()> {

@@ -1,7 +1,7 @@
 //! Static groups (segments with explicit members): created on demand by subscriptions, managed
 //! with `create_group`, `add_to_group` and `remove_from_group`.
 
-use crate::error::{EngageError, OrRaise, Result};
+use crate::error::{without_nulls, EngageError, OrRaise, Result};
 use crate::spi_util::first_two;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
@@ -76,8 +76,9 @@ fn check_contacts(client: &mut SpiClient, ids: &[i64]) -> Result<()> {
 
 /// Adds contacts to a static group (created if missing); returns how many were not in it yet.
 #[pg_extern]
-fn add_to_group(group_name: &str, contact_ids: Vec<i64>) -> i64 {
+fn add_to_group(group_name: &str, contact_ids: Vec<Option<i64>>) -> i64 {
     let name = checked_group_name(group_name);
+    let contact_ids = without_nulls(contact_ids, "contact_ids");
     Spi::connect_mut(|client| -> Result<i64> {
         check_contacts(client, &contact_ids)?;
         let ids = ensure_groups(client, &[name])?;
@@ -94,8 +95,9 @@ fn add_to_group(group_name: &str, contact_ids: Vec<i64>) -> i64 {
 
 /// Removes contacts from a static group; returns how many were in it.
 #[pg_extern]
-fn remove_from_group(group_name: &str, contact_ids: Vec<i64>) -> i64 {
+fn remove_from_group(group_name: &str, contact_ids: Vec<Option<i64>>) -> i64 {
     let name = checked_group_name(group_name);
+    let contact_ids = without_nulls(contact_ids, "contact_ids");
     Spi::connect_mut(|client| -> Result<i64> {
         let (id, kind) = first_two::<i64, String>(client.select(
             "SELECT segment_id, kind FROM engage.segments WHERE name = $1",

@@ -2,7 +2,8 @@
 //! that role's rights inside a security-restricted operation (as REFRESH MATERIALIZED VIEW runs
 //! a view's query), so it cannot `SET ROLE` or `RESET ROLE` back to the scheduler's own role.
 
-use crate::error::{EngageError, OrRaise};
+use crate::error::{required, EngageError, OrRaise};
+use crate::json_body::JsonBody;
 use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode::*;
 use pgrx::{JsonB, PgTryBuilder};
@@ -13,7 +14,15 @@ use std::ffi::CString;
 /// caller that already has the role's rights may do this; the scheduler (the extension owner)
 /// has every role's.
 #[pg_extern(volatile)]
-fn execute_as(role: pg_sys::Oid, search_path: &str, command: &str, arguments: Option<JsonB>) -> String {
+fn execute_as(
+    role: Option<pg_sys::Oid>,
+    search_path: Option<&str>,
+    command: Option<&str>,
+    arguments: Option<JsonBody>,
+) -> String {
+    let (role, search_path) = (required(role, "role"), required(search_path, "search_path"));
+    let command = required(command, "command");
+    let arguments = arguments.map(|a| JsonB(a.0));
     let (mut caller, mut context) = (pg_sys::Oid::INVALID, 0);
     unsafe { pg_sys::GetUserIdAndSecContext(&mut caller, &mut context) };
     if unsafe { pg_sys::GetUserNameFromId(role, true) }.is_null() {

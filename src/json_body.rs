@@ -24,13 +24,21 @@ pub unsafe fn decode_datum<B: engage_jsonb::Builder>(datum: pg_sys::Datum, build
             pgrx::varlena::vardata_any(varlena) as *const u8,
             pgrx::varlena::varsize_any_exhdr(varlena),
         );
-        let value = engage_jsonb::decode_with(bytes, builder);
+        let value = engage_jsonb::decode_with(bytes, builder, &mut || {
+            pgrx::check_for_interrupts!();
+        });
         if varlena != original {
             pg_sys::pfree(varlena.cast());
         }
         value
     };
-    value.unwrap_or_else(|e| EngageError::new(PgSqlErrorCode::ERRCODE_DATA_CORRUPTED, e.to_string()).raise())
+    value.unwrap_or_else(|e| {
+        let code = match e {
+            engage_jsonb::DecodeError::TooDeep => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            engage_jsonb::DecodeError::Malformed(_) => PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
+        };
+        EngageError::new(code, e.to_string()).raise()
+    })
 }
 
 /// Makes `$name` a `jsonb` argument type whose value `$builder` decodes.

@@ -7,6 +7,7 @@ use pgrx::prelude::*;
 ::pgrx::pg_module_magic!(name, version);
 
 mod account;
+mod caller;
 mod contact_writer;
 mod contacts;
 mod error;

@@ -5,7 +5,7 @@
 //! when they commit, so a new or changed schedule counts at once.
 
 use crate::guc;
-use crate::worker;
+use crate::worker::{self, Backoff};
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
 use pgrx::prelude::*;
 use std::time::Duration;
@@ -29,8 +29,12 @@ struct Pass {
 #[no_mangle]
 pub extern "C-unwind" fn engage_scheduler_main(_arg: pg_sys::Datum) {
     let mut started = false;
+    let mut backoff = Backoff::default();
     worker::SCHEDULER.run(|| {
-        let pass = BackgroundWorker::transaction(|| launcher_pass(started));
+        let pass = match backoff.step(&worker::SCHEDULER, move || launcher_pass(started)) {
+            Ok(pass) => pass,
+            Err(wait) => return wait,
+        };
         started = pass.started;
         for run in pass.runs {
             start_run(run);

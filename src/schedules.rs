@@ -1,7 +1,7 @@
 //! Cron schedules in SQL: parsing with errors that name the field, time zones by IANA name,
 //! and `engage.cron_next`, the function users check a schedule with before trusting it.
 
-use crate::error::{EngageError, OrRaise, Result};
+use crate::error::{required, EngageError, OrRaise, Result};
 use engage_cron::{CronError, DayRule, Schedule};
 use jiff::tz::TimeZone;
 use pgrx::prelude::*;
@@ -76,10 +76,12 @@ const MAX_COUNT: i32 = 100_000;
 fn cron_next(
     schedule: Option<&str>,
     after: Option<TimestampWithTimeZone>,
-    time_zone: default!(&str, "'UTC'"),
-    count: default!(i32, 1),
-    day_rule: default!(&str, "'more_often'"),
+    time_zone: default!(Option<&str>, "'UTC'"),
+    count: default!(Option<i32>, 1),
+    day_rule: default!(Option<&str>, "'more_often'"),
 ) -> SetOfIterator<'static, TimestampWithTimeZone> {
+    let (time_zone, count) = (required(time_zone, "time_zone"), required(count, "count"));
+    let day_rule = required(day_rule, "day_rule");
     if !(1..=MAX_COUNT).contains(&count) {
         EngageError::new(ERRCODE_INVALID_PARAMETER_VALUE, format!("count must be between 1 and {MAX_COUNT}"))
             .with_detail(format!("count: {count}"))
@@ -101,10 +103,10 @@ fn cron_next(
 #[pg_extern(stable, parallel_safe)]
 fn cron_count(
     schedule: Option<&str>,
-    after: TimestampWithTimeZone,
-    until: TimestampWithTimeZone,
-    time_zone: default!(&str, "'UTC'"),
-    day_rule: default!(&str, "'more_often'"),
+    after: Option<TimestampWithTimeZone>,
+    until: Option<TimestampWithTimeZone>,
+    time_zone: default!(Option<&str>, "'UTC'"),
+    day_rule: default!(Option<&str>, "'more_often'"),
 ) -> TableIterator<
     'static,
     (
@@ -113,6 +115,8 @@ fn cron_count(
         name!(next_fire, Option<TimestampWithTimeZone>),
     ),
 > {
+    let (after, until) = (required(after, "after"), required(until, "until"));
+    let (time_zone, day_rule) = (required(time_zone, "time_zone"), required(day_rule, "day_rule"));
     let parsed = parse_schedule(schedule, day_rule).or_raise();
     let tz = self::time_zone(time_zone).or_raise();
     let (after, until) = (to_instant(after, "after").or_raise(), to_instant(until, "until").or_raise());

@@ -2,7 +2,7 @@
 //! pure compiler (`engage-segments`) turns the rule into one statement, and the plpgsql in
 //! `sql/segments.sql` stores, previews and refreshes with it.
 
-use crate::error::{EngageError, OrRaise};
+use crate::error::{required, EngageError, OrRaise};
 use crate::json_body::JsonBody;
 use engage_segments::{compile, Catalog, Column, ContactKey, FieldType, Source};
 use pgrx::prelude::*;
@@ -21,7 +21,7 @@ fn column_kind(type_category: &str) -> FieldType {
 
 const SOURCES: &str = "
     SELECT s.source_id::bigint, n.nspname::text, cl.relname::text, s.key_column::text, c.contact_key,
-           c.contact_key_field_id,
+           c.contact_key_field_id, s.name,
            array_agg(a.attname::text ORDER BY a.attnum), array_agg(t.typcategory::text ORDER BY a.attnum),
            array_agg(t.typname::text ORDER BY a.attnum)
     FROM engage.data_sources s
@@ -30,7 +30,7 @@ const SOURCES: &str = "
     JOIN pg_namespace n ON n.oid = cl.relnamespace
     JOIN pg_attribute a ON a.attrelid = s.relation AND a.attnum > 0 AND NOT a.attisdropped
     JOIN pg_type t ON t.oid = a.atttypid
-    GROUP BY s.source_id, n.nspname, cl.relname, s.key_column, c.contact_key, c.contact_key_field_id";
+    GROUP BY s.source_id, n.nspname, cl.relname, s.key_column, c.contact_key, c.contact_key_field_id, s.name";
 
 /// What a rule may name, as the database has it now.
 fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<Catalog> {
@@ -48,9 +48,9 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
             Some("external_id") => ContactKey::ExternalId,
             _ => ContactKey::Field(row.get::<i32>(6)?.unwrap_or_default()),
         };
-        let names = row.get::<Vec<String>>(7)?.unwrap_or_default();
-        let categories = row.get::<Vec<String>>(8)?.unwrap_or_default();
-        let types = row.get::<Vec<String>>(9)?.unwrap_or_default();
+        let names = row.get::<Vec<String>>(8)?.unwrap_or_default();
+        let categories = row.get::<Vec<String>>(9)?.unwrap_or_default();
+        let types = row.get::<Vec<String>>(10)?.unwrap_or_default();
         let columns = names
             .into_iter()
             .zip(categories.iter().zip(&types))
@@ -62,6 +62,7 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
             })
             .collect();
         let source = Source {
+            name: row.get::<String>(7)?.unwrap_or_default(),
             schema: row.get::<String>(2)?.unwrap_or_default(),
             table: row.get::<String>(3)?.unwrap_or_default(),
             key_column: row.get::<String>(4)?.unwrap_or_default(),
@@ -88,9 +89,10 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
 /// segment the rule is for, so that a cycle through it is refused.
 #[pg_extern(stable)]
 fn compile_segment_rule(
-    rule: JsonBody,
+    rule: Option<JsonBody>,
     defining: Option<i64>,
 ) -> TableIterator<'static, (name!(sql, String), name!(params, Vec<String>), name!(uses, Vec<i64>))> {
+    let rule = required(rule, "rule");
     let catalog = Spi::connect(|client| read_catalog(client, defining)).or_raise();
     match compile(&rule.0, &catalog) {
         Ok(c) => TableIterator::once((c.sql, c.params, c.segments)),
@@ -197,10 +199,10 @@ mod tests {
                     json!({"channel": self.pick(&["email", "sms", "pigeon"]), "status": self.pick(&["active", "any", "x"])})
                 }
                 7 => {
-                    json!({"source": self.pick(&[3001, 1]), "where": [{"column": self.hostile(), "op": self.op(), "value": self.value()}]})
+                    json!({"source": self.pick(&[1001, 1]), "where": [{"column": self.hostile(), "op": self.op(), "value": self.value()}]})
                 }
                 8 => {
-                    json!({"source": 3001, "sum": {"column": self.pick(&["amount", "status"]), "op": self.op(), "value": self.value()}})
+                    json!({"source": 1001, "sum": {"column": self.pick(&["amount", "status"]), "op": self.op(), "value": self.value()}})
                 }
                 9 => {
                     json!({"event": self.pick(&["cartAbandoned", "nope"]), "params": {self.hostile(): self.hostile()},
@@ -228,8 +230,7 @@ mod tests {
              CREATE TABLE rule_orders (email text, amount numeric, status text, \"status; DELETE FROM engage.contacts\" text);
              INSERT INTO rule_orders VALUES ('dina@example.com', 10, 'DELIVERED', 'x');
              SELECT engage.create_connector('here');
-             INSERT INTO engage.data_sources (source_id, name, connector_id, relation, key_column)
-             SELECT 3001, 'orders', connector_id, 'rule_orders', 'email' FROM engage.connectors;
+             SELECT engage.create_data_source('orders', 'here', 'rule_orders', 'email');
              SELECT engage.create_segment('uk', '{\"attribute\": \"language\", \"op\": \"equals\", \"value\": \"uk\"}');
              CREATE FUNCTION try_rule(rule jsonb) RETURNS text LANGUAGE plpgsql AS $$
              BEGIN

@@ -7,8 +7,8 @@
 //! sees the same rows, so a million-row `SELECT engage.render(…)` reads the library once and
 //! parses its template once.
 
-use crate::error::{EngageError, OrRaise, Result};
-use crate::json_body::TemplateData;
+use crate::error::{required, EngageError, OrRaise, Result};
+use crate::json_body::{JsonBody, TemplateData};
 use crate::spi_util::first;
 use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
@@ -355,11 +355,12 @@ fn render_version(
 /// message has that version, else the main one.
 #[pg_extern(stable, parallel_safe)]
 fn render_message(
-    message_id: i64,
-    contact_id: i64,
+    message_id: Option<i64>,
+    contact_id: Option<i64>,
     data: default!(Option<TemplateData>, "'{}'"),
     language: default!(Option<&str>, "NULL"),
 ) -> TableIterator<'static, (name!(subject, Option<String>), name!(body, String), name!(language, String))> {
+    let (message_id, contact_id) = (required(message_id, "message_id"), required(contact_id, "contact_id"));
     let data = template_context(data).or_raise();
     TableIterator::once(render_message_for(message_id, contact_id, data, language).or_raise())
 }
@@ -392,11 +393,11 @@ fn send_data(
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe)]
 pub fn prepare_send(
-    message_id: i32,
+    message_id: Option<i32>,
     subject: Option<&str>,
-    body: &str,
+    body: Option<&str>,
     contact: Option<TemplateData>,
-    params: JsonB,
+    params: Option<JsonBody>,
     json_source: Option<&str>,
 ) -> TableIterator<
     'static,
@@ -407,6 +408,8 @@ pub fn prepare_send(
         name!(error, Option<String>),
     ),
 > {
+    let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
+    let params = required(params, "params");
     let outcome = send_data(&params.0, json_source).and_then(|data| {
         let context = message_context(
             vtl::from_json(data.as_ref().unwrap_or(&params.0)),

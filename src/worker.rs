@@ -7,9 +7,11 @@
 
 use crate::guc;
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
+use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
-use pgrx::{pg_shmem_init, PgAtomic};
+use pgrx::{pg_shmem_init, PgAtomic, PgTryBuilder};
 use std::cell::RefCell;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
 
@@ -104,21 +106,99 @@ impl Worker {
     }
 }
 
+/// Longest wait before a worker tries a failing step again.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// Steps of a worker that failed in a row. A step that keeps failing (a dropped table, a full
+/// disk, a bug) is tried again after 1 s, 2 s, 4 s, … up to 5 minutes, each time with a log line
+/// and a `worker_failing` row in `engage.notifications`, instead of the worker exiting and being
+/// restarted every few seconds.
+#[derive(Default)]
+pub struct Backoff {
+    failures: u32,
+}
+
+impl Backoff {
+    /// Runs `step` in its own transaction. When it raises an error, the transaction is rolled
+    /// back and the error reported, and the result is how long to wait before trying again.
+    pub fn step<T>(
+        &mut self,
+        worker: &Worker,
+        step: impl FnOnce() -> T + UnwindSafe + RefUnwindSafe,
+    ) -> Result<T, Duration> {
+        let outcome = caught(|| BackgroundWorker::transaction(step));
+        let message = match outcome {
+            Ok(value) => {
+                self.failures = 0;
+                return Ok(value);
+            }
+            Err(message) => message,
+        };
+        self.failures = self.failures.saturating_add(1);
+        let wait = Duration::from_secs(1u64 << self.failures.min(20).saturating_sub(1)).min(MAX_BACKOFF);
+        warning!(
+            "{}: a step failed ({} in a row), trying again in {} s: {message}",
+            worker.name,
+            self.failures,
+            wait.as_secs()
+        );
+        let text = format!("{} failed {} times in a row: {message}", worker.name, self.failures);
+        let details = pgrx::JsonB(serde_json::json!({"worker": worker.name, "failures": self.failures,
+                                                     "error": message, "retry_in_seconds": wait.as_secs()}));
+        let noted = caught(move || {
+            BackgroundWorker::transaction(move || {
+                Spi::run_with_args(
+                    "INSERT INTO engage.notifications (kind, message, details) VALUES ('worker_failing', $1, $2)",
+                    &[text.into(), details.into()],
+                )
+            })
+        });
+        match noted {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warning!("{}: the failure could not be recorded: {e}", worker.name),
+            Err(e) => warning!("{}: the failure could not be recorded: {e}", worker.name),
+        }
+        Err(wait)
+    }
+}
+
+/// Runs `f`, turning an error it raises into its message; a transaction it left open is rolled
+/// back.
+fn caught<T>(f: impl FnOnce() -> T + UnwindSafe) -> Result<T, String> {
+    PgTryBuilder::new(|| Ok(f()))
+        .catch_others(|e| {
+            // SAFETY: the error was caught and its state flushed; what the step began is undone.
+            unsafe { pg_sys::AbortCurrentTransaction() };
+            Err(match e {
+                CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => {
+                    report.message().to_string()
+                }
+                CaughtError::RustPanic { ereport, .. } => ereport.message().to_string(),
+            })
+        })
+        .execute()
+}
+
 thread_local! {
     /// The workers (by process ID) this transaction will wake at commit.
     static PENDING: RefCell<Vec<i32>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Worker {
-    /// The worker's process if it serves this database (for status reports: a statistics
-    /// lookup).
+    /// The worker's process if it runs and serves this database. The process ID is in shared
+    /// memory and `engage.database` is a server-start setting every backend reads alike, so the
+    /// answer does not depend on which processes the calling role may see in `pg_stat_activity`.
     pub fn pid_here(&self) -> Option<i32> {
-        Spi::get_one_with_args::<i32>(
-            "SELECT pid FROM pg_stat_activity WHERE backend_type = $1 AND datname = current_database()",
-            &[self.name.into()],
-        )
-        .ok()
-        .flatten()
+        let pid = self.pid();
+        // SAFETY: BackendPidGetProc only reads the process array; get_database_name returns a
+        // palloc'd name or null.
+        let (alive, database) = unsafe {
+            let name = pg_sys::get_database_name(pg_sys::MyDatabaseId);
+            let database =
+                (!name.is_null()).then(|| std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned());
+            (pid != 0 && !pg_sys::BackendPidGetProc(pid).is_null(), database)
+        };
+        (alive && database.as_deref() == Some(guc::database().as_str())).then_some(pid)
     }
 
     /// Sets the worker's latch when this transaction commits; returns whether the worker runs.

@@ -6,7 +6,7 @@
 //! killed, the server crashes) leaves its events queued: nothing of it committed.
 
 use crate::guc;
-use crate::worker;
+use crate::worker::{self, Backoff};
 use pgrx::bgworkers::BackgroundWorker;
 use pgrx::prelude::*;
 use std::time::Duration;
@@ -17,46 +17,58 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 #[pg_guard]
 #[no_mangle]
 pub extern "C-unwind" fn engage_workflows_main(_arg: pg_sys::Datum) {
-    worker::WORKFLOWS.run(work)
+    let mut backoff = Backoff::default();
+    worker::WORKFLOWS.run(move || work(&mut backoff))
 }
 
-/// Processes events and due waits until none is left, and returns how long to sleep.
-fn work() -> Duration {
-    let ready = BackgroundWorker::transaction(|| {
+/// One step in its own transaction: the number the query returns (an SPI failure is raised, so
+/// that it counts as a failed step).
+fn step(backoff: &mut Backoff, sql: &'static str, batch: i32) -> Result<i32, Duration> {
+    backoff.step(&worker::WORKFLOWS, move || {
+        Spi::get_one_with_args::<i32>(sql, &[batch.into()]).unwrap_or_else(|e| error!("{e}")).unwrap_or(0)
+    })
+}
+
+/// Processes events and due waits until none is left, and returns how long to sleep (longer
+/// after steps that failed: see `Backoff`).
+fn work(backoff: &mut Backoff) -> Duration {
+    let ready = backoff.step(&worker::WORKFLOWS, || {
         guc::workflows_enabled()
             && Spi::get_one::<bool>("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_engage')")
                 == Ok(Some(true))
     });
-    if !ready {
-        return MAX_SLEEP;
+    match ready {
+        Ok(true) => {}
+        Ok(false) => return MAX_SLEEP,
+        Err(wait) => return wait,
     }
     let batch = guc::event_batch_size();
-    // Each step in its own transaction; a full batch means there may be more.
-    let step = |sql: &str| -> i32 {
-        BackgroundWorker::transaction(|| Spi::get_one_with_args::<i32>(sql, &[batch.into()]))
-            .unwrap_or_else(|e| {
-                warning!("pg_engage workflow worker: {e}");
-                None
-            })
-            .unwrap_or(0)
-    };
+    // A full batch means there may be more.
     while !BackgroundWorker::sigterm_received() {
-        let events = step("SELECT events FROM engage.process_events($1)");
-        let resumed = step("SELECT resumed FROM engage.run_due_waits(now(), $1)");
+        let events = match step(backoff, "SELECT events FROM engage.process_events($1)", batch) {
+            Ok(n) => n,
+            Err(wait) => return wait,
+        };
+        let resumed = match step(backoff, "SELECT resumed FROM engage.run_due_waits(now(), $1)", batch) {
+            Ok(n) => n,
+            Err(wait) => return wait,
+        };
         if events < batch && resumed < batch {
             break;
         }
     }
-    let until_next = BackgroundWorker::transaction(|| {
+    let until_next = backoff.step(&worker::WORKFLOWS, || {
         Spi::get_one::<f64>(
             "SELECT extract(epoch FROM min(resume_at) - clock_timestamp())::float8
              FROM engage.workflow_instances WHERE status = 'waiting'",
         )
+        .unwrap_or_else(|e| error!("{e}"))
     });
     match until_next {
         Ok(Some(s)) if s > 0.0 => Duration::from_secs_f64(s).min(MAX_SLEEP),
         Ok(Some(_)) => Duration::from_millis(10),
-        _ => MAX_SLEEP,
+        Ok(None) => MAX_SLEEP,
+        Err(wait) => wait,
     }
 }
 

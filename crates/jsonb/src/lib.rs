@@ -19,11 +19,19 @@ pub use vtl_values::VtlValues;
 compile_error!("engage-jsonb reads the little-endian on-disk layout");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError(&'static str);
+pub enum DecodeError {
+    /// The bytes are not a `jsonb` value (what is wrong with them).
+    Malformed(&'static str),
+    /// A valid value nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+}
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "malformed jsonb: {}", self.0)
+        match self {
+            DecodeError::Malformed(what) => write!(f, "malformed jsonb: {what}"),
+            DecodeError::TooDeep => write!(f, "JSON nested deeper than {MAX_DEPTH} levels"),
+        }
     }
 }
 
@@ -46,8 +54,10 @@ const JENTRY_ISBOOL_TRUE: u32 = 0x3000_0000;
 const JENTRY_ISNULL: u32 = 0x4000_0000;
 const JENTRY_ISCONTAINER: u32 = 0x5000_0000;
 
-/// Nesting deeper than this is refused (Postgres itself limits depth by stack size).
-const MAX_DEPTH: usize = 10_000;
+/// Nesting deeper than this is refused (Postgres itself limits depth only by stack size): what
+/// is decoded is later walked recursively (printed, rendered, dropped), and JSON text parsed by
+/// `serde_json` (a `jsonParam`) has the same limit, so every reader agrees.
+pub const MAX_DEPTH: usize = 128;
 
 /// Makes the values of a decoded document.
 pub trait Builder {
@@ -80,7 +90,9 @@ impl Builder for SerdeJson {
         Value::String(s.to_owned())
     }
     fn number(&mut self, text: &str) -> Result<Value> {
-        text.parse::<Number>().map(Value::Number).map_err(|_| DecodeError("numeric is not a JSON number"))
+        text.parse::<Number>()
+            .map(Value::Number)
+            .map_err(|_| DecodeError::Malformed("numeric is not a JSON number"))
     }
     fn array(&mut self, items: Vec<Value>) -> Value {
         Value::Array(items)
@@ -98,16 +110,27 @@ impl Builder for SerdeJson {
 
 /// Decodes a root container: the bytes of a `Jsonb` after its varlena header.
 pub fn decode(root: &[u8]) -> Result<Value> {
-    decode_with(root, &mut SerdeJson)
+    decode_with(root, &mut SerdeJson, &mut || {})
 }
 
-/// Decodes a root container with `builder` making the values.
-pub fn decode_with<B: Builder>(root: &[u8], builder: &mut B) -> Result<B::Value> {
-    container(root, 0, builder)
+/// Decodes a root container with `builder` making the values. `interrupt` is called for every
+/// container, so that a host can stop the decoding of a huge document (it may unwind).
+pub fn decode_with<B: Builder>(
+    root: &[u8],
+    builder: &mut B,
+    interrupt: &mut dyn FnMut(),
+) -> Result<B::Value> {
+    container(root, 0, &mut Decoder { builder, interrupt })
+}
+
+/// What the recursive walk carries along.
+struct Decoder<'a, B> {
+    builder: &'a mut B,
+    interrupt: &'a mut dyn FnMut(),
 }
 
 fn u32_at(buf: &[u8], at: usize) -> Result<u32> {
-    let bytes = buf.get(at..at + 4).ok_or(DecodeError("truncated"))?;
+    let bytes = buf.get(at..at + 4).ok_or(DecodeError::Malformed("truncated"))?;
     Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
 }
 
@@ -116,18 +139,21 @@ fn int_align(n: usize) -> usize {
 }
 
 /// Decodes one container (array or object) that starts at `buf[0]`.
-fn container<B: Builder>(buf: &[u8], depth: usize, b: &mut B) -> Result<B::Value> {
-    if depth > MAX_DEPTH {
-        return Err(DecodeError("nested too deeply"));
+fn container<B: Builder>(buf: &[u8], depth: usize, d: &mut Decoder<B>) -> Result<B::Value> {
+    if depth >= MAX_DEPTH {
+        return Err(DecodeError::TooDeep);
     }
+    (d.interrupt)();
     let header = u32_at(buf, 0)?;
     let count = (header & JB_CMASK) as usize;
     let entries = if header & JB_FOBJECT != 0 { count.checked_mul(2) } else { Some(count) }
-        .ok_or(DecodeError("entry count overflows"))?;
-    let base =
-        entries.checked_mul(4).and_then(|n| n.checked_add(4)).ok_or(DecodeError("entry count overflows"))?;
+        .ok_or(DecodeError::Malformed("entry count overflows"))?;
+    let base = entries
+        .checked_mul(4)
+        .and_then(|n| n.checked_add(4))
+        .ok_or(DecodeError::Malformed("entry count overflows"))?;
     if base > buf.len() {
-        return Err(DecodeError("entries past the end"));
+        return Err(DecodeError::Malformed("entries past the end"));
     }
     // Each entry stores its length, or (every 32nd) its end offset; walking in order gives both.
     let mut spans = Vec::with_capacity(entries);
@@ -137,7 +163,7 @@ fn container<B: Builder>(buf: &[u8], depth: usize, b: &mut B) -> Result<B::Value
         let field = (entry & JENTRY_OFFLENMASK) as usize;
         let end = if entry & JENTRY_HAS_OFF != 0 { field } else { start + field };
         if end < start || base + end > buf.len() {
-            return Err(DecodeError("entry past the end"));
+            return Err(DecodeError::Malformed("entry past the end"));
         }
         spans.push((entry & JENTRY_TYPEMASK, start, end));
         start = end;
@@ -146,32 +172,35 @@ fn container<B: Builder>(buf: &[u8], depth: usize, b: &mut B) -> Result<B::Value
     if header & JB_FARRAY != 0 {
         let mut items = Vec::with_capacity(count);
         for &(ty, from, to) in &spans {
-            items.push(scalar_or_container(data, ty, from, to, depth, b)?);
+            items.push(scalar_or_container(data, ty, from, to, depth, d)?);
         }
         if header & JB_FSCALAR != 0 {
-            return items.pop().filter(|_| count == 1).ok_or(DecodeError("raw scalar without one element"));
+            return items
+                .pop()
+                .filter(|_| count == 1)
+                .ok_or(DecodeError::Malformed("raw scalar without one element"));
         }
-        Ok(b.array(items))
+        Ok(d.builder.array(items))
     } else if header & JB_FOBJECT != 0 {
-        let mut map = b.object(count);
+        let mut map = d.builder.object(count);
         for i in 0..count {
             let (key_ty, key_from, key_to) = spans[i];
             if key_ty != JENTRY_ISSTRING {
-                return Err(DecodeError("object key is not a string"));
+                return Err(DecodeError::Malformed("object key is not a string"));
             }
             let key = text(&data[key_from..key_to])?;
             let (ty, from, to) = spans[count + i];
-            let value = scalar_or_container(data, ty, from, to, depth, b)?;
-            b.insert(&mut map, key, value);
+            let value = scalar_or_container(data, ty, from, to, depth, d)?;
+            d.builder.insert(&mut map, key, value);
         }
-        Ok(b.finish(map))
+        Ok(d.builder.finish(map))
     } else {
-        Err(DecodeError("container is neither array nor object"))
+        Err(DecodeError::Malformed("container is neither array nor object"))
     }
 }
 
 fn text(bytes: &[u8]) -> Result<&str> {
-    std::str::from_utf8(bytes).map_err(|_| DecodeError("string is not UTF-8"))
+    std::str::from_utf8(bytes).map_err(|_| DecodeError::Malformed("string is not UTF-8"))
 }
 
 fn scalar_or_container<B: Builder>(
@@ -180,8 +209,9 @@ fn scalar_or_container<B: Builder>(
     from: usize,
     to: usize,
     depth: usize,
-    b: &mut B,
+    d: &mut Decoder<B>,
 ) -> Result<B::Value> {
+    let b = &mut *d.builder;
     match ty {
         JENTRY_ISSTRING => Ok(b.string(text(&data[from..to])?)),
         JENTRY_ISNULL => Ok(b.null()),
@@ -190,14 +220,15 @@ fn scalar_or_container<B: Builder>(
         // Numerics and containers are stored int-aligned after padding counted in the entry.
         JENTRY_ISNUMERIC => {
             let at = int_align(from);
-            let digits = numeric_text(data.get(at..to).ok_or(DecodeError("numeric past the end"))?)?;
+            let digits =
+                numeric_text(data.get(at..to).ok_or(DecodeError::Malformed("numeric past the end"))?)?;
             b.number(&digits)
         }
         JENTRY_ISCONTAINER => {
             let at = int_align(from);
-            container(data.get(at..to).ok_or(DecodeError("container past the end"))?, depth + 1, b)
+            container(data.get(at..to).ok_or(DecodeError::Malformed("container past the end"))?, depth + 1, d)
         }
-        _ => Err(DecodeError("unknown entry type")),
+        _ => Err(DecodeError::Malformed("unknown entry type")),
     }
 }
 
@@ -215,21 +246,21 @@ const NUMERIC_DSCALE_MASK: u16 = 0x3FFF;
 /// The text `numeric_out` prints for a `numeric` varlena (1- or 4-byte header): base-10000 digit
 /// groups with a weight, and `dscale` digits after the point.
 pub fn numeric_text(varlena: &[u8]) -> Result<String> {
-    let first = *varlena.first().ok_or(DecodeError("empty numeric"))?;
+    let first = *varlena.first().ok_or(DecodeError::Malformed("empty numeric"))?;
     let body = if first & 0x01 == 0x01 {
         let len = (first >> 1) as usize;
-        varlena.get(1..len).ok_or(DecodeError("numeric past the end"))?
+        varlena.get(1..len).ok_or(DecodeError::Malformed("numeric past the end"))?
     } else {
         let len = (u32_at(varlena, 0)? >> 2) as usize;
-        varlena.get(4..len).ok_or(DecodeError("numeric past the end"))?
+        varlena.get(4..len).ok_or(DecodeError::Malformed("numeric past the end"))?
     };
     let word = |i: usize| -> Result<u16> {
-        let b = body.get(2 * i..2 * i + 2).ok_or(DecodeError("numeric digits past the end"))?;
+        let b = body.get(2 * i..2 * i + 2).ok_or(DecodeError::Malformed("numeric digits past the end"))?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     };
     let header = word(0)?;
     let (negative, dscale, weight, first_digit) = match header & NUMERIC_SIGN_MASK {
-        NUMERIC_SPECIAL => return Err(DecodeError("NaN or infinity is not a JSON number")),
+        NUMERIC_SPECIAL => return Err(DecodeError::Malformed("NaN or infinity is not a JSON number")),
         NUMERIC_SHORT => {
             let magnitude = (header & NUMERIC_SHORT_WEIGHT_MASK) as i32;
             let weight =
@@ -246,7 +277,7 @@ pub fn numeric_text(varlena: &[u8]) -> Result<String> {
         } else {
             let v = word(first_digit + d as usize)?;
             if v > 9999 {
-                Err(DecodeError("numeric digit over 9999"))
+                Err(DecodeError::Malformed("numeric digit over 9999"))
             } else {
                 Ok(v)
             }
@@ -394,7 +425,7 @@ mod tests {
             ],
         );
         let obj = object_abc(inner);
-        let direct = decode_with(&obj, &mut VtlValues).unwrap();
+        let direct = decode_with(&obj, &mut VtlValues, &mut || {}).unwrap();
         let via_serde = vtl::from_json(&decode(&obj).unwrap());
         assert!(vtl::value::java_equals(&direct, &via_serde));
         // Same classes too: -100000000 an Integer, the 22-digit number a BigInteger, 5.5 a Double.
@@ -408,6 +439,24 @@ mod tests {
         };
         assert_eq!(render(&direct), "Boolean  Integer BigInteger Double");
         assert_eq!(render(&direct), render(&via_serde));
+    }
+
+    /// `[[…[]…]]`, `depth` arrays deep.
+    fn nested(depth: usize) -> Vec<u8> {
+        let mut doc = build(JB_FARRAY, &[]);
+        for _ in 1..depth {
+            doc = build(JB_FARRAY | 1, &[(JENTRY_ISCONTAINER, doc)]);
+        }
+        doc
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_its_own_error_and_every_container_can_be_interrupted() {
+        let mut containers = 0;
+        assert!(decode_with(&nested(MAX_DEPTH), &mut SerdeJson, &mut || containers += 1).is_ok());
+        assert_eq!(containers, MAX_DEPTH);
+        assert_eq!(decode(&nested(MAX_DEPTH + 1)), Err(DecodeError::TooDeep));
+        assert_eq!(DecodeError::TooDeep.to_string(), "JSON nested deeper than 128 levels");
     }
 
     #[test]

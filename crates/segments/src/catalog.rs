@@ -26,7 +26,9 @@ pub struct Column {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
-    /// Schema and table (or view, or foreign table), unquoted.
+    /// The data source's name, as errors call it.
+    pub name: String,
+    /// Schema and table (or view, or foreign table) read, unquoted.
     pub schema: String,
     pub table: String,
     pub key_column: String,

@@ -594,7 +594,7 @@ fn only_key(map: &Map<String, Value>, key: &str, path: &str) -> Result<(), RuleE
 fn unknown_column(source: &Source, name: &str, path: &str) -> RuleError {
     hinted(
         path,
-        format!("data source {}.{} has no column {name:?}", source.schema, source.table),
+        format!("data source {:?} has no column {name:?}", source.name),
         format!(
             "Its columns: {}.",
             source.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")

@@ -13,6 +13,7 @@ fn catalog() -> Catalog {
     c.sources.insert(
         1043,
         Source {
+            name: "promo_codes".into(),
             schema: "public".into(),
             table: "promo \"codes\"".into(),
             key_column: "email".into(),

@@ -106,7 +106,7 @@ SET engage.job_run_retention = '10min';
 UPDATE engage.job_runs SET finished_at = now() - interval '11 minutes'
 WHERE run_id = (SELECT min(run_id) FROM engage.job_runs);
 SELECT count(*) AS runs_before FROM engage.job_runs;
-SELECT count(*) FROM engage.claim_due_runs('2029-01-01Z');
+SELECT count(*) FROM engage.claim_due_runs(now());
 SELECT count(*) AS runs_after FROM engage.job_runs;
 RESET engage.job_run_retention;
 

@@ -32,7 +32,8 @@ INSERT INTO loyalty VALUES ('C-2', 120.5, 'gold', '2024-05-01 12:00'), ('C-9', 1
 -- A connector to this database: no host, no password.
 SELECT name, host, contact_key FROM engage.create_connector('local', contact_key => 'external_id');
 SELECT ok, message FROM engage.validate_connector('local');
-SELECT source_id, name, relation, key_column FROM engage.create_data_source('loyalty', 'local', 'loyalty', 'customer');
+SELECT source_id, name, registered_relation, relation AS read_through, key_column
+FROM engage.create_data_source('loyalty', 'local', 'loyalty', 'customer');
 
 -- A connector to the other database over TCP, keyed by email; not SSL-secured, so it warns.
 SELECT name, host = 'localhost' AS on_localhost, database, username, ssl_mode, contact_key, server_name
@@ -43,7 +44,7 @@ SELECT ok, replace(message, current_setting('port'), '<port>') AS message, ssl, 
 -- The password is in a user mapping, not in an engage table.
 SELECT count(*) AS mappings FROM pg_user_mappings WHERE srvname = 'engage_connector_2';
 SELECT count(*) AS password_columns FROM information_schema.columns WHERE table_schema = 'engage' AND column_name LIKE '%password%';
-SELECT source_id, name, relation, remote_relation, key_column
+SELECT source_id, name, registered_relation, relation AS read_through, key_column
 FROM engage.create_data_source('promo_codes', 'shop', 'public.promo_codes', 'email');
 
 -- The data object: by source name (bulk campaigns) and by source ID (triggered campaigns).
@@ -98,6 +99,77 @@ SELECT engage.create_data_source('ghost', 'shop', 'public.ghosts', 'email');
 \echo :LAST_ERROR_SQLSTATE
 SELECT engage.contact_data(0);
 \echo :LAST_ERROR_SQLSTATE
+
+-- A data source is registered, and read, with the rights of the role that registers it: an
+-- admin cannot publish a table it cannot read, nor a system catalog.
+CREATE TABLE private_notes (customer text, note text);
+INSERT INTO private_notes VALUES ('C-2', 'owes us money');
+SET ROLE regress_engage_admin;
+SELECT engage.create_data_source('secrets', 'local', 'pg_catalog.pg_authid', 'rolname');
+\echo :LAST_ERROR_SQLSTATE
+SELECT engage.create_data_source('roles', 'local', 'pg_roles', 'rolname');
+\echo :LAST_ERROR_SQLSTATE
+SELECT engage.create_data_source('notes', 'local', 'private_notes', 'customer');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT SELECT ON private_notes TO regress_engage_admin;
+SET ROLE regress_engage_admin;
+SELECT name, registered_relation, owner::regrole FROM engage.create_data_source('notes', 'local', 'private_notes', 'customer');
+RESET ROLE;
+SET ROLE regress_engage_reader;
+SELECT engage.contact_data(c.contact_id) -> 'notes' AS reader_reads_through_the_admin FROM engage.contacts c WHERE external_customer_id = 'C-2';
+RESET ROLE;
+-- Once the admin may no longer read the table, nobody reads it through the source.
+REVOKE SELECT ON private_notes FROM regress_engage_admin;
+SET ROLE regress_engage_reader;
+SELECT engage.contact_data(c.contact_id) FROM engage.contacts c WHERE external_customer_id = 'C-2';
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT engage.drop_data_source('notes');
+-- The relation name is resolved with the caller's search_path (and the definer step cannot be
+-- called without the caller's voucher).
+CREATE SCHEMA shop_data;
+CREATE TABLE shop_data.tiers (customer text, tier text);
+SET search_path = shop_data, public;
+SELECT registered_relation FROM engage.create_data_source('tiers', 'local', 'tiers', 'customer');
+RESET search_path;
+SET ROLE regress_engage_admin;
+SELECT engage.store_data_source(1, 'sneaky', 'local', 'pg_authid', 'pg_authid'::regclass, 'rolname');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- A connector made by a role that is not a superuser connects as that role, under
+-- postgres_fdw's rule: the other server must check the password. Through this server's Unix
+-- socket (trust authentication) the admin gets nowhere, whatever password it gives...
+SELECT current_setting('unix_socket_directories') AS socket_dir \gset
+SET ROLE regress_engage_admin;
+SET client_min_messages = error;
+SELECT name FROM engage.create_connector('socket', host => :'socket_dir',
+    port => current_setting('port')::int, database => 'engage_regress_remote', username => 'postgres',
+    password => 'anything', ssl_mode => 'disable');
+RESET client_min_messages;
+SELECT ok, message, hint FROM engage.validate_connector('socket');
+SELECT engage.create_data_source('authid', 'socket', 'pg_catalog.pg_authid', 'rolname');
+\echo :LAST_ERROR_SQLSTATE
+-- ...while over TCP, with the password, it reads what the remote role may read.
+SET client_min_messages = error;
+SELECT name FROM engage.create_connector('shop2', host => 'localhost', port => current_setting('port')::int,
+    database => 'engage_regress_remote', username => 'regress_remote_reader', password => 'right-password',
+    ssl_mode => 'disable');
+RESET client_min_messages;
+SELECT ok FROM engage.validate_connector('shop2');
+SELECT name, registered_relation, owner::regrole FROM engage.create_data_source('promo_codes2', 'shop2', 'promo_codes', 'email');
+RESET ROLE;
+SELECT jsonb_array_length(engage.contact_data(c.contact_id) -> 'promo_codes2') AS rows_read_as_the_admin
+FROM engage.contacts c WHERE external_customer_id = 'C-1';
+-- Only the connector's owner (or a role with its rights) registers sources on it.
+CREATE ROLE regress_other_admin IN ROLE engage_admin;
+SET ROLE regress_other_admin;
+SELECT engage.create_data_source('promo_codes3', 'shop2', 'promo_codes', 'email');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP ROLE regress_other_admin;
+SELECT engage.drop_connector('socket'), engage.drop_connector('shop2');
 
 -- Dropping a connector drops its sources, foreign server and user mapping.
 SELECT engage.drop_connector('shop');

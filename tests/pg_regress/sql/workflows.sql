@@ -203,3 +203,50 @@ SELECT engage.create_workflow('mine', '[{"id": "a", "type": "exit"}]') > 0 AS cr
 SELECT engage.link_event('mine', 'mine');
 SELECT engage.activate_workflow('mine');
 RESET ROLE;
+
+-- One bad event never blocks the queue: an event whose contact was deleted after it was stored
+-- cannot launch (its instance would point at no contact), so the batch runs event by event and
+-- sets that one aside, with the error, while the events around it are processed.
+SELECT engage.create_workflow('welcome', '[{"id": "a", "type": "exit"}]');
+SELECT engage.link_event('welcome', 'signedUp');
+SELECT engage.activate_workflow('welcome');
+SELECT count(*) FROM engage.upsert_contacts('{"contacts": [{"externalCustomerId": "DL-1"}, {"externalCustomerId": "DL-2"}, {"externalCustomerId": "DL-3"}]}');
+SELECT engage.generate_event(format('{"eventTypeKey": "signedUp", "keyValue": "%s"}', k)::jsonb) > 0 AS stored
+FROM unnest(ARRAY['DL-1', 'DL-2', 'DL-3']) k;
+DELETE FROM engage.contacts WHERE external_customer_id = 'DL-2';
+SELECT events, launched, completed, dead_letters FROM engage.process_events();
+SELECT t.key, e.key_value, d.sqlstate, d.error FROM engage.dead_letters d
+JOIN engage.events e USING (event_id) JOIN engage.event_types t USING (event_type_id);
+SELECT key_value, instances = '{}' AS launched_nothing, dead_letter FROM engage.event_history('signedUp') ORDER BY event_id;
+-- Queued again on request (and set aside again, the contact being still gone).
+SELECT engage.retry_dead_letters();
+SELECT events, launched, dead_letters FROM engage.process_events();
+SELECT count(*) AS set_aside FROM engage.dead_letters;
+
+-- A period that can never work is refused when the link is written.
+SELECT engage.link_event('welcome', 'signedUp', 'start', 'once every', '300000 years');
+\echo :LAST_ERROR_SQLSTATE
+
+-- One bad instance never blocks the waits: a resumed instance whose next block fails on its own
+-- (here a trigger refuses one contact's group membership) ends as failed with the error; the
+-- others go on.
+SELECT engage.create_group('Waited') AS waited \gset
+SELECT engage.create_workflow('wait then group', format('[{"id": "w", "type": "wait", "duration": "1 hour", "next": "g"},
+    {"id": "g", "type": "add_to_segment", "segmentId": %s}]', :waited)::jsonb);
+SELECT engage.link_event('wait then group', 'waitedFor');
+SELECT engage.activate_workflow('wait then group');
+SELECT engage.generate_event(format('{"eventTypeKey": "waitedFor", "keyValue": "%s"}', k)::jsonb) > 0 AS stored
+FROM unnest(ARRAY['DL-1', 'DL-3']) k;
+SELECT events, launched, waiting FROM engage.process_events();
+CREATE FUNCTION refuse_dl3() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT external_customer_id FROM engage.contacts WHERE contact_id = NEW.contact_id) = 'DL-3' THEN
+        RAISE EXCEPTION 'no room for DL-3';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_dl3 BEFORE INSERT ON engage.segment_members FOR EACH ROW EXECUTE FUNCTION refuse_dl3();
+SELECT resumed, completed, failed FROM engage.run_due_waits(now() + interval '2 hours');
+SELECT c.external_customer_id, i.status, i.error FROM engage.workflow_instances i JOIN engage.contacts c USING (contact_id)
+WHERE i.workflow_id = (SELECT workflow_id FROM engage.workflows WHERE name = 'wait then group') ORDER BY 1;
+DROP TRIGGER refuse_dl3 ON engage.segment_members;
