@@ -100,7 +100,9 @@ fn segment_diff_deserialize(bytes: &[u8], _unused: Internal) -> Internal {
 #[pg_extern(immutable, parallel_safe)]
 fn segment_diff_final(state: Option<Internal>) -> Vec<i64> {
     let mut state = state.unwrap_or_default();
-    let diff = std::mem::take(unsafe { collected(&mut state) }).finish();
+    let diff = std::mem::take(unsafe { collected(&mut state) }).finish(&mut || {
+        pgrx::check_for_interrupts!();
+    });
     let mut out = Vec::with_capacity(2 + diff.entered.len() + diff.left.len());
     out.extend([diff.entered.len() as i64, diff.members]);
     out.extend(diff.entered);

@@ -69,16 +69,25 @@ impl Collected {
     }
 
     /// The changes: computed but not stored entered, stored but not computed left. A contact
-    /// listed twice on a side counts once.
-    pub fn finish(mut self) -> Diff {
-        // The parts arrive sorted (see `to_bytes`): a stable sort merges such runs in one pass.
+    /// listed twice on a side counts once. `interrupt` is called every `CHECK_EVERY` IDs, so
+    /// that the host can cancel the refresh of a huge segment (it may unwind).
+    pub fn finish(mut self, interrupt: &mut dyn FnMut()) -> Diff {
         for side in [&mut self.new, &mut self.old] {
+            // Sorted in pieces (parts from workers arrive sorted already: see `to_bytes`), then
+            // a stable sort merges the sorted runs.
+            for piece in side.chunks_mut(CHECK_EVERY) {
+                piece.sort_unstable();
+                interrupt();
+            }
             side.sort();
             side.dedup();
         }
         let mut diff = Diff { members: self.new.len() as i64, ..Diff::default() };
         let (mut n, mut o) = (self.new.iter().peekable(), self.old.iter().peekable());
-        loop {
+        for step in 1usize.. {
+            if step.is_multiple_of(CHECK_EVERY) {
+                interrupt();
+            }
             match (n.peek(), o.peek()) {
                 (Some(&&a), Some(&&b)) if a == b => {
                     n.next();
@@ -107,6 +116,9 @@ impl Collected {
     }
 }
 
+/// IDs handled between two interrupt checks (about a millisecond of work).
+const CHECK_EVERY: usize = 1 << 16;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,7 +143,7 @@ mod tests {
         for id in [3, 4, 9, 12] {
             c.push(id, true);
         }
-        let d = c.finish();
+        let d = c.finish(&mut || {});
         assert_eq!(d, Diff { entered: vec![1, 5], left: vec![4, 12], members: 4 });
     }
 
@@ -156,7 +168,7 @@ mod tests {
                 whole.absorb(&mut back);
                 assert_eq!(back, Collected::default());
             }
-            let d = whole.finish();
+            let d = whole.finish(&mut || {});
             assert_eq!(d.entered, new.difference(&old).copied().collect::<Vec<_>>());
             assert_eq!(d.left, old.difference(&new).copied().collect::<Vec<_>>());
             assert_eq!(d.members, new.len() as i64);
@@ -169,6 +181,31 @@ mod tests {
         assert_eq!(Collected::from_bytes(&[1, 2, 3]), Err(Malformed));
         assert_eq!(Collected::from_bytes(&5u64.to_le_bytes()), Err(Malformed));
         let empty = Collected::from_bytes(&0u64.to_le_bytes()).unwrap();
-        assert_eq!(empty.finish(), Diff::default());
+        assert_eq!(empty.finish(&mut || {}), Diff::default());
+    }
+
+    #[test]
+    fn a_large_refresh_checks_for_interrupts_as_it_goes() {
+        let mut c = Collected::default();
+        for id in 0..1_000_000i64 {
+            c.push(id * 7 % 1_000_003, false);
+            c.push(id * 3 % 1_000_003, true);
+        }
+        let mut calls = 0;
+        let d = c.clone().finish(&mut || calls += 1);
+        assert_eq!(d.members, 1_000_000);
+        // At least once per CHECK_EVERY IDs sorted (and more while walking them).
+        assert!(calls > 2 * 1_000_000 / CHECK_EVERY, "{calls} checks");
+        // A host's check that raises (unwinds) stops the work at once.
+        let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut seen = 0;
+            c.finish(&mut || {
+                seen += 1;
+                if seen == 3 {
+                    panic!("canceled");
+                }
+            })
+        }));
+        assert!(stopped.is_err());
     }
 }
