@@ -23,6 +23,15 @@ SELECT engage.schedule_job('tick', '* * * * *', $$INSERT INTO ticks (job) VALUES
 SELECT engage.schedule_job('broken', '* * * * *', 'SELECT 1/0', max_failures => 1);
 SQL
 check "the scheduler runs for this database" t "$(q -c "SELECT running FROM engage.scheduler_status()")"
+# A reader cannot see the worker's row in pg_stat_activity, but is told the truth all the same.
+q -c "DROP ROLE IF EXISTS status_reader" -c "CREATE ROLE status_reader IN ROLE engage_reader" >/dev/null
+check "a reader is told the scheduler runs" "t|f" \
+    "$(q -c "SET ROLE status_reader" -c "SELECT s.running, exists (SELECT FROM pg_stat_activity a
+                                                               WHERE a.backend_type = 'pg_engage scheduler'
+                                                                 AND a.datname = current_database())
+                                       FROM engage.scheduler_status() s")"
+check "a reader is told the workflow worker runs" t \
+    "$(q -c "SET ROLE status_reader" -c "SELECT running FROM engage.workflow_worker_status()")"
 
 # The launcher had no jobs, so it slept for minutes; the commit above woke it to read them.
 # Listen for the disabled job while the minute comes.

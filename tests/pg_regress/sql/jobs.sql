@@ -155,7 +155,12 @@ SELECT engage.schedule_job('greeter', '@weekly', kind => 'greet', arguments => '
 SELECT job_name, status, result FROM engage.run_job_now('greeter');
 SELECT engage.schedule_job('greeter2', '@weekly', 'SELECT 1', kind => 'greet');
 \echo :LAST_ERROR_SQLSTATE
--- Unscheduling removes the job and its history.
+-- Unscheduling removes the job and its history, whichever job it is among several.
+SET client_min_messages = error;
+SELECT engage.schedule_job('later ' || i, '@monthly', 'SELECT 1') > 0 AS scheduled FROM generate_series(1, 3) i;
+RESET client_min_messages;
 SELECT engage.unschedule_job('greeter');
 SELECT count(*) FROM engage.job_runs WHERE job_name = 'greeter';
+SELECT engage.unschedule_job('later 2'), engage.unschedule_job('later 1');
+SELECT name FROM engage.jobs WHERE name LIKE 'later%';
 RESET ROLE;
