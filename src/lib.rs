@@ -53,6 +53,9 @@ extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    engage_requests::interrupt::set_hook(|| {
+        pgrx::check_for_interrupts!();
+    });
     guc::init();
     worker::init();
     worker::SCHEDULER.register();

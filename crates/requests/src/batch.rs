@@ -36,6 +36,7 @@ pub fn check_duplicates(inputs: &[ContactInput], name: ElementName) -> Result<()
     let mut chan: FxHashMap<(ChannelType, &str), (usize, usize)> =
         FxHashMap::with_capacity_and_hasher(channels, Default::default());
     for (i, input) in inputs.iter().enumerate() {
+        crate::interrupt::tick();
         if let Some(id) = &input.external_id {
             if let Some(first) = ext.insert(id, i) {
                 return Err(RequestError::new(
@@ -74,6 +75,7 @@ pub fn resolve(inputs: &[ContactInput], owners: &[Owners], name: ElementName) ->
         FxHashMap::with_capacity_and_hasher(inputs.len(), Default::default());
 
     for (i, (input, own)) in inputs.iter().zip(owners).enumerate() {
+        crate::interrupt::tick();
         let by_channel = |pred: fn(ChannelType) -> bool| {
             input.channels.iter().zip(&own.channels).find_map(|(c, o)| o.as_ref().filter(|_| pred(c.ty)))
         };
@@ -158,6 +160,7 @@ pub fn check_required(
         return Ok(());
     }
     for (i, (input, matched)) in inputs.iter().zip(resolved).enumerate() {
+        crate::interrupt::tick();
         if matched.is_some() {
             continue;
         }

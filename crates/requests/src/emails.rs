@@ -19,6 +19,7 @@ pub fn parse_email_list(body: &Value) -> Result<Vec<String>> {
     let mut seen = std::collections::HashSet::new();
     let mut emails = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
+        crate::interrupt::tick();
         let here = at.index(i);
         let email = ChannelType::Email.normalize_at(json::string(item, &here)?, &here)?;
         if seen.insert(email.clone()) {

@@ -30,7 +30,14 @@ pub fn parse_event_list(bodies: &Value) -> Result<Vec<EventRequest>> {
     if items.is_empty() {
         return Err(RequestError::invalid("the list of events is empty").at(&root));
     }
-    items.iter().enumerate().map(|(i, body)| parse_event_at(body, &root.index(i))).collect()
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            crate::interrupt::tick();
+            parse_event_at(body, &root.index(i))
+        })
+        .collect()
 }
 
 fn parse_event_at(body: &Value, root: &Path) -> Result<EventRequest> {

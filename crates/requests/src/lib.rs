@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod field;
 pub mod field_def;
+pub mod interrupt;
 pub mod json;
 pub mod path;
 pub mod smartsend;

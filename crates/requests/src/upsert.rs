@@ -52,6 +52,7 @@ pub fn parse_upsert(body: &Value, ctx: &Context) -> Result<UpsertRequest> {
     }
     let mut contacts = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
+        crate::interrupt::tick();
         let at = list_at.index(i);
         let contact = parse_contact(item, &at, ctx, &selection)?;
         if contact.external_id.is_none() && contact.channels.is_empty() {
