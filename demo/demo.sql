@@ -212,9 +212,9 @@ SELECT jsonb_pretty(engage.smartsend((SELECT message_id FROM engage.messages WHE
 
 \echo '== 16. A transport takes the outbox, reports deliveries and one click; statuses and activities'
 SELECT count(*) AS delivered FROM engage.claim_sends(100, '1 minute') c,
-     LATERAL engage.report_delivery(c.request_id::text, 'DELIVERED') r;
+     LATERAL engage.report_delivery(c.request_id, 'DELIVERED') r;
 SELECT r.send_status AS clicked FROM engage.sends s,
-     LATERAL engage.report_delivery(s.request_id::text, 'CLICKED', '{"link": "https://shop.example.com/cart"}') r
+     LATERAL engage.report_delivery(s.request_id, 'CLICKED', '{"link": "https://shop.example.com/cart"}') r
 WHERE s.locator = 'kozak@example.com' AND s.subject LIKE 'You left%' ORDER BY s.send_id LIMIT 1;
 SELECT s.locator, s.subject, x->>'status' AS status, x->>'delivered' AS delivered, x->>'failed' AS failed
 FROM engage.sends s, jsonb_array_elements(engage.message_status(s.request_id::text) -> 'results') x ORDER BY s.send_id;

@@ -30,6 +30,10 @@ CREATE TABLE engage.channels (
     status       text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive')),
     created_at   timestamptz NOT NULL DEFAULT now(),
     confirmed_at timestamptz,
+    -- Set by a permanent delivery failure (a hard bounce): no message goes to the address until
+    -- it is confirmed again (engage.confirm_channel).
+    bounced_at    timestamptz,
+    bounce_reason text,
     PRIMARY KEY (type, value)
 );
 CREATE UNIQUE INDEX channels_one_per_contact ON engage.channels (contact_id, type)
@@ -138,8 +142,8 @@ CREATE TABLE engage.unsubscribed_emails (
 CREATE VIEW engage.contact_channels AS
 SELECT c.contact_id, c.type, c.value, c.status,
        (c.type = 'email' AND u.email IS NOT NULL) AS unsubscribed,
-       (c.status = 'active' AND u.email IS NULL) AS bulk_allowed,
-       c.created_at, c.confirmed_at
+       (c.status = 'active' AND u.email IS NULL AND c.bounced_at IS NULL) AS bulk_allowed,
+       c.created_at, c.confirmed_at, c.bounced_at, c.bounce_reason
 FROM engage.channels c
 LEFT JOIN engage.unsubscribed_emails u ON c.type = 'email' AND u.email = c.value;
 

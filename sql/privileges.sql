@@ -115,7 +115,8 @@ GRANT EXECUTE ON FUNCTION
     engage.retry_dead_letters(bigint[]),
     engage.run_due_waits(timestamptz, integer),
     engage.smartsend(integer, jsonb),
-    engage.claim_sends(integer, interval),
+    engage.claim_sends(integer, interval, text[]),
+    engage.report_delivery(uuid, text, jsonb),
     engage.report_delivery(text, text, jsonb),
     engage.send_broadcast(integer, bigint[], text),
     engage.run_regular_trigger(bigint, timestamptz),
@@ -170,6 +171,6 @@ ALTER FUNCTION engage.process_events(integer) SECURITY DEFINER SET search_path =
 ALTER FUNCTION engage.retry_dead_letters(bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.run_due_waits(timestamptz, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.smartsend(integer, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.claim_sends(integer, interval) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.report_delivery(text, text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.claim_sends(integer, interval, text[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.report_delivery(uuid, text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.send_broadcast(integer, bigint[], text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

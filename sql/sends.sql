@@ -34,6 +34,8 @@ CREATE TABLE engage.sends (
     data                jsonb,
     -- IM: triggered (a workflow or smartsend); Group: a broadcast (spec 001's campaignType).
     campaign_type       text NOT NULL CHECK (campaign_type IN ('IM', 'Group')),
+    -- Triggered sends (a confirmation, an abandoned cart) are claimed before bulk ones.
+    priority            smallint NOT NULL GENERATED ALWAYS AS (CASE WHEN campaign_type = 'IM' THEN 0 ELSE 1 END) STORED,
     workflow_id         bigint,
     instance_id         bigint,
     block_id            text,
@@ -47,11 +49,14 @@ CREATE TABLE engage.sends (
     attempts            integer NOT NULL DEFAULT 0,
     created_at          timestamptz NOT NULL DEFAULT now(),
     sent_at             timestamptz,
+    -- When the report that decided DELIVERED or UNDELIVERED happened (see report_delivery).
+    outcome_at          timestamptz,
     updated_at          timestamptz NOT NULL DEFAULT now(),
     CHECK ((status IN ('SUPPRESSED', 'FAILED')) = (reason IS NOT NULL) OR status = 'UNDELIVERED'),
     CHECK ((status = 'SENDING') = (lease_until IS NOT NULL))
 );
-CREATE INDEX sends_queue ON engage.sends (send_id) WHERE status IN ('QUEUED', 'SENDING');
+CREATE INDEX sends_queue ON engage.sends (channel, priority, send_id) WHERE status = 'QUEUED';
+CREATE INDEX sends_leased ON engage.sends (lease_until) WHERE status = 'SENDING';
 CREATE INDEX sends_instance ON engage.sends (instance_id) WHERE instance_id IS NOT NULL;
 CREATE INDEX sends_broadcast_open ON engage.sends (broadcast_id) WHERE status IN ('QUEUED', 'SENDING');
 CREATE INDEX sends_contact ON engage.sends (contact_id);
@@ -82,47 +87,82 @@ CREATE TABLE engage.contact_activities (
     message_tags          text,
     message_url           text,
     sender_name           text,
-    utm_campaign          text
+    utm_campaign          text,
+    -- The transport's own ID of the report (detail.reportId): the same report made again is one.
+    report_id             text
 );
+CREATE UNIQUE INDEX contact_activities_report ON engage.contact_activities (request_id, report_id);
 CREATE INDEX contact_activities_contact ON engage.contact_activities (contact_id, activity_at);
 CREATE INDEX contact_activities_request ON engage.contact_activities (request_id);
 
--- The status a new send gets, and why it will not go out: no address on the channel; for bulk
--- (Group) sends also an unconfirmed channel or an address on the unsubscribed list; a template
--- that failed (error).
-CREATE FUNCTION engage.send_state(campaign_type text, channel text, locator text, channel_status text,
-    unsubscribed boolean, error text, OUT status text, OUT reason text)
+-- The status a new send gets, and why it will not go out: a template that failed (error); no
+-- address on the channel; an address that bounced permanently; for bulk (Group) sends and
+-- marketing messages also an address on the unsubscribed list or an unconfirmed channel.
+CREATE FUNCTION engage.send_state(campaign_type text, marketing boolean, channel text, locator text,
+    channel_status text, unsubscribed boolean, bounce_reason text, error text, OUT status text, OUT reason text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT CASE WHEN r.reason IS NULL THEN 'QUEUED' WHEN error IS NOT NULL THEN 'FAILED' ELSE 'SUPPRESSED' END, r.reason
 FROM (SELECT CASE
     WHEN error IS NOT NULL THEN error
     WHEN locator IS NULL THEN format('the contact has no %s channel', channel)
-    WHEN campaign_type = 'Group' AND unsubscribed THEN 'the address is on the unsubscribed list'
-    WHEN campaign_type = 'Group' AND channel_status = 'inactive'
-        THEN 'the channel is not confirmed: it gets only confirmation and triggered messages'
+    WHEN bounce_reason IS NOT NULL THEN format('the address bounced permanently: %s', bounce_reason)
+    WHEN (campaign_type = 'Group' OR marketing) AND unsubscribed THEN 'the address is on the unsubscribed list'
+    WHEN (campaign_type = 'Group' OR marketing) AND channel_status = 'inactive'
+        THEN 'the channel is not confirmed: it gets only confirmation and transactional triggered messages'
 END AS reason) r
 $$;
 
--- Leases up to max_sends queued sends (and sends whose lease expired) to a transport, oldest
--- first; sends other sessions are claiming are skipped. The transport reports each with
--- engage.report_delivery before the lease ends, or the send goes back to the queue.
-CREATE FUNCTION engage.claim_sends(max_sends integer DEFAULT 100, lease interval DEFAULT '5 minutes')
+-- Transports listening on channel engage_sends are woken when sends are queued (once per
+-- transaction: PostgreSQL folds identical notifications).
+CREATE FUNCTION engage.notify_transports() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_notify('engage_sends', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER sends_queued AFTER INSERT ON engage.sends
+    FOR EACH STATEMENT EXECUTE FUNCTION engage.notify_transports();
+
+-- Leases up to max_sends queued sends to a transport: of the channels it serves (all when
+-- channels is NULL), triggered (IM) sends before bulk ones, each oldest first; sends other
+-- sessions are claiming are skipped. Sends whose lease ran out go back to the queue first. The
+-- transport reports each with engage.report_delivery before its lease ends, or it is claimed again.
+CREATE FUNCTION engage.claim_sends(max_sends integer DEFAULT 100, lease interval DEFAULT '5 minutes',
+    channels text[] DEFAULT NULL)
 RETURNS TABLE (request_id uuid, channel text, locator text, subject text, body text, contact_id bigint,
-               message_id integer, attempts integer)
+               message_id integer, attempts integer, campaign_type text)
 LANGUAGE plpgsql AS $$
+DECLARE
+    served text[] := coalesce(channels, ARRAY['email', 'sms', 'viber', 'webpush', 'mobilepush', 'telegram']);
+    unknown text;
 BEGIN
     IF max_sends IS NULL OR max_sends < 1 OR lease IS NULL OR lease <= interval '0' THEN
         RAISE EXCEPTION 'claim_sends needs max_sends of at least 1 and a positive lease'
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('max_sends: %s, lease: %s', max_sends, lease);
     END IF;
+    SELECT coalesce(c, 'NULL') INTO unknown FROM unnest(served) c
+    WHERE c IS NULL OR c NOT IN ('email', 'sms', 'viber', 'webpush', 'mobilepush', 'telegram') LIMIT 1;
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown channel "%"', unknown USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'argument channels', HINT = 'Channels are email, sms, viber, webpush, mobilepush and telegram.';
+    END IF;
+    UPDATE engage.sends s SET status = 'QUEUED', lease_until = NULL, updated_at = clock_timestamp()
+    WHERE s.send_id IN (SELECT x.send_id FROM engage.sends x
+                        WHERE x.status = 'SENDING' AND x.lease_until < clock_timestamp() AND x.channel = ANY (served)
+                        FOR UPDATE SKIP LOCKED);
     RETURN QUERY
     UPDATE engage.sends s
     SET status = 'SENDING', lease_until = clock_timestamp() + lease, attempts = s.attempts + 1,
         sent_at = coalesce(s.sent_at, clock_timestamp()), updated_at = clock_timestamp()
-    WHERE s.send_id IN (SELECT x.send_id FROM engage.sends x
-                        WHERE x.status = 'QUEUED' OR (x.status = 'SENDING' AND x.lease_until < clock_timestamp())
-                        ORDER BY x.send_id LIMIT max_sends FOR UPDATE SKIP LOCKED)
-    RETURNING s.request_id, s.channel, s.locator, s.subject, s.body, s.contact_id, s.message_id, s.attempts;
+    WHERE s.send_id IN (
+        SELECT c.send_id FROM unnest(served) AS ch(channel)
+        CROSS JOIN LATERAL (SELECT x.send_id, x.priority FROM engage.sends x
+                            WHERE x.status = 'QUEUED' AND x.channel = ch.channel
+                            ORDER BY x.priority, x.send_id LIMIT max_sends FOR UPDATE SKIP LOCKED) c
+        ORDER BY c.priority, c.send_id LIMIT max_sends)
+    RETURNING s.request_id, s.channel, s.locator, s.subject, s.body, s.contact_id, s.message_id, s.attempts,
+              s.campaign_type;
 END
 $$;
 
@@ -138,23 +178,49 @@ BEGIN
 END
 $$;
 
--- Records what the transport says became of a send: DELIVERED, UNDELIVERED (detail.errorCode),
--- RECEIVED (opened), CLICKED (detail.link), UNSUBSCRIBED or SPAM, each as a contact activity.
--- An unsubscribe or spam report puts an email address on the unsubscribed list. Optional
--- detail keys: at (when it happened), utmCampaign, messageUrl. Reporting DELIVERED again is a
--- no-op; a send that was never sent takes no report.
-CREATE FUNCTION engage.report_delivery(request_id text, status text, detail jsonb DEFAULT '{}')
+-- Whether an UNDELIVERED report's error is permanent (a hard bounce): detail.permanent when the
+-- transport says, else an SMTP reply code 5xx or enhanced status code 5.x.x.
+CREATE FUNCTION engage.permanent_failure(detail jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(detail -> 'permanent') = 'boolean' THEN (detail ->> 'permanent')::boolean
+                ELSE coalesce(detail ->> 'errorCode', '') ~ '^\s*5[0-9][0-9]\M|(^|[^0-9.])5\.[0-9]{1,3}\.[0-9]{1,3}($|[^0-9.])' END
+$$;
+
+-- Records what the transport says became of a send, as a contact activity (spec 001's
+-- contactActivities): DELIVERED, UNDELIVERED (detail.errorCode), RECEIVED (opened), CLICKED
+-- (detail.link), UNSUBSCRIBED or SPAM. Optional detail keys: at (when it happened), reportId (the
+-- transport's ID for the report), permanent (whether an UNDELIVERED is final), utmCampaign,
+-- messageUrl. The rules, so that a transport may retry and reports may arrive in any order:
+-- - The same report made again changes nothing and returns the first one's activity: one with
+--   the same reportId; else one of the same status with the same link (CLICKED) or errorCode
+--   (UNDELIVERED) and, when the report gives `at`, the same time. (So a transport that retries is
+--   recognized either way; repeated opens and clicks are told apart by their `at` or reportId.)
+-- - An open, click, unsubscribe or spam report proves delivery: the send is DELIVERED for good.
+-- - Otherwise DELIVERED and UNDELIVERED follow the later report by its time (`at`): a late
+--   DELIVERED after an UNDELIVERED, or an UNDELIVERED (a bounce) after a DELIVERED.
+-- - A permanent UNDELIVERED (a hard bounce) marks the address bounced: later sends to it are
+--   SUPPRESSED until the channel is confirmed again. A soft one changes nothing else.
+-- - An unsubscribe or spam report puts an email address on the unsubscribed list.
+-- - A send that was never sent (SUPPRESSED, FAILED) takes no report; a QUEUED one takes only
+--   DELIVERED or UNDELIVERED (55000).
+CREATE FUNCTION engage.report_delivery(request_id uuid, status text, detail jsonb DEFAULT '{}')
 RETURNS TABLE (send_status text, activity_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     s engage.sends;
-    id uuid := engage.request_uuid(request_id, 'argument request_id');
     what text := upper(btrim(status));
     happened timestamptz;
     extra text;
+    report text;
+    earlier bigint;
+    proven boolean;
     new_status text;
+    new_outcome_at timestamptz;
     activity bigint;
 BEGIN
+    IF request_id IS NULL THEN
+        RAISE EXCEPTION 'request_id must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument request_id';
+    END IF;
     IF what IS NULL OR what NOT IN ('DELIVERED', 'UNDELIVERED', 'RECEIVED', 'CLICKED', 'UNSUBSCRIBED', 'SPAM') THEN
         RAISE EXCEPTION 'unknown delivery status "%"', status USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'argument status', HINT = 'Report DELIVERED, UNDELIVERED, RECEIVED, CLICKED, UNSUBSCRIBED or SPAM.';
@@ -164,14 +230,22 @@ BEGIN
         RAISE EXCEPTION 'detail must be a JSON object' USING ERRCODE = 'invalid_parameter_value', DETAIL = 'argument detail';
     END IF;
     SELECT k INTO extra FROM jsonb_object_keys(detail) k
-    WHERE k NOT IN ('errorCode', 'link', 'at', 'utmCampaign', 'messageUrl') LIMIT 1;
+    WHERE k NOT IN ('errorCode', 'link', 'at', 'reportId', 'permanent', 'utmCampaign', 'messageUrl') LIMIT 1;
     IF extra IS NOT NULL THEN
         RAISE EXCEPTION 'unknown key "%"', extra USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('at detail.%s', extra), HINT = 'detail keys: errorCode, link, at, utmCampaign, messageUrl.';
+            DETAIL = format('at detail.%s', extra),
+            HINT = 'detail keys: errorCode, link, at, reportId, permanent, utmCampaign, messageUrl.';
+    END IF;
+    SELECT k INTO extra FROM jsonb_each(detail) e(k, v)
+    WHERE (k = 'permanent' AND jsonb_typeof(v) NOT IN ('boolean', 'null'))
+       OR (k <> 'permanent' AND jsonb_typeof(v) NOT IN ('string', 'null')) LIMIT 1;
+    IF extra IS NOT NULL THEN
+        RAISE EXCEPTION 'detail.% must be a %', extra, CASE WHEN extra = 'permanent' THEN 'boolean' ELSE 'string' END
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('at detail.%s', extra);
     END IF;
     IF what = 'UNDELIVERED' AND nullif(btrim(detail->>'errorCode'), '') IS NULL THEN
         RAISE EXCEPTION 'an UNDELIVERED report needs the error' USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'at detail.errorCode', HINT = 'Give the SMTP or provider error: {"errorCode": "550 mailbox unavailable"}.';
+            DETAIL = 'at detail.errorCode', HINT = 'Give the SMTP or provider error: {"errorCode": "550 5.1.1 mailbox unavailable"}.';
     END IF;
     IF what = 'CLICKED' AND nullif(btrim(detail->>'link'), '') IS NULL THEN
         RAISE EXCEPTION 'a CLICKED report needs the link' USING ERRCODE = 'invalid_parameter_value',
@@ -182,41 +256,61 @@ BEGIN
     EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
         RAISE EXCEPTION 'invalid time "%"', detail->>'at' USING ERRCODE = 'invalid_datetime_format', DETAIL = 'at detail.at';
     END;
+    report := nullif(btrim(detail->>'reportId'), '');
 
-    SELECT * INTO s FROM engage.sends x WHERE x.request_id = id FOR UPDATE;
+    SELECT * INTO s FROM engage.sends x WHERE x.request_id = report_delivery.request_id FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no send has requestId %', id USING ERRCODE = 'undefined_object', DETAIL = 'argument request_id';
+        RAISE EXCEPTION 'no send has requestId %', request_id USING ERRCODE = 'undefined_object', DETAIL = 'argument request_id';
     END IF;
-    IF s.status IN ('SUPPRESSED', 'FAILED') OR (s.status = 'QUEUED' AND what <> 'DELIVERED' AND what <> 'UNDELIVERED') THEN
+    IF s.status IN ('SUPPRESSED', 'FAILED') OR (s.status = 'QUEUED' AND what NOT IN ('DELIVERED', 'UNDELIVERED')) THEN
         RAISE EXCEPTION 'the send was not sent (status %)', s.status USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = coalesce(s.reason, 'it has not been claimed by a transport');
     END IF;
-    IF what = 'DELIVERED' AND s.status = 'DELIVERED' THEN
-        RETURN QUERY SELECT s.status, NULL::bigint;
+    -- The same report again: nothing changes.
+    SELECT a.activity_id INTO earlier FROM engage.contact_activities a
+    WHERE a.request_id = s.request_id
+      AND CASE WHEN report IS NOT NULL THEN a.report_id = report
+               ELSE a.activity = what AND a.report_id IS NULL
+                    AND a.click_event_link IS NOT DISTINCT FROM CASE WHEN what = 'CLICKED' THEN detail->>'link' END
+                    AND a.error_code IS NOT DISTINCT FROM CASE WHEN what = 'UNDELIVERED' THEN detail->>'errorCode' END
+                    AND (NOT detail ? 'at' OR a.activity_at = happened) END
+    LIMIT 1;
+    IF earlier IS NOT NULL THEN
+        RETURN QUERY SELECT s.status, earlier;
         RETURN;
     END IF;
-    IF what IN ('DELIVERED', 'UNDELIVERED') AND s.status NOT IN ('QUEUED', 'SENDING') THEN
-        RAISE EXCEPTION 'the send is already %', s.status USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('argument status: %s', what);
+
+    proven := what IN ('RECEIVED', 'CLICKED', 'UNSUBSCRIBED', 'SPAM') OR EXISTS (
+        SELECT FROM engage.contact_activities a
+        WHERE a.request_id = s.request_id AND a.activity IN ('RECEIVED', 'CLICKED', 'UNSUBSCRIBED', 'SPAM'));
+    IF proven THEN
+        new_status := 'DELIVERED';
+        new_outcome_at := coalesce(s.outcome_at, happened);
+    ELSIF what IN ('DELIVERED', 'UNDELIVERED')
+          AND (s.status IN ('QUEUED', 'SENDING') OR happened >= s.outcome_at) THEN
+        new_status := what;
+        new_outcome_at := happened;
+    ELSE
+        new_status := s.status;
+        new_outcome_at := s.outcome_at;
     END IF;
-    -- An open, click, unsubscribe or spam report proves delivery.
-    new_status := CASE WHEN what IN ('DELIVERED', 'UNDELIVERED') THEN what
-                       WHEN s.status = 'SENDING' THEN 'DELIVERED' ELSE s.status END;
     UPDATE engage.sends x
-    SET status = new_status, lease_until = NULL, updated_at = clock_timestamp(),
-        reason = CASE WHEN what = 'UNDELIVERED' THEN detail->>'errorCode' ELSE x.reason END
+    SET status = new_status, outcome_at = new_outcome_at, updated_at = clock_timestamp(),
+        lease_until = CASE WHEN new_status = 'SENDING' THEN x.lease_until END,
+        reason = CASE WHEN new_status = 'UNDELIVERED' AND what = 'UNDELIVERED' THEN detail->>'errorCode'
+                      WHEN new_status = 'DELIVERED' THEN NULL ELSE x.reason END
     WHERE x.send_id = s.send_id;
 
     INSERT INTO engage.contact_activities (activity, activity_at, request_id, message_instance_id,
         workflow_instance_id, workflow_id, workflow_block_id, broadcast_id, campaign_type, click_event_link,
         contact_id, external_customer_id, error_code, event_key, event_type_key, media_type, message_id,
-        message_language_code, message_name, message_tags, message_url, sender_name, utm_campaign)
+        message_language_code, message_name, message_tags, message_url, sender_name, utm_campaign, report_id)
     SELECT what, happened, s.request_id, s.send_id, s.instance_id, s.workflow_id, s.block_id, s.broadcast_id,
            s.campaign_type, CASE WHEN what = 'CLICKED' THEN detail->>'link' END, s.contact_id,
            (SELECT c.external_customer_id FROM engage.contacts c WHERE c.contact_id = s.contact_id),
            CASE WHEN what = 'UNDELIVERED' THEN detail->>'errorCode' END,
            e.key_value, t.key, m.media_type, s.message_id, s.language, m.name, array_to_string(m.tags, ','),
-           detail->>'messageUrl', m.sender, detail->>'utmCampaign'
+           detail->>'messageUrl', m.sender, detail->>'utmCampaign', report
     FROM (SELECT 1) one
     LEFT JOIN engage.messages m ON m.message_id = s.message_id
     LEFT JOIN engage.workflow_instances i ON i.instance_id = s.instance_id
@@ -224,6 +318,10 @@ BEGIN
     LEFT JOIN engage.event_types t ON t.event_type_id = e.event_type_id
     RETURNING contact_activities.activity_id INTO activity;
 
+    IF what = 'UNDELIVERED' AND engage.permanent_failure(detail) THEN
+        UPDATE engage.channels ch SET bounced_at = happened, bounce_reason = detail->>'errorCode'
+        WHERE ch.type = s.channel AND ch.value = s.locator;
+    END IF;
     IF what IN ('UNSUBSCRIBED', 'SPAM') AND s.channel = 'email' THEN
         INSERT INTO engage.unsubscribed_emails (email, unsubscribed_at) VALUES (s.locator, happened)
         ON CONFLICT (email) DO NOTHING;
@@ -236,6 +334,13 @@ BEGIN
     END IF;
     RETURN QUERY SELECT new_status, activity;
 END
+$$;
+
+-- The same, with the requestId as text (as spec 002's API gives it).
+CREATE FUNCTION engage.report_delivery(request_id text, status text, detail jsonb DEFAULT '{}')
+RETURNS TABLE (send_status text, activity_id bigint)
+LANGUAGE sql AS $$
+    SELECT * FROM engage.report_delivery(engage.request_uuid(request_id, 'argument request_id'), status, detail)
 $$;
 
 -- Get single message status (spec 002): request_ids separated by commas, one result each in
@@ -295,11 +400,11 @@ BEGIN
     WITH members AS (
         SELECT DISTINCT sm.contact_id FROM engage.segment_members sm WHERE sm.segment_id = ANY (segment_ids)
     ), made AS (
-        SELECT mb.contact_id, ch.value AS locator, ch.status AS channel_status, ch.unsubscribed,
+        SELECT mb.contact_id, ch.value AS locator, ch.status AS channel_status, ch.unsubscribed, ch.bounce_reason,
                v.language, p.subject, p.body, coalesce(p.data, '{}') AS data, p.error
         FROM members mb
         JOIN engage.contacts c ON c.contact_id = mb.contact_id
-        LEFT JOIN LATERAL (SELECT x.value, x.status, x.unsubscribed FROM engage.contact_channels x
+        LEFT JOIN LATERAL (SELECT x.value, x.status, x.unsubscribed, x.bounce_reason FROM engage.contact_channels x
                            WHERE x.contact_id = mb.contact_id AND x.type = channel
                            ORDER BY x.created_at DESC LIMIT 1) ch ON true
         CROSS JOIN LATERAL engage.message_version(m.message_id, c.language_code) v
@@ -310,7 +415,8 @@ BEGIN
                                   campaign_type, broadcast_id, status, reason)
         SELECT m.message_id, x.language, channel, x.locator, x.contact_id, x.subject, x.body, x.data,
                'Group', send_broadcast.broadcast_id, s.status, s.reason
-        FROM made x, engage.send_state('Group', channel, x.locator, x.channel_status, x.unsubscribed, x.error) s
+        FROM made x, engage.send_state('Group', m.marketing, channel, x.locator, x.channel_status, x.unsubscribed,
+                                        x.bounce_reason, x.error) s
         ORDER BY x.contact_id
         RETURNING sends.status
     )
@@ -329,13 +435,16 @@ $$;
 CREATE FUNCTION engage.store_smartsend(message_id integer, locators text[], data jsonb[], external_request_id text)
 RETURNS TABLE (n bigint, request_id uuid, error text)
 LANGUAGE sql AS $$
-    WITH m AS (SELECT x.message_id, engage.media_channel(x.media_type) AS channel FROM engage.messages x
+    WITH m AS (SELECT x.message_id, engage.media_channel(x.media_type) AS channel, x.marketing FROM engage.messages x
                WHERE x.message_id = store_smartsend.message_id),
     made AS (
-        SELECT r.n, r.locator, ch.contact_id, m.channel, v.language, p.subject, p.body, coalesce(p.data, r.data) AS data, p.error
+        SELECT r.n, r.locator, ch.contact_id, m.channel, m.marketing, ch.status AS channel_status,
+               coalesce(ch.unsubscribed, EXISTS (SELECT FROM engage.unsubscribed_emails u
+                                                 WHERE m.channel = 'email' AND u.email = r.locator)) AS unsubscribed,
+               ch.bounce_reason, v.language, p.subject, p.body, coalesce(p.data, r.data) AS data, p.error
         FROM unnest(locators, data) WITH ORDINALITY r(locator, data, n)
         CROSS JOIN m
-        LEFT JOIN engage.channels ch ON ch.type = m.channel AND ch.value = r.locator
+        LEFT JOIN engage.contact_channels ch ON ch.type = m.channel AND ch.value = r.locator
         LEFT JOIN engage.contacts c ON c.contact_id = ch.contact_id
         CROSS JOIN LATERAL engage.message_version(m.message_id, c.language_code) v
         CROSS JOIN LATERAL engage.prepare_send(m.message_id, v.subject, v.body, engage.contact_context(ch.contact_id),
@@ -345,7 +454,8 @@ LANGUAGE sql AS $$
                                   campaign_type, external_request_id, status, reason)
         SELECT store_smartsend.message_id, x.language, x.channel, x.locator, x.contact_id, x.subject, x.body,
                x.data, 'IM', external_request_id, s.status, s.reason
-        FROM made x, engage.send_state('IM', x.channel, x.locator, 'active', false, x.error) s
+        FROM made x, engage.send_state('IM', x.marketing, x.channel, x.locator, x.channel_status, x.unsubscribed,
+                                        x.bounce_reason, x.error) s
         WHERE NOT EXISTS (SELECT FROM made f WHERE f.error IS NOT NULL)
         ORDER BY x.n
         RETURNING sends.send_id, sends.request_id

@@ -22,6 +22,10 @@ CREATE TABLE engage.messages (
     language        text NOT NULL DEFAULT 'en' CHECK (btrim(language) <> ''),
     tags            text[] NOT NULL DEFAULT '{}',
     annoyance_level integer CHECK (annoyance_level >= 0),
+    -- A marketing message (a promotion) respects the unsubscribed list and unconfirmed channels
+    -- even when a workflow sends it; otherwise (the default) only bulk sends do, as spec 002
+    -- describes for the unsubscribed list.
+    marketing       boolean NOT NULL DEFAULT false,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );

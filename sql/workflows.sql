@@ -340,16 +340,18 @@ BEGIN
         -- Send message: rendered now, queued in the outbox (or recorded with why not).
         WITH due AS (
             SELECT i.instance_id, i.workflow_id, i.contact_id, i.block_id, i.params, b.next, b.message_id,
-                   b.json_source, coalesce(b.channel, engage.media_channel(m.media_type)) AS channel
+                   b.json_source, coalesce(b.channel, engage.media_channel(m.media_type)) AS channel, m.marketing
             FROM engage.workflow_instances i
             JOIN engage.workflow_blocks b ON b.workflow_id = i.workflow_id AND b.block_id = i.block_id
             JOIN engage.messages m ON m.message_id = b.message_id
             WHERE i.status = 'running' AND b.type = 'send_message'
         ), made AS (
-            SELECT d.*, ch.value AS locator, v.language, p.subject, p.body, coalesce(p.data, d.params) AS data, p.error
+            SELECT d.*, ch.value AS locator, ch.status AS channel_status, ch.unsubscribed, ch.bounce_reason,
+                   v.language, p.subject, p.body, coalesce(p.data, d.params) AS data, p.error
             FROM due d
             JOIN engage.contacts c ON c.contact_id = d.contact_id
-            LEFT JOIN LATERAL (SELECT x.value FROM engage.channels x WHERE x.contact_id = d.contact_id AND x.type = d.channel
+            LEFT JOIN LATERAL (SELECT x.value, x.status, x.unsubscribed, x.bounce_reason FROM engage.contact_channels x
+                               WHERE x.contact_id = d.contact_id AND x.type = d.channel
                                ORDER BY x.created_at DESC LIMIT 1) ch ON true
             CROSS JOIN LATERAL engage.message_version(d.message_id, c.language_code) v
             CROSS JOIN LATERAL engage.prepare_send(d.message_id, v.subject, v.body, engage.contact_context(d.contact_id),
@@ -359,7 +361,8 @@ BEGIN
                                       campaign_type, workflow_id, instance_id, block_id, status, reason, created_at)
             SELECT x.message_id, x.language, x.channel, x.locator, x.contact_id, x.subject, x.body, x.data,
                    'IM', x.workflow_id, x.instance_id, x.block_id, s.status, s.reason, at
-            FROM made x, engage.send_state('IM', x.channel, x.locator, 'active', false, x.error) s
+            FROM made x, engage.send_state('IM', x.marketing, x.channel, x.locator, x.channel_status, x.unsubscribed,
+                                            x.bounce_reason, x.error) s
         ), moved AS (
             UPDATE engage.workflow_instances i
             SET block_id = CASE WHEN x.error IS NULL THEN x.next END,

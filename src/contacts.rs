@@ -93,7 +93,7 @@ fn upsert_contacts(
 }
 
 /// Confirms a channel (the owner clicked the confirmation link): it becomes active and can get
-/// bulk messages. Returns the contact's ID.
+/// bulk messages, and a hard bounce recorded on it is forgotten. Returns the contact's ID.
 #[pg_extern]
 fn confirm_channel(channel_type: &str, value: &str) -> i64 {
     let ty = ChannelType::parse(channel_type.trim()).unwrap_or_else(|| {
@@ -115,7 +115,8 @@ fn confirm_channel(channel_type: &str, value: &str) -> i64 {
     });
     let contact = Spi::connect_mut(|client| {
         first::<i64>(client.update(
-            "UPDATE engage.channels SET status = 'active', confirmed_at = coalesce(confirmed_at, now())
+            "UPDATE engage.channels SET status = 'active', confirmed_at = coalesce(confirmed_at, now()),
+                 bounced_at = NULL, bounce_reason = NULL
              WHERE type = $1 AND value = $2 RETURNING contact_id",
             None,
             &[ty.as_str().into(), value.as_str().into()],

@@ -93,6 +93,18 @@ check "the worker turns each event into a send within 500 ms of the event" t \
              JOIN engage.workflow_instances i USING (instance_id) JOIN engage.events e ON e.event_id = i.event_id
              WHERE e.event_id > 4000")"
 
+# Transports hear NOTIFY engage_sends once per transaction that queues sends, not once a send.
+worker off
+listener="$BUILD/workflows-listen-sends.out"
+{ echo "LISTEN engage_sends;"; for _ in $(seq 4); do echo "SELECT pg_sleep(0.5);"; done; } | q >"$listener" 2>&1 &
+listener_pid=$!
+sleep 0.5
+q -c "SELECT engage.smartsend(m.message_id, jsonb_build_object('recipients',
+          (SELECT jsonb_agg(jsonb_build_object('locator', format('r%s@example.com', i))) FROM generate_series(1, 100) i)))
+      FROM engage.messages m WHERE m.media_type = 'Email' ORDER BY m.message_id LIMIT 1" >/dev/null
+wait "$listener_pid" || true
+check "one NOTIFY engage_sends for a smartsend of 100 recipients" 1 "$(grep -c 'notification "engage_sends"' "$listener")"
+
 # 3. A backlog of 30,000 events, the worker killed with SIGKILL while it works through it.
 worker off
 q -c "INSERT INTO engage.events (event_type_id, key_value, contact_id)
