@@ -12,9 +12,15 @@ CREATE TABLE engage.event_types (
 );
 COMMENT ON COLUMN engage.event_types.key_kind IS 'how keyValue finds the contact; auto tries email, external ID, phone, contact ID in that order';
 
+-- The events pg_engage registers itself (spec 004's launch events besides API ones): a
+-- subscription, a click or an open of a sent message, an unsubscribe, an import of new contacts.
 INSERT INTO engage.event_types (key, name, category) VALUES
     ('subscribeFromAPI', 'Subscription of a new contact (API)', 'Subscribe'),
-    ('subscribeUpdateFromAPI', 'Subscription of an existing contact (API)', 'Subscribe');
+    ('subscribeUpdateFromAPI', 'Subscription of an existing contact (API)', 'Subscribe'),
+    ('messageClicked', 'Click in a message', 'Click'),
+    ('messageOpened', 'Message opened', 'View'),
+    ('unsubscribed', 'Unsubscribe from a channel', 'Unsubscribe'),
+    ('contactImported', 'New contact imported', 'Import');
 
 -- Registers the event types of keys that do not exist yet, in category Other and named by their
 -- key, as the platform does for the types API events and workflows name.

@@ -201,6 +201,8 @@ $$;
 -- - A permanent UNDELIVERED (a hard bounce) marks the address bounced: later sends to it are
 --   SUPPRESSED until the channel is confirmed again. A soft one changes nothing else.
 -- - An unsubscribe or spam report puts an email address on the unsubscribed list.
+-- - An open, click, unsubscribe or spam report registers the event messageOpened, messageClicked
+--   or unsubscribed for the contact (once, however often the report is retried).
 -- - A send that was never sent (SUPPRESSED, FAILED) takes no report; a QUEUED one takes only
 --   DELIVERED or UNDELIVERED (55000).
 CREATE FUNCTION engage.report_delivery(request_id uuid, status text, detail jsonb DEFAULT '{}')
@@ -318,6 +320,21 @@ BEGIN
     LEFT JOIN engage.event_types t ON t.event_type_id = e.event_type_id
     RETURNING contact_activities.activity_id INTO activity;
 
+    -- Opens, clicks and unsubscribes are events workflows can start on (spec 004).
+    IF what IN ('RECEIVED', 'CLICKED', 'UNSUBSCRIBED', 'SPAM') THEN
+        INSERT INTO engage.events (event_type_id, key_value, contact_id, params)
+        SELECT t.event_type_id, coalesce(s.locator, s.contact_id::text, s.request_id::text), s.contact_id,
+               jsonb_strip_nulls(jsonb_build_object('ContactId', s.contact_id::text,
+                   'EmailAddress', CASE WHEN s.channel = 'email' THEN s.locator END, 'channel', s.channel,
+                   'activity', what, 'link', CASE WHEN what = 'CLICKED' THEN detail->>'link' END,
+                   'requestId', s.request_id::text, 'messageId', s.message_id, 'messageName', m.name,
+                   'campaignType', s.campaign_type, 'broadcastId', s.broadcast_id, 'workflowId', s.workflow_id,
+                   'instanceId', s.instance_id, 'source', 'report'))
+        FROM engage.event_types t
+        LEFT JOIN engage.messages m ON m.message_id = s.message_id
+        WHERE t.key = CASE what WHEN 'RECEIVED' THEN 'messageOpened' WHEN 'CLICKED' THEN 'messageClicked'
+                                ELSE 'unsubscribed' END;
+    END IF;
     IF what = 'UNDELIVERED' AND engage.permanent_failure(detail) THEN
         UPDATE engage.channels ch SET bounced_at = happened, bounce_reason = detail->>'errorCode'
         WHERE ch.type = s.channel AND ch.value = s.locator;

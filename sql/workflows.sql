@@ -295,6 +295,26 @@ $$;
 CREATE TRIGGER events_queued AFTER INSERT ON engage.events
     REFERENCING NEW TABLE AS fresh FOR EACH STATEMENT EXECUTE FUNCTION engage.queue_events();
 
+-- contactImported for each new contact of an import (engage.upsert_contacts), keyed by the
+-- contact's email, else its external ID or internal ID. Recorded only while a workflow links the
+-- event type, so that imports nothing listens to stay as fast as they were.
+CREATE FUNCTION engage.record_imported(contact_ids bigint[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO engage.events (event_type_id, key_value, contact_id, params)
+    SELECT t.event_type_id, coalesce(em.value, c.external_customer_id, c.contact_id::text), c.contact_id,
+           jsonb_strip_nulls(jsonb_build_object('ContactId', c.contact_id::text,
+               'ExternalCustomerId', c.external_customer_id, 'EmailAddress', em.value, 'Phone', sms.value,
+               'source', c.source))
+    FROM engage.event_types t
+    CROSS JOIN unnest(contact_ids) AS n(id)
+    JOIN engage.contacts c ON c.contact_id = n.id
+    LEFT JOIN engage.channels em ON em.contact_id = c.contact_id AND em.type = 'email'
+    LEFT JOIN engage.channels sms ON sms.contact_id = c.contact_id AND sms.type = 'sms'
+    WHERE t.key = 'contactImported'
+      AND EXISTS (SELECT FROM engage.workflow_triggers w WHERE w.event_type_id = t.event_type_id)
+    ORDER BY n.id
+$$;
+
 -- Whether an event param passes a condition's test: compared as text, or as numbers for
 -- greater/less (a param that is no number passes neither).
 CREATE FUNCTION engage.param_test(v jsonb, op text, expected text) RETURNS boolean

@@ -73,7 +73,8 @@ fn subscribe_event(contact: &ContactInput, contact_id: i64, created: bool, group
 /// Adds or updates contacts in one set-based call (the "Add/update contacts" body). Contacts are
 /// matched by `externalCustomerId`, then email, then phone. Field values are written only for
 /// the IDs in `customFieldsIDs` when it is given. All or nothing: one bad element rejects the
-/// call. Returns one row per element, in order.
+/// call. New contacts are `contactImported` events (while a workflow links that type). Returns one
+/// row per element, in order.
 #[pg_extern]
 fn upsert_contacts(
     body: JsonBody,
@@ -86,6 +87,10 @@ fn upsert_contacts(
         let opts = WriteOptions { source: "IMPORT", new_channel_status: "active", replace_channels: true };
 
         let written = write_contacts(client, &request.contacts, &catalog, &element_name, &opts)?;
+        let created: Vec<i64> = written.iter().filter(|w| w.created).map(|w| w.contact_id).collect();
+        if !created.is_empty() {
+            client.update("SELECT engage.record_imported($1)", None, &[created.into()])?;
+        }
         Ok(written.iter().enumerate().map(|(i, w)| (i as i32, w.contact_id, w.created)).collect())
     })
     .or_raise();

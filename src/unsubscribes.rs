@@ -3,20 +3,32 @@
 
 use crate::error::{OrRaise, Result};
 use crate::json_body::JsonBody;
+use crate::spi_util::first;
 use engage_requests::emails::parse_email_list;
 use pgrx::prelude::*;
+
+/// Adds the addresses not yet on the unsubscribed list, with an `unsubscribed` event for each
+/// (for the contact using the address, when there is one); returns how many.
+const UNSUBSCRIBE: &str = "
+WITH added AS (
+    INSERT INTO engage.unsubscribed_emails (email) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING email
+), recorded AS (
+    INSERT INTO engage.events (event_type_id, key_value, contact_id, params)
+    SELECT t.event_type_id, a.email, ch.contact_id,
+           jsonb_strip_nulls(jsonb_build_object('ContactId', ch.contact_id::text, 'EmailAddress', a.email,
+                                                'channel', 'email', 'activity', 'UNSUBSCRIBED', 'source', 'api'))
+    FROM added a
+    JOIN engage.event_types t ON t.key = 'unsubscribed'
+    LEFT JOIN engage.channels ch ON ch.type = 'email' AND ch.value = a.email
+)
+SELECT count(*) FROM added";
 
 /// Adds addresses to the unsubscribed list (`{"emails": [...]}`); returns how many were new.
 #[pg_extern]
 fn unsubscribe_emails(body: JsonBody) -> i64 {
     let emails = parse_email_list(&body.0).or_raise();
     Spi::connect_mut(|client| -> Result<i64> {
-        let added = client.update(
-            "INSERT INTO engage.unsubscribed_emails (email) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-            None,
-            &[emails.into()],
-        )?;
-        Ok(added.len() as i64)
+        Ok(first::<i64>(client.update(UNSUBSCRIBE, None, &[emails.into()])?)?.unwrap_or(0))
     })
     .or_raise()
 }

@@ -99,3 +99,31 @@ SELECT engage.smartsend(3, '{"recipients": [{"locator": "ivan@example.com"}]}') 
 SELECT engage.smartsend(1, '{"recipients": [{"locator": "ivan@example.com"}]}') -> 'results' -> 0 ->> 'status' AS accepted;
 SELECT m.name, m.marketing, s.status, s.reason FROM engage.sends s JOIN engage.messages m USING (message_id)
 WHERE s.locator = 'ivan@example.com' AND s.campaign_type = 'IM' ORDER BY s.send_id;
+
+-- What happens to a message starts workflows (spec 004's example): a click on "Learn more" adds
+-- the contact to the segment Opened and sends a follow-up.
+SELECT engage.create_group('Opened') AS opened \gset
+INSERT INTO engage.messages (message_id, name, subject, body) VALUES (4, 'details', 'More about the offer', 'Details for $!contact.firstName');
+SELECT engage.create_workflow('learn more', format('[
+  {"id": "clicked?", "type": "condition", "param": "link", "op": "contains", "value": "learn-more", "yes": "segment"},
+  {"id": "segment", "type": "add_to_segment", "segmentId": %s, "next": "follow up"},
+  {"id": "follow up", "type": "send_message", "messageId": 4}]', :opened)::jsonb) > 0 AS created;
+SELECT engage.link_event('learn more', 'messageClicked');
+SELECT engage.activate_workflow('learn more');
+SELECT request_id AS dina_code FROM engage.sends WHERE channel = 'sms' \gset
+SELECT send_status FROM engage.report_delivery(:'dina_code', 'CLICKED', '{"link": "https://shop.example.com/learn-more"}');
+SELECT send_status FROM engage.report_delivery(:'dina_code', 'CLICKED', '{"link": "https://shop.example.com/learn-more"}');
+SELECT t.key, t.category, e.key_value, e.params - 'requestId' AS params FROM engage.events e JOIN engage.event_types t USING (event_type_id)
+WHERE t.key = 'messageClicked' ORDER BY e.event_id DESC LIMIT 1;
+SELECT events, launched, sends FROM engage.process_events();
+SELECT c.first_name FROM engage.segment_members m JOIN engage.contacts c USING (contact_id) WHERE m.segment_id = :opened;
+SELECT locator, subject FROM engage.sends WHERE message_id = 4;
+-- Opens, unsubscribes (reported or by the API) and imports of new contacts are events too.
+SELECT send_status FROM engage.report_delivery(:'dina_news', 'UNSUBSCRIBED');
+SELECT engage.unsubscribe_emails('{"emails": ["olha@example.com", "nobody@example.com"]}');
+SELECT engage.link_event('learn more', 'contactImported');
+SELECT count(*) FROM engage.upsert_contacts('{"contacts": [{"externalCustomerId": "C-9", "channels": [{"type": "email", "value": "new@example.com"}]},
+                                                          {"externalCustomerId": "C-1"}]}');
+SELECT t.key, t.category, e.key_value, e.contact_id IS NOT NULL AS has_contact, e.params ->> 'activity' AS activity, e.params ->> 'source' AS source
+FROM engage.events e JOIN engage.event_types t USING (event_type_id)
+WHERE t.key IN ('messageOpened', 'unsubscribed', 'contactImported') ORDER BY e.event_id;
