@@ -24,6 +24,10 @@ install_extension
 say "pg_regress suite"
 status=0
 "$ROOT/scripts/regress.sh" || status=$?
+if [ $status -eq 0 ]; then
+    say "isolation specs (concurrent sessions step by step)"
+    "$ROOT/scripts/isolation.sh" || status=$?
+fi
 cluster_stop regress
 if [ $status -eq 0 ]; then
     say "scheduler in a real cluster (waits for minute boundaries)"

@@ -165,7 +165,7 @@ ALTER FUNCTION engage.unlink_event(text, text) SECURITY DEFINER SET search_path 
 ALTER FUNCTION engage.activate_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.deactivate_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.drop_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.create_regular_trigger(text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.create_regular_trigger(text, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.run_regular_trigger(bigint, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.process_events(integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.retry_dead_letters(bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

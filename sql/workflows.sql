@@ -711,69 +711,129 @@ CREATE TABLE engage.regular_triggers (
     segment_id    bigint NOT NULL REFERENCES engage.segments ON DELETE CASCADE,
     workflow_id   bigint NOT NULL REFERENCES engage.workflows ON DELETE CASCADE,
     event_type_id integer NOT NULL REFERENCES engage.event_types,
+    -- The day of a run not started by the scheduler is the day in this time zone.
+    time_zone     text NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
     last_run_at   timestamptz,
     last_events   integer,
+    last_held_back integer,
     UNIQUE (segment_id, workflow_id)
 );
 
+-- Which member each run generated the event for, and the period the run stood for: a scheduled
+-- run from its scheduled time to the job's next one, any other run its day in the trigger's time
+-- zone. The exclusion constraint is the rule "at most once per period": a second run in the
+-- period (a manual run beside the scheduled one, a retry, a concurrent run) generates nothing for
+-- the members the first one reached.
+CREATE TABLE engage.regular_trigger_launches (
+    contact_id bigint NOT NULL REFERENCES engage.contacts ON DELETE CASCADE,
+    trigger_id bigint NOT NULL REFERENCES engage.regular_triggers ON DELETE CASCADE,
+    period     tstzrange NOT NULL,
+    event_id   bigint NOT NULL,
+    EXCLUDE USING gist (contact_id WITH =, trigger_id WITH =, period WITH &&)
+);
+CREATE INDEX regular_trigger_launches_trigger ON engage.regular_trigger_launches (trigger_id);
+
 -- Creates the trigger, registers its event type and links it to start the workflow each time.
-CREATE FUNCTION engage.create_regular_trigger(segment text, workflow text) RETURNS bigint
+CREATE FUNCTION engage.create_regular_trigger(segment text, workflow text, time_zone text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     s engage.segments := engage.segment_named(segment);
     w engage.workflows := engage.workflow_named(workflow);
     type_key text := 'regularEventType-' || s.segment_id;
+    zone text := coalesce(time_zone, engage.default_time_zone());
     id bigint;
 BEGIN
+    IF NOT EXISTS (SELECT FROM pg_timezone_names z WHERE z.name = zone) THEN
+        RAISE EXCEPTION 'time zone "%" is not known', zone USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'argument time_zone', HINT = 'Use an IANA name such as Europe/Kyiv (see pg_timezone_names).';
+    END IF;
     IF EXISTS (SELECT FROM engage.regular_triggers r WHERE r.segment_id = s.segment_id AND r.workflow_id = w.workflow_id) THEN
         RAISE EXCEPTION 'segment "%" already triggers workflow "%"', s.name, w.name USING ERRCODE = 'duplicate_object';
     END IF;
     PERFORM engage.link_event(w.workflow_id::text, type_key, 'start', 'each time');
-    INSERT INTO engage.regular_triggers (segment_id, workflow_id, event_type_id)
-    SELECT s.segment_id, w.workflow_id, t.event_type_id FROM engage.event_types t WHERE t.key = type_key
+    INSERT INTO engage.regular_triggers (segment_id, workflow_id, event_type_id, time_zone)
+    SELECT s.segment_id, w.workflow_id, t.event_type_id, zone FROM engage.event_types t WHERE t.key = type_key
     RETURNING trigger_id INTO id;
     RETURN id;
 END
 $$;
 
+-- The period a run of a regular trigger stands for: the scheduled run this backend is executing
+-- (from its scheduled time to the job's next one), else the day of `at` in the trigger's zone.
+CREATE FUNCTION engage.regular_trigger_period(r engage.regular_triggers, at timestamptz) RETURNS tstzrange
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(
+        (SELECT tstzrange(run.scheduled_at, greatest(j.next_scheduled_at, run.scheduled_at + interval '1 minute'))
+         FROM engage.job_runs run JOIN engage.scheduled_jobs j USING (job_id)
+         WHERE run.pid = pg_backend_pid() AND run.status = 'running' AND run.scheduled_at IS NOT NULL
+           AND j.kind = 'regular_trigger' AND (j.arguments ->> 'trigger')::bigint = r.trigger_id
+         ORDER BY run.run_id DESC LIMIT 1),
+        tstzrange(date_trunc('day', at AT TIME ZONE r.time_zone) AT TIME ZONE r.time_zone,
+                  (date_trunc('day', at AT TIME ZONE r.time_zone) + interval '1 day') AT TIME ZONE r.time_zone))
+$$;
+
 -- Generates the trigger's event for every contact now in the segment (a dynamic segment is
--- refreshed first) and returns how many.
-CREATE FUNCTION engage.run_regular_trigger(trigger_id bigint, at timestamptz DEFAULT now()) RETURNS integer
+-- refreshed first) that no other run reached in this run's period, and returns how many events
+-- it generated and how many members it held back.
+CREATE FUNCTION engage.run_regular_trigger(trigger_id bigint, at timestamptz DEFAULT now(),
+    OUT events integer, OUT held_back integer)
 LANGUAGE plpgsql AS $$
 DECLARE
     r engage.regular_triggers;
-    n integer;
+    period tstzrange;
+    members integer;
 BEGIN
     SELECT * INTO r FROM engage.regular_triggers x WHERE x.trigger_id = run_regular_trigger.trigger_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'regular trigger % does not exist', trigger_id USING ERRCODE = 'undefined_object',
             DETAIL = 'argument trigger_id';
     END IF;
+    IF at IS NULL THEN
+        RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
+    END IF;
     IF (SELECT kind FROM engage.segments s WHERE s.segment_id = r.segment_id) = 'dynamic' THEN
         PERFORM engage.refresh_segment(r.segment_id::text, at);
     END IF;
-    INSERT INTO engage.events (event_type_id, key_value, contact_id, params, registered_at)
-    SELECT r.event_type_id, coalesce(em.value, m.contact_id::text), m.contact_id,
-           jsonb_build_object('ContactId', m.contact_id::text,
-                              'jsonParam', engage.contact_data(m.contact_id, 'id')::text,
-                              'EmailAddress', em.value),
-           at
-    FROM engage.segment_members m
-    LEFT JOIN engage.channels em ON em.contact_id = m.contact_id AND em.type = 'email'
-    WHERE m.segment_id = r.segment_id
-    ORDER BY m.contact_id;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    UPDATE engage.regular_triggers x SET last_run_at = at, last_events = n WHERE x.trigger_id = r.trigger_id;
-    RETURN n;
+    period := engage.regular_trigger_period(r, at);
+    SELECT count(*) INTO members FROM engage.segment_members m WHERE m.segment_id = r.segment_id;
+    -- Each member's place in the period is taken first (a concurrent run waits here and then
+    -- skips it), and its event is generated with the ID drawn in advance.
+    WITH reached AS (
+        INSERT INTO engage.regular_trigger_launches (contact_id, trigger_id, period, event_id)
+        SELECT m.contact_id, r.trigger_id, period, nextval(pg_get_serial_sequence('engage.events', 'event_id'))
+        FROM engage.segment_members m WHERE m.segment_id = r.segment_id
+        ORDER BY m.contact_id
+        ON CONFLICT DO NOTHING
+        RETURNING contact_id, event_id
+    ), generated AS (
+        INSERT INTO engage.events (event_id, event_type_id, key_value, contact_id, params, registered_at)
+        OVERRIDING SYSTEM VALUE
+        SELECT x.event_id, r.event_type_id, coalesce(em.value, x.contact_id::text), x.contact_id,
+               jsonb_build_object('ContactId', x.contact_id::text,
+                                  'jsonParam', engage.contact_data(x.contact_id, 'id')::text,
+                                  'EmailAddress', em.value),
+               at
+        FROM reached x
+        LEFT JOIN engage.channels em ON em.contact_id = x.contact_id AND em.type = 'email'
+        ORDER BY x.event_id
+        RETURNING 1
+    )
+    SELECT count(*) INTO events FROM generated;
+    held_back := members - events;
+    UPDATE engage.regular_triggers x SET last_run_at = at, last_events = events, last_held_back = held_back
+    WHERE x.trigger_id = r.trigger_id;
 END
 $$;
 
 -- Regular triggers as a job kind, to run them daily: arguments {"trigger": ID}.
 CREATE FUNCTION engage.run_regular_trigger_job(arguments jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
 BEGIN
-    RETURN format('%s events', engage.run_regular_trigger((arguments->>'trigger')::bigint));
+    SELECT * INTO r FROM engage.run_regular_trigger((arguments->>'trigger')::bigint);
+    RETURN format('%s events, %s held back (reached earlier in the period)', r.events, r.held_back);
 END
 $$;
 INSERT INTO engage.job_kinds (kind, run_function, description)

@@ -174,11 +174,17 @@ SELECT engage.create_regular_trigger('Has email', 'birthday promo') AS trigger \
 SELECT engage.create_regular_trigger('Has email', 'birthday promo');
 \echo :LAST_ERROR_SQLSTATE
 SELECT engage.activate_workflow('birthday promo');
-SELECT engage.run_regular_trigger(:trigger);
+SELECT * FROM engage.run_regular_trigger(:trigger, '2026-06-01 09:00Z');
 SELECT t.key, e.key_value, e.params FROM engage.events e JOIN engage.event_types t USING (event_type_id)
 WHERE t.key LIKE 'regularEventType-%' ORDER BY e.event_id;
+-- A second run the same day (a manual run beside the scheduled one, a retry) reaches nobody the
+-- first reached: each member is launched at most once per period. The next day it runs again.
+SELECT * FROM engage.run_regular_trigger(:trigger, '2026-06-01 17:00Z');
+SELECT contact_id, period FROM engage.regular_trigger_launches ORDER BY contact_id, period;
 SELECT events, launched, sends FROM engage.process_events();
 SELECT s.locator, s.body FROM engage.sends s JOIN engage.messages m USING (message_id) WHERE m.name = 'birthday' ORDER BY s.locator;
+SELECT * FROM engage.run_regular_trigger(:trigger, '2026-06-02 09:00Z');
+SELECT events, launched FROM engage.process_events();
 SELECT engage.run_regular_trigger(12345);
 \echo :LAST_ERROR_SQLSTATE
 -- Scheduled daily as a job of kind regular_trigger (run by hand here).
