@@ -101,13 +101,15 @@ TO engage_writer;
 -- define workflows, their links and regular triggers.
 GRANT EXECUTE ON FUNCTION
     engage.contact_context(bigint),
+    engage.contact_contexts(bigint[]),
     engage.message_version(bigint, text),
     engage.workflow_named(text),
     engage.event_history(text, timestamptz, timestamptz, text, integer),
     engage.message_status(text),
     engage.request_uuid(text, text),
     engage.media_channel(text),
-    engage.workflow_worker_status()
+    engage.workflow_worker_status(),
+    engage.broadcast_recipient(bigint, bigint)
 TO engage_reader;
 GRANT EXECUTE ON FUNCTION
     engage.wake_workflow_worker(),
@@ -118,7 +120,10 @@ GRANT EXECUTE ON FUNCTION
     engage.claim_sends(integer, interval, text[]),
     engage.report_delivery(uuid, text, jsonb),
     engage.report_delivery(text, text, jsonb),
-    engage.send_broadcast(integer, bigint[], text),
+    engage.send_broadcast(integer, bigint[], text, timestamptz),
+    engage.pause_broadcast(bigint),
+    engage.resume_broadcast(bigint),
+    engage.cancel_broadcast(bigint, text),
     engage.run_regular_trigger(bigint, timestamptz),
     engage.run_regular_trigger_job(jsonb)
 TO engage_writer;
@@ -173,4 +178,7 @@ ALTER FUNCTION engage.run_due_waits(timestamptz, integer) SECURITY DEFINER SET s
 ALTER FUNCTION engage.smartsend(integer, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.claim_sends(integer, interval, text[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.report_delivery(uuid, text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.send_broadcast(integer, bigint[], text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.send_broadcast(integer, bigint[], text, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.pause_broadcast(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.resume_broadcast(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.cancel_broadcast(bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

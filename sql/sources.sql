@@ -402,17 +402,6 @@ BEGIN
 END
 $$;
 
--- A contact's value of a connector's unique contact key (NULL when the contact has none).
-CREATE FUNCTION engage.contact_key_value(contact bigint, c engage.connectors) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT CASE c.contact_key
-        WHEN 'email' THEN (SELECT ch.value FROM engage.channels ch WHERE ch.contact_id = contact AND ch.type = 'email')
-        WHEN 'phone' THEN (SELECT ch.value FROM engage.channels ch WHERE ch.contact_id = contact AND ch.type = 'sms')
-        WHEN 'external_id' THEN (SELECT x.external_customer_id FROM engage.contacts x WHERE x.contact_id = contact)
-        ELSE (SELECT f.value FROM engage.contact_fields f WHERE f.contact_id = contact AND f.field_id = c.contact_key_field_id)
-    END
-$$;
-
 -- A row of a source as JSON: its columns by name, dates and times as UTC instants in the form
 -- `2020-09-02T00:00:00Z` (spec 000), everything else as to_jsonb types it.
 CREATE FUNCTION engage.source_row_json(relation regclass) RETURNS text
@@ -435,6 +424,39 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 THEN rtrim(to_char(t AT TIME ZONE 'UTC', '.US'), '0') ELSE '' END || 'Z'
 $$;
 
+-- The statement that builds spec 000's `data` object for many contacts at once: for the contact
+-- IDs that `ids` (SQL, a bigint[]: $1 by default) gives, a row (contact_id, data) for each contact
+-- that has rows in some source,
+-- data being {source: [rows…]} keyed by source name (or ID, keyed_by => 'id'), each source's rows
+-- ordered by their JSON text. One statement for any number of contacts: a broadcast or a regular
+-- trigger builds every member's object in one pass, a single contact's is the same statement.
+CREATE FUNCTION engage.data_sql(keyed_by text, ids text DEFAULT '$1::bigint[]') RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    parts text[];
+BEGIN
+    SELECT array_agg(format(
+        'SELECT m.id AS contact_id, %L::text AS source, jsonb_agg(r.x ORDER BY r.x::text) AS rows
+         FROM unnest(%s) AS m(id) JOIN %s
+         JOIN (SELECT r.%I AS key, %s AS x FROM %s r) r ON r.key = k.value::%s
+         GROUP BY m.id',
+        CASE keyed_by WHEN 'id' THEN s.source_id::text ELSE s.name END, ids,
+        CASE c.contact_key
+            WHEN 'email' THEN 'engage.channels k ON k.contact_id = m.id AND k.type = ''email'''
+            WHEN 'phone' THEN 'engage.channels k ON k.contact_id = m.id AND k.type = ''sms'''
+            WHEN 'external_id' THEN '(SELECT x.contact_id, x.external_customer_id AS value FROM engage.contacts x) k
+                                     ON k.contact_id = m.id'
+            ELSE format('engage.contact_fields k ON k.contact_id = m.id AND k.field_id = %s', c.contact_key_field_id) END,
+        s.key_column, engage.source_row_json(s.relation), s.relation, engage.column_type(s.relation, s.key_column))
+        ORDER BY s.source_id)
+    INTO parts
+    FROM engage.data_sources s JOIN engage.connectors c USING (connector_id);
+    RETURN format('SELECT u.contact_id, jsonb_object_agg(u.source, u.rows) AS data FROM (%s) u GROUP BY u.contact_id',
+                  coalesce(array_to_string(parts, ' UNION ALL '),
+                           'SELECT NULL::bigint AS contact_id, NULL::text AS source, NULL::jsonb AS rows WHERE false'));
+END
+$$;
+
 -- The `data` object of spec 000 for one contact: each data source with rows for the contact's
 -- key, as an array of its rows, keyed by source name ({"promo_codes": [...]}) or, with
 -- keyed_by => 'id', by source ID ({"1043": [...]}, the form triggered campaigns use). Sources
@@ -442,10 +464,7 @@ $$;
 CREATE FUNCTION engage.contact_data(contact_id bigint, keyed_by text DEFAULT 'name') RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    src record;
-    key text;
-    rows jsonb;
-    result jsonb := '{}';
+    result jsonb;
 BEGIN
     IF keyed_by IS NULL OR keyed_by NOT IN ('name', 'id') THEN
         RAISE EXCEPTION 'keyed_by must be name or id' USING ERRCODE = 'invalid_parameter_value',
@@ -455,20 +474,7 @@ BEGIN
         RAISE EXCEPTION 'contact % does not exist', contact_id USING ERRCODE = 'undefined_object',
             DETAIL = format('contact_id: %s', contact_id);
     END IF;
-    FOR src IN
-        SELECT s.source_id, s.name, s.relation, s.key_column, c AS connector
-        FROM engage.data_sources s JOIN engage.connectors c USING (connector_id) ORDER BY s.source_id
-    LOOP
-        key := engage.contact_key_value(contact_id, src.connector);
-        CONTINUE WHEN key IS NULL;
-        EXECUTE format('SELECT jsonb_agg(x ORDER BY x::text) FROM (SELECT %s AS x FROM %s r WHERE r.%I = $1::%s) rows',
-                       engage.source_row_json(src.relation), src.relation, src.key_column,
-                       engage.column_type(src.relation, src.key_column))
-        INTO rows USING key;
-        IF rows IS NOT NULL THEN
-            result := result || jsonb_build_object(CASE keyed_by WHEN 'name' THEN src.name ELSE src.source_id::text END, rows);
-        END IF;
-    END LOOP;
-    RETURN result;
+    EXECUTE format('SELECT d.data FROM (%s) d', engage.data_sql(keyed_by)) INTO result USING ARRAY[contact_id];
+    RETURN coalesce(result, '{}');
 END
 $$;

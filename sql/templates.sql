@@ -89,31 +89,46 @@ $$;
 CREATE TRIGGER templates_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON engage.templates
     FOR EACH STATEMENT EXECUTE FUNCTION engage.templates_written();
 
--- What a message sees as $contact: names, language, email, phone, channels and additional
--- fields by name (numbers and booleans typed). NULL for no contact.
-CREATE FUNCTION engage.contact_context(contact_id bigint) RETURNS jsonb
+-- What templates see as $contact, for each contact listed: ID, names, language, time zone, email,
+-- phone (the sms number), channels ({type, value, status}) and additional fields by name (numbers
+-- and booleans as such, the rest as text). One statement for any number of contacts, so that a
+-- broadcast or a batch of workflow sends builds them all in one pass.
+CREATE FUNCTION engage.contact_contexts(contact_ids bigint[])
+RETURNS TABLE (contact_id bigint, language_code text, context jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-SELECT jsonb_build_object(
+SELECT c.contact_id, c.language_code, jsonb_build_object(
     'id', c.contact_id,
     'externalCustomerId', c.external_customer_id,
     'firstName', c.first_name,
     'lastName', c.last_name,
     'language', c.language_code,
     'timeZone', c.time_zone,
-    'email', (SELECT value FROM engage.channels WHERE contact_id = c.contact_id AND type = 'email'),
-    'phone', (SELECT value FROM engage.channels WHERE contact_id = c.contact_id AND type = 'sms'),
-    'channels', coalesce((
-        SELECT jsonb_agg(jsonb_build_object('type', ch.type, 'value', ch.value, 'status', ch.status)
-                         ORDER BY ch.type, ch.value)
-        FROM engage.channels ch WHERE ch.contact_id = c.contact_id), '[]'),
-    'fields', coalesce((
-        SELECT jsonb_object_agg(f.name, CASE f.type
-            WHEN 'number' THEN to_jsonb(v.value_number)
-            WHEN 'boolean' THEN to_jsonb(v.value_boolean)
-            ELSE to_jsonb(v.value) END)
-        FROM engage.contact_fields v JOIN engage.fields f USING (field_id)
-        WHERE v.contact_id = c.contact_id), '{}'))
-FROM engage.contacts c WHERE c.contact_id = contact_context.contact_id
+    'email', ch.email,
+    'phone', ch.phone,
+    'channels', coalesce(ch.list, '[]'),
+    'fields', coalesce(fv.fields, '{}'))
+FROM unnest(contact_ids) AS m(id)
+JOIN engage.contacts c ON c.contact_id = m.id
+LEFT JOIN (
+    SELECT x.contact_id, max(x.value) FILTER (WHERE x.type = 'email') AS email,
+           max(x.value) FILTER (WHERE x.type = 'sms') AS phone,
+           jsonb_agg(jsonb_build_object('type', x.type, 'value', x.value, 'status', x.status) ORDER BY x.type, x.value) AS list
+    FROM unnest(contact_ids) AS k(id) JOIN engage.channels x ON x.contact_id = k.id
+    GROUP BY x.contact_id) ch ON ch.contact_id = c.contact_id
+LEFT JOIN (
+    SELECT v.contact_id, jsonb_object_agg(f.name, CASE f.type
+               WHEN 'number' THEN to_jsonb(v.value_number)
+               WHEN 'boolean' THEN to_jsonb(v.value_boolean)
+               ELSE to_jsonb(v.value) END) AS fields
+    FROM unnest(contact_ids) AS k(id) JOIN engage.contact_fields v ON v.contact_id = k.id
+    JOIN engage.fields f USING (field_id)
+    GROUP BY v.contact_id) fv ON fv.contact_id = c.contact_id
+$$;
+
+-- $contact for one contact (NULL when there is none).
+CREATE FUNCTION engage.contact_context(contact_id bigint) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT x.context FROM engage.contact_contexts(ARRAY[contact_id]) x
 $$;
 
 -- The version of a message in language wanted (the contact's, usually), or its main one.

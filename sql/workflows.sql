@@ -798,28 +798,32 @@ BEGIN
     period := engage.regular_trigger_period(r, at);
     SELECT count(*) INTO members FROM engage.segment_members m WHERE m.segment_id = r.segment_id;
     -- Each member's place in the period is taken first (a concurrent run waits here and then
-    -- skips it), and its event is generated with the ID drawn in advance.
-    WITH reached AS (
-        INSERT INTO engage.regular_trigger_launches (contact_id, trigger_id, period, event_id)
-        SELECT m.contact_id, r.trigger_id, period, nextval(pg_get_serial_sequence('engage.events', 'event_id'))
-        FROM engage.segment_members m WHERE m.segment_id = r.segment_id
-        ORDER BY m.contact_id
-        ON CONFLICT DO NOTHING
-        RETURNING contact_id, event_id
-    ), generated AS (
-        INSERT INTO engage.events (event_id, event_type_id, key_value, contact_id, params, registered_at)
-        OVERRIDING SYSTEM VALUE
-        SELECT x.event_id, r.event_type_id, coalesce(em.value, x.contact_id::text), x.contact_id,
-               jsonb_build_object('ContactId', x.contact_id::text,
-                                  'jsonParam', engage.contact_data(x.contact_id, 'id')::text,
-                                  'EmailAddress', em.value),
-               at
-        FROM reached x
-        LEFT JOIN engage.channels em ON em.contact_id = x.contact_id AND em.type = 'email'
-        ORDER BY x.event_id
-        RETURNING 1
-    )
-    SELECT count(*) INTO events FROM generated;
+    -- skips it), and its event is generated with the ID drawn in advance; the members' data
+    -- objects are built in the same statement.
+    EXECUTE format($sql$
+        WITH reached AS (
+            INSERT INTO engage.regular_trigger_launches (contact_id, trigger_id, period, event_id)
+            SELECT m.contact_id, $1, $2, nextval(pg_get_serial_sequence('engage.events', 'event_id'))
+            FROM engage.segment_members m WHERE m.segment_id = $3
+            ORDER BY m.contact_id
+            ON CONFLICT DO NOTHING
+            RETURNING contact_id, event_id
+        ), generated AS (
+            INSERT INTO engage.events (event_id, event_type_id, key_value, contact_id, params, registered_at)
+            OVERRIDING SYSTEM VALUE
+            SELECT x.event_id, $4, coalesce(em.value, x.contact_id::text), x.contact_id,
+                   jsonb_build_object('ContactId', x.contact_id::text, 'jsonParam', coalesce(d.data, '{}')::text,
+                                      'EmailAddress', em.value),
+                   $5
+            FROM reached x
+            LEFT JOIN (%s) d ON d.contact_id = x.contact_id
+            LEFT JOIN engage.channels em ON em.contact_id = x.contact_id AND em.type = 'email'
+            ORDER BY x.event_id
+            RETURNING 1)
+        SELECT count(*) FROM generated$sql$,
+        engage.data_sql('id', '(SELECT array_agg(contact_id) FROM reached)'))
+    INTO events
+    USING r.trigger_id, period, r.segment_id, r.event_type_id, at;
     held_back := members - events;
     UPDATE engage.regular_triggers x SET last_run_at = at, last_events = events, last_held_back = held_back
     WHERE x.trigger_id = r.trigger_id;
