@@ -178,16 +178,16 @@ BEGIN
 END
 $$;
 
--- Pauses a running broadcast: its sends still queued are not claimed until it resumes (those a
--- transport holds already go on).
+-- Pauses a running broadcast: its sends still queued (or held by a policy) are not claimed until
+-- it resumes (those a transport holds already go on).
 CREATE FUNCTION engage.pause_broadcast(broadcast_id bigint) RETURNS engage.broadcasts
 LANGUAGE plpgsql AS $$
 DECLARE
     b engage.broadcasts := engage.broadcast_numbered(broadcast_id);
 BEGIN
     PERFORM engage.require_broadcast_status(b, ARRAY['RUNNING'], 'paused');
-    UPDATE engage.sends s SET status = 'PAUSED', updated_at = now()
-    WHERE s.broadcast_id = b.broadcast_id AND s.status = 'QUEUED';
+    UPDATE engage.sends s SET status = 'PAUSED', not_before = NULL, hold_reason = NULL, updated_at = now()
+    WHERE s.broadcast_id = b.broadcast_id AND s.status IN ('QUEUED', 'HELD');
     UPDATE engage.broadcasts x SET status = 'PAUSED', updated_at = now() WHERE x.broadcast_id = b.broadcast_id
     RETURNING * INTO b;
     RETURN b;
@@ -204,8 +204,7 @@ BEGIN
     UPDATE engage.sends s SET status = 'QUEUED', updated_at = now()
     WHERE s.broadcast_id = b.broadcast_id AND s.status = 'PAUSED';
     UPDATE engage.broadcasts x
-    SET status = CASE WHEN EXISTS (SELECT FROM engage.sends s WHERE s.broadcast_id = b.broadcast_id
-                                   AND s.status IN ('QUEUED', 'SENDING')) THEN 'RUNNING' ELSE 'IDLE' END,
+    SET status = CASE WHEN engage.broadcast_pending(b.broadcast_id) THEN 'RUNNING' ELSE 'IDLE' END,
         updated_at = now()
     WHERE x.broadcast_id = b.broadcast_id RETURNING * INTO b;
     PERFORM pg_notify('engage_sends', '');
@@ -225,8 +224,8 @@ BEGIN
     PERFORM engage.require_broadcast_status(b, ARRAY['SCHEDULED', 'RUNNING', 'PAUSED'], 'cancelled');
     UPDATE engage.scheduled_jobs j SET enabled = false
     WHERE j.kind = 'broadcast' AND j.arguments = jsonb_build_object('broadcast', b.broadcast_id);
-    UPDATE engage.sends s SET status = 'SUPPRESSED', reason = why, updated_at = now()
-    WHERE s.broadcast_id = b.broadcast_id AND s.status IN ('QUEUED', 'PAUSED');
+    UPDATE engage.sends s SET status = 'SUPPRESSED', reason = why, not_before = NULL, hold_reason = NULL, updated_at = now()
+    WHERE s.broadcast_id = b.broadcast_id AND s.status IN ('QUEUED', 'HELD', 'PAUSED');
     UPDATE engage.broadcasts x SET status = 'IDLE', cancelled_at = now(), cancel_reason = nullif(btrim(reason), ''),
         updated_at = now()
     WHERE x.broadcast_id = b.broadcast_id RETURNING * INTO b;
@@ -267,7 +266,7 @@ $$;
 -- Per broadcast: its members and sends by what became of them (spec 001's broadcast counters).
 CREATE VIEW engage.broadcast_stats AS
 SELECT b.broadcast_id, b.name, b.status, b.scheduled_at, b.started_at, b.cancelled_at, b.members,
-       count(s.send_id) FILTER (WHERE s.status IN ('QUEUED', 'PAUSED')) AS queued,
+       count(s.send_id) FILTER (WHERE s.status IN ('QUEUED', 'HELD', 'PAUSED')) AS queued,
        count(s.send_id) FILTER (WHERE s.sent_at IS NOT NULL) AS sent,
        count(s.send_id) FILTER (WHERE s.status = 'DELIVERED') AS delivered,
        count(s.send_id) FILTER (WHERE s.status = 'UNDELIVERED') AS undelivered,

@@ -129,6 +129,9 @@ GRANT EXECUTE ON FUNCTION
 TO engage_writer;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engage TO engage_admin;
+ALTER FUNCTION engage.create_frequency_cap(text, integer, interval, integer, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.create_quiet_hours(text, time, time, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.drop_delivery_policy(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 -- Running commands as other roles is the scheduler's alone.
 REVOKE EXECUTE ON FUNCTION engage.execute_as(oid, text, text, jsonb) FROM engage_admin;
 

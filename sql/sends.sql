@@ -47,13 +47,16 @@ CREATE TABLE engage.sends (
     instance_id         bigint,
     block_id            text,
     broadcast_id        bigint REFERENCES engage.broadcasts,
-    -- QUEUED waits for the transport; PAUSED waits for its broadcast to resume; SENDING is leased
-    -- to the transport until lease_until; SUPPRESSED and FAILED (the template failed) were never
-    -- sent, with the reason.
+    -- QUEUED waits for the transport; HELD waits for not_before, held back by a delivery policy
+    -- (hold_reason says which); PAUSED waits for its broadcast to resume; SENDING is leased to the
+    -- transport until lease_until; SUPPRESSED and FAILED (the template failed) were never sent,
+    -- with the reason.
     status              text NOT NULL DEFAULT 'QUEUED'
-        CHECK (status IN ('QUEUED', 'PAUSED', 'SENDING', 'DELIVERED', 'UNDELIVERED', 'SUPPRESSED', 'FAILED')),
+        CHECK (status IN ('QUEUED', 'HELD', 'PAUSED', 'SENDING', 'DELIVERED', 'UNDELIVERED', 'SUPPRESSED', 'FAILED')),
     reason              text,
     lease_until         timestamptz,
+    not_before          timestamptz,
+    hold_reason         text,
     attempts            integer NOT NULL DEFAULT 0,
     created_at          timestamptz NOT NULL DEFAULT now(),
     sent_at             timestamptz,
@@ -61,12 +64,14 @@ CREATE TABLE engage.sends (
     outcome_at          timestamptz,
     updated_at          timestamptz NOT NULL DEFAULT now(),
     CHECK ((status IN ('SUPPRESSED', 'FAILED')) = (reason IS NOT NULL) OR status = 'UNDELIVERED'),
-    CHECK ((status = 'SENDING') = (lease_until IS NOT NULL))
+    CHECK ((status = 'SENDING') = (lease_until IS NOT NULL)),
+    CHECK ((status = 'HELD') = (not_before IS NOT NULL))
 );
 CREATE INDEX sends_queue ON engage.sends (channel, priority, send_id) WHERE status = 'QUEUED';
 CREATE INDEX sends_leased ON engage.sends (lease_until) WHERE status = 'SENDING';
+CREATE INDEX sends_held ON engage.sends (not_before) WHERE status = 'HELD';
 CREATE INDEX sends_instance ON engage.sends (instance_id) WHERE instance_id IS NOT NULL;
-CREATE INDEX sends_broadcast_open ON engage.sends (broadcast_id) WHERE status IN ('QUEUED', 'PAUSED', 'SENDING');
+CREATE INDEX sends_broadcast_open ON engage.sends (broadcast_id) WHERE status IN ('QUEUED', 'HELD', 'PAUSED', 'SENDING');
 CREATE INDEX sends_contact ON engage.sends (contact_id);
 
 -- What happened to sends, with the columns of spec 001's contactActivities dataset.
@@ -144,6 +149,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     served text[] := coalesce(channels, ARRAY['email', 'sms', 'viber', 'webpush', 'mobilepush', 'telegram']);
     unknown text;
+    picked bigint[];
 BEGIN
     IF max_sends IS NULL OR max_sends < 1 OR lease IS NULL OR lease <= interval '0' THEN
         RAISE EXCEPTION 'claim_sends needs max_sends of at least 1 and a positive lease'
@@ -155,20 +161,31 @@ BEGIN
         RAISE EXCEPTION 'unknown channel "%"', unknown USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'argument channels', HINT = 'Channels are email, sms, viber, webpush, mobilepush and telegram.';
     END IF;
-    UPDATE engage.sends s SET status = 'QUEUED', lease_until = NULL, updated_at = clock_timestamp()
+    -- Leases that ran out, and holds of delivery policies whose time has come: back to the queue.
+    UPDATE engage.sends s SET status = 'QUEUED', lease_until = NULL, not_before = NULL, updated_at = clock_timestamp()
     WHERE s.send_id IN (SELECT x.send_id FROM engage.sends x
-                        WHERE x.status = 'SENDING' AND x.lease_until < clock_timestamp() AND x.channel = ANY (served)
+                        WHERE x.channel = ANY (served)
+                          AND ((x.status = 'SENDING' AND x.lease_until < clock_timestamp())
+                               OR (x.status = 'HELD' AND x.not_before <= clock_timestamp()))
                         FOR UPDATE SKIP LOCKED);
-    RETURN QUERY
-    UPDATE engage.sends s
-    SET status = 'SENDING', lease_until = clock_timestamp() + lease, attempts = s.attempts + 1,
-        sent_at = coalesce(s.sent_at, clock_timestamp()), updated_at = clock_timestamp()
-    WHERE s.send_id IN (
+    picked := ARRAY(
         SELECT c.send_id FROM unnest(served) AS ch(channel)
         CROSS JOIN LATERAL (SELECT x.send_id, x.priority FROM engage.sends x
                             WHERE x.status = 'QUEUED' AND x.channel = ch.channel
                             ORDER BY x.priority, x.send_id LIMIT max_sends FOR UPDATE SKIP LOCKED) c
-        ORDER BY c.priority, c.send_id LIMIT max_sends)
+        ORDER BY c.priority, c.send_id LIMIT max_sends);
+    -- Delivery policies hold some back (engage.policy_holds): they wait as HELD, saying why and
+    -- until when.
+    IF EXISTS (SELECT FROM engage.delivery_policies) THEN
+        UPDATE engage.sends s SET status = 'HELD', not_before = h.hold_until, hold_reason = h.reason,
+            updated_at = clock_timestamp()
+        FROM engage.policy_holds(picked, clock_timestamp()) h WHERE s.send_id = h.send_id;
+    END IF;
+    RETURN QUERY
+    UPDATE engage.sends s
+    SET status = 'SENDING', lease_until = clock_timestamp() + lease, attempts = s.attempts + 1, hold_reason = NULL,
+        sent_at = coalesce(s.sent_at, clock_timestamp()), updated_at = clock_timestamp()
+    WHERE s.send_id = ANY (picked) AND s.status = 'QUEUED'
     RETURNING s.request_id, s.channel, s.locator, s.subject, s.body, s.contact_id, s.message_id, s.attempts,
               s.campaign_type;
 END
@@ -194,6 +211,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 ELSE coalesce(detail ->> 'errorCode', '') ~ '^\s*5[0-9][0-9]\M|(^|[^0-9.])5\.[0-9]{1,3}\.[0-9]{1,3}($|[^0-9.])' END
 $$;
 
+-- Whether some send of a broadcast still waits (queued, held or with a transport). Read through
+-- the partial index of open sends: a sequential scan, which the planner prefers while most sends
+-- wait, would pass every send already reported, once per report.
+CREATE FUNCTION engage.broadcast_pending(broadcast_id bigint) RETURNS boolean
+LANGUAGE sql STABLE SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+    SELECT EXISTS (SELECT FROM engage.sends x WHERE x.broadcast_id = broadcast_pending.broadcast_id
+                                                 AND x.status IN ('QUEUED', 'HELD', 'SENDING'))
+$$;
+
 -- Records what the transport says became of a send, as a contact activity (spec 001's
 -- contactActivities): DELIVERED, UNDELIVERED (detail.errorCode), RECEIVED (opened), CLICKED
 -- (detail.link), UNSUBSCRIBED or SPAM. Optional detail keys: at (when it happened), reportId (the
@@ -211,8 +237,8 @@ $$;
 -- - An unsubscribe or spam report puts an email address on the unsubscribed list.
 -- - An open, click, unsubscribe or spam report registers the event messageOpened, messageClicked
 --   or unsubscribed for the contact (once, however often the report is retried).
--- - A send that was never sent (SUPPRESSED, FAILED) takes no report; a QUEUED one takes only
---   DELIVERED or UNDELIVERED (55000).
+-- - A send that was never sent (SUPPRESSED, FAILED) takes no report; one not claimed yet
+--   (QUEUED, HELD, PAUSED) takes only DELIVERED or UNDELIVERED (55000).
 CREATE FUNCTION engage.report_delivery(request_id uuid, status text, detail jsonb DEFAULT '{}')
 RETURNS TABLE (send_status text, activity_id bigint)
 LANGUAGE plpgsql AS $$
@@ -272,7 +298,8 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no send has requestId %', request_id USING ERRCODE = 'undefined_object', DETAIL = 'argument request_id';
     END IF;
-    IF s.status IN ('SUPPRESSED', 'FAILED') OR (s.status = 'QUEUED' AND what NOT IN ('DELIVERED', 'UNDELIVERED')) THEN
+    IF s.status IN ('SUPPRESSED', 'FAILED')
+       OR (s.status IN ('QUEUED', 'HELD', 'PAUSED') AND what NOT IN ('DELIVERED', 'UNDELIVERED')) THEN
         RAISE EXCEPTION 'the send was not sent (status %)', s.status USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = coalesce(s.reason, 'it has not been claimed by a transport');
     END IF;
@@ -297,7 +324,7 @@ BEGIN
         new_status := 'DELIVERED';
         new_outcome_at := coalesce(s.outcome_at, happened);
     ELSIF what IN ('DELIVERED', 'UNDELIVERED')
-          AND (s.status IN ('QUEUED', 'SENDING') OR happened >= s.outcome_at) THEN
+          AND (s.status IN ('QUEUED', 'HELD', 'PAUSED', 'SENDING') OR happened >= s.outcome_at) THEN
         new_status := what;
         new_outcome_at := happened;
     ELSE
@@ -307,6 +334,7 @@ BEGIN
     UPDATE engage.sends x
     SET status = new_status, outcome_at = new_outcome_at, updated_at = clock_timestamp(),
         lease_until = CASE WHEN new_status = 'SENDING' THEN x.lease_until END,
+        not_before = CASE WHEN new_status = 'HELD' THEN x.not_before END,
         reason = CASE WHEN new_status = 'UNDELIVERED' AND what = 'UNDELIVERED' THEN detail->>'errorCode'
                       WHEN new_status = 'DELIVERED' THEN NULL ELSE x.reason END
     WHERE x.send_id = s.send_id;
@@ -352,8 +380,7 @@ BEGIN
         ON CONFLICT (email) DO NOTHING;
     END IF;
     -- A broadcast is IDLE (completed) once none of its sends waits for the transport.
-    IF s.broadcast_id IS NOT NULL AND new_status <> s.status AND NOT EXISTS (
-        SELECT FROM engage.sends x WHERE x.broadcast_id = s.broadcast_id AND x.status IN ('QUEUED', 'SENDING')) THEN
+    IF s.broadcast_id IS NOT NULL AND new_status <> s.status AND NOT engage.broadcast_pending(s.broadcast_id) THEN
         UPDATE engage.broadcasts b SET status = 'IDLE', updated_at = clock_timestamp()
         WHERE b.broadcast_id = s.broadcast_id AND b.status = 'RUNNING';
     END IF;

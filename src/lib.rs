@@ -50,6 +50,7 @@ extension_sql_file!(
     requires = ["workflows_schema", templates::prepare_send]
 );
 extension_sql_file!("../sql/broadcasts.sql", name = "broadcasts_schema", requires = ["sends_schema"]);
+extension_sql_file!("../sql/policies.sql", name = "policies_schema", requires = ["sends_schema"]);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]

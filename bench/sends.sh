@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Send path benchmark, each measurement against its baseline in the same run on the same cluster:
+#   - send_broadcast to N members (default 1,000,000) of a static group: spec 000's promo-code
+#     message rendered with each member's $contact and $data (a data source of 1.5 N rows),
+#     suppression applied; vs one INSERT … SELECT that renders the same message per contact with
+#     engage.render into an outbox table with the same columns and keys (the bodies are checked
+#     equal);
+#   - claim_sends + report_delivery of 10 sends per transaction by 4 concurrent transports (pgbench
+#     clients), vs a pgmq-like read-and-delete of 10 messages per transaction on a plain queue.
+# Each measurement is the median of ROUNDS runs (default 3). Release build, own cluster.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+ROUNDS="${ROUNDS:-3}"
+N="${N:-1000000}"
+CLAIMS="${CLAIMS:-5000}" # transactions per transport
+C=bench-sends
+DB=engage_bench_sends
+mkdir -p "$BUILD"
+ensure_deps
+install_extension --release
+cluster_start "$C" >/dev/null
+dir="$(cluster_dir "$C")"
+port="$(cat "$dir/port")"
+if ! grep -q "pg_engage bench settings" "$dir/data/postgresql.conf"; then
+    printf '\n# pg_engage bench settings\nmax_wal_size = 16GB\ncheckpoint_timeout = 30min\nshared_buffers = 1GB\n' \
+        | as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null
+    cluster_start "$C" >/dev/null
+fi
+q() { cluster_psql "$C" -d "$DB" -X -q -v ON_ERROR_STOP=1 "$@"; }
+PGOPTIONS="-c client_min_messages=warning" cluster_psql "$C" -d postgres -X -q \
+    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+say "loading benchmark data ($N contacts)"
+q -v n="$N" -f "$ROOT/bench/sends_setup.sql" >/dev/null
+q -c "VACUUM ANALYZE" >/dev/null
+
+declare -A T
+for round in $(seq "$ROUNDS"); do
+    q -c "SET client_min_messages = warning" -c "TRUNCATE engage.sends, engage.broadcasts, bench.outbox" \
+        -c "VACUUM ANALYZE engage.sends" -c CHECKPOINT >/dev/null
+    ours="$(q -c '\timing on' -c "SELECT queued FROM engage.send_broadcast(1, ARRAY[(SELECT segment_id FROM engage.segments WHERE name = 'Everyone')], 'bench')" | timing_ms)"
+    q -c CHECKPOINT >/dev/null
+    plain="$(q -c '\timing on' -c "CALL bench.plain_broadcast()" | timing_ms)"
+    differ="$(q -At -c "SELECT count(*) FROM engage.sends s JOIN bench.outbox o USING (contact_id)
+                        WHERE s.body IS DISTINCT FROM o.body OR s.subject IS DISTINCT FROM o.subject")"
+    queued="$(q -At -c "SELECT count(*) FROM engage.sends WHERE status = 'QUEUED'")"
+    [ "$differ" = 0 ] && [ "$queued" = "$N" ] || { echo "round $round: $queued queued, $differ bodies differ" >&2; exit 1; }
+    T[broadcast]+="$ours "; T[plain]+="$plain "
+    echo "round $round: send_broadcast $ours ms; INSERT … SELECT with engage.render $plain ms"
+done
+
+say "transports: claim and report 10 sends per transaction, 4 at once"
+pgbench_tps() { # pgbench_tps SCRIPT: transactions per second, 4 clients
+    "$PG_BIN/pgbench" -h "$dir" -p "$port" -U postgres -n -c 4 -j 2 -t "$CLAIMS" -f "$1" "$DB" \
+        | awk '/^tps/ {print int($3)}'
+}
+for round in $(seq "$ROUNDS"); do
+    q -c "UPDATE engage.sends SET status = 'QUEUED', lease_until = NULL WHERE status <> 'QUEUED'" \
+        -c "TRUNCATE engage.contact_activities" -c "TRUNCATE bench.queue" \
+        -c "INSERT INTO bench.queue (message) SELECT jsonb_build_object('to', locator, 'subject', subject, 'body', body)
+            FROM engage.sends ORDER BY send_id LIMIT 4 * 10 * $CLAIMS" -c "VACUUM ANALYZE" -c CHECKPOINT >/dev/null
+    ours="$(pgbench_tps "$ROOT/bench/sends_transport.pgbench")"
+    plain="$(pgbench_tps "$ROOT/bench/sends_queue.pgbench")"
+    T[transport]+="$((ours * 10)) "; T[queue]+="$((plain * 10)) "
+    echo "round $round: claim_sends + report_delivery $((ours * 10)) sends/s; pgmq-like read and delete $((plain * 10)) messages/s"
+done
+
+med() { echo "$1" | tr ' ' '\n' | grep . | median; }
+b="$(med "${T[broadcast]}")"; p="$(med "${T[plain]}")"; t="$(med "${T[transport]}")"; u="$(med "${T[queue]}")"
+say "results (median of $ROUNDS rounds)"
+printf '| measurement | pg_engage | baseline | ratio |\n| --- | --- | --- | --- |\n'
+printf '| send_broadcast, %s members ($data from a source) | %.0f ms (%.0f sends/s) | %.0f ms | %.2f× |\n' \
+    "$N" "$b" "$(echo "$N * 1000 / $b" | bc -l)" "$p" "$(echo "$b / $p" | bc -l)"
+printf '| claim + report, 4 transports, 10 a transaction | %s sends/s | %s messages/s (pgmq-like) | %.2f× slower |\n' \
+    "$t" "$u" "$(echo "$u / $t" | bc -l)"
