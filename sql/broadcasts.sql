@@ -19,7 +19,8 @@ END
 $$;
 
 -- Starts a broadcast: one send per member, rendered with $contact and $data (the member's data
--- object, by source name, as engage.contact_data has it), in one statement. A member without an
+-- object, by source name, as engage.contact_data has it, its rows' keys in column order), in one
+-- statement. A member without an
 -- address on the message's channel, with a bounced, unconfirmed or unsubscribed one, or whose
 -- render fails gets a send row too (SUPPRESSED or FAILED, with the reason), so that every member
 -- has an answer (engage.broadcast_recipient). Internal: send_broadcast and the job kind call it.
@@ -52,7 +53,8 @@ BEGIN
             CROSS JOIN LATERAL (SELECT y.language, y.subject, y.body FROM versions y
                                 WHERE y.main OR y.language = lower(x.language_code)
                                 ORDER BY y.main LIMIT 1) v
-            CROSS JOIN LATERAL engage.prepare_send($2, v.subject, v.body, x.context, coalesce(d.data, '{}'), NULL) p
+            CROSS JOIN LATERAL engage.prepare_send($2, v.subject, v.body, x.context,
+                                                   jsonb_build_object('data', coalesce(d.data::text, '{}')), 'data') p
         ), stored AS (
             INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
                                       campaign_type, broadcast_id, status, reason)

@@ -30,6 +30,8 @@ GRANT EXECUTE ON FUNCTION
     engage.account_info(),
     engage.catalogs(),
     engage.render(text, jsonb),
+    engage.render(text, text),
+    engage.render(text, json),
     engage.check_template(text),
     engage.render_message(bigint, bigint, jsonb, text)
 TO engage_reader;

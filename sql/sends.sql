@@ -413,8 +413,9 @@ $$;
 
 -- Sends of smartsend (engage.smartsend, in Rust, checks the body and calls this): one per
 -- recipient, the contact found by the locator on the message's channel when there is one.
--- Returns each recipient's position, request ID and render error. Internal.
-CREATE FUNCTION engage.store_smartsend(message_id integer, locators text[], data jsonb[], external_request_id text)
+-- Returns each recipient's position, request ID and render error. `data` is each recipient's
+-- jsonParam as JSON text, parsed by prepare_send so that $data keeps its key order. Internal.
+CREATE FUNCTION engage.store_smartsend(message_id integer, locators text[], data text[], external_request_id text)
 RETURNS TABLE (n bigint, request_id uuid, error text)
 LANGUAGE sql AS $$
     WITH m AS (SELECT x.message_id, engage.media_channel(x.media_type) AS channel, x.marketing FROM engage.messages x
@@ -423,14 +424,14 @@ LANGUAGE sql AS $$
         SELECT r.n, r.locator, ch.contact_id, m.channel, m.marketing, ch.status AS channel_status,
                coalesce(ch.unsubscribed, EXISTS (SELECT FROM engage.unsubscribed_emails u
                                                  WHERE m.channel = 'email' AND u.email = r.locator)) AS unsubscribed,
-               ch.bounce_reason, v.language, p.subject, p.body, coalesce(p.data, r.data) AS data, p.error
+               ch.bounce_reason, v.language, p.subject, p.body, p.data, p.error
         FROM unnest(locators, data) WITH ORDINALITY r(locator, data, n)
         CROSS JOIN m
         LEFT JOIN engage.contact_channels ch ON ch.type = m.channel AND ch.value = r.locator
         LEFT JOIN engage.contacts c ON c.contact_id = ch.contact_id
         CROSS JOIN LATERAL engage.message_version(m.message_id, c.language_code) v
         CROSS JOIN LATERAL engage.prepare_send(m.message_id, v.subject, v.body, engage.contact_context(ch.contact_id),
-                                               r.data, NULL) p
+                                               jsonb_build_object('jsonParam', r.data), 'jsonParam') p
     ), stored AS (
         INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
                                   campaign_type, external_request_id, status, reason)

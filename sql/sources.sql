@@ -402,19 +402,21 @@ BEGIN
 END
 $$;
 
--- A row of a source as JSON: its columns by name, dates and times as UTC instants in the form
--- `2020-09-02T00:00:00Z` (spec 000), everything else as to_jsonb types it.
+-- A row of a source as JSON (`json`, so that its keys keep the table's column order): its
+-- columns by name, dates and times as UTC instants in the form `2020-09-02T00:00:00Z` (spec 000),
+-- everything else as row_to_json types it.
 CREATE FUNCTION engage.source_row_json(relation regclass) RETURNS text
 LANGUAGE sql STABLE AS $$
-    SELECT 'to_jsonb(r)' || coalesce(' || jsonb_build_object(' || string_agg(
-        format('%L, %s', a.attname, CASE a.atttypid
-            WHEN 'timestamptz'::regtype THEN format('engage.json_instant(r.%I)', a.attname)
-            WHEN 'timestamp'::regtype THEN format('engage.json_instant(r.%I AT TIME ZONE ''UTC'')', a.attname)
-            ELSE format('engage.json_instant(r.%I::timestamp AT TIME ZONE ''UTC'')', a.attname) END),
-        ', ' ORDER BY a.attnum) || ')', '')
+    SELECT CASE WHEN bool_or(a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype))
+                THEN format('row_to_json((SELECT x FROM (SELECT %s) x))', string_agg(format('%s AS %I',
+                         CASE a.atttypid
+                             WHEN 'timestamptz'::regtype THEN format('engage.json_instant(r.%I)', a.attname)
+                             WHEN 'timestamp'::regtype THEN format('engage.json_instant(r.%I AT TIME ZONE ''UTC'')', a.attname)
+                             WHEN 'date'::regtype THEN format('engage.json_instant(r.%I::timestamp AT TIME ZONE ''UTC'')', a.attname)
+                             ELSE format('r.%I', a.attname) END, a.attname), ', ' ORDER BY a.attnum))
+                ELSE 'row_to_json(r)' END
     FROM pg_attribute a
     WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
-      AND a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype)
 $$;
 
 CREATE FUNCTION engage.json_instant(t timestamptz) RETURNS text
@@ -427,8 +429,8 @@ $$;
 -- The statement that builds spec 000's `data` object for many contacts at once: for the contact
 -- IDs that `ids` (SQL, a bigint[]: $1 by default) gives, a row (contact_id, data) for each contact
 -- that has rows in some source,
--- data being {source: [rows…]} keyed by source name (or ID, keyed_by => 'id'), each source's rows
--- ordered by their JSON text. One statement for any number of contacts: a broadcast or a regular
+-- data being {source: [rows…]} (json, in source ID order, each row's keys in column order) keyed
+-- by source name (or ID, keyed_by => 'id'), each source's rows ordered by their JSON text. One statement for any number of contacts: a broadcast or a regular
 -- trigger builds every member's object in one pass, a single contact's is the same statement.
 CREATE FUNCTION engage.data_sql(keyed_by text, ids text DEFAULT '$1::bigint[]') RETURNS text
 LANGUAGE plpgsql STABLE AS $$
@@ -436,11 +438,11 @@ DECLARE
     parts text[];
 BEGIN
     SELECT array_agg(format(
-        'SELECT m.id AS contact_id, %L::text AS source, jsonb_agg(r.x ORDER BY r.x::text) AS rows
+        'SELECT m.id AS contact_id, %s AS ord, %L::text AS source, json_agg(r.x ORDER BY r.x::text) AS rows
          FROM unnest(%s) AS m(id) JOIN %s
          JOIN (SELECT r.%I AS key, %s AS x FROM %s r) r ON r.key = k.value::%s
          GROUP BY m.id',
-        CASE keyed_by WHEN 'id' THEN s.source_id::text ELSE s.name END, ids,
+        s.source_id, CASE keyed_by WHEN 'id' THEN s.source_id::text ELSE s.name END, ids,
         CASE c.contact_key
             WHEN 'email' THEN 'engage.channels k ON k.contact_id = m.id AND k.type = ''email'''
             WHEN 'phone' THEN 'engage.channels k ON k.contact_id = m.id AND k.type = ''sms'''
@@ -451,9 +453,10 @@ BEGIN
         ORDER BY s.source_id)
     INTO parts
     FROM engage.data_sources s JOIN engage.connectors c USING (connector_id);
-    RETURN format('SELECT u.contact_id, jsonb_object_agg(u.source, u.rows) AS data FROM (%s) u GROUP BY u.contact_id',
+    RETURN format('SELECT u.contact_id, json_object_agg(u.source, u.rows ORDER BY u.ord) AS data FROM (%s) u
+                   GROUP BY u.contact_id',
                   coalesce(array_to_string(parts, ' UNION ALL '),
-                           'SELECT NULL::bigint AS contact_id, NULL::text AS source, NULL::jsonb AS rows WHERE false'));
+                           'SELECT NULL::bigint AS contact_id, 0 AS ord, NULL::text AS source, NULL::json AS rows WHERE false'));
 END
 $$;
 
@@ -474,7 +477,7 @@ BEGIN
         RAISE EXCEPTION 'contact % does not exist', contact_id USING ERRCODE = 'undefined_object',
             DETAIL = format('contact_id: %s', contact_id);
     END IF;
-    EXECUTE format('SELECT d.data FROM (%s) d', engage.data_sql(keyed_by)) INTO result USING ARRAY[contact_id];
+    EXECUTE format('SELECT d.data::jsonb FROM (%s) d', engage.data_sql(keyed_by)) INTO result USING ARRAY[contact_id];
     RETURN coalesce(result, '{}');
 END
 $$;

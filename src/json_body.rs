@@ -75,6 +75,39 @@ pub struct TemplateData(pub vtl::Value);
 
 jsonb_argument!(TemplateData, engage_jsonb::VtlValues);
 
+/// A `json` argument as its text (`json` is stored as written), for the caller to parse with its
+/// key order and number spelling, and to refuse with an error of its own.
+pub struct JsonText(pub String);
+
+impl FromDatum for JsonText {
+    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _: pg_sys::Oid) -> Option<Self> {
+        // SAFETY: a json datum is a text varlena, the function's declared argument type.
+        unsafe { String::from_polymorphic_datum(datum, is_null, pg_sys::TEXTOID) }.map(JsonText)
+    }
+}
+
+unsafe impl<'fcx> ArgAbi<'fcx> for JsonText {
+    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+        let index = arg.index();
+        unsafe { arg.unbox_arg_using_from_datum() }.unwrap_or_else(|| panic!("argument {index} must not be null"))
+    }
+}
+
+pgrx::impl_sql_translatable!(JsonText, arg_only = "json");
+
+/// JSON text parsed as written: object keys in their order, numbers with their digits. Text that
+/// is not JSON is refused (22P02), JSON nested deeper than serde_json's limit of 128 too (54000).
+pub fn parse_json_text(text: &str, what: &str) -> Result<Value, EngageError> {
+    serde_json::from_str(text).map_err(|e| {
+        let code = if e.to_string().contains("recursion limit") {
+            PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED
+        } else {
+            PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION
+        };
+        EngageError::new(code, format!("{what} is not JSON the engine can read: {e}"))
+    })
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 #[pgrx::pg_schema]
 mod tests {

@@ -40,7 +40,8 @@ fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
     let request = parse_smartsend(&body.0, channel).or_raise();
     drop(body);
     let locators: Vec<&str> = request.recipients.iter().map(|r| r.locator.as_str()).collect();
-    let data: Vec<JsonB> = request.recipients.iter().map(|r| JsonB(r.data.clone())).collect();
+    // As text, so that $data keeps the key order and number spelling jsonParam was written with.
+    let data: Vec<String> = request.recipients.iter().map(|r| r.data.to_string()).collect();
     let rows: Vec<(Option<pgrx::Uuid>, Option<String>)> = Spi::connect_mut(|client| {
         client
             .update(

@@ -8,7 +8,7 @@
 //! parses its template once.
 
 use crate::error::{required, EngageError, OrRaise, Result};
-use crate::json_body::{JsonBody, TemplateData};
+use crate::json_body::{parse_json_text, JsonBody, JsonText, TemplateData};
 use crate::spi_util::first;
 use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
@@ -222,6 +222,38 @@ fn render(template: Option<&str>, context: Option<TemplateData>) -> Option<Strin
     let template = template?;
     let context = template_context(context).unwrap_or_else(|e| e.raise());
     Some(with_templates(|t| t.render("template", template, t.engine.vars_of(&context))))
+}
+
+/// `engage.render` with the context as JSON text (a literal): its keys keep the order they are
+/// written in and numbers their spelling (`-0.0`, `1.0E21`), as Velocity sees JSON the platform
+/// parses; a `jsonb` context comes in jsonb's order (keys sorted, numbers normalized).
+#[pg_extern(stable, parallel_safe, name = "render")]
+fn render_text(template: Option<&str>, context: Option<&str>) -> Option<String> {
+    let template = template?;
+    Some(render_json_text(template, context))
+}
+
+/// `engage.render` with a `json` context: as with text, its key order and number spelling are kept.
+#[pg_extern(stable, parallel_safe, name = "render")]
+fn render_json(template: Option<&str>, context: Option<JsonText>) -> Option<String> {
+    let template = template?;
+    Some(render_json_text(template, context.as_ref().map(|c| c.0.as_str())))
+}
+
+/// Renders `template` with the variables of a JSON object given as text (none for NULL).
+fn render_json_text(template: &str, context: Option<&str>) -> String {
+    let json = context.map(|text| parse_json_text(text, "template context")).transpose().or_raise();
+    with_templates(|t| {
+        let context = match json {
+            None | Some(serde_json::Value::Null) => vtl::Value::map(Default::default()),
+            Some(ref value @ serde_json::Value::Object(_)) => t.engine.from_json(value),
+            Some(serde_json::Value::Array(_)) => return Err(not_an_object("an array")),
+            Some(serde_json::Value::String(_)) => return Err(not_an_object("a string")),
+            Some(serde_json::Value::Bool(_)) => return Err(not_an_object("a boolean")),
+            Some(serde_json::Value::Number(_)) => return Err(not_an_object("a number")),
+        };
+        t.render("template", template, t.engine.vars_of(&context))
+    })
 }
 
 /// The problems that keep a template from compiling: line, column (1-based) and message. No

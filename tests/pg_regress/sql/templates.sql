@@ -136,3 +136,21 @@ SET ROLE regress_engage_writer;
 INSERT INTO engage.messages (name, body, media_type) VALUES ('Writer SMS', 'Hi $contact.firstName', 'Sms') RETURNING media_type;
 SELECT * FROM engage.render_message((SELECT message_id FROM engage.messages WHERE name = 'Writer SMS'), 1);
 RESET ROLE;
+
+-- Data as the user wrote it: a context given as text or json keeps its key order and number
+-- spelling (as Velocity sees JSON parsed by the platform); a jsonb one comes in jsonb's order.
+SELECT engage.render('$m #foreach($k in $m.keySet())$k #end$n $x $b', '{"m": {"b": 1, "a": 2}, "n": -0.0, "x": 1.0E21, "b": 12.50}') AS as_text;
+SELECT engage.render('$m #foreach($k in $m.keySet())$k #end$n $x $b', '{"m": {"b": 1, "a": 2}, "n": -0.0, "x": 1.0E21, "b": 12.50}'::json) AS as_json;
+SELECT engage.render('$m #foreach($k in $m.keySet())$k #end$n $x $b', '{"m": {"b": 1, "a": 2}, "n": -0.0, "x": 1.0E21, "b": 12.50}'::jsonb) AS as_jsonb;
+SELECT engage.render('x', '{"a": 1');
+\echo :LAST_ERROR_SQLSTATE
+SELECT engage.render('x', '[1]');
+\echo :LAST_ERROR_SQLSTATE
+SELECT engage.render('x', repeat('[', 200) || repeat(']', 200));
+\echo :LAST_ERROR_SQLSTATE
+-- smartsend's jsonParam (escaped JSON text, as spec 002 sends it) keeps its order too.
+INSERT INTO engage.messages (name, body) VALUES ('ordered', '#foreach($e in $data.entrySet())$e.key=$e.value #end');
+SELECT engage.smartsend((SELECT message_id FROM engage.messages WHERE name = 'ordered'),
+    '{"recipients": [{"locator": "order@example.com", "jsonParam": "{\"zeta\": 1, \"alpha\": -0.0, \"mid\": 1.0E21}"}]}')
+    -> 'results' -> 0 ->> 'requestId' AS ordered \gset
+SELECT body FROM engage.sends WHERE request_id = :'ordered';
