@@ -3,7 +3,8 @@
 #   100,000 events through generate_event (one pgbench transaction each) and process_events
 #   (batches of 1,000) for an each-time workflow of one send block, rendering included, vs
 #   100,000 plain INSERT statements of the same send rows (already rendered) into an outbox
-#   table with the same keys; and the latency from an event's commit to its send row with the
+#   table with the same keys; process_events alone vs one INSERT … SELECT that renders the same
+#   send rows from the events with engage.render; and the latency from an event's commit to its send row with the
 #   workflow worker running (p50 and p99 of 200 events, polled every 0.5 ms).
 # Each throughput measurement is the median of ROUNDS runs (default 3).
 set -euo pipefail
@@ -44,9 +45,15 @@ for round in $(seq "$ROUNDS"); do
     sends="$(q -At -c "SELECT count(*) FROM engage.sends")"
     [ "$sends" = 100000 ] || { echo "expected 100000 sends, found $sends" >&2; exit 1; }
     q -c CHECKPOINT
+    s="$(q -c '\timing on' -c "CALL bench.set_based_sends()" | timing_ms)"
+    differ="$(q -At -c "SELECT count(*) FROM engage.sends s JOIN engage.workflow_instances i USING (instance_id)
+                        JOIN bench.plain_sends p ON p.event_id = i.event_id
+                        WHERE s.body IS DISTINCT FROM p.body OR s.subject IS DISTINCT FROM p.subject")"
+    [ "$differ" = 0 ] || { echo "$differ set-based sends differ" >&2; exit 1; }
+    q -c "TRUNCATE bench.plain_sends" -c CHECKPOINT >/dev/null
     b="$(pgbench_ms "$ROOT/bench/workflows_plain.pgbench")"
-    T[events]+="$e "; T[process]+="$p "; T[both]+="$(echo "$e + $p" | bc) "; T[plain]+="$b "
-    echo "round $round: generate_event ×100000 $e ms, process_events $p ms; plain INSERT ×100000 $b ms"
+    T[events]+="$e "; T[process]+="$p "; T[both]+="$(echo "$e + $p" | bc) "; T[plain]+="$b "; T[set]+="$s "
+    echo "round $round: generate_event ×100000 $e ms, process_events $p ms; INSERT … SELECT of the rendered sends $s ms; plain INSERT ×100000 $b ms"
 done
 
 say "latency from an event's commit to its send, with the worker running"
@@ -59,9 +66,10 @@ q -c "ALTER SYSTEM SET engage.workflows_enabled = off" -c "SELECT pg_reload_conf
 
 say "results (median of $ROUNDS rounds)"
 med() { echo ${T[$1]} | tr ' ' '\n' | median; }
-awk -v e="$(med events)" -v p="$(med process)" -v o="$(med both)" -v b="$(med plain)" 'BEGIN {
+awk -v e="$(med events)" -v p="$(med process)" -v o="$(med both)" -v b="$(med plain)" -v s="$(med set)" 'BEGIN {
     printf "%-58s %8.0f ms (%.1f µs/event)\n", "generate_event, 100,000 single calls (pgbench, 2 clients)", e, e / 100
     printf "%-58s %8.0f ms (%.1f µs/event)\n", "process_events, batches of 1,000 (launch, render, send)", p, p / 100
+    printf "%-58s %8.0f ms (%.1f µs/event)  ratio %5.2fx (target 3x)\n", "baseline: one INSERT … SELECT of the same rendered sends", s, s / 100, p / s
     printf "%-58s %8.0f ms  baseline %8.0f ms  ratio %5.2fx (no target)\n", "events to sends, total", o, b, o / b
 }'
 echo "event commit to send row: $latency"

@@ -21,6 +21,7 @@ SELECT engage.activate_workflow('cart');
 
 CREATE TABLE bench.plain_sends (
     send_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id    bigint,
     request_id  uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,
     message_id  integer NOT NULL,
     channel     text NOT NULL,
@@ -33,6 +34,23 @@ CREATE TABLE bench.plain_sends (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX plain_sends_queue ON bench.plain_sends (send_id) WHERE status IN ('QUEUED', 'SENDING');
+
+-- The set-based baseline: the sends of every event, rendered with engage.render (the same
+-- message, $contact.firstName and the event's params as $data), in one INSERT … SELECT.
+CREATE PROCEDURE bench.set_based_sends()
+LANGUAGE sql AS $$
+    INSERT INTO bench.plain_sends (event_id, message_id, channel, locator, contact_id, subject, body, data)
+    SELECT e.event_id, 1, 'email', ch.value, c.contact_id,
+           engage.render(m.subject, jsonb_build_object('contact', jsonb_build_object('firstName', c.first_name), 'data', e.params)),
+           engage.render(m.body, jsonb_build_object('contact', jsonb_build_object('firstName', c.first_name), 'data', e.params)),
+           e.params
+    FROM engage.events e
+    JOIN engage.contacts c ON c.contact_id = e.contact_id
+    JOIN engage.channels ch ON ch.contact_id = c.contact_id AND ch.type = 'email'
+    CROSS JOIN engage.messages m
+    WHERE m.message_id = 1
+    ORDER BY e.event_id
+$$;
 
 -- Event to send latency with the worker running: each event committed on its own, then polled
 -- for every half millisecond until its send is there. Returns the latencies in milliseconds.
