@@ -117,7 +117,7 @@ INSERT INTO promo_codes VALUES
     ('ivan.franko@example.com', 'Birthday -20%', 'CCCC-EEEE-FFFF', '2026-12-31');
 \echo '   a connector to this database keyed by email, and the table as data source "promo_codes":'
 SELECT name, coalesce(host, '(this database)') AS host, contact_key FROM engage.create_connector('shop', contact_key => 'email');
-SELECT source_id, name, relation, key_column FROM engage.create_data_source('promo_codes', 'shop', 'promo_codes', 'email');
+SELECT source_id, name, registered_relation, key_column FROM engage.create_data_source('promo_codes', 'shop', 'promo_codes', 'email');
 SELECT ok, message FROM engage.validate_connector('shop');
 \echo '   the data object of each contact (by source name, and by source ID as triggered campaigns get it):'
 SELECT c.contact_id, engage.contact_data(c.contact_id) AS data FROM engage.contacts c ORDER BY c.contact_id;
@@ -163,7 +163,9 @@ SELECT engage.create_workflow('Birthday promo', format($$[{"id": "send", "type":
 SELECT engage.create_regular_trigger('Birthday today', 'Birthday promo') AS trigger_id \gset
 SELECT engage.activate_workflow('Birthday promo');
 \echo '   the trigger (a daily job could run it) generates regularEventType-<segment> for each member:'
-SELECT engage.run_regular_trigger(:trigger_id, '2026-11-23 12:00Z') AS events;
+SELECT * FROM engage.run_regular_trigger(:trigger_id, '2026-11-23 12:00Z');
+\echo '   run again the same day (a manual run beside the scheduled one): each member at most once per period:'
+SELECT * FROM engage.run_regular_trigger(:trigger_id, '2026-11-23 18:00Z');
 SELECT t.key AS event_type, e.key_value, e.params FROM engage.events e JOIN engage.event_types t USING (event_type_id)
 WHERE t.key LIKE 'regularEventType-%';
 -- The workflow worker processes events as they commit; wait until it has (a second at most).
@@ -210,7 +212,27 @@ SELECT resumed, sends, completed FROM engage.run_due_waits(now() + interval '61 
 SELECT jsonb_pretty(engage.smartsend((SELECT message_id FROM engage.messages WHERE name = 'Cart reminder'),
     '{"recipients": [{"locator": "olena@example.com", "jsonParam": "{\"items\": \"A blue hat\"}"}], "externalRequestId": "demo-1"}')) AS response;
 
-\echo '== 16. A transport takes the outbox, reports deliveries and one click; statuses and activities'
+\echo '== 16. Bulk campaigns (spec 000): the promo-code broadcast to a segment, each member with their own $data'
+SELECT engage.create_segment('Has email', '{"channel": "email"}') AS has_email \gset
+SELECT * FROM engage.send_broadcast((SELECT message_id FROM engage.messages WHERE name = 'Birthday promo'),
+                                    ARRAY[:has_email]::bigint[], 'Promo codes') \gset promo_
+\echo '   (the dynamic segment was refreshed as the broadcast started) one send per member, rendered with its codes:'
+SELECT s.locator, s.language, s.subject, left(s.body, 60) AS body_starts, s.status, s.reason
+FROM engage.sends s WHERE s.broadcast_id = :promo_broadcast_id ORDER BY s.contact_id;
+\echo '   why did a contact get it, or not:'
+SELECT c.first_name, r.outcome, r.send_status, r.reason FROM engage.contacts c,
+       engage.broadcast_recipient(:promo_broadcast_id, c.contact_id) r ORDER BY c.contact_id;
+\echo '   paused: its sends wait, no transport gets them; resumed: they are queued again:'
+SELECT status FROM engage.pause_broadcast(:promo_broadcast_id);
+SELECT status, count(*) FROM engage.sends WHERE broadcast_id = :promo_broadcast_id GROUP BY status ORDER BY status;
+SELECT status FROM engage.resume_broadcast(:promo_broadcast_id);
+\echo '   scheduled for tomorrow 09:00: a job of kind broadcast starts it at that minute:'
+SELECT broadcast_id, status FROM engage.send_broadcast((SELECT message_id FROM engage.messages WHERE name = 'Birthday promo'),
+    ARRAY[:has_email]::bigint[], 'Tomorrow morning', start_at => date_trunc('day', now()) + interval '1 day 9 hours');
+SELECT name, schedule, kind, arguments FROM engage.jobs WHERE kind = 'broadcast';
+SELECT name, status, scheduled_at > now() AS later, members, queued, suppressed FROM engage.broadcast_stats ORDER BY broadcast_id;
+
+\echo '== 17. A transport, written the obvious way: claim what is queued (triggered first), report what became of it'
 SELECT count(*) AS delivered FROM engage.claim_sends(100, '1 minute') c,
      LATERAL engage.report_delivery(c.request_id, 'DELIVERED') r;
 SELECT r.send_status AS clicked FROM engage.sends s,
@@ -220,6 +242,32 @@ SELECT s.locator, s.subject, x->>'status' AS status, x->>'delivered' AS delivere
 FROM engage.sends s, jsonb_array_elements(engage.message_status(s.request_id::text) -> 'results') x ORDER BY s.send_id;
 SELECT activity, contact_id, campaign_type, message_name, event_type_key, workflow_block_id, click_event_link
 FROM engage.contact_activities ORDER BY activity_id;
+\echo '   a hard bounce: the address is marked, and later sends to it are suppressed with the reason:'
+SELECT r.send_status FROM engage.sends s,
+     LATERAL engage.report_delivery(s.request_id, 'UNDELIVERED', '{"errorCode": "550 5.1.1 no such user"}') r
+WHERE s.locator = 'ivan.franko@example.com' AND s.broadcast_id = :promo_broadcast_id;
+SELECT value, bounced_at IS NOT NULL AS bounced, bounce_reason FROM engage.contact_channels WHERE bounced_at IS NOT NULL;
+
+\echo '== 18. What happens to a message starts workflows (spec 004): a click on "Learn more" adds the contact'
+\echo '   to the segment Opened and sends a follow-up'
+INSERT INTO engage.messages (name, subject, body) VALUES ('Offer details', 'More about the offer, $!contact.firstName',
+    'Here is everything about the offer you looked at.');
+SELECT engage.create_group('Opened') AS opened \gset
+SELECT engage.create_workflow('Learn more', format($$[
+    {"id": "learn more?", "type": "condition", "param": "link", "op": "contains", "value": "learn-more", "yes": "opened"},
+    {"id": "opened", "type": "add_to_segment", "segmentId": %s, "next": "details"},
+    {"id": "details", "type": "send_message", "messageId": %s}]$$, :opened,
+    (SELECT message_id FROM engage.messages WHERE name = 'Offer details'))::jsonb) AS workflow_id;
+SELECT engage.link_event('Learn more', 'messageClicked');
+SELECT engage.activate_workflow('Learn more');
+SELECT r.send_status FROM engage.sends s,
+     LATERAL engage.report_delivery(s.request_id, 'CLICKED', '{"link": "https://shop.example.com/offer?learn-more"}') r
+WHERE s.locator = 'kozak@example.com' AND s.broadcast_id = :promo_broadcast_id;
+CALL pg_temp.wait_for_worker();
+SELECT t.key AS event, e.key_value, e.params ->> 'link' AS link FROM engage.events e JOIN engage.event_types t USING (event_type_id)
+WHERE t.key = 'messageClicked';
+SELECT c.first_name AS in_segment_opened FROM engage.segment_members m JOIN engage.contacts c USING (contact_id) WHERE m.segment_id = :opened;
+SELECT locator, subject, status FROM engage.sends WHERE subject LIKE 'More about the offer%';
 
 \echo
 \echo '== Demo finished.'
