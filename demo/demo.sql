@@ -217,7 +217,7 @@ SELECT engage.create_segment('Has email', '{"channel": "email"}') AS has_email \
 SELECT * FROM engage.send_broadcast((SELECT message_id FROM engage.messages WHERE name = 'Birthday promo'),
                                     ARRAY[:has_email]::bigint[], 'Promo codes') \gset promo_
 \echo '   (the dynamic segment was refreshed as the broadcast started) one send per member, rendered with its codes:'
-SELECT s.locator, s.language, s.subject, left(s.body, 60) AS body_starts, s.status, s.reason
+SELECT s.locator, s.language, s.subject, replace(left(s.body, 60), E'\n', ' ') AS body_starts, s.status, s.reason
 FROM engage.sends s WHERE s.broadcast_id = :promo_broadcast_id ORDER BY s.contact_id;
 \echo '   why did a contact get it, or not:'
 SELECT c.first_name, r.outcome, r.send_status, r.reason FROM engage.contacts c,
@@ -262,7 +262,7 @@ SELECT engage.link_event('Learn more', 'messageClicked');
 SELECT engage.activate_workflow('Learn more');
 SELECT r.send_status FROM engage.sends s,
      LATERAL engage.report_delivery(s.request_id, 'CLICKED', '{"link": "https://shop.example.com/offer?learn-more"}') r
-WHERE s.locator = 'kozak@example.com' AND s.broadcast_id = :promo_broadcast_id;
+WHERE s.locator = 'olena@example.com' AND s.broadcast_id = :promo_broadcast_id;
 CALL pg_temp.wait_for_worker();
 SELECT t.key AS event, e.key_value, e.params ->> 'link' AS link FROM engage.events e JOIN engage.event_types t USING (event_type_id)
 WHERE t.key = 'messageClicked';
