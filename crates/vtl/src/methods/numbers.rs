@@ -89,6 +89,7 @@ fn decode(v: &Value, min: i64, max: i64) -> Result<i64, Fault> {
             JavaError::new("java.lang.NumberFormatException", "Sign character in wrong position").into()
         );
     }
+    crate::budget::reserve(s.len())?;
     parse_integer(&Value::string(format!("{sign}{digits}")), radix, min, max)
 }
 
@@ -130,6 +131,8 @@ fn parse_double(v: &Value) -> Result<f64, Fault> {
     if !digits_ok || !exponent_ok {
         return Err(bad());
     }
+    crate::budget::reserve(body.len())?;
+    crate::budget::scan(body.len());
     let text = format!("{}{}", if sign < 0.0 { "-" } else { "" }, body);
     text.parse::<f64>().map_err(|_| bad())
 }
@@ -350,7 +353,7 @@ fn long(key: &str) -> Option<MethodFn> {
         "toHexString(long)" => |_, _, a| Ok(Value::string(format!("{:x}", arg_long(&a[0]) as u64))),
         "toOctalString(long)" => |_, _, a| Ok(Value::string(format!("{:o}", arg_long(&a[0]) as u64))),
         "toBinaryString(long)" => |_, _, a| Ok(Value::string(format!("{:b}", arg_long(&a[0]) as u64))),
-        "hashCode(long)" => |_, _, a| Ok(Value::Int(crate::value::java_hash(&Value::Long(arg_long(&a[0]))))),
+        "hashCode(long)" => |_, _, a| Ok(Value::Int(crate::value::java_hash(&Value::Long(arg_long(&a[0])))?)),
         "min(long,long)" => |_, _, a| Ok(Value::Long(arg_long(&a[0]).min(arg_long(&a[1])))),
         "max(long,long)" => |_, _, a| Ok(Value::Long(arg_long(&a[0]).max(arg_long(&a[1])))),
         "sum(long,long)" => |_, _, a| Ok(Value::Long(arg_long(&a[0]).wrapping_add(arg_long(&a[1])))),
@@ -416,7 +419,7 @@ fn double(class: JClass, key: &str) -> Option<MethodFn> {
             } else {
                 Value::Double(a[0].to_f64())
             };
-            Ok(Value::Int(crate::value::java_hash(&v)))
+            Ok(Value::Int(crate::value::java_hash(&v)?))
         },
         "toHexString(double)" => |_, r, a| {
             Ok(Value::string(if r.class() == Some(JClass::Float) {
