@@ -10,7 +10,8 @@
 //! checked first against [`Config::max_memory`] and what the render holds (known exactly when
 //! [`memory::Counting`] is the global allocator); loops over input report their work, so that a
 //! host's interrupt hook ([`Engine::set_interrupt_hook`]) can cancel any render, compile or JSON
-//! conversion within a fraction of a millisecond of work.
+//! conversion within a fraction of a millisecond of work; cycles a render links between values
+//! are broken when it ends.
 //!
 //! ```
 //! use vtl::{Config, Engine, NoLoader};
@@ -24,6 +25,7 @@ mod bigdec;
 mod budget;
 pub mod compile;
 mod context;
+mod cycles;
 mod engine;
 mod error;
 mod iter;

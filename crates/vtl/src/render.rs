@@ -104,6 +104,9 @@ pub struct Renderer<'e> {
     /// Whether this render has made a block value (`#define`, a block macro's body): until it
     /// has, no value can print as null, and the truth of a collection needs no walk through it.
     made_blocks: bool,
+    /// The cycles this render links, broken when the renderer is dropped: the last field, so that
+    /// nothing else of the render (its spare frames point to its context) holds them then.
+    _cycles: crate::cycles::Tracking,
 }
 
 /// Steps between two checkpoints (the interrupt hook, the memory held): well under a
@@ -159,6 +162,7 @@ impl<'e> Renderer<'e> {
             spare_scope: None,
             made_blocks: false,
             last_macro: None,
+            _cycles: crate::cycles::track(),
         }
     }
 
@@ -716,6 +720,7 @@ impl<'e> Renderer<'e> {
                     max_depth: self.config().max_define_depth,
                 };
                 self.made_blocks = true;
+                crate::cycles::suspect(crate::cycles::Node::Frame(ctx.clone()))?;
                 ctx.put(*key, Value::Block(Rc::new(block)));
                 Ok(())
             }
@@ -1179,7 +1184,10 @@ impl<'e> Renderer<'e> {
             );
         }
         let decl = def.decl();
-        self.made_blocks |= call.body.is_some();
+        if call.body.is_some() {
+            self.made_blocks = true;
+            crate::cycles::suspect(crate::cycles::Node::Frame(ctx.clone()))?;
+        }
         let body_value = call.body.map(|body| {
             Value::Block(Rc::new(BlockRef {
                 template: t.clone(),
@@ -1442,6 +1450,7 @@ fn map_put(obj: &Value, key: Value, value: Value) -> R<()> {
         Value::Scope(s) => s.storage(),
         _ => return Ok(()),
     };
+    crate::cycles::linked(|| crate::cycles::Node::Map(map.clone()), &value)?;
     let mut map = map.borrow_mut();
     map.grow(1)?;
     map.put(key, value);

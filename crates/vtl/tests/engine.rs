@@ -443,6 +443,43 @@ fn values_that_contain_themselves_are_compared_printed_and_hashed_as_java_does()
     assert_eq!(render(keys).unwrap(), "7 false 20");
 }
 
+/// Values are reference-counted: what a render links into a cycle is freed when it ends, or every
+/// render would leak it (a `#define` its whole context).
+#[test]
+fn cycles_a_render_makes_are_freed_when_it_ends() {
+    let engine = Engine::new(Config::default());
+    for src in [
+        "#define($b)$a.length()#end$b",
+        "#macro(m)#set($g = $bodyContent)#end#@m()x#end$g",
+        "#macro(m)#define($d)in $d#end$d#end#m()",
+        "#set($l = [$a])#set($x = $l.add($l))$l.size()",
+        "#set($l = [$a])#set($m = {'l': $l})#set($x = $l.add($m))",
+        "#set($m = {'a': $a})#foreach($e in $m.entrySet())#set($x = $e.setValue([$e]))#end",
+        "#set($l = [$a])#set($x = $l.add($l.iterator()))",
+        "#foreach($i in [1..2])#set($foreach.me = $foreach)#set($x = $a)#end",
+        "#set($data.mine = $data)",
+    ] {
+        let prepared = engine.prepare("t", src, &NoLoader).unwrap();
+        let render = || {
+            let vars = engine.harness_vars(&serde_json::json!({"a": "x".repeat(100_000)}));
+            engine.render(&prepared, vars, &NoLoader).unwrap();
+        };
+        render();
+        let before = vtl::memory::held();
+        for _ in 0..20 {
+            render();
+        }
+        let leaked = vtl::memory::held().wrapping_sub(before) as isize;
+        assert!(leaked < 100_000, "{leaked} bytes left by 20 renders of {src}");
+    }
+    // What the caller's data still holds stays whole.
+    let vars = engine.json_vars(&serde_json::json!({"l": [1]}));
+    let kept = vars.clone();
+    engine.render_source("t", "#set($x = $l.add($l))", vars, &NoLoader).unwrap();
+    let out = engine.render_source("t", "$l.size() $l.get(1).size()", kept, &NoLoader).unwrap();
+    assert_eq!(out, "2 2");
+}
+
 static LOOP_CALLS: AtomicUsize = AtomicUsize::new(0);
 static CONTAINS_CALLS: AtomicUsize = AtomicUsize::new(0);
 static REGEX_CALLS: AtomicUsize = AtomicUsize::new(0);

@@ -3,6 +3,7 @@
 
 use super::{arg_int, class_cast, npe, text_value, Fault, JavaError, MResult, MethodFn};
 use crate::budget;
+use crate::cycles::{self, Node};
 use crate::iter::JIter;
 use crate::value::{
     copy_items, hash_order, java_equals, view_elements, JArray, JClass, JList, JMap, MapEntry, Scope, Value,
@@ -35,6 +36,19 @@ fn collection(v: &Value) -> Result<Vec<Value>, Fault> {
 /// Makes room for `extra` more elements in a list, refusing growth past the memory budget.
 fn room_for(l: &JList, extra: usize) -> Result<(), Fault> {
     Ok(budget::extend_vec(&mut l.replace(), extra)?)
+}
+
+/// Notes a list that gets these values (see [`crate::cycles`]).
+fn list_gets(r: &Value, values: &[Value]) -> Result<(), Fault> {
+    for v in values {
+        cycles::linked(|| Node::List(list(r).clone()), v)?;
+    }
+    Ok(())
+}
+
+/// Notes a map that gets this value.
+fn map_gets(m: &Rc<RefCell<JMap>>, v: &Value) -> Result<(), Fault> {
+    Ok(cycles::linked(|| Node::Map(m.clone()), v)?)
 }
 
 /// `Comparable.compareTo` between two elements, for `sort(null)`.
@@ -153,10 +167,12 @@ fn array_list(key: &str) -> Option<MethodFn> {
         "set(int,java.lang.Object)" => |_, r, a| {
             let l = list(r);
             let i = list_index(l, arg_int(&a[0]), false)?;
+            list_gets(r, &a[1..])?;
             Ok(std::mem::replace(&mut l.replace()[i], a[1].clone()))
         },
         "add(java.lang.Object)" => |_, r, a| {
             room_for(list(r), 1)?;
+            list_gets(r, a)?;
             list(r).resize().push(a[0].clone());
             Ok(Value::Bool(true))
         },
@@ -164,6 +180,7 @@ fn array_list(key: &str) -> Option<MethodFn> {
             let l = list(r);
             let i = list_index(l, arg_int(&a[0]), true)?;
             room_for(l, 1)?;
+            list_gets(r, &a[1..])?;
             budget::tick(l.len() - i);
             l.resize().insert(i, a[1].clone());
             Ok(Value::Null)
@@ -194,6 +211,7 @@ fn array_list(key: &str) -> Option<MethodFn> {
             let more = collection(&a[0])?;
             let changed = !more.is_empty();
             room_for(list(r), more.len())?;
+            list_gets(r, &more)?;
             list(r).resize().extend(more);
             Ok(Value::Bool(changed))
         },
@@ -203,6 +221,7 @@ fn array_list(key: &str) -> Option<MethodFn> {
             let more = collection(&a[1])?;
             let changed = !more.is_empty();
             room_for(l, more.len())?;
+            list_gets(r, &more)?;
             budget::tick(l.len() - i);
             l.resize().splice(i..i, more);
             Ok(Value::Bool(changed))
@@ -287,6 +306,7 @@ fn array_wrapper(key: &str) -> Option<MethodFn> {
                     JavaError::new("java.lang.IllegalArgumentException", "argument type mismatch").into()
                 );
             }
+            cycles::linked(|| Node::Array(arr.clone()), &a[1])?;
             Ok(std::mem::replace(&mut arr.items.borrow_mut()[i], a[1].clone()))
         },
         "contains(java.lang.Object)" => {
@@ -346,6 +366,8 @@ fn ordered(r: &Value) -> Result<JMap, Fault> {
 
 /// `put` of a new or existing key, refusing growth past the memory budget.
 fn put(m: &Rc<RefCell<JMap>>, key: Value, value: Value) -> Result<Option<Value>, Fault> {
+    map_gets(m, &key)?;
+    map_gets(m, &value)?;
     let mut m = m.borrow_mut();
     m.grow(1)?;
     Ok(m.put(key, value))
@@ -384,6 +406,8 @@ fn map(key: &str) -> Option<MethodFn> {
             m.borrow_mut().grow(other.len())?;
             budget::tick(other.len());
             for (k, v) in other.iter() {
+                map_gets(&m, k)?;
+                map_gets(&m, v)?;
                 m.borrow_mut().put(k.clone(), v.clone());
             }
             Ok(Value::Null)
@@ -401,6 +425,7 @@ fn map(key: &str) -> Option<MethodFn> {
         },
         "replace(java.lang.Object,java.lang.Object)" => |_, r, a| {
             let m = storage(r);
+            map_gets(&m, &a[1])?;
             let old = m.borrow_mut().set_existing(&a[0], a[1].clone());
             Ok(old.unwrap_or(Value::Null))
         },
@@ -408,6 +433,7 @@ fn map(key: &str) -> Option<MethodFn> {
             let m = storage(r);
             let matches = m.borrow().get(&a[0]).is_some_and(|v| java_equals(v, &a[1]));
             if matches {
+                map_gets(&m, &a[2])?;
                 m.borrow_mut().set_existing(&a[0], a[2].clone());
             }
             Ok(Value::Bool(matches))
@@ -529,6 +555,8 @@ fn map_entry(key: &str) -> Option<MethodFn> {
         "getValue()" => |_, r, _| Ok(entry(r).value()),
         "setValue(java.lang.Object)" => |_, r, a| {
             let e = entry(r);
+            cycles::linked(|| Node::Entry(e.clone()), &a[0])?;
+            map_gets(&e.map, &a[0])?;
             let old = e.value();
             e.map.borrow_mut().set_existing(&e.key, a[0].clone());
             *e.value.borrow_mut() = a[0].clone();
