@@ -426,6 +426,39 @@ fn sizes_a_template_asks_for_are_checked_before_anything_is_allocated() {
 }
 
 #[test]
+fn big_numbers_past_their_range_throw() {
+    let data = serde_json::json!({"big": 12345678901234567890u64, "d": 2.5});
+    let render = |src: &str| render_in_memory(64 * MIB, src, data.clone());
+    for src in [
+        "$big.pow(999999999)",
+        "$big.shiftLeft(2147483647)",
+        "$big.shiftRight(-2147483647)",
+        "#set($x = $big)#foreach($i in [1..64])#set($x = $x.multiply($x))#end",
+        "#set($b = $big + 0.5)$b.pow(999999999)",
+        "#set($b = $big + 0.5)$b.scaleByPowerOfTen(-2000000000).add($b)",
+        "#set($b = $big + 0.5)$b.scaleByPowerOfTen(2000000000).toBigInteger()",
+    ] {
+        let e = render(src).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::MethodInvocation, "{src}: {e}");
+        assert!(e.message.contains("java.lang.ArithmeticException"), "{src}: {e}");
+    }
+    let e = render("#set($x = $big)#foreach($i in [1..64])#set($x = $x * $x)#end").unwrap_err();
+    assert!(e.message.contains("BigInteger would overflow supported range"), "{e}");
+    // Printed without an exponent, a huge scale is a string past the limit.
+    let e = render_with(
+        Config::default(),
+        "#set($b = $big + 0.5)$b.scaleByPowerOfTen(2000000000).toPlainString()",
+        data.clone(),
+    );
+    assert_eq!(limit_of(e), Some(Limit::OutputSize));
+    // Numbers as large as templates use still work.
+    assert_eq!(
+        render("$big.pow(3).bitLength() $big.modPow($big, $big.valueOf(1000007))").unwrap(),
+        "191 240435"
+    );
+}
+
+#[test]
 fn values_that_contain_themselves_are_compared_printed_and_hashed_as_java_does() {
     let render = |src: &str| render_in_memory(64 * MIB, src, serde_json::json!({}));
     assert_eq!(render("#set($l = [1])#set($x = $l.add($l))$l").unwrap(), "[1, (this Collection)]");
