@@ -5,6 +5,10 @@
 use std::time::{Duration, Instant};
 use vtl::{Config, Engine, NoLoader};
 
+// Renders pay for counting their memory, as they do in the database.
+#[global_allocator]
+static ALLOCATOR: vtl::memory::Counting = vtl::memory::Counting::new();
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() != 4 {

@@ -13,8 +13,48 @@ pub struct BigDecimal {
     pub scale: i32,
 }
 
-fn pow10(n: u32) -> BigInt {
-    BigInt::from(10u32).pow(n)
+/// Bits a BigInteger (or a BigDecimal's unscaled value) made by arithmetic may have, and the
+/// largest operand of the operations slower than linear. Past it, one multiplication, division,
+/// gcd or conversion to text (which the interrupt hook cannot break into) would take tens of
+/// milliseconds or more. Java's own limit is 2^31 bits; past ours, operations throw as Java's
+/// do past its.
+pub const MAX_BITS: u64 = 1 << 16;
+
+/// Java's message for a number past its supported range.
+pub const OVERFLOW: &str = "BigInteger would overflow supported range";
+
+/// Bits per decimal digit, as a fraction (log2 10 ≈ 3.3219).
+const BITS_PER_DIGIT: (u64, u64) = (33219, 10000);
+
+/// Refuses a number of `bits` bits (see [`MAX_BITS`]).
+pub fn fits(bits: u64) -> Result<(), DecimalError> {
+    if bits > MAX_BITS {
+        return Err(DecimalError(OVERFLOW));
+    }
+    Ok(())
+}
+
+/// Bits of 10^n, rounded up.
+fn pow10_bits(n: u64) -> u64 {
+    n.saturating_mul(BITS_PER_DIGIT.0) / BITS_PER_DIGIT.1 + 1
+}
+
+/// 10^n, refused past [`MAX_BITS`].
+fn pow10(n: u64) -> Result<BigInt, DecimalError> {
+    fits(pow10_bits(n))?;
+    Ok(BigInt::from(10u32).pow(n as u32))
+}
+
+/// `x × 10^n`, refused when the product would pass [`MAX_BITS`].
+fn times_pow10(x: &BigInt, n: u64) -> Result<BigInt, DecimalError> {
+    fits(x.bits().saturating_add(pow10_bits(n)))?;
+    Ok(x * pow10(n)?)
+}
+
+/// At most this many decimal digits in the integer part of |d| (and at least this minus two):
+/// log10 estimated from the bit length.
+fn magnitude(d: &BigDecimal) -> i64 {
+    (d.unscaled.bits() * BITS_PER_DIGIT.1 / BITS_PER_DIGIT.0) as i64 + 1 - i64::from(d.scale)
 }
 
 impl BigDecimal {
@@ -45,6 +85,7 @@ impl BigDecimal {
             e += 1;
         }
         let mut unscaled = BigInt::from(mantissa);
+        // At most 53 + 1023 bits, or 53 + 1074 × log2(5): within MAX_BITS.
         let scale = if e >= 0 {
             unscaled <<= e as usize;
             0
@@ -58,40 +99,43 @@ impl BigDecimal {
         Some(BigDecimal { unscaled, scale })
     }
 
-    fn aligned(&self, other: &Self) -> (BigInt, BigInt, i32) {
+    /// Both unscaled values at the larger scale (refused when one would pass [`MAX_BITS`]).
+    fn aligned(&self, other: &Self) -> Result<(BigInt, BigInt, i32), DecimalError> {
         let scale = self.scale.max(other.scale);
-        let a = &self.unscaled * pow10((scale - self.scale) as u32);
-        let b = &other.unscaled * pow10((scale - other.scale) as u32);
-        (a, b, scale)
+        let a = times_pow10(&self.unscaled, (i64::from(scale) - i64::from(self.scale)) as u64)?;
+        let b = times_pow10(&other.unscaled, (i64::from(scale) - i64::from(other.scale)) as u64)?;
+        Ok((a, b, scale))
     }
 
-    pub fn add(&self, other: &Self) -> Self {
-        let (a, b, scale) = self.aligned(other);
-        BigDecimal { unscaled: a + b, scale }
+    pub fn add(&self, other: &Self) -> Result<Self, DecimalError> {
+        let (a, b, scale) = self.aligned(other)?;
+        Ok(BigDecimal { unscaled: a + b, scale })
     }
 
-    pub fn subtract(&self, other: &Self) -> Self {
-        let (a, b, scale) = self.aligned(other);
-        BigDecimal { unscaled: a - b, scale }
+    pub fn subtract(&self, other: &Self) -> Result<Self, DecimalError> {
+        let (a, b, scale) = self.aligned(other)?;
+        Ok(BigDecimal { unscaled: a - b, scale })
     }
 
-    pub fn multiply(&self, other: &Self) -> Self {
-        BigDecimal { unscaled: &self.unscaled * &other.unscaled, scale: self.scale + other.scale }
+    pub fn multiply(&self, other: &Self) -> Result<Self, DecimalError> {
+        fits(self.unscaled.bits() + other.unscaled.bits())?;
+        let scale = i32::try_from(i64::from(self.scale) + i64::from(other.scale))
+            .map_err(|_| DecimalError(if self.scale > 0 { "Underflow" } else { "Overflow" }))?;
+        Ok(BigDecimal { unscaled: &self.unscaled * &other.unscaled, scale })
     }
 
     /// `divide(other, ROUND_HALF_DOWN)`: the quotient at this number's scale, ties toward zero.
-    /// `None` when dividing by zero (Java throws ArithmeticException).
-    pub fn divide_half_down(&self, other: &Self) -> Option<Self> {
+    pub fn divide_half_down(&self, other: &Self) -> Result<Self, DecimalError> {
         if other.unscaled.is_zero() {
-            return None;
+            return Err(DecimalError("Division by zero"));
         }
         // q = self / other at scale s: unscaled_q = self.u * 10^(s - self.s + other.s) / other.u
         let s = self.scale;
-        let shift = s - self.scale + other.scale;
+        let shift = other.scale;
         let (num, den) = if shift >= 0 {
-            (&self.unscaled * pow10(shift as u32), other.unscaled.clone())
+            (times_pow10(&self.unscaled, shift as u64)?, other.unscaled.clone())
         } else {
-            (self.unscaled.clone(), &other.unscaled * pow10((-shift) as u32))
+            (self.unscaled.clone(), times_pow10(&other.unscaled, shift.unsigned_abs().into())?)
         };
         let (q, r) = num.div_rem(&den);
         let twice = (r.abs() * 2u32).cmp(&den.abs());
@@ -104,12 +148,32 @@ impl BigDecimal {
         } else {
             q
         };
-        Some(BigDecimal { unscaled: q, scale: s })
+        Ok(BigDecimal { unscaled: q, scale: s })
     }
 
+    /// `compareTo`: by sign, then by magnitude when the two differ by more than the estimate's
+    /// error (so that scales far apart need no power of ten), else exactly.
     pub fn compare(&self, other: &Self) -> Ordering {
-        let (a, b, _) = self.aligned(other);
-        a.cmp(&b)
+        let (x, y) = (self.signum(), other.signum());
+        if x != y || x == 0 {
+            return x.cmp(&y);
+        }
+        let (m, n) = (magnitude(self), magnitude(other));
+        let by_magnitude = if m > n + 2 {
+            Ordering::Greater
+        } else if n > m + 2 {
+            Ordering::Less
+        } else {
+            // The scales differ by about the difference in digits of the unscaled values.
+            let scale = self.scale.max(other.scale);
+            let at = |d: &Self| &d.unscaled * BigInt::from(10u32).pow((scale - d.scale) as u32);
+            return at(self).cmp(&at(other));
+        };
+        if x < 0 {
+            by_magnitude.reverse()
+        } else {
+            by_magnitude
+        }
     }
 
     pub fn is_zero(&self) -> bool {
@@ -120,13 +184,16 @@ impl BigDecimal {
         self.to_string().parse().unwrap_or(f64::NAN)
     }
 
+    /// Java's `longValue()`: the low 64 bits of the integer part.
     pub fn to_i64(&self) -> i64 {
-        let int = if self.scale >= 0 {
-            &self.unscaled / pow10(self.scale as u32)
-        } else {
-            &self.unscaled * pow10((-self.scale) as u32)
+        // 10^64 is a multiple of 2^64: a larger power leaves no low bits.
+        let int = match self.scale {
+            s if s <= -64 => return 0,
+            s if s < 0 => &self.unscaled * BigInt::from(10u32).pow(s.unsigned_abs()),
+            // More fraction digits than digits: |self| < 1.
+            s if s as u64 > pow10_digits(&self.unscaled) => return 0,
+            s => &self.unscaled / BigInt::from(10u32).pow(s as u32),
         };
-        // Java's longValue keeps the low 64 bits.
         let (sign, digits) = int.to_u64_digits();
         let low = digits.first().copied().unwrap_or(0);
         if sign == Sign::Minus {
@@ -141,12 +208,14 @@ impl BigDecimal {
     }
 
     /// `BigInteger` value, truncated toward zero.
-    pub fn to_bigint(&self) -> BigInt {
-        if self.scale >= 0 {
-            &self.unscaled / pow10(self.scale as u32)
-        } else {
-            &self.unscaled * pow10((-self.scale) as u32)
+    pub fn to_bigint(&self) -> Result<BigInt, DecimalError> {
+        if self.scale < 0 {
+            return times_pow10(&self.unscaled, self.scale.unsigned_abs().into());
         }
+        if self.scale as u64 > pow10_digits(&self.unscaled) {
+            return Ok(BigInt::zero());
+        }
+        Ok(&self.unscaled / pow10(self.scale as u64)?)
     }
 
     pub fn signum(&self) -> i32 {
@@ -272,9 +341,12 @@ impl BigDecimal {
             return Err(DecimalError("Scale change too large"));
         }
         let unscaled = if diff >= 0 {
-            &self.unscaled * pow10(diff as u32)
+            times_pow10(&self.unscaled, diff as u64)?
+        } else if diff.unsigned_abs() > pow10_digits(&self.unscaled) + 1 {
+            // The quotient is 0 and the remainder under a tenth of the divisor, as with this power.
+            round_div(&self.unscaled, &pow10(pow10_digits(&self.unscaled) + 1)?, mode)?
         } else {
-            round_div(&self.unscaled, &pow10((-diff) as u32), mode)?
+            round_div(&self.unscaled, &pow10(diff.unsigned_abs())?, mode)?
         };
         Ok(BigDecimal { unscaled, scale })
     }
@@ -295,9 +367,9 @@ impl BigDecimal {
             return Err(DecimalError("Scale change too large"));
         }
         let (num, den) = if shift >= 0 {
-            (&self.unscaled * pow10(shift as u32), other.unscaled.clone())
+            (times_pow10(&self.unscaled, shift as u64)?, other.unscaled.clone())
         } else {
-            (self.unscaled.clone(), &other.unscaled * pow10((-shift) as u32))
+            (self.unscaled.clone(), times_pow10(&other.unscaled, shift.unsigned_abs())?)
         };
         Ok(BigDecimal { unscaled: round_div(&num, &den, mode)?, scale })
     }
@@ -342,6 +414,7 @@ impl BigDecimal {
     fn strip_zeros_to(mut self, min_scale: i32) -> Self {
         let ten = BigInt::from(10u32);
         while self.scale > min_scale && !self.unscaled.is_zero() && (&self.unscaled % &ten).is_zero() {
+            crate::budget::tick(1);
             self.unscaled /= &ten;
             self.scale -= 1;
         }
@@ -387,6 +460,11 @@ impl BigDecimal {
         BigDecimal { unscaled: self.unscaled.clone(), scale: self.scale.saturating_sub(n) }
     }
 
+    /// The length of [`BigDecimal::to_plain_string`], at most.
+    pub fn plain_length(&self) -> usize {
+        pow10_digits(&self.unscaled) as usize + self.scale.unsigned_abs() as usize + 3
+    }
+
     /// `toPlainString()`: never an exponent.
     pub fn to_plain_string(&self) -> String {
         let neg = if self.unscaled.is_negative() { "-" } else { "" };
@@ -405,18 +483,31 @@ impl BigDecimal {
     }
 
     /// `pow(n)` for 0 <= n <= 999999999.
-    pub fn pow(&self, n: u32) -> Self {
-        BigDecimal {
-            unscaled: num_traits::pow(self.unscaled.clone(), n as usize),
-            scale: self.scale.saturating_mul(n as i32),
-        }
+    pub fn pow(&self, n: u32) -> Result<Self, DecimalError> {
+        let unscaled = power(&self.unscaled, n)?;
+        let scale = i32::try_from(i64::from(self.scale) * i64::from(n))
+            .map_err(|_| DecimalError(if self.scale > 0 { "Underflow" } else { "Overflow" }))?;
+        Ok(BigDecimal { unscaled, scale })
     }
 
     /// `remainder(other)`: this - other * trunc(this / other).
     pub fn remainder(&self, other: &Self) -> Result<Self, DecimalError> {
         let q = self.divide_to_scale(other, 0, Rounding::Down)?;
-        Ok(self.subtract(&q.multiply(other)))
+        self.subtract(&q.multiply(other)?)
     }
+}
+
+/// Decimal digits of |x|, at most (estimated from its bits).
+fn pow10_digits(x: &BigInt) -> u64 {
+    x.bits() * BITS_PER_DIGIT.1 / BITS_PER_DIGIT.0 + 1
+}
+
+/// `x^n`, refused when it would pass [`MAX_BITS`] (0, 1 and -1 stay small).
+pub fn power(x: &BigInt, n: u32) -> Result<BigInt, DecimalError> {
+    if x.magnitude().bits() > 1 {
+        fits((x.bits() - 1).saturating_mul(u64::from(n)))?;
+    }
+    Ok(num_traits::pow(x.clone(), n as usize))
 }
 
 /// Java's `BigDecimal.toString()`: plain unless the scale is negative or the adjusted exponent is
@@ -479,12 +570,12 @@ mod tests {
 
     #[test]
     fn arithmetic() {
-        assert_eq!(bd(15, 1).add(&bd(2, 0)).to_string(), "3.5");
-        assert_eq!(bd(15, 1).multiply(&bd(2, 1)).to_string(), "0.30");
+        assert_eq!(bd(15, 1).add(&bd(2, 0)).unwrap().to_string(), "3.5");
+        assert_eq!(bd(15, 1).multiply(&bd(2, 1)).unwrap().to_string(), "0.30");
         assert_eq!(bd(10, 0).divide_half_down(&bd(4, 0)).unwrap().to_string(), "2");
         assert_eq!(bd(11, 0).divide_half_down(&bd(4, 0)).unwrap().to_string(), "3");
         assert_eq!(bd(-11, 0).divide_half_down(&bd(4, 0)).unwrap().to_string(), "-3");
-        assert!(bd(1, 0).divide_half_down(&bd(0, 0)).is_none());
+        assert!(bd(1, 0).divide_half_down(&bd(0, 0)).is_err());
         assert_eq!(bd(15, 1).compare(&bd(150, 2)), Ordering::Equal);
     }
 }

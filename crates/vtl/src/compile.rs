@@ -22,6 +22,8 @@ pub struct Sym(pub u32);
 pub struct Interner {
     map: FxHashMap<Rc<str>, Sym>,
     names: Vec<Rc<str>>,
+    /// The names' total length.
+    bytes: usize,
 }
 
 impl Interner {
@@ -31,6 +33,7 @@ impl Interner {
         }
         let s = Sym(self.names.len() as u32);
         let rc: Rc<str> = Rc::from(name);
+        self.bytes += name.len();
         self.names.push(rc.clone());
         self.map.insert(rc, s);
         s
@@ -46,6 +49,11 @@ impl Interner {
 
     pub fn len(&self) -> usize {
         self.names.len()
+    }
+
+    /// The names' total length.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn is_empty(&self) -> bool {
@@ -391,7 +399,7 @@ fn init_error(kind: ErrorKind, message: String, line: usize, column: usize) -> E
 
 pub fn parse_error(e: ParseError, template: &str) -> Error {
     Error {
-        kind: ErrorKind::Parse,
+        kind: e.limit.map_or(ErrorKind::Parse, ErrorKind::Limit),
         message: e.message,
         template: template.to_string(),
         line: e.line,
@@ -399,6 +407,9 @@ pub fn parse_error(e: ParseError, template: &str) -> Error {
         source_line: Some(e.source_line),
     }
 }
+
+/// Nodes compiled between two checks of the memory the compile holds.
+const NODES_PER_CHECK: usize = 1024;
 
 impl<'a> Compiler<'a> {
     pub fn new(interner: &'a mut Interner, known_macros: &'a mut FxHashSet<Rc<str>>, name: &str) -> Self {
@@ -447,6 +458,8 @@ impl<'a> Compiler<'a> {
         line_offset: u32,
         column_offset: u32,
     ) -> Result<NodeId, Error> {
+        // The characters, and the line starts.
+        crate::budget::reserve_for::<char>(source.len().saturating_mul(3))?;
         let chars: Vec<char> = source.chars().collect();
         let known = &*self.known_macros;
         let parsed = parser::parse(&chars, &|name| known.contains(name)).map_err(|e| {
@@ -514,6 +527,10 @@ impl<'a> Compiler<'a> {
 
     /// Compiles a node: its children first, then itself (Velocity's init order).
     fn node(&mut self, unit: &mut Unit, node: &Node) -> Result<NodeId, Error> {
+        crate::budget::tick(1);
+        if self.nodes.len().is_multiple_of(NODES_PER_CHECK) {
+            crate::budget::reserve(0)?;
+        }
         let (line, column) = unit.position(node.first);
         let kind = match &node.kind {
             NodeKind::Process | NodeKind::Block => {

@@ -43,6 +43,10 @@ impl Vars {
     pub fn remove(&mut self, key: Sym) {
         self.insert(key, Value::Null);
     }
+
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.0.iter()
+    }
 }
 
 /// A macro call's own variables: few, so kept in a list (inline, as calls are frequent).
@@ -66,6 +70,10 @@ impl Locals {
 
     pub fn remove(&mut self, key: &Sym) {
         self.0.retain(|(k, _)| k != key);
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.0.iter().map(|(_, v)| v)
     }
 }
 
@@ -342,6 +350,19 @@ impl Frame {
             arguments.get_mut().clear();
         }
         Some(frame)
+    }
+
+    /// Drops the frame's own variables (a cycle through a block that captured it is garbage).
+    pub fn clear(&self) {
+        match self {
+            Frame::Base(vars) => *vars.borrow_mut() = Vars::default(),
+            Frame::Macro { locals, arguments, .. } => {
+                *locals.borrow_mut() = Locals::default();
+                arguments.borrow_mut().clear();
+            }
+            Frame::Evaluate { locals: Some(locals), .. } => *locals.borrow_mut() = Vars::default(),
+            Frame::NullHolder { .. } | Frame::Evaluate { .. } => {}
+        }
     }
 
     /// Reads a variable (Velocity's `context.get`). Null values fall through to outer frames as

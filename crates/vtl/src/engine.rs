@@ -34,7 +34,13 @@ pub struct Config {
     pub max_parse_depth: usize,
     /// `directive.define.maxdepth`: how deeply a `#define` block may render itself.
     pub max_define_depth: u32,
+    /// Most bytes one render (or compile) may hold besides what the thread held before it (see
+    /// [`crate::memory`]).
+    pub max_memory: usize,
 }
+
+/// The default of [`Config::max_memory`].
+pub const DEFAULT_MAX_MEMORY: usize = 64 << 20;
 
 impl Default for Config {
     fn default() -> Self {
@@ -48,6 +54,7 @@ impl Default for Config {
             max_steps: 50_000_000,
             max_parse_depth: 10,
             max_define_depth: 2,
+            max_memory: DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -109,9 +116,13 @@ struct CacheKey {
     known: Vec<Rc<str>>,
 }
 
-/// Compiled templates kept; the cache (and the names it uses) is dropped when it grows past this.
+/// Compiled templates kept; the cache (and the names it uses) is dropped when it grows past this
+/// many, or past this many bytes (what compiling them allocated, or their sources' length when
+/// that is not counted): templates that `#evaluate` makes must not pile up between renders.
 const CACHE_ENTRIES: usize = 1024;
+const CACHE_BYTES: usize = 16 << 20;
 const MAX_NAMES: usize = 1 << 20;
+const MAX_NAME_BYTES: usize = 16 << 20;
 
 /// A template engine: settings, and the compiled templates it keeps.
 pub struct Engine {
@@ -119,6 +130,9 @@ pub struct Engine {
     interner: RefCell<Interner>,
     names: std::cell::Cell<Names>,
     cache: RefCell<FxHashMap<CacheKey, Rc<Template>>>,
+    /// What the cached templates take (see [`CACHE_BYTES`]).
+    cache_bytes: std::cell::Cell<usize>,
+    interrupt: Option<fn()>,
 }
 
 impl Engine {
@@ -130,7 +144,22 @@ impl Engine {
             interner: RefCell::new(interner),
             names: std::cell::Cell::new(names),
             cache: RefCell::new(FxHashMap::default()),
+            cache_bytes: std::cell::Cell::new(0),
+            interrupt: None,
         }
+    }
+
+    /// A function the engine calls every few dozen microseconds of work while it renders,
+    /// compiles or converts JSON, so that the host can cancel: it may unwind (panic), and the
+    /// engine stays usable for the next call (values shared with the cancelled render may hold
+    /// its partial changes).
+    pub fn set_interrupt_hook(&mut self, hook: fn()) {
+        self.interrupt = Some(hook);
+    }
+
+    /// The budget of one operation: the hook, and the memory limit.
+    pub(crate) fn budget(&self) -> crate::budget::Guard {
+        crate::budget::enter(self.interrupt, self.config.max_memory)
     }
 
     pub(crate) fn names(&self) -> Names {
@@ -153,6 +182,7 @@ impl Engine {
 
     /// A value from JSON whose object keys are shared with the templates that name them.
     pub fn from_json(&self, json: &serde_json::Value) -> crate::Value {
+        let _budget = self.budget();
         let interner = self.interner.borrow();
         crate::value::from_json_keys(json, &|k| match interner.lookup(k) {
             Some(sym) => interner.name(sym).clone(),
@@ -207,6 +237,8 @@ impl Engine {
         registry: &mut Registry,
         replace: bool,
     ) -> Result<Rc<Template>, Error> {
+        // The cache's copy of the source, and the template's.
+        crate::budget::reserve(source.len().saturating_mul(2))?;
         let mut known: Vec<Rc<str>> = registry.keys().cloned().collect();
         known.sort();
         let key = CacheKey { name: Rc::from(name), source: Rc::from(source), known };
@@ -215,15 +247,22 @@ impl Engine {
             Some(t) => t,
             None => {
                 let mut known_set: FxHashSet<Rc<str>> = key.known.iter().cloned().collect();
+                let before = crate::memory::held();
                 let template = {
                     let mut interner = self.interner.borrow_mut();
                     Rc::new(Compiler::new(&mut interner, &mut known_set, name).compile(source)?)
                 };
+                let size = (crate::memory::held().wrapping_sub(before) as isize).max(0) as usize;
+                let size = size.max(source.len());
                 let mut cache = self.cache.borrow_mut();
-                if cache.len() >= CACHE_ENTRIES {
+                if cache.len() >= CACHE_ENTRIES || self.cache_bytes.get() + size > CACHE_BYTES {
                     cache.clear();
+                    self.cache_bytes.set(0);
                 }
-                cache.insert(key, template.clone());
+                if size <= CACHE_BYTES {
+                    self.cache_bytes.set(self.cache_bytes.get() + size);
+                    cache.insert(key, template.clone());
+                }
                 template
             }
         };
@@ -233,8 +272,14 @@ impl Engine {
 
     /// Compiles a template (after the macro library, if the loader has one), ready to render.
     pub fn prepare(&self, name: &str, source: &str, loader: &dyn Loader) -> Result<Prepared, Error> {
-        if self.interner.borrow().len() > MAX_NAMES {
+        let _budget = self.budget();
+        let too_many = {
+            let names = self.interner.borrow();
+            names.len() > MAX_NAMES || names.bytes() > MAX_NAME_BYTES
+        };
+        if too_many {
             self.cache.borrow_mut().clear();
+            self.cache_bytes.set(0);
             let mut interner = Interner::default();
             self.names.set(Names::new(&mut interner));
             *self.interner.borrow_mut() = interner;

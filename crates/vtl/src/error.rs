@@ -26,6 +26,7 @@ pub enum Limit {
     MacroDepth,
     Steps,
     ParseDepth,
+    Memory,
 }
 
 impl Limit {
@@ -37,6 +38,7 @@ impl Limit {
             Limit::MacroDepth => "max_macro_depth",
             Limit::Steps => "max_steps",
             Limit::ParseDepth => "max_parse_depth",
+            Limit::Memory => "max_memory",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Java iterators over template values: what `#foreach` walks and what `iterator()` returns.
 //! They fail fast like Java's when the collection changes structurally under them.
 
+use crate::error::Thrown;
 use crate::methods::{Fault, JavaError};
 use crate::value::{JArray, JClass, JList, JMap, MapEntry, Value, ViewKind};
 use std::cell::RefCell;
@@ -38,11 +39,12 @@ pub enum Loop {
 }
 
 impl Loop {
-    pub fn of(v: &Value) -> Option<Loop> {
-        match v {
+    /// `None` for a value that cannot be iterated; an error when a snapshot of it is too large.
+    pub fn of(v: &Value) -> Result<Option<Loop>, Thrown> {
+        Ok(match v {
             Value::Iterator(it) => Some(Loop::Shared(it.clone())),
-            other => JIter::owned(other).map(Loop::Own),
-        }
+            other => JIter::owned(other)?.map(Loop::Own),
+        })
     }
 
     #[inline(always)]
@@ -73,15 +75,15 @@ fn exception(class: &'static str) -> Fault {
 impl JIter {
     /// Velocity's `getIterator`: arrays, collections, maps (their values), iterators; `None`
     /// for anything else.
-    pub fn of(v: &Value) -> Option<Rc<RefCell<JIter>>> {
-        match Loop::of(v)? {
-            Loop::Shared(it) => Some(it),
-            Loop::Own(it) => Some(Rc::new(RefCell::new(it))),
-        }
+    pub fn of(v: &Value) -> Result<Option<Rc<RefCell<JIter>>>, Thrown> {
+        Ok(Loop::of(v)?.map(|l| match l {
+            Loop::Shared(it) => it,
+            Loop::Own(it) => Rc::new(RefCell::new(it)),
+        }))
     }
 
-    fn owned(v: &Value) -> Option<JIter> {
-        Some(match v {
+    fn owned(v: &Value) -> Result<Option<JIter>, Thrown> {
+        Ok(Some(match v {
             Value::List(l) => JIter::List { list: l.clone(), cursor: 0, expected: l.mods() },
             Value::Array(a) => {
                 let size = a.items.borrow().len();
@@ -89,9 +91,9 @@ impl JIter {
             }
             Value::Map(m) => JIter::map(m, ViewKind::Values),
             Value::View(v) => JIter::map(&v.map, v.kind),
-            Value::Scope(_) => JIter::Snapshot(v.elements()?.into_iter()),
-            _ => return None,
-        })
+            Value::Scope(_) => JIter::Snapshot(v.elements()?.unwrap_or_default().into_iter()),
+            _ => return Ok(None),
+        }))
     }
 
     fn map(m: &Rc<RefCell<JMap>>, kind: ViewKind) -> JIter {

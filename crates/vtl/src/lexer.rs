@@ -283,6 +283,8 @@ impl<'s> Lexer<'s> {
             }
             let begin = self.pos;
             loop {
+                // A comment or text block is one token made of a step per character.
+                crate::budget::tick(1);
                 let Some((kind, len)) = self.best_match() else {
                     return Err(self.error(begin));
                 };
@@ -446,6 +448,8 @@ impl<'s> Lexer<'s> {
                 break;
             }
         }
+        // An unclosed quote is looked at to the end of the template.
+        crate::budget::scan(j - i);
         end
     }
 

@@ -5,6 +5,14 @@
 //! of the classes Velocity would see (JSON data becomes `LinkedHashMap`, `ArrayList`, `String`,
 //! `Integer`/`Long`/`BigInteger`, `Double`, `Boolean`).
 //!
+//! It is meant to run inside a database server, where a failed allocation ends the process: no
+//! template may make the engine allocate a size it chose without a check. Every such size is
+//! checked first against [`Config::max_memory`] and what the render holds (known exactly when
+//! [`memory::Counting`] is the global allocator); loops over input report their work, so that a
+//! host's interrupt hook ([`Engine::set_interrupt_hook`]) can cancel any render, compile or JSON
+//! conversion within a fraction of a millisecond of work; cycles a render links between values
+//! are broken when it ends.
+//!
 //! ```
 //! use vtl::{Config, Engine, NoLoader};
 //! let engine = Engine::new(Config::default());
@@ -14,8 +22,10 @@
 //! ```
 
 mod bigdec;
+mod budget;
 pub mod compile;
 mod context;
+mod cycles;
 mod engine;
 mod error;
 mod iter;
@@ -23,6 +33,7 @@ mod java_sigs;
 pub mod jdouble;
 pub mod lexer;
 mod math;
+pub mod memory;
 pub mod methods;
 pub mod parser;
 pub mod render;

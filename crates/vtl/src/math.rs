@@ -3,7 +3,7 @@
 //! doubles; a double meeting a BigInteger, or any BigDecimal, computes in `BigDecimal` built from
 //! the double's exact binary value.
 
-use crate::bigdec::BigDecimal;
+use crate::bigdec::{self, BigDecimal};
 use crate::value::Value;
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -207,21 +207,28 @@ pub fn arithmetic(op: Op, a: &Value, b: &Value) -> Result<Value, MathError> {
                 Op::Add => x.add(&y),
                 Op::Sub => x.subtract(&y),
                 Op::Mul => x.multiply(&y),
-                Op::Div => x
-                    .divide_half_down(&y)
-                    .ok_or_else(|| MathError("java.lang.ArithmeticException: Division by zero".into()))?,
+                Op::Div => x.divide_half_down(&y),
                 Op::Mod => {
                     return Err(MathError(
                         "java.lang.ArithmeticException: Cannot calculate the modulo of BigDecimals.".into(),
                     ))
                 }
             };
+            let r = r.map_err(|e| MathError(format!("java.lang.ArithmeticException: {}", e.0)))?;
             Value::BigDecimal(Rc::new(r))
         }
     })
 }
 
 fn big_integer(op: Op, x: BigInt, y: BigInt) -> Result<Value, MathError> {
+    let bits = match op {
+        Op::Add | Op::Sub => x.bits().max(y.bits()) + 1,
+        Op::Mul => x.bits() + y.bits(),
+        Op::Div | Op::Mod => x.bits().max(y.bits()),
+    };
+    if bigdec::fits(bits).is_err() {
+        return Err(MathError(format!("java.lang.ArithmeticException: {}", bigdec::OVERFLOW)));
+    }
     let r = match op {
         Op::Add => x + y,
         Op::Sub => x - y,

@@ -90,6 +90,9 @@ pub struct ParseError {
     pub column: usize,
     /// The text of the offending line, for showing with a caret.
     pub source_line: String,
+    /// The engine limit parsing hit (the template is too large for the memory budget), if that is
+    /// what stopped it.
+    pub limit: Option<crate::Limit>,
 }
 
 impl fmt::Display for ParseError {
@@ -142,6 +145,9 @@ struct Scan {
     la: u32,
     depth: usize,
 }
+
+/// Tokens lexed between two checks of the memory the parse holds.
+const TOKENS_PER_CHECK: usize = 1024;
 
 /// Deeper nesting (blocks, expressions, arguments) than this is refused with a parse error,
 /// before it can exhaust the stack; Velocity itself fails somewhere past a thousand levels.
@@ -215,22 +221,36 @@ impl<'s> Parser<'s> {
 
     fn lex_error(&self, e: LexError) -> ParseError {
         let (line, column, source_line) = locate(self.src, e.offset);
-        ParseError { message: e.message, line, column, source_line }
+        ParseError { message: e.message, line, column, source_line, limit: None }
     }
 
     fn error_at(&self, token: usize, message: String) -> ParseError {
         let offset = self.tokens.get(token).map_or(self.src.len(), |t| t.begin);
         let (line, column, source_line) = locate(self.src, offset);
-        ParseError { message, line, column, source_line }
+        ParseError { message, line, column, source_line, limit: None }
     }
 
     /// Makes sure token `index` has been lexed.
     fn fetch(&mut self, index: usize) -> PResult<()> {
         while self.tokens.len() <= index {
+            crate::budget::tick(1);
+            if self.tokens.len().is_multiple_of(TOKENS_PER_CHECK) {
+                self.check_memory()?;
+            }
             let t = self.lexer.next_token().map_err(|e| self.lex_error(e))?;
             self.tokens.push(t);
         }
         Ok(())
+    }
+
+    /// Refuses to go on when the template's tokens and tree take more memory than the budget.
+    #[cold]
+    fn check_memory(&self) -> PResult<()> {
+        crate::budget::reserve(0).map_err(|e| {
+            let mut error = self.error_at(self.tokens.len().saturating_sub(1), e.message);
+            error.limit = Some(crate::Limit::Memory);
+            error
+        })
     }
 
     fn kind(&mut self) -> PResult<Kind> {
@@ -282,6 +302,7 @@ impl<'s> Parser<'s> {
     }
 
     fn scan_token(&mut self, sc: &mut Scan, kind: Kind) -> SResult {
+        crate::budget::tick(1);
         if sc.pos == sc.last {
             sc.la = sc.la.saturating_sub(1);
             sc.last += 1;

@@ -81,6 +81,8 @@ pub struct Renderer<'e> {
     loader: &'e dyn Loader,
     out: String,
     steps: u64,
+    /// The step count at which [`Renderer::pass_checkpoint`] runs next.
+    checkpoint: u64,
     iterations: u64,
     /// Shared with the prepared template until a `#parse` or `#evaluate` defines more.
     macros: Rc<Registry>,
@@ -102,7 +104,14 @@ pub struct Renderer<'e> {
     /// Whether this render has made a block value (`#define`, a block macro's body): until it
     /// has, no value can print as null, and the truth of a collection needs no walk through it.
     made_blocks: bool,
+    /// The cycles this render links, broken when the renderer is dropped: the last field, so that
+    /// nothing else of the render (its spare frames point to its context) holds them then.
+    _cycles: crate::cycles::Tracking,
 }
+
+/// Steps between two checkpoints (the interrupt hook, the memory held): well under a
+/// millisecond of rendering.
+const CHECK_EVERY: u64 = 1024;
 
 /// Spare macro frames kept: as many as calls nest in common templates.
 const MAX_SPARE_FRAMES: usize = 8;
@@ -140,6 +149,7 @@ impl<'e> Renderer<'e> {
             loader,
             out: String::new(),
             steps: 0,
+            checkpoint: CHECK_EVERY.min(engine.config().max_steps),
             iterations: 0,
             macros,
             templates: smallvec::SmallVec::new(),
@@ -152,6 +162,7 @@ impl<'e> Renderer<'e> {
             spare_scope: None,
             made_blocks: false,
             last_macro: None,
+            _cycles: crate::cycles::track(),
         }
     }
 
@@ -163,7 +174,11 @@ impl<'e> Renderer<'e> {
         vars: Vars,
         size_hint: usize,
     ) -> Result<String, Error> {
-        self.out.reserve(size_hint);
+        let _budget = self.engine.budget();
+        // The buffer never outgrows the output limit (see `grow_output`).
+        let size_hint = size_hint.min(self.config.max_output);
+        crate::budget::reserve(size_hint)?;
+        self.out.reserve_exact(size_hint);
         let ctx = Frame::base(vars);
         self.templates.push(template.name.clone());
         match self.render(template, template.root, &ctx).map_err(Thrown::into_unwind) {
@@ -221,33 +236,65 @@ impl<'e> Renderer<'e> {
             Limit::MacroDepth => c.max_macro_depth as u64,
             Limit::Steps => c.max_steps,
             Limit::ParseDepth => c.max_parse_depth as u64,
+            Limit::Memory => c.max_memory as u64,
         }
     }
 
     fn step(&mut self) -> R<()> {
         self.steps += 1;
-        if self.steps > self.config().max_steps {
+        if self.steps > self.checkpoint {
+            return self.pass_checkpoint();
+        }
+        Ok(())
+    }
+
+    /// Every [`CHECK_EVERY`] steps: the step limit, the host's interrupt hook, and the memory
+    /// the render holds (what grew in small allocations that were not checked one by one).
+    #[cold]
+    #[inline(never)]
+    fn pass_checkpoint(&mut self) -> R<()> {
+        if self.steps > self.config.max_steps {
             return Err(self.limit(Limit::Steps, "the template took too many steps".into()));
         }
+        crate::budget::interrupt();
+        crate::budget::reserve(0)?;
+        self.checkpoint = (self.steps + CHECK_EVERY).min(self.config.max_steps);
         Ok(())
     }
 
     /// Writes a string, number or boolean as Java prints it.
     fn write_plain(&mut self, v: &Value) -> R<()> {
-        write_plain(&mut self.out, v);
-        self.check_output()
-    }
-
-    fn check_output(&self) -> R<()> {
-        if self.out.len() > self.config.max_output {
-            return Err(self.limit(Limit::OutputSize, "the output is too large".into()));
+        let len = plain_length(v);
+        if len > self.out.capacity() - self.out.len() {
+            self.grow_output(len)?;
         }
+        write_plain(&mut self.out, v);
         Ok(())
     }
 
+    /// Makes room for `extra` more bytes of output, refused past the output limit or the memory
+    /// budget. The buffer doubles up to the output limit, never past it: as every write checks
+    /// that it fits the buffer's capacity, no write can pass the limit.
+    #[cold]
+    #[inline(never)]
+    fn grow_output(&mut self, extra: usize) -> R<()> {
+        let needed = self.out.len().saturating_add(extra);
+        if needed > self.config.max_output {
+            return Err(self.limit(Limit::OutputSize, "the output is too large".into()));
+        }
+        let capacity = needed.max(self.out.capacity() * 2).min(self.config.max_output);
+        crate::budget::reserve(capacity)?;
+        self.out.reserve_exact(capacity - self.out.len());
+        Ok(())
+    }
+
+    #[inline]
     fn write(&mut self, s: &str) -> R<()> {
+        if s.len() > self.out.capacity() - self.out.len() {
+            self.grow_output(s.len())?;
+        }
         self.out.push_str(s);
-        self.check_output()
+        Ok(())
     }
 
     /// Renders into a separate buffer (string interpolation, `toString()` of blocks).
@@ -465,21 +512,27 @@ impl<'e> Renderer<'e> {
             // Strings and numbers read in place go straight to the output.
             let out = &mut self.out;
             let written = crate::context::peek_reference(ctx, r, |v| {
-                let plain = matches!(
-                    v,
-                    Value::Str(_) | Value::Int(_) | Value::Long(_) | Value::Bool(_) | Value::Double(_)
-                );
-                if plain {
-                    if !r.esc_prefix.is_empty() || !r.more_prefix.is_empty() {
-                        out.push_str(&r.esc_prefix);
-                        out.push_str(&r.more_prefix);
-                    }
-                    write_plain(out, v);
+                let len = match v {
+                    Value::Str(s) => s.len(),
+                    Value::Int(_) | Value::Long(_) | Value::Bool(_) | Value::Double(_) => PLAIN_NUMBER,
+                    _ => return false,
+                };
+                // What does not fit the buffer takes the general path, which grows it.
+                if len > out.capacity() - out.len() {
+                    return false;
                 }
-                plain
+                if !r.esc_prefix.is_empty() || !r.more_prefix.is_empty() {
+                    if len + r.esc_prefix.len() + r.more_prefix.len() > out.capacity() - out.len() {
+                        return false;
+                    }
+                    out.push_str(&r.esc_prefix);
+                    out.push_str(&r.more_prefix);
+                }
+                write_plain(out, v);
+                true
             });
             if written == Some(true) {
-                return self.check_output();
+                return Ok(());
             }
         }
         let value = self.execute(t, r, ctx)?;
@@ -576,7 +629,7 @@ impl<'e> Renderer<'e> {
                 let outcome = match &setter {
                     Setter::Method(m) => m.call(self, &result, std::slice::from_ref(&value)),
                     Setter::MapPut(key) => {
-                        map_put(&result, Value::Str(key.clone()), value);
+                        map_put(&result, Value::Str(key.clone()), value)?;
                         Ok(Value::Null)
                     }
                     Setter::Put(m, key) => m.call(self, &result, &[Value::Str(key.clone()), value]),
@@ -610,8 +663,8 @@ impl<'e> Renderer<'e> {
             Kind::Text(s) => self.write(s),
             Kind::Block(children) => {
                 self.steps += children.len() as u64;
-                if self.steps > self.config.max_steps {
-                    return Err(self.limit(Limit::Steps, "the template took too many steps".into()));
+                if self.steps > self.checkpoint {
+                    self.pass_checkpoint()?;
                 }
                 // Text, references, `#if`, `#set` and macro calls, most of any block, without another call.
                 for &c in children {
@@ -667,6 +720,7 @@ impl<'e> Renderer<'e> {
                     max_depth: self.config().max_define_depth,
                 };
                 self.made_blocks = true;
+                crate::cycles::suspect(crate::cycles::Node::Frame(ctx.clone()))?;
                 ctx.put(*key, Value::Block(Rc::new(block)));
                 Ok(())
             }
@@ -741,6 +795,7 @@ impl<'e> Renderer<'e> {
                     if *strip_last {
                         text.pop();
                     }
+                    crate::budget::reserve(text.len())?;
                     Value::string(text)
                 }
             },
@@ -749,6 +804,7 @@ impl<'e> Renderer<'e> {
             Kind::False => Value::Bool(false),
             Kind::Range(from, to) => self.range(t, id, *from, *to, ctx)?,
             Kind::List(items) => {
+                crate::budget::reserve_for::<Value>(items.len())?;
                 let mut values = Vec::with_capacity(items.len());
                 for &i in items {
                     values.push(self.value(t, i, ctx)?);
@@ -756,7 +812,8 @@ impl<'e> Renderer<'e> {
                 Value::list(values)
             }
             Kind::Map(items) => {
-                let mut map = JMap::with_capacity(items.len() / 2);
+                let mut map = JMap::default();
+                map.grow(items.len() / 2)?;
                 for pair in items.chunks(2) {
                     let key = self.value(t, pair[0], ctx)?;
                     let value = match pair.get(1) {
@@ -880,11 +937,13 @@ impl<'e> Renderer<'e> {
             let (x, y) = (text(self, &a, left)?, text(self, &b, right)?);
             return match (x, y) {
                 (Some(x), Some(y)) => {
-                    let joined = x + &y;
-                    if joined.len() > self.config().max_output {
+                    let len = x.len().saturating_add(y.len());
+                    if len > self.config().max_output {
                         return Err(self.limit(Limit::OutputSize, "a string is too large".into()));
                     }
-                    Ok(Value::string(joined))
+                    // The joined string, then the value's copy of it.
+                    crate::budget::reserve(len.saturating_mul(2))?;
+                    Ok(Value::string(x + &y))
                 }
                 _ => Err(self.error(
                     t,
@@ -923,6 +982,7 @@ impl<'e> Renderer<'e> {
             );
         }
         let delta = if l >= r { -1 } else { 1 };
+        crate::budget::reserve_for::<Value>(count as usize)?;
         let mut items = Vec::with_capacity(count as usize);
         let mut v = l;
         for _ in 0..count {
@@ -965,7 +1025,7 @@ impl<'e> Renderer<'e> {
         ctx: &Ctx,
     ) -> R<()> {
         let list = self.value(t, iterable, ctx)?;
-        let Some(mut iter) = Loop::of(&list) else { return Ok(()) };
+        let Some(mut iter) = Loop::of(&list)? else { return Ok(()) };
         let names = (self.names.velocity_count, self.names.velocity_has_next, self.names.foreach);
         let saved_element = self.lookup(ctx, element)?;
         // The counters are kept only where something may read them.
@@ -1051,6 +1111,7 @@ impl<'e> Renderer<'e> {
     }
 
     /// A scope in the spare one's allocation when there is one (loops often run inside loops).
+    #[inline(always)]
     fn new_scope(&mut self, scope: Scope) -> Rc<Scope> {
         match self.spare_scope.take() {
             Some(mut spare) => match Rc::get_mut(&mut spare) {
@@ -1123,7 +1184,10 @@ impl<'e> Renderer<'e> {
             );
         }
         let decl = def.decl();
-        self.made_blocks |= call.body.is_some();
+        if call.body.is_some() {
+            self.made_blocks = true;
+            crate::cycles::suspect(crate::cycles::Node::Frame(ctx.clone()))?;
+        }
         let body_value = call.body.map(|body| {
             Value::Block(Rc::new(BlockRef {
                 template: t.clone(),
@@ -1320,6 +1384,18 @@ fn cached_method(
     method
 }
 
+/// Bytes [`write_plain`] writes at most for a number or a boolean.
+const PLAIN_NUMBER: usize = 32;
+
+/// Bytes [`write_plain`] writes at most.
+#[inline]
+fn plain_length(v: &Value) -> usize {
+    match v {
+        Value::Str(s) => s.len(),
+        _ => PLAIN_NUMBER,
+    }
+}
+
 /// A string, integer, double or boolean as Java prints it.
 fn write_plain(out: &mut String, v: &Value) {
     match v {
@@ -1338,6 +1414,7 @@ fn may_print_null(v: &Value, depth: usize) -> bool {
     if depth > 400 {
         return true;
     }
+    crate::budget::tick(1);
     match v {
         Value::Block(_) => true,
         Value::List(l) => l.items().iter().any(|e| may_print_null(e, depth + 1)),
@@ -1367,16 +1444,17 @@ fn map_get(obj: &Value, key: &Value) -> Value {
     }
 }
 
-fn map_put(obj: &Value, key: Value, value: Value) {
-    match obj {
-        Value::Map(m) => {
-            m.borrow_mut().put(key, value);
-        }
-        Value::Scope(s) => {
-            s.storage().borrow_mut().put(key, value);
-        }
-        _ => {}
-    }
+fn map_put(obj: &Value, key: Value, value: Value) -> R<()> {
+    let map = match obj {
+        Value::Map(m) => m,
+        Value::Scope(s) => s.storage(),
+        _ => return Ok(()),
+    };
+    crate::cycles::linked(|| crate::cycles::Node::Map(map.clone()), &value)?;
+    let mut map = map.borrow_mut();
+    map.grow(1)?;
+    map.put(key, value);
+    Ok(())
 }
 
 /// `left.getClass().isAssignableFrom(right.getClass())` or the reverse, for the classes values

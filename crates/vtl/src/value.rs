@@ -10,6 +10,7 @@ use crate::jdouble;
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -359,16 +360,17 @@ impl Value {
     }
 
     /// The elements a collection-like value holds, in iteration order (a map gives its values,
-    /// as `#foreach` does); `None` for things that cannot be iterated.
-    pub fn elements(&self) -> Option<Vec<Value>> {
-        Some(match self {
-            Value::List(l) => l.items().clone(),
-            Value::Array(a) => a.items.borrow().clone(),
-            Value::Map(m) => m.borrow().values().cloned().collect(),
-            Value::View(v) => view_elements(&v.map, v.kind),
-            Value::Scope(s) => hash_order(&s.storage().borrow()).values().cloned().collect(),
-            _ => return None,
-        })
+    /// as `#foreach` does); `None` for things that cannot be iterated. A copy: checked against
+    /// the memory budget.
+    pub fn elements(&self) -> Result<Option<Vec<Value>>, Error> {
+        Ok(Some(match self {
+            Value::List(l) => copy_items(&l.items())?,
+            Value::Array(a) => copy_items(&a.items.borrow())?,
+            Value::Map(m) => map_items(&m.borrow(), |_, v| v.clone())?,
+            Value::View(v) => view_elements(&v.map, v.kind)?,
+            Value::Scope(s) => map_items(&hash_order(&s.storage().borrow())?, |_, v| v.clone())?,
+            _ => return Ok(None),
+        }))
     }
 
     pub fn to_f64(&self) -> f64 {
@@ -420,21 +422,38 @@ impl Value {
     }
 }
 
-pub fn view_elements(m: &Rc<RefCell<JMap>>, kind: ViewKind) -> Vec<Value> {
+/// A copy of a collection's elements (one reference each), checked against the memory budget.
+pub fn copy_items(items: &[Value]) -> Result<Vec<Value>, Error> {
+    crate::budget::reserve_for::<Value>(items.len())?;
+    crate::budget::tick(items.len());
+    Ok(items.to_vec())
+}
+
+/// One value made of each entry of a map, checked against the memory budget (`extra` bytes
+/// each besides the value).
+fn map_items_sized(
+    m: &JMap,
+    extra: usize,
+    f: impl FnMut(&Value, &Value) -> Value,
+) -> Result<Vec<Value>, Error> {
+    crate::budget::reserve(m.len().saturating_mul(std::mem::size_of::<Value>() + extra))?;
+    crate::budget::tick(m.len());
+    let mut f = f;
+    Ok(m.iter().map(|(k, v)| f(k, v)).collect())
+}
+
+fn map_items(m: &JMap, f: impl FnMut(&Value, &Value) -> Value) -> Result<Vec<Value>, Error> {
+    map_items_sized(m, 0, f)
+}
+
+pub fn view_elements(m: &Rc<RefCell<JMap>>, kind: ViewKind) -> Result<Vec<Value>, Error> {
+    let map = m.borrow();
     match kind {
-        ViewKind::Keys => m.borrow().keys().cloned().collect(),
-        ViewKind::Values => m.borrow().values().cloned().collect(),
-        ViewKind::Entries => m
-            .borrow()
-            .iter()
-            .map(|(k, v)| {
-                Value::Entry(Rc::new(MapEntry {
-                    map: m.clone(),
-                    key: k.clone(),
-                    value: RefCell::new(v.clone()),
-                }))
-            })
-            .collect(),
+        ViewKind::Keys => map_items(&map, |k, _| k.clone()),
+        ViewKind::Values => map_items(&map, |_, v| v.clone()),
+        ViewKind::Entries => map_items_sized(&map, std::mem::size_of::<MapEntry>() + 16, |k, v| {
+            Value::Entry(Rc::new(MapEntry { map: m.clone(), key: k.clone(), value: RefCell::new(v.clone()) }))
+        }),
     }
 }
 
@@ -467,90 +486,186 @@ pub fn java_d2i(d: f64) -> i32 {
     }
 }
 
-/// A key with Java's `equals`/`hashCode` meaning, for maps and equality tests.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-pub enum JKey {
-    Null,
-    Bool(bool),
-    Byte(i8),
-    Short(i16),
-    Int(i32),
-    Long(i64),
-    Big(BigInt),
-    Float(u32),
-    /// `Double.equals` compares the bits, with every NaN the same.
-    Double(u64),
-    Dec(BigInt, i32),
-    Char(u16),
-    Str(Rc<str>),
-    /// A List: equal to any List with equal elements in order.
-    Seq(Vec<JKey>),
-    /// A Set: equal to any Set with the same elements.
-    Set(Vec<JKey>),
-    Map(Vec<(JKey, JKey)>),
-    Entry(Box<(JKey, JKey)>),
-    Class(&'static str),
-    /// Things equal only to themselves.
+/// Nesting deeper than this is compared and hashed no further: Java would overflow its stack
+/// (structures that contain themselves are the usual way there).
+const MAX_COMPARE_DEPTH: usize = 512;
+
+/// What decides Java's `equals` between two values: for collections, their kind (a List equals
+/// any List with equal elements in order, a Map any Map with equal entries, a Set any Set with
+/// the same elements); everything without its own `equals` is equal only to itself.
+enum Shape<'a> {
+    Scalar,
+    Seq(std::cell::Ref<'a, Vec<Value>>),
+    Map(std::cell::Ref<'a, JMap>),
+    KeySet(std::cell::Ref<'a, JMap>),
+    EntrySet(std::cell::Ref<'a, JMap>),
+    Entry(&'a MapEntry),
     Identity(usize),
 }
 
-impl JKey {
-    pub fn of(v: &Value) -> JKey {
-        match v {
-            Value::Null => JKey::Null,
-            Value::Bool(b) => JKey::Bool(*b),
-            Value::Byte(b) => JKey::Byte(*b),
-            Value::Short(s) => JKey::Short(*s),
-            Value::Float(f) => JKey::Float(if f.is_nan() { 0x7fc0_0000 } else { f.to_bits() }),
-            Value::Int(i) => JKey::Int(*i),
-            Value::Long(l) => JKey::Long(*l),
-            Value::BigInt(b) => JKey::Big((**b).clone()),
-            Value::Double(d) => JKey::Double(if d.is_nan() { 0x7ff8_0000_0000_0000 } else { d.to_bits() }),
-            Value::BigDecimal(d) => JKey::Dec(d.unscaled.clone(), d.scale),
-            Value::Char(c) => JKey::Char(*c),
-            Value::Str(s) => JKey::Str(s.clone()),
-            Value::List(l) => JKey::Seq(l.items().iter().map(JKey::of).collect()),
-            Value::Map(m) => {
-                JKey::Map(sorted(m.borrow().iter().map(|(k, v)| (JKey::of(k), JKey::of(v))).collect()))
-            }
-            Value::Scope(s) => JKey::Map(sorted(
-                s.storage().borrow().iter().map(|(k, v)| (JKey::of(k), JKey::of(v))).collect(),
-            )),
-            Value::Entry(e) => JKey::Entry(Box::new((JKey::of(&e.key), JKey::of(&e.value())))),
-            Value::View(v) if v.kind == ViewKind::Keys => {
-                JKey::Set(sorted(v.map.borrow().keys().map(JKey::of).collect()))
-            }
-            Value::View(v) if v.kind == ViewKind::Entries => JKey::Set(sorted(
-                v.map
-                    .borrow()
-                    .iter()
-                    .map(|(k, v)| JKey::Entry(Box::new((JKey::of(k), JKey::of(v)))))
-                    .collect(),
-            )),
-            Value::View(v) => JKey::Identity(Rc::as_ptr(&v.map) as *const u8 as usize + 1),
-            Value::Array(a) => JKey::Identity(Rc::as_ptr(a) as *const u8 as usize),
-            Value::Class(c) => JKey::Class(c.name()),
-            Value::Block(b) => JKey::Identity(Rc::as_ptr(b) as *const u8 as usize),
-            Value::ScopeInfo(s) => JKey::Identity(Rc::as_ptr(s) as *const u8 as usize + 2),
-            Value::Iterator(i) => JKey::Identity(Rc::as_ptr(i) as *const u8 as usize),
-        }
+fn shape(v: &Value) -> Shape<'_> {
+    match v {
+        Value::List(l) => Shape::Seq(l.items()),
+        Value::Map(m) => Shape::Map(m.borrow()),
+        Value::Scope(s) => Shape::Map(s.storage().borrow()),
+        Value::View(v) if v.kind == ViewKind::Keys => Shape::KeySet(v.map.borrow()),
+        Value::View(v) if v.kind == ViewKind::Entries => Shape::EntrySet(v.map.borrow()),
+        Value::Entry(e) => Shape::Entry(e),
+        // A map's `values()` is the same object each time it is asked for.
+        Value::View(v) => Shape::Identity(Rc::as_ptr(&v.map) as *const u8 as usize + 1),
+        Value::Array(a) => Shape::Identity(Rc::as_ptr(a) as *const u8 as usize),
+        Value::Block(b) => Shape::Identity(Rc::as_ptr(b) as *const u8 as usize),
+        Value::ScopeInfo(s) => Shape::Identity(Rc::as_ptr(s) as *const u8 as usize + 2),
+        Value::Iterator(i) => Shape::Identity(Rc::as_ptr(i) as *const u8 as usize),
+        _ => Shape::Scalar,
     }
 }
 
-fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
-    v.sort();
-    v
+/// The object a value refers to, when it is one (`==` in Java).
+fn address(v: &Value) -> Option<usize> {
+    Some(match v {
+        Value::List(l) => Rc::as_ptr(l) as *const u8 as usize,
+        Value::Map(m) => Rc::as_ptr(m) as *const u8 as usize,
+        Value::Scope(s) => Rc::as_ptr(s) as *const u8 as usize,
+        Value::Entry(e) => Rc::as_ptr(e) as *const u8 as usize,
+        Value::View(v) => Rc::as_ptr(v) as *const u8 as usize,
+        _ => return None,
+    })
 }
 
 /// Java's `a.equals(b)` (a not null).
 pub fn java_equals(a: &Value, b: &Value) -> bool {
+    equals(a, b, 0)
+}
+
+#[inline]
+fn equals(a: &Value, b: &Value, depth: usize) -> bool {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x == y,
         (Value::Str(_), _) | (_, Value::Str(_)) => false,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Null, Value::Null) => true,
         (Value::Null, _) | (_, Value::Null) => false,
-        _ => JKey::of(a) == JKey::of(b),
+        _ => other_equals(a, b, depth),
+    }
+}
+
+/// [`equals`] of the values other than strings, ints and null.
+#[inline(never)]
+fn other_equals(a: &Value, b: &Value, depth: usize) -> bool {
+    if address(a).is_some() && address(a) == address(b) {
+        return true;
+    }
+    if depth > MAX_COMPARE_DEPTH {
+        return false;
+    }
+    crate::budget::tick(1);
+    let depth = depth + 1;
+    match (shape(a), shape(b)) {
+        (Shape::Scalar, Shape::Scalar) => scalar_equals(a, b),
+        (Shape::Seq(x), Shape::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equals(p, q, depth))
+        }
+        (Shape::Map(x), Shape::Map(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| y.get_at_depth(k, depth).is_some_and(|w| equals(v, w, depth)))
+        }
+        (Shape::KeySet(x), Shape::KeySet(y)) => {
+            x.len() == y.len() && x.keys().all(|k| y.get_at_depth(k, depth).is_some())
+        }
+        (Shape::EntrySet(x), Shape::EntrySet(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| y.get_at_depth(k, depth).is_some_and(|w| equals(v, w, depth)))
+        }
+        // A key set and an entry set hold different things: equal only when both are empty.
+        (Shape::KeySet(x), Shape::EntrySet(y)) | (Shape::EntrySet(x), Shape::KeySet(y)) => {
+            x.is_empty() && y.is_empty()
+        }
+        (Shape::Entry(x), Shape::Entry(y)) => {
+            equals(&x.key, &y.key, depth) && equals(&x.value(), &y.value(), depth)
+        }
+        (Shape::Identity(x), Shape::Identity(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// `equals` of two values without collections: the same class and value (doubles and floats by
+/// their bits, every NaN the same; BigDecimals by value and scale).
+fn scalar_equals(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Byte(x), Value::Byte(y)) => x == y,
+        (Value::Short(x), Value::Short(y)) => x == y,
+        (Value::Long(x), Value::Long(y)) => x == y,
+        (Value::BigInt(x), Value::BigInt(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => float_bits(*x) == float_bits(*y),
+        (Value::Double(x), Value::Double(y)) => double_bits(*x) == double_bits(*y),
+        (Value::BigDecimal(x), Value::BigDecimal(y)) => x.unscaled == y.unscaled && x.scale == y.scale,
+        (Value::Char(x), Value::Char(y)) => x == y,
+        (Value::Class(x), Value::Class(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn float_bits(f: f32) -> u32 {
+    if f.is_nan() {
+        0x7fc0_0000
+    } else {
+        f.to_bits()
+    }
+}
+
+fn double_bits(d: f64) -> u64 {
+    if d.is_nan() {
+        0x7ff8_0000_0000_0000
+    } else {
+        d.to_bits()
+    }
+}
+
+/// A hash agreeing with [`java_equals`] (equal values hash alike), for the index of [`JMap`].
+fn key_hash(v: &Value, depth: usize) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    std::mem::discriminant(v).hash(&mut h);
+    match v {
+        Value::Str(s) => s.hash(&mut h),
+        Value::Int(i) => i.hash(&mut h),
+        _ if depth > MAX_COMPARE_DEPTH => {}
+        other => {
+            crate::budget::tick(1);
+            let depth = depth + 1;
+            // Sets and maps of any order hash alike: their members' hashes are added.
+            let sum = |items: &mut dyn Iterator<Item = u64>| items.fold(0u64, u64::wrapping_add);
+            let entry = |k: &Value, v: &Value| key_hash(k, depth).rotate_left(5) ^ key_hash(v, depth);
+            match shape(other) {
+                Shape::Scalar => scalar_hash(other, &mut h),
+                Shape::Seq(items) => items.iter().for_each(|e| key_hash(e, depth).hash(&mut h)),
+                Shape::Map(m) => (0u8, sum(&mut m.iter().map(|(k, v)| entry(k, v)))).hash(&mut h),
+                Shape::KeySet(m) => (1u8, sum(&mut m.keys().map(|k| key_hash(k, depth)))).hash(&mut h),
+                Shape::EntrySet(m) => (1u8, sum(&mut m.iter().map(|(k, v)| entry(k, v)))).hash(&mut h),
+                Shape::Entry(e) => entry(&e.key, &e.value()).hash(&mut h),
+                Shape::Identity(address) => address.hash(&mut h),
+            }
+        }
+    }
+    h.finish()
+}
+
+fn scalar_hash(v: &Value, h: &mut rustc_hash::FxHasher) {
+    use std::hash::Hash;
+    match v {
+        Value::Bool(b) => b.hash(h),
+        Value::Byte(i) => i.hash(h),
+        Value::Short(i) => i.hash(h),
+        Value::Long(i) => i.hash(h),
+        Value::BigInt(b) => b.hash(h),
+        Value::Float(f) => float_bits(*f).hash(h),
+        Value::Double(d) => double_bits(*d).hash(h),
+        Value::BigDecimal(d) => (&d.unscaled, d.scale).hash(h),
+        Value::Char(c) => c.hash(h),
+        Value::Class(c) => c.hash(h),
+        _ => {}
     }
 }
 
@@ -564,8 +679,9 @@ pub fn push_integer(out: &mut String, i: impl itoa::Integer) {
 #[derive(Clone, Default)]
 pub struct JMap {
     slots: Vec<Option<(Value, Value)>>,
-    /// Key to slot, once there are more than [`SMALL_MAP`] slots.
-    index: Option<FxHashMap<JKey, usize>>,
+    /// The slots of the keys by their [`key_hash`], once there are more than [`SMALL_MAP`]
+    /// slots (keys are not copied: a list as a key stays one).
+    index: Option<FxHashMap<u64, SmallVec<[usize; 1]>>>,
     len: usize,
     /// Structural changes (new keys, removals), for fail-fast iteration.
     mods: u32,
@@ -586,10 +702,36 @@ impl JMap {
         self.len == 0
     }
 
+    /// Makes room for `extra` more entries, refusing growth past the memory budget (a full map
+    /// doubles its slots and its index).
+    pub fn grow(&mut self, extra: usize) -> Result<(), Error> {
+        if extra > self.slots.capacity() - self.slots.len() {
+            let slots = self.slots.len().saturating_add(extra).max(self.slots.capacity() * 2);
+            crate::budget::reserve(slots.saturating_mul(std::mem::size_of::<Option<(Value, Value)>>() + 16))?;
+            self.slots.reserve(extra);
+        }
+        Ok(())
+    }
+
+    /// A copy, checked against the memory budget.
+    pub fn copy(&self) -> Result<JMap, Error> {
+        crate::budget::reserve(
+            self.slots.len().saturating_mul(std::mem::size_of::<Option<(Value, Value)>>() + 16),
+        )?;
+        crate::budget::tick(self.slots.len());
+        Ok(self.clone())
+    }
+
     fn position(&self, key: &Value) -> Option<usize> {
+        self.position_at(key, 0)
+    }
+
+    /// The slot of a key, compared at a nesting depth (the map is itself being compared).
+    fn position_at(&self, key: &Value, depth: usize) -> Option<usize> {
+        let same = |slot: &Option<(Value, Value)>| matches!(slot, Some((k, _)) if equals(k, key, depth));
         match &self.index {
-            Some(index) => index.get(&JKey::of(key)).copied(),
-            None => self.slots.iter().position(|s| matches!(s, Some((k, _)) if java_equals(k, key))),
+            Some(index) => index.get(&key_hash(key, depth))?.iter().copied().find(|&i| same(&self.slots[i])),
+            None => self.slots.iter().position(same),
         }
     }
 
@@ -598,12 +740,28 @@ impl JMap {
         self.slots[i].as_ref().map(|(_, v)| v)
     }
 
+    fn get_at_depth(&self, key: &Value, depth: usize) -> Option<&Value> {
+        let i = self.position_at(key, depth)?;
+        self.slots[i].as_ref().map(|(_, v)| v)
+    }
+
     /// `get` trying the slot where the key was last time first, then remembering where it is.
+    #[inline]
     pub fn get_hinted(&self, key: &Value, hint: &crate::compile::SlotHint) -> Option<&Value> {
         if let Some(Some((k, v))) = self.slots.get(hint.get() as usize) {
             // Keys a template names are the data's own key strings (see `Engine::from_json`).
-            let same = matches!((k, key), (Value::Str(x), Value::Str(y)) if Rc::ptr_eq(x, y));
-            if same || java_equals(k, key) {
+            if matches!((k, key), (Value::Str(x), Value::Str(y)) if Rc::ptr_eq(x, y)) {
+                return Some(v);
+            }
+        }
+        self.get_unhinted(key, hint)
+    }
+
+    /// [`JMap::get_hinted`] when the key is not the very string in the hinted slot.
+    #[inline(never)]
+    fn get_unhinted(&self, key: &Value, hint: &crate::compile::SlotHint) -> Option<&Value> {
+        if let Some(Some((k, v))) = self.slots.get(hint.get() as usize) {
+            if java_equals(k, key) {
                 return Some(v);
             }
         }
@@ -623,7 +781,7 @@ impl JMap {
             return Some(std::mem::replace(&mut slot.1, value));
         }
         if let Some(index) = &mut self.index {
-            index.insert(JKey::of(&key), self.slots.len());
+            index.entry(key_hash(&key, 0)).or_default().push(self.slots.len());
         }
         self.slots.push(Some((key, value)));
         self.len += 1;
@@ -635,10 +793,10 @@ impl JMap {
     }
 
     fn reindex(&mut self) {
-        let mut index = FxHashMap::with_capacity_and_hasher(self.slots.len(), Default::default());
+        let mut index = FxHashMap::<u64, SmallVec<[usize; 1]>>::default();
         for (i, slot) in self.slots.iter().enumerate() {
             if let Some((k, _)) = slot {
-                index.insert(JKey::of(k), i);
+                index.entry(key_hash(k, 0)).or_default().push(i);
             }
         }
         self.index = Some(index);
@@ -647,7 +805,13 @@ impl JMap {
     pub fn remove(&mut self, key: &Value) -> Option<Value> {
         let i = self.position(key)?;
         if let Some(index) = &mut self.index {
-            index.remove(&JKey::of(key));
+            let hash = key_hash(key, 0);
+            if let Some(slots) = index.get_mut(&hash) {
+                slots.retain(|j| *j != i);
+                if slots.is_empty() {
+                    index.remove(&hash);
+                }
+            }
         }
         let (_, v) = self.slots[i].take()?;
         self.len -= 1;
@@ -706,9 +870,17 @@ impl JMap {
 }
 
 /// Java's `hashCode()` of the values that can be map keys; others hash as 0 (their order in a
-/// HashMap is then insertion order within one bucket, an approximation).
-pub fn java_hash(v: &Value) -> i32 {
-    match v {
+/// HashMap is then insertion order within one bucket, an approximation). Nesting deeper than
+/// printing allows (a list that contains itself) is Java's StackOverflowError.
+pub fn java_hash(v: &Value) -> Result<i32, Error> {
+    hash_code(v, 0)
+}
+
+fn hash_code(v: &Value, depth: usize) -> Result<i32, Error> {
+    if depth > MAX_PRINT_DEPTH {
+        return Err(too_deep());
+    }
+    Ok(match v {
         Value::Null => 0,
         Value::Bool(b) => {
             if *b {
@@ -727,15 +899,30 @@ pub fn java_hash(v: &Value) -> i32 {
             (bits ^ (bits >> 32)) as i32
         }
         Value::Char(c) => i32::from(*c),
-        Value::Str(s) => string_hash(s),
+        Value::Str(s) => {
+            crate::budget::scan(s.len());
+            string_hash(s)
+        }
         Value::BigInt(b) => big_integer_hash(b),
         Value::BigDecimal(d) => big_integer_hash(&d.unscaled).wrapping_mul(31).wrapping_add(d.scale),
-        Value::List(l) => l.items().iter().fold(1i32, |h, e| h.wrapping_mul(31).wrapping_add(java_hash(e))),
+        Value::List(l) => {
+            crate::budget::tick(l.len());
+            let mut h = 1i32;
+            for e in l.items().iter() {
+                h = h.wrapping_mul(31).wrapping_add(hash_code(e, depth + 1)?);
+            }
+            h
+        }
         Value::Map(m) => {
-            m.borrow().iter().fold(0i32, |h, (k, v)| h.wrapping_add(java_hash(k) ^ java_hash(v)))
+            crate::budget::tick(m.borrow().len());
+            let mut h = 0i32;
+            for (k, v) in m.borrow().iter() {
+                h = h.wrapping_add(hash_code(k, depth + 1)? ^ hash_code(v, depth + 1)?);
+            }
+            h
         }
         _ => 0,
-    }
+    })
 }
 
 /// `BigInteger.hashCode()`: over the magnitude's 32-bit words, most significant first, times
@@ -757,24 +944,25 @@ pub fn string_hash(s: &str) -> i32 {
 
 /// The entries of a Java `HashMap` in its iteration order: by bucket of the spread hash, in
 /// insertion order within a bucket, for a table grown from 16 slots at load factor 0.75.
-pub fn hash_order(m: &JMap) -> JMap {
+pub fn hash_order(m: &JMap) -> Result<JMap, Error> {
     let mut capacity = 16usize;
     while m.len() * 4 > capacity * 3 {
         capacity *= 2;
     }
-    let mut entries: Vec<(usize, &Value, &Value)> = m
-        .iter()
-        .map(|(k, v)| {
-            let h = java_hash(k) as u32;
-            (((h ^ (h >> 16)) as usize) & (capacity - 1), k, v)
-        })
-        .collect();
+    // The sorted entries, then the map made of them (slots and index).
+    crate::budget::reserve(m.len().saturating_mul(24 + 2 * std::mem::size_of::<Value>() + 16))?;
+    let mut entries = Vec::with_capacity(m.len());
+    for (k, v) in m.iter() {
+        let h = java_hash(k)? as u32;
+        entries.push((((h ^ (h >> 16)) as usize) & (capacity - 1), k, v));
+    }
+    crate::budget::tick(entries.len());
     entries.sort_by_key(|e| e.0);
     let mut out = JMap::with_capacity(entries.len());
     for (_, k, v) in entries {
         out.put(k.clone(), v.clone());
     }
-    out
+    Ok(out)
 }
 
 /// `Scope.Info.toString()` of a `#foreach` scope.
@@ -806,9 +994,11 @@ pub trait Printer {
 /// Nesting deeper than this is Java's StackOverflowError.
 const MAX_PRINT_DEPTH: usize = 512;
 
-fn too_deep() -> Thrown {
-    Error::new(ErrorKind::Runtime, "java.lang.StackOverflowError while printing a value that contains itself")
-        .into()
+fn too_deep() -> Error {
+    Error::new(
+        ErrorKind::Runtime,
+        "java.lang.StackOverflowError: a value nests too deeply (it may contain itself)",
+    )
 }
 
 /// The error for a string that would outgrow `limit` characters.
@@ -827,7 +1017,10 @@ impl Value {
     /// Java's `toString()`; `Ok(None)` when it returns null (a block that cannot render).
     pub fn to_java_string(&self, printer: &mut dyn Printer) -> Result<Option<String>, Thrown> {
         match self {
-            Value::Str(s) => Ok(Some(s.to_string())),
+            Value::Str(s) => {
+                crate::budget::reserve(s.len())?;
+                Ok(Some(s.to_string()))
+            }
             Value::Block(b) => printer.block_text(b),
             _ => {
                 let mut out = String::new();
@@ -840,11 +1033,13 @@ impl Value {
     /// `String.valueOf(this)` appended to `out`.
     fn write_java(&self, out: &mut String, printer: &mut dyn Printer, depth: usize) -> Result<(), Thrown> {
         if depth > MAX_PRINT_DEPTH {
-            return Err(too_deep());
+            return Err(too_deep().into());
         }
         if out.len() > printer.string_limit() {
             return Err(too_long(printer.string_limit()));
         }
+        crate::budget::tick(1);
+        crate::budget::extend(out, 32)?;
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -869,7 +1064,10 @@ impl Value {
                 let _ = write!(out, "{d}");
             }
             Value::Char(c) => out.push_str(&utf16_to_string(&[*c])),
-            Value::Str(s) => out.push_str(s),
+            Value::Str(s) => {
+                crate::budget::extend(out, s.len())?;
+                out.push_str(s)
+            }
             Value::List(l) => {
                 let ptr = Rc::as_ptr(l) as *const u8 as usize;
                 write_seq(out, l.items().iter(), printer, depth, |v| same(v, ptr), "(this Collection)")?;
@@ -892,7 +1090,7 @@ impl Value {
                 write_map(out, &m.borrow(), printer, depth, ptr)?;
             }
             Value::Scope(s) => {
-                let ordered = hash_order(&s.storage().borrow());
+                let ordered = hash_order(&s.storage().borrow())?;
                 write_map(out, &ordered, printer, depth, 0)?
             }
             Value::ScopeInfo(s) => out.push_str(&scope_info_text(s)),
@@ -903,7 +1101,7 @@ impl Value {
             }
             Value::View(v) => {
                 let (m, kind) = (&v.map, &v.kind);
-                let items = view_elements(m, *kind);
+                let items = view_elements(m, *kind)?;
                 let ptr = Rc::as_ptr(m) as *const u8 as usize;
                 write_seq(out, items.iter(), printer, depth, |v| same_map(v, ptr), "(this Map)")?;
             }
@@ -991,6 +1189,7 @@ pub fn from_json(v: &serde_json::Value) -> Value {
 
 /// [`from_json`] with the object keys made by `key` (an engine shares the keys templates name).
 pub fn from_json_keys(v: &serde_json::Value, key: &dyn Fn(&str) -> Rc<str>) -> Value {
+    crate::budget::tick(1);
     let from_json = |v| from_json_keys(v, key);
     match v {
         serde_json::Value::Null => Value::Null,
@@ -1061,7 +1260,7 @@ mod tests {
         let Value::Map(m) = &v else { panic!() };
         let b = m.borrow().get(&Value::str("b")).unwrap().clone();
         let classes: Vec<_> =
-            b.elements().unwrap().iter().map(|e| e.class().map(JClass::simple_name)).collect();
+            b.elements().unwrap().unwrap().iter().map(|e| e.class().map(JClass::simple_name)).collect();
         assert_eq!(
             classes,
             vec![

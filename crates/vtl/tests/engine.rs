@@ -2,7 +2,63 @@
 //! the macro library, settings. (What Velocity renders is checked by `conformance.rs` and
 //! `differential.rs`.)
 
+use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use vtl::{Config, Engine, Error, ErrorKind, Limit, MapLoader, NoLoader};
+
+/// The engine's counting allocator, noting each thread's peak: tests see the most a render held.
+struct Peak;
+
+static COUNTING: vtl::memory::Counting = vtl::memory::Counting::new();
+
+#[global_allocator]
+static ALLOCATOR: Peak = Peak;
+
+thread_local! {
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn note_peak() {
+    let held = vtl::memory::held() as isize;
+    if held > PEAK.get() {
+        PEAK.set(held);
+    }
+}
+
+// SAFETY: every call goes to the counting allocator unchanged.
+unsafe impl GlobalAlloc for Peak {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = COUNTING.alloc(layout);
+        note_peak();
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = COUNTING.alloc_zeroed(layout);
+        note_peak();
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        COUNTING.dealloc(ptr, layout)
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = COUNTING.realloc(ptr, layout, new_size);
+        note_peak();
+        p
+    }
+}
+
+/// What `f` returned, and the most memory this thread held meanwhile beyond what it held before.
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let start = vtl::memory::held() as isize;
+    PEAK.set(start);
+    let result = f();
+    (result, (PEAK.get() - start).max(0) as usize)
+}
 
 fn render_with(config: Config, src: &str, data: serde_json::Value) -> Result<String, Error> {
     let engine = Engine::new(config);
@@ -254,4 +310,329 @@ fn macros_defined_while_rendering_are_found_by_later_calls() {
     let src = "#late(1)#parse('lib')#foreach($i in [1..2])#late($i)#end";
     let out = engine.render_source("main", src, Default::default(), &templates).unwrap();
     assert_eq!(out, "#late(1)<1><2>");
+}
+
+const MIB: usize = 1 << 20;
+
+/// Renders with a memory limit (and an output limit that does not get in its way), checking
+/// that the render never held much more than the limit.
+fn render_in_memory(max_memory: usize, src: &str, data: serde_json::Value) -> Result<String, Error> {
+    let config = Config { max_memory, max_output: usize::MAX / 2, ..Config::default() };
+    let (result, peak) = peak_of(|| render_with(config, src, data));
+    assert!(peak < max_memory + max_memory / 2, "peak {peak} for a limit of {max_memory}: {src}");
+    result
+}
+
+fn memory_limit(result: Result<String, Error>) {
+    match result {
+        Err(e) => {
+            assert_eq!(e.kind, ErrorKind::Limit(Limit::Memory), "{e}");
+            assert!(e.message.contains("(max_memory = "), "{e}");
+        }
+        Ok(out) => panic!("rendered {} bytes", out.len()),
+    }
+}
+
+#[test]
+fn growth_that_one_render_chooses_ends_at_the_memory_limit() {
+    let none = serde_json::json!({});
+    // A list doubled by adding itself, or made to hold itself many times over.
+    memory_limit(render_in_memory(
+        32 * MIB,
+        "#set($l = [1])#foreach($i in [1..60])#set($x = $l.addAll($l))#end",
+        none.clone(),
+    ));
+    memory_limit(render_in_memory(
+        32 * MIB,
+        "#set($l = [0])#foreach($i in [1..1000000])#set($x = $l.add($l))#end",
+        none.clone(),
+    ));
+    // Many large strings, made by interpolation and by concat.
+    memory_limit(render_in_memory(
+        32 * MIB,
+        "#set($s = 'x')#set($s = $s.repeat(1000000))#set($l = [])\
+         #foreach($i in [1..1000])#set($x = $l.add(\"$s$i\"))#end",
+        none.clone(),
+    ));
+    memory_limit(render_in_memory(
+        32 * MIB,
+        "#set($s = 'x')#set($s = $s.repeat(1000000))#set($l = [])\
+         #foreach($i in [1..1000])#set($x = $l.add($s.concat('!')))#end",
+        none.clone(),
+    ));
+    // A string doubled in a #set loop, by interpolation and by `+`.
+    memory_limit(render_in_memory(
+        32 * MIB,
+        "#set($s = 'ab')#foreach($i in [1..60])#set($s = \"$s$s\")#end",
+        none.clone(),
+    ));
+    memory_limit(render_in_memory(
+        32 * MIB,
+        "#set($s = 'ab')#foreach($i in [1..60])#set($s = $s + $s)#end",
+        none.clone(),
+    ));
+    // Ranges held in a list.
+    memory_limit(render_in_memory(
+        32 * MIB,
+        "#set($l = [])#foreach($i in [1..100])#set($x = $l.add([1..1000000]))#end",
+        none.clone(),
+    ));
+    // Strings that turn into many values, or grow when replaced.
+    let big = serde_json::json!({"s": ",".repeat(4 * MIB)});
+    memory_limit(render_in_memory(32 * MIB, "$s.split(',', -1).size()", big.clone()));
+    memory_limit(render_in_memory(32 * MIB, "$s.toCharArray().size()", big.clone()));
+    memory_limit(render_in_memory(32 * MIB, "$s.getBytes().size()", big.clone()));
+    memory_limit(render_in_memory(32 * MIB, "$s.replace(',', $s).length()", big.clone()));
+    memory_limit(render_in_memory(32 * MIB, "$s.replaceAll(',', $s).length()", big.clone()));
+    memory_limit(render_in_memory(32 * MIB, "$s.replace('', 'abcdefghij').length()", big.clone()));
+    // A template as large as a string can be, evaluated.
+    memory_limit(render_in_memory(
+        32 * MIB,
+        "#set($u = '$a ')#set($t = $u.repeat(2000000))#evaluate($t)",
+        none,
+    ));
+}
+
+#[test]
+fn sizes_a_template_asks_for_are_checked_before_anything_is_allocated() {
+    let render = |src: &str| render_in_memory(64 * MIB, src, serde_json::json!({"s": "x", "n": 1}));
+    // An eleven-digit width or precision is no int: Java's Formatter refuses it.
+    for src in [
+        "$s.format('%099999999999d', 1)",
+        "$s.format('%99999999999s', 'a')",
+        "$s.format('%-99999999999999999999999999s', 'a')",
+        "$s.format('%.99999999999f', 1.5)",
+        "${s.format('%0999999999999999999999d', $n)}",
+        "#set($f = '%099999999999d')$f.formatted(1)",
+    ] {
+        let e = render(src).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::MethodInvocation, "{src}: {e}");
+        assert!(e.message.contains("IllegalFormat"), "{src}: {e}");
+    }
+    // Within an int (Java runs out of memory): past the memory limit.
+    for src in [
+        "$s.format('%02147483647d', 1)",
+        "$s.format('%.2147483647f', 1.5)",
+        "$s.format('%.1999999999e', 1.5)",
+        "$s.format('%999999999s', 'a')",
+        "$s.repeat(2147483647)",
+        "$s.indent(2147483647)",
+    ] {
+        memory_limit(render(src));
+    }
+    // The default output limit comes first.
+    let e = render_with(Config::default(), "$s.format('%0999999999d', 1)", serde_json::json!({"s": ""}));
+    assert_eq!(limit_of(e), Some(Limit::OutputSize));
+}
+
+#[test]
+fn big_numbers_past_their_range_throw() {
+    let data = serde_json::json!({"big": 12345678901234567890u64, "d": 2.5});
+    let render = |src: &str| render_in_memory(64 * MIB, src, data.clone());
+    for src in [
+        "$big.pow(999999999)",
+        "$big.shiftLeft(2147483647)",
+        "$big.shiftRight(-2147483647)",
+        "#set($x = $big)#foreach($i in [1..64])#set($x = $x.multiply($x))#end",
+        "#set($b = $big + 0.5)$b.pow(999999999)",
+        "#set($b = $big + 0.5)$b.scaleByPowerOfTen(-2000000000).add($b)",
+        "#set($b = $big + 0.5)$b.scaleByPowerOfTen(2000000000).toBigInteger()",
+    ] {
+        let e = render(src).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::MethodInvocation, "{src}: {e}");
+        assert!(e.message.contains("java.lang.ArithmeticException"), "{src}: {e}");
+    }
+    let e = render("#set($x = $big)#foreach($i in [1..64])#set($x = $x * $x)#end").unwrap_err();
+    assert!(e.message.contains("BigInteger would overflow supported range"), "{e}");
+    // Printed without an exponent, a huge scale is a string past the limit.
+    let e = render_with(
+        Config::default(),
+        "#set($b = $big + 0.5)$b.scaleByPowerOfTen(2000000000).toPlainString()",
+        data.clone(),
+    );
+    assert_eq!(limit_of(e), Some(Limit::OutputSize));
+    // Numbers as large as templates use still work.
+    assert_eq!(
+        render("$big.pow(3).bitLength() $big.modPow($big, $big.valueOf(1000007))").unwrap(),
+        "191 240435"
+    );
+}
+
+#[test]
+fn values_that_contain_themselves_are_compared_printed_and_hashed_as_java_does() {
+    let render = |src: &str| render_in_memory(64 * MIB, src, serde_json::json!({}));
+    assert_eq!(render("#set($l = [1])#set($x = $l.add($l))$l").unwrap(), "[1, (this Collection)]");
+    assert_eq!(
+        render("#set($l = [1])#set($x = $l.add($l))$l.equals($l) $l.equals([1, 2])").unwrap(),
+        "true false"
+    );
+    let e = render("#set($l = [1])#set($x = $l.add($l))$l.hashCode()").unwrap_err();
+    assert!(e.message.contains("threw exception java.lang.StackOverflowError"), "{e}");
+    let e = render("#set($m = {})#set($x = $m.put('a', $m))$m.hashCode()").unwrap_err();
+    assert!(e.message.contains("java.lang.StackOverflowError"), "{e}");
+    // Lists as map keys are looked up by value, as Java's HashMap does.
+    let keys = "#set($m = {})#foreach($i in [1..20])#set($x = $m.put([$i, 'k'], $i))#end\
+                $m.get([7, 'k']) $m.containsKey([21, 'k']) $m.size()";
+    assert_eq!(render(keys).unwrap(), "7 false 20");
+}
+
+/// Values are reference-counted: what a render links into a cycle is freed when it ends, or every
+/// render would leak it (a `#define` its whole context).
+#[test]
+fn cycles_a_render_makes_are_freed_when_it_ends() {
+    let engine = Engine::new(Config::default());
+    for src in [
+        "#define($b)$a.length()#end$b",
+        "#macro(m)#set($g = $bodyContent)#end#@m()x#end$g",
+        "#macro(m)#define($d)in $d#end$d#end#m()",
+        "#set($l = [$a])#set($x = $l.add($l))$l.size()",
+        "#set($l = [$a])#set($m = {'l': $l})#set($x = $l.add($m))",
+        "#set($m = {'a': $a})#foreach($e in $m.entrySet())#set($x = $e.setValue([$e]))#end",
+        "#set($l = [$a])#set($x = $l.add($l.iterator()))",
+        "#foreach($i in [1..2])#set($foreach.me = $foreach)#set($x = $a)#end",
+        "#set($data.mine = $data)",
+    ] {
+        let prepared = engine.prepare("t", src, &NoLoader).unwrap();
+        let render = || {
+            let vars = engine.harness_vars(&serde_json::json!({"a": "x".repeat(100_000)}));
+            engine.render(&prepared, vars, &NoLoader).unwrap();
+        };
+        render();
+        let before = vtl::memory::held();
+        for _ in 0..20 {
+            render();
+        }
+        let leaked = vtl::memory::held().wrapping_sub(before) as isize;
+        assert!(leaked < 100_000, "{leaked} bytes left by 20 renders of {src}");
+    }
+    // What the caller's data still holds stays whole.
+    let vars = engine.json_vars(&serde_json::json!({"l": [1]}));
+    let kept = vars.clone();
+    engine.render_source("t", "#set($x = $l.add($l))", vars, &NoLoader).unwrap();
+    let out = engine.render_source("t", "$l.size() $l.get(1).size()", kept, &NoLoader).unwrap();
+    assert_eq!(out, "2 2");
+}
+
+static LOOP_CALLS: AtomicUsize = AtomicUsize::new(0);
+static CONTAINS_CALLS: AtomicUsize = AtomicUsize::new(0);
+static REGEX_CALLS: AtomicUsize = AtomicUsize::new(0);
+static PARSE_CALLS: AtomicUsize = AtomicUsize::new(0);
+static JSON_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+fn engine_with_hook(hook: fn()) -> Engine {
+    let config = Config { max_output: usize::MAX / 2, max_memory: 1 << 30, ..Config::default() };
+    let mut engine = Engine::new(config);
+    engine.set_interrupt_hook(hook);
+    engine
+}
+
+/// Calls of the interrupt hook while `f` runs (`calls` counts them).
+fn hook_calls(calls: &AtomicUsize, f: impl FnOnce()) -> usize {
+    let before = calls.load(Ordering::Relaxed);
+    f();
+    calls.load(Ordering::Relaxed) - before
+}
+
+#[test]
+fn the_interrupt_hook_is_called_all_through_long_work() {
+    // A long loop: at least every 1024 steps.
+    let engine = engine_with_hook(|| {
+        LOOP_CALLS.fetch_add(1, Ordering::Relaxed);
+    });
+    let calls = hook_calls(&LOOP_CALLS, || {
+        engine.render_source("t", "#foreach($i in [1..1000000])#end", Default::default(), &NoLoader).unwrap();
+    });
+    assert!(calls >= 1_000_000 / 1100, "{calls}");
+
+    // One method call comparing 20,000 elements with 20,000 others: a call per element compared
+    // a few thousand times.
+    let engine = engine_with_hook(|| {
+        CONTAINS_CALLS.fetch_add(1, Ordering::Relaxed);
+    });
+    let n = 20_000;
+    let vars = engine.json_vars(&serde_json::json!({"l": (0..n).collect::<Vec<_>>()}));
+    let calls = hook_calls(&CONTAINS_CALLS, || {
+        let out = engine.render_source("t", "$l.containsAll($l)", vars, &NoLoader).unwrap();
+        assert_eq!(out, "true");
+    });
+    assert!(calls >= n * n / 2 / 8192, "{calls}");
+
+    // A regular expression over long text.
+    let engine = engine_with_hook(|| {
+        REGEX_CALLS.fetch_add(1, Ordering::Relaxed);
+    });
+    let vars = engine.json_vars(&serde_json::json!({"s": "ab".repeat(1 << 20)}));
+    let calls = hook_calls(&REGEX_CALLS, || {
+        let out =
+            engine.render_source("t", "$s.replaceAll('a(?=b)', 'x').length()", vars, &NoLoader).unwrap();
+        assert_eq!(out, (2 << 20).to_string());
+    });
+    assert!(calls >= (1 << 20) / 8192, "{calls}");
+
+    // Parsing a huge template, and converting big data.
+    let engine = engine_with_hook(|| {
+        PARSE_CALLS.fetch_add(1, Ordering::Relaxed);
+    });
+    let tokens = 200_000;
+    let source = "$a ".repeat(tokens / 2);
+    let calls = hook_calls(&PARSE_CALLS, || {
+        engine.prepare("big", &source, &NoLoader).unwrap();
+    });
+    assert!(calls >= tokens / 8192, "{calls}");
+    let engine = engine_with_hook(|| {
+        JSON_CALLS.fetch_add(1, Ordering::Relaxed);
+    });
+    let data = serde_json::json!({"l": (0..200_000).collect::<Vec<_>>()});
+    let calls = hook_calls(&JSON_CALLS, || {
+        engine.json_vars(&data);
+    });
+    assert!(calls >= 200_000 / 8192, "{calls}");
+}
+
+static CANCEL_AFTER: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// A host's hook: cancels (unwinds) once told to.
+fn cancelling_hook() {
+    if CANCEL_AFTER.fetch_sub(1, Ordering::Relaxed) == 1 {
+        panic!("canceled by the host");
+    }
+}
+
+#[test]
+fn a_hook_that_unwinds_stops_a_long_method_call_and_the_engine_renders_on() {
+    let engine = engine_with_hook(cancelling_hook);
+    let n = 40_000;
+    let vars = engine.json_vars(&serde_json::json!({"l": (0..n).collect::<Vec<_>>()}));
+    let src = "#set($m = {'k': 1})$l.containsAll($l) $m.k";
+    let full = Instant::now();
+    assert_eq!(engine.render_source("t", src, vars.clone(), &NoLoader).unwrap(), "true 1");
+    let full = full.elapsed();
+    CANCEL_AFTER.store(10, Ordering::Relaxed);
+    let start = Instant::now();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine.render_source("t", src, vars.clone(), &NoLoader)
+    }));
+    let canceled = start.elapsed();
+    assert!(unwound.is_err(), "the hook's panic reaches the host");
+    assert!(canceled < full / 10 + Duration::from_millis(5), "canceled after {canceled:?} of {full:?}");
+    CANCEL_AFTER.store(usize::MAX, Ordering::Relaxed);
+    // Nothing is left borrowed or half-done: the same engine renders, the same template too.
+    assert_eq!(engine.render_source("t", src, vars, &NoLoader).unwrap(), "true 1");
+    assert_eq!(
+        engine.render_source("u", "#set($l = [1, 2])$l.size()", Default::default(), &NoLoader).unwrap(),
+        "2"
+    );
+}
+
+#[test]
+fn the_memory_limit_names_itself() {
+    let e = render_with(
+        Config { max_memory: 1 << 20, ..Config::default() },
+        "#set($l = [1..100000])#set($m = [1..100000])",
+        serde_json::json!({}),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Limit(Limit::Memory));
+    assert_eq!(Limit::Memory.name(), "max_memory");
+    assert_eq!(e.message, "the template would use more than 1048576 bytes of memory (max_memory = 1048576)");
 }

@@ -1,10 +1,13 @@
 //! Methods of ArrayList, of arrays through Velocity's ArrayListWrapper, of LinkedHashMap and its
 //! key/value/entry views and entries, and of the `$foreach` scope (a map with loop properties).
 
-use super::{arg_int, class_cast, npe, Fault, JavaError, MResult, MethodFn};
+use super::{arg_int, class_cast, npe, text_value, Fault, JavaError, MResult, MethodFn};
+use crate::budget;
+use crate::cycles::{self, Node};
 use crate::iter::JIter;
 use crate::value::{
-    hash_order, java_equals, view_elements, JArray, JClass, JList, JMap, MapEntry, Scope, Value, ViewKind,
+    copy_items, hash_order, java_equals, view_elements, JArray, JClass, JList, JMap, MapEntry, Scope, Value,
+    ViewKind,
 };
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -22,22 +25,37 @@ fn new_array(class: JClass, items: Vec<Value>) -> Value {
     Value::Array(Rc::new(JArray { class, items: RefCell::new(items) }))
 }
 
-/// The elements of a Collection argument.
+/// The elements of a Collection argument (a copy).
 fn collection(v: &Value) -> Result<Vec<Value>, Fault> {
     if v.is_null() {
         return Err(npe());
     }
-    v.elements().ok_or_else(npe)
+    v.elements()?.ok_or_else(npe)
+}
+
+/// Makes room for `extra` more elements in a list, refusing growth past the memory budget.
+fn room_for(l: &JList, extra: usize) -> Result<(), Fault> {
+    Ok(budget::extend_vec(&mut l.replace(), extra)?)
+}
+
+/// Notes a list that gets these values (see [`crate::cycles`]).
+fn list_gets(r: &Value, values: &[Value]) -> Result<(), Fault> {
+    for v in values {
+        cycles::linked(|| Node::List(list(r).clone()), v)?;
+    }
+    Ok(())
+}
+
+/// Notes a map that gets this value.
+fn map_gets(m: &Rc<RefCell<JMap>>, v: &Value) -> Result<(), Fault> {
+    Ok(cycles::linked(|| Node::Map(m.clone()), v)?)
 }
 
 /// `Comparable.compareTo` between two elements, for `sort(null)`.
 fn natural(a: &Value, b: &Value) -> Result<Ordering, Fault> {
     Ok(match (a, b) {
         (Value::Null, _) | (_, Value::Null) => return Err(npe()),
-        (Value::Str(x), Value::Str(y)) => {
-            let (x, y): (Vec<u16>, Vec<u16>) = (x.encode_utf16().collect(), y.encode_utf16().collect());
-            x.cmp(&y)
-        }
+        (Value::Str(x), Value::Str(y)) => x.encode_utf16().cmp(y.encode_utf16()),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Char(x), Value::Char(y)) => x.cmp(y),
         (x, y) if x.is_number() && x.class() == y.class() => match (x, y) {
@@ -58,24 +76,50 @@ fn natural(a: &Value, b: &Value) -> Result<Ordering, Fault> {
     })
 }
 
-fn sort(items: &mut [Value]) -> Result<(), Fault> {
+/// `sort(null)` of a copy of `items` (the stable sort's buffer is as large again).
+fn sorted(items: &[Value]) -> Result<Vec<Value>, Fault> {
+    budget::reserve_for::<Value>(items.len())?;
+    let mut items = copy_items(items)?;
     let mut failure = None;
-    items.sort_by(|a, b| match natural(a, b) {
-        Ok(o) => o,
-        Err(e) => {
+    items.sort_by(|a, b| {
+        budget::tick(1);
+        natural(a, b).unwrap_or_else(|e| {
             failure.get_or_insert(e);
             Ordering::Equal
-        }
+        })
     });
-    failure.map_or(Ok(()), Err)
+    failure.map_or(Ok(items), Err)
 }
 
+/// Elements compared between two ticks.
+const CHUNK: usize = 1024;
+
 fn index_of(items: &[Value], o: &Value) -> i32 {
-    items.iter().position(|e| java_equals(o, e)).map_or(-1, |i| i as i32)
+    for (c, chunk) in items.chunks(CHUNK).enumerate() {
+        budget::tick(chunk.len());
+        if let Some(i) = chunk.iter().position(|e| java_equals(o, e)) {
+            return (c * CHUNK + i) as i32;
+        }
+    }
+    -1
 }
 
 fn last_index_of(items: &[Value], o: &Value) -> i32 {
-    items.iter().rposition(|e| java_equals(o, e)).map_or(-1, |i| i as i32)
+    let mut end = items.len();
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK);
+        budget::tick(end - start);
+        if let Some(i) = items[start..end].iter().rposition(|e| java_equals(o, e)) {
+            return (start + i) as i32;
+        }
+        end = start;
+    }
+    -1
+}
+
+/// `containsAll`: every element of the argument is among `items`.
+fn contains_all(items: &[Value], other: &Value) -> MResult {
+    Ok(Value::Bool(collection(other)?.iter().all(|o| index_of(items, o) >= 0)))
 }
 
 // ---- ArrayList ------------------------------------------------------------------------------
@@ -108,7 +152,7 @@ fn sub_list(items: &[Value], from: i32, to: i32) -> MResult {
         };
         return Err(JavaError::new("java.lang.IndexOutOfBoundsException", message).into());
     }
-    Ok(Value::list(items[from as usize..to as usize].to_vec()))
+    Ok(Value::list(copy_items(&items[from as usize..to as usize])?))
 }
 
 fn array_list(key: &str) -> Option<MethodFn> {
@@ -123,21 +167,28 @@ fn array_list(key: &str) -> Option<MethodFn> {
         "set(int,java.lang.Object)" => |_, r, a| {
             let l = list(r);
             let i = list_index(l, arg_int(&a[0]), false)?;
+            list_gets(r, &a[1..])?;
             Ok(std::mem::replace(&mut l.replace()[i], a[1].clone()))
         },
         "add(java.lang.Object)" => |_, r, a| {
+            room_for(list(r), 1)?;
+            list_gets(r, a)?;
             list(r).resize().push(a[0].clone());
             Ok(Value::Bool(true))
         },
         "add(int,java.lang.Object)" => |_, r, a| {
             let l = list(r);
             let i = list_index(l, arg_int(&a[0]), true)?;
+            room_for(l, 1)?;
+            list_gets(r, &a[1..])?;
+            budget::tick(l.len() - i);
             l.resize().insert(i, a[1].clone());
             Ok(Value::Null)
         },
         "remove(int)" => |_, r, a| {
             let l = list(r);
             let i = list_index(l, arg_int(&a[0]), false)?;
+            budget::tick(l.len() - i);
             Ok(l.resize().remove(i))
         },
         "remove(java.lang.Object)" => |_, r, a| {
@@ -151,10 +202,7 @@ fn array_list(key: &str) -> Option<MethodFn> {
         "contains(java.lang.Object)" => |_, r, a| Ok(Value::Bool(index_of(&list(r).items(), &a[0]) >= 0)),
         "indexOf(java.lang.Object)" => |_, r, a| Ok(Value::Int(index_of(&list(r).items(), &a[0]))),
         "lastIndexOf(java.lang.Object)" => |_, r, a| Ok(Value::Int(last_index_of(&list(r).items(), &a[0]))),
-        "containsAll(java.util.Collection)" => |_, r, a| {
-            let items = list(r).items().clone();
-            Ok(Value::Bool(collection(&a[0])?.iter().all(|o| index_of(&items, o) >= 0)))
-        },
+        "containsAll(java.util.Collection)" => |_, r, a| contains_all(&list(r).items(), &a[0]),
         "clear()" => |_, r, _| {
             list(r).resize().clear();
             Ok(Value::Null)
@@ -162,6 +210,8 @@ fn array_list(key: &str) -> Option<MethodFn> {
         "addAll(java.util.Collection)" => |_, r, a| {
             let more = collection(&a[0])?;
             let changed = !more.is_empty();
+            room_for(list(r), more.len())?;
+            list_gets(r, &more)?;
             list(r).resize().extend(more);
             Ok(Value::Bool(changed))
         },
@@ -170,21 +220,23 @@ fn array_list(key: &str) -> Option<MethodFn> {
             let i = list_index(l, arg_int(&a[0]), true)?;
             let more = collection(&a[1])?;
             let changed = !more.is_empty();
+            room_for(l, more.len())?;
+            list_gets(r, &more)?;
+            budget::tick(l.len() - i);
             l.resize().splice(i..i, more);
             Ok(Value::Bool(changed))
         },
         "subList(int,int)" => |_, r, a| sub_list(&list(r).items(), arg_int(&a[0]), arg_int(&a[1])),
         "toArray()" | "toArray(java.lang.Object[])" => {
-            |_, r, _| Ok(new_array(JClass::ObjectArray, list(r).items().clone()))
+            |_, r, _| Ok(new_array(JClass::ObjectArray, copy_items(&list(r).items())?))
         }
-        "clone()" => |_, r, _| Ok(Value::list(list(r).items().clone())),
+        "clone()" => |_, r, _| Ok(Value::list(copy_items(&list(r).items())?)),
         "sort(java.util.Comparator)" => |_, r, a| {
             if !a[0].is_null() {
                 return Err(unsupported());
             }
             let l = list(r);
-            let mut items = l.items().clone();
-            sort(&mut items)?;
+            let items = sorted(&l.items())?;
             *l.replace() = items;
             Ok(Value::Null)
         },
@@ -198,6 +250,7 @@ fn filter_list(r: &Value, other: &Value, keep_found: bool) -> MResult {
     let others = collection(other)?;
     let l = list(r);
     let before = l.len();
+    budget::reserve_for::<Value>(before)?;
     let kept: Vec<Value> =
         l.items().iter().filter(|e| (index_of(&others, e) >= 0) == keep_found).cloned().collect();
     let changed = kept.len() != before;
@@ -214,6 +267,11 @@ fn array(r: &Value) -> &Rc<JArray> {
         Value::Array(a) => a,
         _ => unreachable!("ArrayListWrapper methods are only looked up for arrays"),
     }
+}
+
+/// An array as the ArrayListWrapper Velocity wraps it in (a copy of its elements).
+fn as_list(r: &Value) -> MResult {
+    Ok(Value::list(copy_items(&array(r).items.borrow())?))
 }
 
 fn array_index(a: &JArray, index: i32) -> Result<usize, Fault> {
@@ -248,6 +306,7 @@ fn array_wrapper(key: &str) -> Option<MethodFn> {
                     JavaError::new("java.lang.IllegalArgumentException", "argument type mismatch").into()
                 );
             }
+            cycles::linked(|| Node::Array(arr.clone()), &a[1])?;
             Ok(std::mem::replace(&mut arr.items.borrow_mut()[i], a[1].clone()))
         },
         "contains(java.lang.Object)" => {
@@ -257,24 +316,14 @@ fn array_wrapper(key: &str) -> Option<MethodFn> {
         "lastIndexOf(java.lang.Object)" => {
             |_, r, a| Ok(Value::Int(last_index_of(&array(r).items.borrow(), &a[0])))
         }
-        "containsAll(java.util.Collection)" => |_, r, a| {
-            let items = array(r).items.borrow().clone();
-            Ok(Value::Bool(collection(&a[0])?.iter().all(|o| index_of(&items, o) >= 0)))
-        },
+        "containsAll(java.util.Collection)" => |_, r, a| contains_all(&array(r).items.borrow(), &a[0]),
         "subList(int,int)" => |_, r, a| sub_list(&array(r).items.borrow(), arg_int(&a[0]), arg_int(&a[1])),
         "toArray()" | "toArray(java.lang.Object[])" => {
-            |_, r, _| Ok(new_array(JClass::ObjectArray, array(r).items.borrow().clone()))
+            |_, r, _| Ok(new_array(JClass::ObjectArray, copy_items(&array(r).items.borrow())?))
         }
-        "equals(java.lang.Object)" => {
-            |_, r, a| Ok(Value::Bool(java_equals(&Value::list(array(r).items.borrow().clone()), &a[0])))
-        }
-        "hashCode()" => {
-            |_, r, _| Ok(Value::Int(crate::value::java_hash(&Value::list(array(r).items.borrow().clone()))))
-        }
-        "toString()" => |h, r, _| {
-            let as_list = Value::list(array(r).items.borrow().clone());
-            Ok(as_list.to_java_string(h)?.map_or(Value::Null, Value::string))
-        },
+        "equals(java.lang.Object)" => |_, r, a| Ok(Value::Bool(java_equals(&as_list(r)?, &a[0]))),
+        "hashCode()" => |_, r, _| Ok(Value::Int(crate::value::java_hash(&as_list(r)?)?)),
+        "toString()" => |h, r, _| text_value(as_list(r)?.to_java_string(h)?),
         "add(java.lang.Object)"
         | "add(int,java.lang.Object)"
         | "remove(int)"
@@ -287,8 +336,7 @@ fn array_wrapper(key: &str) -> Option<MethodFn> {
                 return Err(unsupported());
             }
             let arr = array(r);
-            let mut items = arr.items.borrow().clone();
-            sort(&mut items)?;
+            let items = sorted(&arr.items.borrow())?;
             *arr.items.borrow_mut() = items;
             Ok(Value::Null)
         },
@@ -310,14 +358,19 @@ fn storage(r: &Value) -> Rc<RefCell<JMap>> {
 }
 
 /// A HashMap (the scope's storage) iterates in hash order; a LinkedHashMap in insertion order.
-fn ordered(r: &Value) -> JMap {
+fn ordered(r: &Value) -> Result<JMap, Fault> {
     let m = storage(r);
     let m = m.borrow();
-    if matches!(r, Value::Scope(_)) {
-        hash_order(&m)
-    } else {
-        m.clone()
-    }
+    Ok(if matches!(r, Value::Scope(_)) { hash_order(&m)? } else { m.copy()? })
+}
+
+/// `put` of a new or existing key, refusing growth past the memory budget.
+fn put(m: &Rc<RefCell<JMap>>, key: Value, value: Value) -> Result<Option<Value>, Fault> {
+    map_gets(m, &key)?;
+    map_gets(m, &value)?;
+    let mut m = m.borrow_mut();
+    m.grow(1)?;
+    Ok(m.put(key, value))
 }
 
 fn map_get(r: &Value, key: &Value) -> Value {
@@ -334,23 +387,27 @@ fn map(key: &str) -> Option<MethodFn> {
             |_, r, a| Ok(storage(r).borrow().get(&a[0]).cloned().unwrap_or_else(|| a[1].clone()))
         }
         "put(java.lang.Object,java.lang.Object)" => {
-            |_, r, a| Ok(storage(r).borrow_mut().put(a[0].clone(), a[1].clone()).unwrap_or(Value::Null))
+            |_, r, a| Ok(put(&storage(r), a[0].clone(), a[1].clone())?.unwrap_or(Value::Null))
         }
         "putIfAbsent(java.lang.Object,java.lang.Object)" => |_, r, a| {
             let m = storage(r);
             let current = m.borrow().get(&a[0]).cloned().unwrap_or(Value::Null);
             if current.is_null() {
-                m.borrow_mut().put(a[0].clone(), a[1].clone());
+                put(&m, a[0].clone(), a[1].clone())?;
             }
             Ok(current)
         },
         "putAll(java.util.Map)" => |_, r, a| {
             let other = match &a[0] {
                 Value::Null => return Err(npe()),
-                v => ordered(v),
+                v => ordered(v)?,
             };
             let m = storage(r);
+            m.borrow_mut().grow(other.len())?;
+            budget::tick(other.len());
             for (k, v) in other.iter() {
+                map_gets(&m, k)?;
+                map_gets(&m, v)?;
                 m.borrow_mut().put(k.clone(), v.clone());
             }
             Ok(Value::Null)
@@ -366,21 +423,29 @@ fn map(key: &str) -> Option<MethodFn> {
             }
             Ok(Value::Bool(matches))
         },
-        "replace(java.lang.Object,java.lang.Object)" => {
-            |_, r, a| Ok(storage(r).borrow_mut().set_existing(&a[0], a[1].clone()).unwrap_or(Value::Null))
-        }
+        "replace(java.lang.Object,java.lang.Object)" => |_, r, a| {
+            let m = storage(r);
+            map_gets(&m, &a[1])?;
+            let old = m.borrow_mut().set_existing(&a[0], a[1].clone());
+            Ok(old.unwrap_or(Value::Null))
+        },
         "replace(java.lang.Object,java.lang.Object,java.lang.Object)" => |_, r, a| {
             let m = storage(r);
             let matches = m.borrow().get(&a[0]).is_some_and(|v| java_equals(v, &a[1]));
             if matches {
+                map_gets(&m, &a[2])?;
                 m.borrow_mut().set_existing(&a[0], a[2].clone());
             }
             Ok(Value::Bool(matches))
         },
         "containsKey(java.lang.Object)" => |_, r, a| Ok(Value::Bool(storage(r).borrow().contains_key(&a[0]))),
-        "containsValue(java.lang.Object)" => {
-            |_, r, a| Ok(Value::Bool(storage(r).borrow().values().any(|v| java_equals(&a[0], v))))
-        }
+        "containsValue(java.lang.Object)" => |_, r, a| {
+            let m = storage(r);
+            let m = m.borrow();
+            budget::tick(m.len());
+            let found = m.values().any(|v| java_equals(&a[0], v));
+            Ok(Value::Bool(found))
+        },
         "size()" => |_, r, _| Ok(Value::Int(storage(r).borrow().len() as i32)),
         "isEmpty()" => |_, r, _| Ok(Value::Bool(storage(r).borrow().is_empty())),
         "clear()" => |_, r, _| {
@@ -390,7 +455,7 @@ fn map(key: &str) -> Option<MethodFn> {
         "keySet()" => |_, r, _| Ok(Value::view(storage(r), ViewKind::Keys)),
         "values()" => |_, r, _| Ok(Value::view(storage(r), ViewKind::Values)),
         "entrySet()" => |_, r, _| Ok(Value::view(storage(r), ViewKind::Entries)),
-        "clone()" => |_, r, _| Ok(Value::map(storage(r).borrow().clone())),
+        "clone()" => |_, r, _| Ok(Value::map(storage(r).borrow().copy()?)),
         _ => return None,
     })
 }
@@ -414,9 +479,9 @@ fn foreach_scope(key: &str) -> Option<MethodFn> {
         "getReplaced()" => |_, r, _| Ok(scope(r).replaced()),
         "getInfo()" => |_, r, _| Ok(Value::ScopeInfo(scope(r).clone())),
         // The storage is a HashMap: its views iterate in hash order, so they are ordered copies.
-        "values()" => |_, r, _| Ok(Value::view(Rc::new(RefCell::new(ordered(r))), ViewKind::Values)),
-        "keySet()" => |_, r, _| Ok(Value::view(Rc::new(RefCell::new(ordered(r))), ViewKind::Keys)),
-        "entrySet()" => |_, r, _| Ok(Value::view(Rc::new(RefCell::new(ordered(r))), ViewKind::Entries)),
+        "values()" => |_, r, _| Ok(Value::view(Rc::new(RefCell::new(ordered(r)?)), ViewKind::Values)),
+        "keySet()" => |_, r, _| Ok(Value::view(Rc::new(RefCell::new(ordered(r)?)), ViewKind::Keys)),
+        "entrySet()" => |_, r, _| Ok(Value::view(Rc::new(RefCell::new(ordered(r)?)), ViewKind::Entries)),
         _ => return map(key),
     })
 }
@@ -430,11 +495,11 @@ fn view_kind(r: &Value) -> ViewKind {
     }
 }
 
-fn view_items(r: &Value) -> Vec<Value> {
-    match r {
-        Value::View(v) => view_elements(&v.map, v.kind),
+fn view_items(r: &Value) -> Result<Vec<Value>, Fault> {
+    Ok(match r {
+        Value::View(v) => view_elements(&v.map, v.kind)?,
         _ => Vec::new(),
-    }
+    })
 }
 
 fn view(key: &str) -> Option<MethodFn> {
@@ -444,13 +509,10 @@ fn view(key: &str) -> Option<MethodFn> {
         "contains(java.lang.Object)" => |_, r, a| {
             Ok(Value::Bool(match view_kind(r) {
                 ViewKind::Keys => storage(r).borrow().contains_key(&a[0]),
-                _ => index_of(&view_items(r), &a[0]) >= 0,
+                _ => index_of(&view_items(r)?, &a[0]) >= 0,
             }))
         },
-        "containsAll(java.util.Collection)" => |_, r, a| {
-            let items = view_items(r);
-            Ok(Value::Bool(collection(&a[0])?.iter().all(|o| index_of(&items, o) >= 0)))
-        },
+        "containsAll(java.util.Collection)" => |_, r, a| contains_all(&view_items(r)?, &a[0]),
         "remove(java.lang.Object)" => |_, r, a| {
             let m = storage(r);
             let removed = match (view_kind(r), &a[0]) {
@@ -460,6 +522,7 @@ fn view(key: &str) -> Option<MethodFn> {
                     matches && m.borrow_mut().remove(&e.key).is_some()
                 }
                 (ViewKind::Values, v) => {
+                    budget::tick(m.borrow().len());
                     let key = m.borrow().iter().find(|(_, x)| java_equals(v, x)).map(|(k, _)| k.clone());
                     key.is_some_and(|k| m.borrow_mut().remove(&k).is_some())
                 }
@@ -472,7 +535,7 @@ fn view(key: &str) -> Option<MethodFn> {
             Ok(Value::Null)
         },
         "toArray()" | "toArray(java.lang.Object[])" => {
-            |_, r, _| Ok(new_array(JClass::ObjectArray, view_items(r)))
+            |_, r, _| Ok(new_array(JClass::ObjectArray, view_items(r)?))
         }
         "add(java.lang.Object)" | "addAll(java.util.Collection)" => |_, _, _| Err(unsupported()),
         _ => return None,
@@ -492,6 +555,8 @@ fn map_entry(key: &str) -> Option<MethodFn> {
         "getValue()" => |_, r, _| Ok(entry(r).value()),
         "setValue(java.lang.Object)" => |_, r, a| {
             let e = entry(r);
+            cycles::linked(|| Node::Entry(e.clone()), &a[0])?;
+            map_gets(&e.map, &a[0])?;
             let old = e.value();
             e.map.borrow_mut().set_existing(&e.key, a[0].clone());
             *e.value.borrow_mut() = a[0].clone();
@@ -520,7 +585,7 @@ pub(super) fn lookup(class: JClass, key: &str) -> Option<MethodFn> {
         (
             JClass::ArrayList | JClass::KeySet | JClass::Values | JClass::EntrySet | JClass::ObjectArray,
             "iterator()",
-        ) => Some(|_, r, _| Ok(JIter::of(r).map_or(Value::Null, Value::Iterator))),
+        ) => Some(|_, r, _| Ok(JIter::of(r)?.map_or(Value::Null, Value::Iterator))),
         (JClass::ArrayList, "removeAll(java.util.Collection)") => {
             Some(|_, r, a| filter_list(r, &a[0], false))
         }

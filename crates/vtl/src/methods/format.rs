@@ -3,7 +3,7 @@
 //! case forms). Floating-point values round half-up from the digits `Double.toString` gives, as
 //! Java's FormattedFloatingDecimal does.
 
-use super::{npe, string_result, Fault, JavaError, MResult};
+use super::{npe, room, string_result, Fault, JavaError, MResult};
 use crate::jdouble;
 use crate::value::{Printer, Value};
 use num_bigint::BigInt;
@@ -37,18 +37,35 @@ struct Spec {
 /// Parses one specifier starting after `%`; returns it and the position after it.
 fn parse_spec(chars: &[char], start: usize) -> Result<(Spec, usize), Fault> {
     let mut i = start;
-    let number = |i: &mut usize| -> Option<usize> {
+    // Java's Integer.parseInt of the digits: `Err` when they do not fit an int.
+    let number = |i: &mut usize| -> Option<Result<usize, ()>> {
         let from = *i;
         while *i < chars.len() && chars[*i].is_ascii_digit() {
             *i += 1;
         }
-        (from < *i).then(|| chars[from..*i].iter().collect::<String>().parse().unwrap_or(usize::MAX))
+        (from < *i).then(|| {
+            chars[from..*i].iter().try_fold(0usize, |n, c| {
+                let n = n * 10 + c.to_digit(10).unwrap_or(0) as usize;
+                if n > i32::MAX as usize {
+                    Err(())
+                } else {
+                    Ok(n)
+                }
+            })
+        })
     };
+    // Widths and precisions beyond an int are refused as Java refuses them.
+    let int_min = |class| format_error(class, i32::MIN.to_string());
     let mut index = None;
     let save = i;
     if let Some(n) = number(&mut i) {
         if chars.get(i) == Some(&'$') {
-            index = Some(n);
+            index = Some(n.map_err(|()| {
+                format_error(
+                    "java.util.IllegalFormatArgumentIndexException",
+                    "Format argument index: (not representable as int)".into(),
+                )
+            })?);
             i += 1;
         } else {
             i = save;
@@ -69,12 +86,13 @@ fn parse_spec(chars: &[char], start: usize) -> Result<(Spec, usize), Fault> {
         }
         i += 1;
     }
-    let width = number(&mut i);
+    let width = number(&mut i).transpose().map_err(|()| int_min("java.util.IllegalFormatWidthException"))?;
     let precision = if chars.get(i) == Some(&'.') {
         i += 1;
-        Some(number(&mut i).ok_or_else(|| {
+        let digits = number(&mut i).ok_or_else(|| {
             format_error("java.util.UnknownFormatConversionException", "Conversion = '.'".into())
-        })?)
+        })?;
+        Some(digits.map_err(|()| int_min("java.util.IllegalFormatPrecisionException"))?)
     } else {
         None
     };
@@ -176,7 +194,7 @@ fn radix_text(v: &Value, radix: u32, bits: u32) -> (bool, String) {
 }
 
 /// Rounds decimal digits (0.d1d2… × 10^exp) half-up to `keep` digits; Java's applyPrecision.
-fn apply_precision(digits: &mut Vec<u8>, exp: i32, keep: i64) -> i32 {
+fn apply_precision(digits: &mut Vec<u8>, exp: i64, keep: i64) -> i64 {
     if keep < 0 || keep as usize >= digits.len() {
         return exp;
     }
@@ -211,7 +229,7 @@ fn apply_precision(digits: &mut Vec<u8>, exp: i32, keep: i64) -> i32 {
 
 /// The digits of a finite double or a BigDecimal: (negative, digits, exponent) with
 /// value = 0.digits × 10^exponent; zero has no digits.
-fn decimal_of(v: &Value) -> Option<(bool, Vec<u8>, i32)> {
+fn decimal_of(v: &Value) -> Option<(bool, Vec<u8>, i64)> {
     match v {
         Value::Double(_) | Value::Float(_) => {
             let d = if let Value::Float(f) = v { f64::from(*f) } else { v.to_f64() };
@@ -224,14 +242,14 @@ fn decimal_of(v: &Value) -> Option<(bool, Vec<u8>, i32)> {
             } else {
                 jdouble::decimal_digits(d)
             };
-            Some((d < 0.0, digits, exp))
+            Some((d < 0.0, digits, i64::from(exp)))
         }
         Value::BigDecimal(b) => {
             let digits = b.unscaled.abs().to_string().into_bytes();
             if b.unscaled.is_zero() {
-                return Some((false, Vec::new(), 1 - b.scale));
+                return Some((false, Vec::new(), 1 - i64::from(b.scale)));
             }
-            let exp = digits.len() as i32 - b.scale;
+            let exp = digits.len() as i64 - i64::from(b.scale);
             Some((b.unscaled.is_negative(), digits, exp))
         }
         _ => None,
@@ -239,9 +257,9 @@ fn decimal_of(v: &Value) -> Option<(bool, Vec<u8>, i32)> {
 }
 
 /// Fixed notation with `precision` fraction digits.
-fn fixed(digits: &[u8], exp: i32, precision: usize) -> String {
+fn fixed(digits: &[u8], exp: i64, precision: usize) -> String {
     let mut digits = digits.to_vec();
-    let exp = apply_precision(&mut digits, exp, i64::from(exp) + precision as i64);
+    let exp = apply_precision(&mut digits, exp, exp + precision as i64);
     let digit = |i: i64| -> char {
         if i >= 0 && (i as usize) < digits.len() {
             digits[i as usize] as char
@@ -254,20 +272,20 @@ fn fixed(digits: &[u8], exp: i32, precision: usize) -> String {
         out.push('0');
     } else {
         for i in 0..exp {
-            out.push(digit(i64::from(i)));
+            out.push(digit(i));
         }
     }
     if precision > 0 {
         out.push('.');
         for k in 0..precision as i64 {
-            out.push(digit(i64::from(exp) + k));
+            out.push(digit(exp + k));
         }
     }
     out
 }
 
 /// Scientific notation `d.ddde+xx` with `precision` fraction digits.
-fn scientific(digits: &[u8], exp: i32, precision: usize, upper: bool) -> String {
+fn scientific(digits: &[u8], exp: i64, precision: usize, upper: bool) -> String {
     let mut digits = digits.to_vec();
     let (mantissa, e) = if digits.is_empty() {
         (
@@ -293,15 +311,15 @@ fn scientific(digits: &[u8], exp: i32, precision: usize, upper: bool) -> String 
     format!("{mantissa}{mark}{sign}{:02}", e.unsigned_abs())
 }
 
-fn general(digits: &[u8], exp: i32, precision: usize, upper: bool) -> String {
+fn general(digits: &[u8], exp: i64, precision: usize, upper: bool) -> String {
     let precision = precision.max(1);
     if digits.is_empty() {
         return fixed(digits, exp, precision - 1);
     }
     let mut rounded = digits.to_vec();
     let e = apply_precision(&mut rounded, exp, precision as i64) - 1;
-    if (-4..precision as i32).contains(&e) {
-        fixed(digits, exp, (precision as i32 - 1 - e) as usize)
+    if (-4..precision as i64).contains(&e) {
+        fixed(digits, exp, (precision as i64 - 1 - e) as usize)
     } else {
         scientific(digits, exp, precision - 1, upper)
     }
@@ -334,7 +352,7 @@ fn convert(host: &mut dyn Printer, spec: &Spec, arg: &Value) -> Result<String, F
                 if arg.is_null() {
                     "null".into()
                 } else {
-                    format!("{:x}", crate::value::java_hash(arg) as u32)
+                    format!("{:x}", crate::value::java_hash(arg)? as u32)
                 }
             } else {
                 match arg {
@@ -421,6 +439,9 @@ fn convert(host: &mut dyn Printer, spec: &Spec, arg: &Value) -> Result<String, F
                 let (negative, digits, exp) =
                     decimal_of(arg).ok_or_else(|| conversion_error(spec.conversion, arg))?;
                 let precision = spec.precision.unwrap_or(6);
+                // Fixed notation writes every integer digit (a BigDecimal's exponent is large).
+                let integer_digits = if c == 'f' { exp.max(0) as usize } else { 0 };
+                room(host, integer_digits.saturating_add(precision))?;
                 let mut magnitude = match c {
                     'e' => scientific(&digits, exp, precision, upper),
                     'f' => fixed(&digits, exp, precision),
@@ -439,7 +460,13 @@ fn convert(host: &mut dyn Printer, spec: &Spec, arg: &Value) -> Result<String, F
             ))
         }
     };
-    let text = if upper && !matches!(c, 'o' | 'x') { text.to_uppercase() } else { text };
+    let text = if upper && !matches!(c, 'o' | 'x') {
+        // A character may map to three.
+        crate::budget::reserve(text.len().saturating_mul(3))?;
+        text.to_uppercase()
+    } else {
+        text
+    };
     Ok(justify(text, spec))
 }
 
@@ -450,6 +477,8 @@ pub(super) fn format(host: &mut dyn Printer, format: &str, args: &Value) -> MRes
         Value::Array(a) => Some(a.items.borrow().clone()),
         _ => return Err(npe()),
     };
+    crate::budget::reserve_for::<char>(format.len())?;
+    crate::budget::scan(format.len());
     let chars: Vec<char> = format.chars().collect();
     let mut out = String::with_capacity(format.len() + 16);
     let (mut ordinary, mut last): (usize, Option<usize>) = (0, None);
@@ -462,6 +491,7 @@ pub(super) fn format(host: &mut dyn Printer, format: &str, args: &Value) -> MRes
         }
         let (spec, next) = parse_spec(&chars, i + 1)?;
         i = next;
+        room(host, spec.width.unwrap_or(0))?;
         match spec.conversion {
             '%' => {
                 out.push_str(&justify("%".into(), &spec));

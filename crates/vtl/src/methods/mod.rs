@@ -80,6 +80,13 @@ impl From<Thrown> for Fault {
     }
 }
 
+/// A limit of the engine (the memory a render may hold), which no Java code can catch.
+impl From<crate::Error> for Fault {
+    fn from(e: crate::Error) -> Self {
+        Fault::Thrown(e.into())
+    }
+}
+
 pub type MResult = Result<Value, Fault>;
 
 /// An implementation: the printer (for `toString()` of blocks and the size limit), the receiver
@@ -612,11 +619,33 @@ fn to_text(host: &mut dyn Printer, v: &Value) -> Result<Option<String>, Fault> {
     }
 }
 
-/// A string result, checked against the output limit first.
-fn string_result(host: &dyn Printer, s: String) -> MResult {
-    if s.len() > host.string_limit() {
+/// A printed value as a string value (Java's null for `None`); the copy is checked against the
+/// memory budget.
+fn text_value(text: Option<String>) -> MResult {
+    let Some(text) = text else { return Ok(Value::Null) };
+    crate::budget::reserve(text.len())?;
+    Ok(Value::string(text))
+}
+
+/// Refuses a string of `len` bytes, longer than the output limit (where Java would run out of
+/// memory).
+fn fits(host: &dyn Printer, len: usize) -> Result<(), Fault> {
+    if len > host.string_limit() {
         return Err(crate::value::too_long(host.string_limit()).into());
     }
+    Ok(())
+}
+
+/// Refuses to build a string of `len` bytes that would outgrow the output limit or the memory
+/// budget.
+fn room(host: &dyn Printer, len: usize) -> Result<(), Fault> {
+    fits(host, len)?;
+    Ok(crate::budget::reserve(len)?)
+}
+
+/// A string result, checked against the output limit first.
+fn string_result(host: &dyn Printer, s: String) -> MResult {
+    room(host, s.len())?;
     Ok(Value::string(s))
 }
 

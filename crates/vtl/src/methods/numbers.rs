@@ -1,7 +1,7 @@
 //! Methods of the number classes: Byte, Short, Integer, Long, Float, Double, BigInteger and
 //! BigDecimal, statics included (templates call `$n.parseInt('42')` on any Integer).
 
-use super::{arg_int, arg_str, class_cast, npe, Fault, JavaError, MResult, MethodFn};
+use super::{arg_int, arg_str, class_cast, npe, room, Fault, JavaError, MResult, MethodFn};
 use crate::bigdec::{BigDecimal, DecimalError, Rounding};
 use crate::jdouble;
 use crate::value::{JArray, JClass, Value};
@@ -89,6 +89,7 @@ fn decode(v: &Value, min: i64, max: i64) -> Result<i64, Fault> {
             JavaError::new("java.lang.NumberFormatException", "Sign character in wrong position").into()
         );
     }
+    crate::budget::reserve(s.len())?;
     parse_integer(&Value::string(format!("{sign}{digits}")), radix, min, max)
 }
 
@@ -130,6 +131,8 @@ fn parse_double(v: &Value) -> Result<f64, Fault> {
     if !digits_ok || !exponent_ok {
         return Err(bad());
     }
+    crate::budget::reserve(body.len())?;
+    crate::budget::scan(body.len());
     let text = format!("{}{}", if sign < 0.0 { "-" } else { "" }, body);
     text.parse::<f64>().map_err(|_| bad())
 }
@@ -350,7 +353,7 @@ fn long(key: &str) -> Option<MethodFn> {
         "toHexString(long)" => |_, _, a| Ok(Value::string(format!("{:x}", arg_long(&a[0]) as u64))),
         "toOctalString(long)" => |_, _, a| Ok(Value::string(format!("{:o}", arg_long(&a[0]) as u64))),
         "toBinaryString(long)" => |_, _, a| Ok(Value::string(format!("{:b}", arg_long(&a[0]) as u64))),
-        "hashCode(long)" => |_, _, a| Ok(Value::Int(crate::value::java_hash(&Value::Long(arg_long(&a[0]))))),
+        "hashCode(long)" => |_, _, a| Ok(Value::Int(crate::value::java_hash(&Value::Long(arg_long(&a[0])))?)),
         "min(long,long)" => |_, _, a| Ok(Value::Long(arg_long(&a[0]).min(arg_long(&a[1])))),
         "max(long,long)" => |_, _, a| Ok(Value::Long(arg_long(&a[0]).max(arg_long(&a[1])))),
         "sum(long,long)" => |_, _, a| Ok(Value::Long(arg_long(&a[0]).wrapping_add(arg_long(&a[1])))),
@@ -416,7 +419,7 @@ fn double(class: JClass, key: &str) -> Option<MethodFn> {
             } else {
                 Value::Double(a[0].to_f64())
             };
-            Ok(Value::Int(crate::value::java_hash(&v)))
+            Ok(Value::Int(crate::value::java_hash(&v)?))
         },
         "toHexString(double)" => |_, r, a| {
             Ok(Value::string(if r.class() == Some(JClass::Float) {
@@ -471,53 +474,102 @@ fn hex_float(d: f64, float: bool) -> String {
     }
 }
 
+/// Refuses a BigInteger operand or result of `bits` bits (see [`crate::bigdec::MAX_BITS`]).
+fn sized(bits: u64) -> Result<(), Fault> {
+    crate::bigdec::fits(bits).map_err(decimal_error)
+}
+
+/// The operands of a BigInteger operation slower than linear, checked.
+fn operands(r: &Value, a: &Value) -> Result<(BigInt, BigInt), Fault> {
+    let (x, y) = (big(r), arg_big(a)?);
+    sized(x.bits().max(y.bits()))?;
+    Ok((x, y))
+}
+
+/// `modPow`: by squaring, a tick per exponent bit (the exponent may have thousands of bits, and
+/// each step multiplies numbers as large as the modulus).
+fn mod_pow(base: &BigInt, e: &BigInt, m: &BigInt) -> BigInt {
+    let step = (m.bits() / 64).pow(2) as usize / 256 + 1;
+    let base = base.mod_floor(m);
+    let mut result = BigInt::one() % m;
+    for i in (0..e.bits()).rev() {
+        crate::budget::tick(step);
+        result = &result * &result % m;
+        if e.bit(i) {
+            result = &result * &base % m;
+        }
+    }
+    result
+}
+
+/// `shiftLeft(n)` (a negative `n` shifts right, rounding toward negative infinity).
+fn shift_left(v: &BigInt, n: i64) -> MResult {
+    if n < 0 {
+        return big_value(v >> n.unsigned_abs());
+    }
+    if !v.is_zero() {
+        sized(v.bits() + n as u64)?;
+    }
+    big_value(v << n as u64)
+}
+
 fn big_integer(key: &str) -> Option<MethodFn> {
     Some(match key {
-        "add(java.math.BigInteger)" => |_, r, a| big_value(big(r) + arg_big(&a[0])?),
-        "subtract(java.math.BigInteger)" => |_, r, a| big_value(big(r) - arg_big(&a[0])?),
-        "multiply(java.math.BigInteger)" => |_, r, a| big_value(big(r) * arg_big(&a[0])?),
+        "add(java.math.BigInteger)" => |_, r, a| {
+            let (x, y) = operands(r, &a[0])?;
+            sized(x.bits().max(y.bits()) + 1)?;
+            big_value(x + y)
+        },
+        "subtract(java.math.BigInteger)" => |_, r, a| {
+            let (x, y) = operands(r, &a[0])?;
+            sized(x.bits().max(y.bits()) + 1)?;
+            big_value(x - y)
+        },
+        "multiply(java.math.BigInteger)" => |_, r, a| {
+            let (x, y) = operands(r, &a[0])?;
+            sized(x.bits() + y.bits())?;
+            big_value(x * y)
+        },
         "divide(java.math.BigInteger)" => |_, r, a| {
-            let d = arg_big(&a[0])?;
+            let (x, d) = operands(r, &a[0])?;
             if d.is_zero() {
                 return Err(arithmetic("BigInteger divide by zero"));
             }
-            big_value(big(r) / d)
+            big_value(x / d)
         },
         "remainder(java.math.BigInteger)" => |_, r, a| {
-            let d = arg_big(&a[0])?;
+            let (x, d) = operands(r, &a[0])?;
             if d.is_zero() {
                 return Err(arithmetic("BigInteger divide by zero"));
             }
-            big_value(big(r) % d)
+            big_value(x % d)
         },
         "mod(java.math.BigInteger)" => |_, r, a| {
-            let m = arg_big(&a[0])?;
+            let (x, m) = operands(r, &a[0])?;
             if !m.is_positive() {
                 return Err(arithmetic("BigInteger: modulus not positive"));
             }
-            big_value(big(r).mod_floor(&m))
+            big_value(x.mod_floor(&m))
         },
         "divideAndRemainder(java.math.BigInteger)" => |_, r, a| {
-            let d = arg_big(&a[0])?;
+            let (x, d) = operands(r, &a[0])?;
             if d.is_zero() {
                 return Err(arithmetic("BigInteger divide by zero"));
             }
-            let (q, rem) = big(r).div_rem(&d);
+            let (q, rem) = x.div_rem(&d);
             Ok(array(JClass::ObjectArray, vec![Value::bigint(q), Value::bigint(rem)]))
         },
-        "pow(int)" => |h, r, a| {
+        "pow(int)" => |_, r, a| {
             let e = arg_int(&a[0]);
             if e < 0 {
                 return Err(arithmetic("Negative exponent"));
             }
-            let base = big(r);
-            let bits = base.bits().saturating_mul(e as u64);
-            if bits / 3 > h.string_limit() as u64 {
-                return Err(crate::value::too_long(h.string_limit()).into());
-            }
-            big_value(num_traits::pow(base, e as usize))
+            big_value(crate::bigdec::power(&big(r), e as u32).map_err(decimal_error)?)
         },
-        "gcd(java.math.BigInteger)" => |_, r, a| big_value(big(r).gcd(&arg_big(&a[0])?)),
+        "gcd(java.math.BigInteger)" => |_, r, a| {
+            let (x, y) = operands(r, &a[0])?;
+            big_value(x.gcd(&y))
+        },
         "abs()" => |_, r, _| big_value(big(r).abs()),
         "negate()" => |_, r, _| big_value(-big(r)),
         "sqrt()" => |_, r, _| {
@@ -525,6 +577,7 @@ fn big_integer(key: &str) -> Option<MethodFn> {
             if v.is_negative() {
                 return Err(arithmetic("Negative BigInteger"));
             }
+            sized(v.bits())?;
             big_value(v.sqrt())
         },
         "signum()" => |_, r, _| Ok(Value::Int(big(r).signum().to_i32().unwrap_or(0))),
@@ -557,22 +610,8 @@ fn big_integer(key: &str) -> Option<MethodFn> {
             }
             Ok(Value::Bool(((big(r) >> n as usize) & BigInt::one()).is_one()))
         },
-        "shiftLeft(int)" => |_, r, a| {
-            let n = arg_int(&a[0]);
-            big_value(if n >= 0 {
-                big(r) << (n.min(1 << 20) as usize)
-            } else {
-                big(r) >> (n.unsigned_abs() as usize)
-            })
-        },
-        "shiftRight(int)" => |_, r, a| {
-            let n = arg_int(&a[0]);
-            big_value(if n >= 0 {
-                big(r) >> (n as usize)
-            } else {
-                big(r) << (n.unsigned_abs().min(1 << 20) as usize)
-            })
-        },
+        "shiftLeft(int)" => |_, r, a| shift_left(&big(r), i64::from(arg_int(&a[0]))),
+        "shiftRight(int)" => |_, r, a| shift_left(&big(r), -i64::from(arg_int(&a[0]))),
         "and(java.math.BigInteger)" => |_, r, a| big_value(big(r) & arg_big(&a[0])?),
         "or(java.math.BigInteger)" => |_, r, a| big_value(big(r) | arg_big(&a[0])?),
         "xor(java.math.BigInteger)" => |_, r, a| big_value(big(r) ^ arg_big(&a[0])?),
@@ -592,7 +631,8 @@ fn big_integer(key: &str) -> Option<MethodFn> {
             if e.is_negative() {
                 return Err(arithmetic("BigInteger: negative exponent"));
             }
-            big_value(big(r).modpow(&e, &m))
+            sized(m.bits())?;
+            big_value(mod_pow(&big(r), &e, &m))
         },
         _ => return None,
     })
@@ -600,9 +640,15 @@ fn big_integer(key: &str) -> Option<MethodFn> {
 
 fn big_decimal(key: &str) -> Option<MethodFn> {
     Some(match key {
-        "add(java.math.BigDecimal)" => |_, r, a| dec_value(dec(r).add(&arg_dec(&a[0])?)),
-        "subtract(java.math.BigDecimal)" => |_, r, a| dec_value(dec(r).subtract(&arg_dec(&a[0])?)),
-        "multiply(java.math.BigDecimal)" => |_, r, a| dec_value(dec(r).multiply(&arg_dec(&a[0])?)),
+        "add(java.math.BigDecimal)" => {
+            |_, r, a| dec_value(dec(r).add(&arg_dec(&a[0])?).map_err(decimal_error)?)
+        }
+        "subtract(java.math.BigDecimal)" => {
+            |_, r, a| dec_value(dec(r).subtract(&arg_dec(&a[0])?).map_err(decimal_error)?)
+        }
+        "multiply(java.math.BigDecimal)" => {
+            |_, r, a| dec_value(dec(r).multiply(&arg_dec(&a[0])?).map_err(decimal_error)?)
+        }
         "divide(java.math.BigDecimal)" => {
             |_, r, a| dec_value(dec(r).divide_exact(&arg_dec(&a[0])?).map_err(decimal_error)?)
         }
@@ -645,14 +691,18 @@ fn big_decimal(key: &str) -> Option<MethodFn> {
         "scale()" => |_, r, _| Ok(Value::Int(dec(r).scale)),
         "precision()" => |_, r, _| Ok(Value::Int(dec(r).precision())),
         "unscaledValue()" => |_, r, _| big_value(dec(r).unscaled),
-        "toBigInteger()" => |_, r, _| big_value(dec(r).to_bigint()),
+        "toBigInteger()" => |_, r, _| big_value(dec(r).to_bigint().map_err(decimal_error)?),
         "toBigIntegerExact()" => |_, r, _| {
             let d = dec(r);
             let exact = d.set_scale(0, Rounding::Unnecessary).map_err(decimal_error)?;
             big_value(exact.unscaled)
         },
         "stripTrailingZeros()" => |_, r, _| dec_value(dec(r).strip_trailing_zeros()),
-        "toPlainString()" => |_, r, _| Ok(Value::string(dec(r).to_plain_string())),
+        "toPlainString()" => |h, r, _| {
+            let d = dec(r);
+            room(h, d.plain_length())?;
+            Ok(Value::string(d.to_plain_string()))
+        },
         "toEngineeringString()" => |_, r, _| Ok(Value::string(dec(r).to_string())),
         "compareTo(java.math.BigDecimal)" | "compareTo(java.lang.Object)" => {
             |_, r, a| compare_same(r, &a[0], |x, y| dec(x).compare(&dec(y)))
@@ -668,16 +718,12 @@ fn big_decimal(key: &str) -> Option<MethodFn> {
         "movePointLeft(int)" => |_, r, a| dec_value(dec(r).move_point_left(arg_int(&a[0]))),
         "movePointRight(int)" => |_, r, a| dec_value(dec(r).move_point_left(arg_int(&a[0]).saturating_neg())),
         "scaleByPowerOfTen(int)" => |_, r, a| dec_value(dec(r).scale_by_power_of_ten(arg_int(&a[0]))),
-        "pow(int)" => |h, r, a| {
+        "pow(int)" => |_, r, a| {
             let n = arg_int(&a[0]);
             if !(0..=999_999_999).contains(&n) {
                 return Err(arithmetic("Invalid operation"));
             }
-            let d = dec(r);
-            if (d.precision() as u64).saturating_mul(n as u64) > h.string_limit() as u64 {
-                return Err(crate::value::too_long(h.string_limit()).into());
-            }
-            dec_value(d.pow(n as u32))
+            dec_value(dec(r).pow(n as u32).map_err(decimal_error)?)
         },
         "valueOf(long)" => |_, _, a| dec_value(BigDecimal::from_bigint(BigInt::from(a[0].to_i64()))),
         "valueOf(long,int)" => {

@@ -1,7 +1,9 @@
 //! Methods of `java.lang.Object` every value has, and of the small classes: Class, Boolean,
 //! Character, the `$foreach.info` object and `#define` block references.
 
-use super::{arg_bool, arg_char, arg_int, arg_str, class_cast, npe, to_text, Fault, JavaError, MethodFn};
+use super::{
+    arg_bool, arg_char, arg_int, arg_str, class_cast, npe, text_value, to_text, Fault, JavaError, MethodFn,
+};
 use crate::value::{java_equals, java_hash, scope_info_text, utf16_to_string, JArray, JClass, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,8 +12,12 @@ use std::rc::Rc;
 pub(super) fn common(key: &str) -> Option<MethodFn> {
     Some(match key {
         "equals(java.lang.Object)" => |_, r, a| Ok(Value::Bool(java_equals(r, &a[0]))),
-        "hashCode()" => |_, r, _| Ok(Value::Int(java_hash(r))),
-        "toString()" => |h, r, _| Ok(to_text(h, r)?.map_or(Value::Null, Value::string)),
+        // Java's own recursion overflows its stack on a list that contains itself.
+        "hashCode()" => |_, r, _| match java_hash(r) {
+            Ok(h) => Ok(Value::Int(h)),
+            Err(_) => Err(JavaError { class: "java.lang.StackOverflowError", message: None }.into()),
+        },
+        "toString()" => |h, r, _| text_value(to_text(h, r)?),
         "getClass()" => |_, r, _| Ok(r.class().map_or(Value::Null, Value::Class)),
         "wait()" | "wait(long)" | "wait(long,int)" | "notify()" | "notifyAll()" => |_, _, _| {
             Err(JavaError::new("java.lang.IllegalMonitorStateException", "current thread is not owner")

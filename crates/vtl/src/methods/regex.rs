@@ -5,8 +5,10 @@
 //! as in Java, `.` and `$` know Java's line terminators, `\Q…\E` quotes. Replacement strings use
 //! Java's `$n`, `${name}` and `\` escapes. Compiled patterns are cached per thread.
 
-use super::{Fault, JavaError};
-use fancy_regex::{Captures, Regex, RegexBuilder};
+use super::{fits, Fault, JavaError};
+use crate::budget;
+use crate::value::{Printer, Value};
+use fancy_regex::{Regex, RegexBuilder};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -14,6 +16,12 @@ use std::rc::Rc;
 /// Backtracking steps one match may take before it fails (catastrophic patterns).
 const BACKTRACK_LIMIT: usize = 1_000_000;
 const CACHE_SIZE: usize = 64;
+/// Longer patterns are compiled for each call, not kept in the cache between renders.
+const CACHED_PATTERN: usize = 1024;
+/// The compiled program (and lazy DFA) of each part of a pattern the `regex` crate runs is
+/// bounded, so that one pattern (or the cache) cannot hold much memory.
+const PROGRAM_SIZE: usize = 2 << 20;
+const DFA_SIZE: usize = 1 << 20;
 
 const LINE_TERMINATORS: &str = r"\n\r\x{85}\x{2028}\x{2029}";
 
@@ -68,6 +76,8 @@ fn translate(java: &str) -> Result<String, Fault> {
     let mut class_depth = 0usize;
     let mut i = 0;
     while i < chars.len() {
+        // Room for the longest translation of one element (`\Q` quotes its own length).
+        budget::extend(&mut out, 128 + if chars[i] == '\\' { 2 * (chars.len() - i) } else { 0 })?;
         let c = chars[i];
         i += 1;
         match c {
@@ -189,13 +199,20 @@ fn compile_as(java: &str, anchored: bool) -> Result<Rc<Regex>, Fault> {
     if let Some(r) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(r);
     }
+    budget::reserve_for::<char>(java.len())?;
+    budget::scan(java.len());
     let translated = translate(java)?;
     let source = if anchored { format!(r"\A(?:{translated})\z") } else { translated };
     let regex = RegexBuilder::new(&source)
         .backtrack_limit(BACKTRACK_LIMIT)
+        .delegate_size_limit(PROGRAM_SIZE)
+        .delegate_dfa_size_limit(DFA_SIZE)
         .build()
         .map_err(|e| syntax_error(e.to_string(), java))?;
     let regex = Rc::new(regex);
+    if java.len() > CACHED_PATTERN {
+        return Ok(regex);
+    }
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
         if cache.len() >= CACHE_SIZE {
@@ -212,22 +229,43 @@ fn run_error(e: fancy_regex::Error) -> Fault {
 
 /// `String.matches`: the whole string must match.
 pub(super) fn matches(java: &str, s: &str) -> Result<bool, Fault> {
-    compile_as(java, true)?.is_match(s).map_err(run_error)
+    let regex = compile_as(java, true)?;
+    budget::scan(s.len());
+    regex.is_match(s).map_err(run_error)
 }
 
-/// Matcher.appendReplacement's reading of a replacement string.
-fn expand(replacement: &str, caps: &Captures, regex: &Regex, out: &mut String) -> Result<(), Fault> {
+/// Appends `s` to a string that may not outgrow the host's limit or the memory budget.
+fn append(host: &dyn Printer, out: &mut String, s: &str) -> Result<(), Fault> {
+    fits(host, out.len().saturating_add(s.len()))?;
+    budget::extend(out, s.len())?;
+    out.push_str(s);
+    Ok(())
+}
+
+/// A part of a replacement string: text, or a group's match.
+enum Piece {
+    Text(String),
+    Group(usize),
+}
+
+/// Matcher.appendReplacement's reading of a replacement string (read once, when the first
+/// match needs it: without a match, Java never reads it).
+fn read_replacement(replacement: &str, regex: &Regex) -> Result<Vec<Piece>, Fault> {
     let illegal =
         |m: &str| -> Fault { JavaError::new("java.lang.IllegalArgumentException", m.to_string()).into() };
+    budget::reserve_for::<char>(replacement.len().saturating_mul(2))?;
+    budget::scan(replacement.len());
     let chars: Vec<char> = replacement.chars().collect();
-    let group_count = caps.len() - 1;
+    let group_count = regex.captures_len() - 1;
+    let mut pieces = Vec::new();
+    let mut text = String::new();
     let mut i = 0;
     while i < chars.len() {
         match chars[i] {
             '\\' => {
                 i += 1;
                 let c = *chars.get(i).ok_or_else(|| illegal("character to be escaped is missing"))?;
-                out.push(c);
+                text.push(c);
                 i += 1;
             }
             '$' => {
@@ -269,35 +307,55 @@ fn expand(replacement: &str, caps: &Captures, regex: &Regex, out: &mut String) -
                     )
                     .into());
                 }
-                if let Some(m) = caps.get(group) {
-                    out.push_str(m.as_str());
-                }
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+                pieces.push(Piece::Group(group));
             }
             c => {
-                out.push(c);
+                text.push(c);
                 i += 1;
             }
         }
     }
-    Ok(())
+    pieces.push(Piece::Text(text));
+    Ok(pieces)
 }
 
 /// `replaceAll` (or `replaceFirst` when `all` is false).
-pub(super) fn replace(java: &str, s: &str, replacement: &str, all: bool) -> Result<String, Fault> {
+pub(super) fn replace(
+    host: &dyn Printer,
+    java: &str,
+    s: &str,
+    replacement: &str,
+    all: bool,
+) -> Result<String, Fault> {
     let regex = compile(java)?;
+    budget::reserve(s.len())?;
     let mut out = String::with_capacity(s.len());
+    let mut pieces = None;
     let mut last = 0;
     for caps in regex.captures_iter(s) {
         let caps = caps.map_err(run_error)?;
         let m = caps.get(0).expect("group 0 is the match");
-        out.push_str(&s[last..m.start()]);
-        expand(replacement, &caps, &regex, &mut out)?;
+        budget::scan(m.end() - last);
+        append(host, &mut out, &s[last..m.start()])?;
+        let pieces = match &pieces {
+            Some(pieces) => pieces,
+            None => pieces.insert(read_replacement(replacement, &regex)?),
+        };
+        for piece in pieces {
+            let part = match piece {
+                Piece::Text(text) => text,
+                Piece::Group(group) => caps.get(*group).map_or("", |m| m.as_str()),
+            };
+            budget::scan(part.len());
+            append(host, &mut out, part)?;
+        }
         last = m.end();
         if !all {
             break;
         }
     }
-    out.push_str(&s[last..]);
+    append(host, &mut out, &s[last..])?;
     Ok(out)
 }
 
@@ -311,44 +369,68 @@ fn literal_split_char(java: &str) -> Option<char> {
     }
 }
 
-/// `String.split(regex, limit)` (Pattern.split's rules).
-pub(super) fn split(java: &str, s: &str, limit: i32) -> Result<Vec<String>, Fault> {
-    let spans: Vec<(usize, usize)> = match literal_split_char(java) {
-        Some(c) => s.match_indices(c).map(|(i, m)| (i, i + m.len())).collect(),
-        None => {
-            let regex = compile(java)?;
-            let mut spans = Vec::new();
-            for m in regex.find_iter(s) {
-                let m = m.map_err(run_error)?;
-                spans.push((m.start(), m.end()));
+/// Calls `f` with the start and end of each match of a split pattern until it returns false.
+fn each_match(
+    java: &str,
+    s: &str,
+    mut f: impl FnMut(usize, usize) -> Result<bool, Fault>,
+) -> Result<(), Fault> {
+    if let Some(c) = literal_split_char(java) {
+        for (i, m) in s.match_indices(c) {
+            if !f(i, i + m.len())? {
+                break;
             }
-            spans
         }
-    };
-    let limited = limit > 0;
-    let mut parts: Vec<String> = Vec::new();
-    let mut index = 0;
-    for (start, end) in spans {
-        if !limited || (parts.len() as i64) < i64::from(limit) - 1 {
-            if index == 0 && start == 0 && end == 0 {
-                continue;
-            }
-            parts.push(s[index..start].to_string());
-            index = end;
-        } else if parts.len() as i64 == i64::from(limit) - 1 {
-            parts.push(s[index..].to_string());
-            index = end;
+        return Ok(());
+    }
+    let regex = compile(java)?;
+    for m in regex.find_iter(s) {
+        let m = m.map_err(run_error)?;
+        if !f(m.start(), m.end())? {
             break;
         }
     }
+    Ok(())
+}
+
+/// A part of a split: a value and a string of its own, checked against the memory budget.
+fn push_part(parts: &mut Vec<Value>, part: &str) -> Result<(), Fault> {
+    budget::reserve(part.len() + 32)?;
+    budget::extend_vec(parts, 1)?;
+    budget::scan(part.len());
+    parts.push(Value::str(part));
+    Ok(())
+}
+
+/// `String.split(regex, limit)` (Pattern.split's rules), as string values.
+pub(super) fn split(java: &str, s: &str, limit: i32) -> Result<Vec<Value>, Fault> {
+    let limited = limit > 0;
+    let mut parts: Vec<Value> = Vec::new();
+    let mut index = 0;
+    each_match(java, s, |start, end| {
+        if !limited || (parts.len() as i64) < i64::from(limit) - 1 {
+            if index == 0 && start == 0 && end == 0 {
+                return Ok(true);
+            }
+            push_part(&mut parts, &s[index..start])?;
+            index = end;
+            Ok(true)
+        } else if parts.len() as i64 == i64::from(limit) - 1 {
+            push_part(&mut parts, &s[index..])?;
+            index = end;
+            Ok(false)
+        } else {
+            Ok(true)
+        }
+    })?;
     if index == 0 {
-        return Ok(vec![s.to_string()]);
+        return Ok(vec![Value::str(s)]);
     }
     if !limited || (parts.len() as i64) < i64::from(limit) {
-        parts.push(s[index..].to_string());
+        push_part(&mut parts, &s[index..])?;
     }
     if limit == 0 {
-        while parts.last().is_some_and(String::is_empty) {
+        while parts.last().is_some_and(|p| matches!(p, Value::Str(s) if s.is_empty())) {
             parts.pop();
         }
     }
@@ -358,9 +440,18 @@ pub(super) fn split(java: &str, s: &str, limit: i32) -> Result<Vec<String>, Faul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::TestPrinter;
 
     fn sp(s: &str, re: &str, limit: i32) -> Vec<String> {
-        split(re, s, limit).unwrap()
+        split(re, s, limit)
+            .unwrap()
+            .iter()
+            .map(|v| v.to_java_string(&mut TestPrinter).unwrap().unwrap())
+            .collect()
+    }
+
+    fn replace(java: &str, s: &str, replacement: &str, all: bool) -> Result<String, Fault> {
+        super::replace(&TestPrinter, java, s, replacement, all)
     }
 
     #[test]
