@@ -37,5 +37,9 @@ if [ $status -eq 0 ]; then
     say "workflows in a real cluster (concurrent launches, the worker, a SIGKILL mid-batch)"
     "$ROOT/tests/workflows.sh" || status=$?
 fi
+if [ $status -eq 0 ]; then
+    say "hardening on a throwaway cluster (hostile inputs, absurd templates, cancels, a failing worker)"
+    "$ROOT/tests/hardening.sh" || status=$?
+fi
 [ $status -eq 0 ] && say "all tests passed"
 exit $status

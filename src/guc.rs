@@ -17,6 +17,7 @@ static TEMPLATE_MAX_LOOP_ITERATIONS: GucSetting<i32> = GucSetting::<i32>::new(1_
 static TEMPLATE_MAX_MACRO_DEPTH: GucSetting<i32> = GucSetting::<i32>::new(20);
 static TEMPLATE_MAX_STEPS: GucSetting<i32> = GucSetting::<i32>::new(50_000_000);
 static TEMPLATE_MAX_PARSE_DEPTH: GucSetting<i32> = GucSetting::<i32>::new(10);
+static TEMPLATE_MAX_MEMORY: GucSetting<i32> = GucSetting::<i32>::new(vtl::DEFAULT_MAX_MEMORY as i32);
 
 pub fn init() {
     GucRegistry::define_string_guc(
@@ -123,6 +124,13 @@ pub fn init() {
         GucFlags::default(),
     );
     limit(
+        c"engage.template_max_memory",
+        c"Most memory one template render may hold (its values and output), in bytes.",
+        &TEMPLATE_MAX_MEMORY,
+        1 << 20,
+        GucFlags::UNIT_BYTE,
+    );
+    limit(
         c"engage.template_max_parse_depth",
         c"Deepest #parse nesting; deeper #parse renders nothing, as in Velocity.",
         &TEMPLATE_MAX_PARSE_DEPTH,
@@ -169,6 +177,7 @@ pub fn template_config() -> vtl::Config {
         max_macro_depth: get(&TEMPLATE_MAX_MACRO_DEPTH) as usize,
         max_steps: get(&TEMPLATE_MAX_STEPS),
         max_parse_depth: get(&TEMPLATE_MAX_PARSE_DEPTH) as usize,
+        max_memory: get(&TEMPLATE_MAX_MEMORY) as usize,
         ..vtl::Config::default()
     }
 }

@@ -6,6 +6,11 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+/// Rust's allocations are counted per thread, so that a template render can be held to
+/// `engage.template_max_memory` (see `vtl::memory`).
+#[global_allocator]
+static ALLOCATOR: vtl::memory::Counting = vtl::memory::Counting::new();
+
 mod account;
 mod caller;
 mod contact_writer;

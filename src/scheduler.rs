@@ -35,6 +35,7 @@ pub extern "C-unwind" fn engage_scheduler_main(_arg: pg_sys::Datum) {
             Ok(pass) => pass,
             Err(wait) => return wait,
         };
+        backoff.passed();
         started = pass.started;
         for run in pass.runs {
             start_run(run);

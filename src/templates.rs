@@ -109,7 +109,7 @@ fn try_with_templates<T>(f: impl FnOnce(&mut Templates) -> Result<T>) -> Result<
     let statement = current_statement();
     let config = crate::guc::template_config();
     let mut state = TEMPLATES.with(|t| t.borrow_mut().take()).unwrap_or_else(|| Templates {
-        engine: vtl::Engine::new(config.clone()),
+        engine: engine(config.clone()),
         statement,
         loader: TableLoader::default(),
         prepared: HashMap::new(),
@@ -127,6 +127,16 @@ fn try_with_templates<T>(f: impl FnOnce(&mut Templates) -> Result<T>) -> Result<
     result
 }
 
+/// A new engine: a query cancel or statement timeout stops its render (or compile) at once, as a
+/// PostgreSQL error raised from inside the engine's work.
+fn engine(config: vtl::Config) -> vtl::Engine {
+    let mut engine = vtl::Engine::new(config);
+    engine.set_interrupt_hook(|| {
+        pgrx::check_for_interrupts!();
+    });
+    engine
+}
+
 /// The `engage.template_*` setting behind an engine limit.
 fn limit_setting(limit: vtl::Limit) -> &'static str {
     match limit {
@@ -135,6 +145,7 @@ fn limit_setting(limit: vtl::Limit) -> &'static str {
         vtl::Limit::MacroDepth => "engage.template_max_macro_depth",
         vtl::Limit::Steps => "engage.template_max_steps",
         vtl::Limit::ParseDepth => "engage.template_max_parse_depth",
+        vtl::Limit::Memory => "engage.template_max_memory",
     }
 }
 

@@ -119,6 +119,11 @@ pub struct Backoff {
 }
 
 impl Backoff {
+    /// A pass of the worker went through without a failure: the next failure waits 1 s again.
+    pub fn passed(&mut self) {
+        self.failures = 0;
+    }
+
     /// Runs `step` in its own transaction. When it raises an error, the transaction is rolled
     /// back and the error reported, and the result is how long to wait before trying again.
     pub fn step<T>(
@@ -128,10 +133,7 @@ impl Backoff {
     ) -> Result<T, Duration> {
         let outcome = caught(|| BackgroundWorker::transaction(step));
         let message = match outcome {
-            Ok(value) => {
-                self.failures = 0;
-                return Ok(value);
-            }
+            Ok(value) => return Ok(value),
             Err(message) => message,
         };
         self.failures = self.failures.saturating_add(1);

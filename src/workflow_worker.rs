@@ -57,6 +57,7 @@ fn work(backoff: &mut Backoff) -> Duration {
             break;
         }
     }
+    backoff.passed();
     let until_next = backoff.step(&worker::WORKFLOWS, || {
         Spi::get_one::<f64>(
             "SELECT extract(epoch FROM min(resume_at) - clock_timestamp())::float8

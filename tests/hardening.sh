@@ -29,8 +29,10 @@ cluster_start "$C" >/dev/null # restarted: the workflow worker now serves $DB
 
 # The SQLSTATE a statement ends with (00000 for success).
 sqlstate() {
-    cluster_psql "$C" -d "$DB" -X -q -At -v VERBOSITY=verbose -c "$1" 2>&1 >/dev/null \
-        | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p' | head -1 | sed 's/^$/00000/;' | grep . || echo 00000
+    local out state
+    out="$(cluster_psql "$C" -d "$DB" -X -q -At -v VERBOSITY=verbose -c "$1" 2>&1 >/dev/null || true)"
+    state="$(printf '%s\n' "$out" | sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p' | head -1)"
+    echo "${state:-00000}"
 }
 alive() { q -c "SELECT 'up'" 2>/dev/null || echo down; }
 now() { date +%s.%N; }
@@ -54,7 +56,7 @@ for template in \
     "#set(\$l = [1])#foreach(\$i in [1..64])#set(\$ok = \$l.addAll(\$l))#end\$l.size()" \
     "#set(\$l = [1, 2])#foreach(\$i in [1..64])#set(\$m = [])#set(\$ok = \$m.addAll(\$l))#set(\$ok = \$m.addAll(\$l))#set(\$l = \$m)#end\$l.size()" \
     "#set(\$t = 'xxxxxxxxxxxxxxxx')#foreach(\$i in [1..40])#set(\$t = \"\$t\$t\")#end\$t.length()" \
-    "#set(\$t = 'x')#foreach(\$i in [1..24])#set(\$t = \"\$t\$t\")#end#set(\$l = [])#foreach(\$i in [1..300])#set(\$ok = \$l.add(\"\$t\$i\"))#end\$l.size()" \
+    "#set(\$t = 'x')#foreach(\$i in [1..23])#set(\$t = \"\$t\$t\")#end#set(\$l = [])#foreach(\$i in [1..300])#set(\$ok = \$l.add(\"\$t\$i\"))#end\$l.size()" \
     "\$s.repeat(2147483647)" \
     ; do
     state=$(sqlstate "SET engage.template_max_memory = '64MB'; SELECT length(engage.render(\$tpl\$$template\$tpl\$, '{\"s\": \"x\"}'))")
@@ -67,7 +69,8 @@ done
 
 say "a message that asks for absurd memory, fired by an event"
 q >/dev/null <<'SQL'
-INSERT INTO engage.messages (message_id, name, subject, body) VALUES (7, 'greedy', 'x', '$data.s.format(''%099999999999d'', 1)');
+INSERT INTO engage.messages (message_id, name, subject, body) VALUES (7, 'greedy', 'x',
+    '#set($l = [1])#foreach($i in [1..64])#set($ok = $l.addAll($l))#end$l.size() $data.s.format(''%099999999999d'', 1)');
 SELECT engage.create_workflow('greedy', '[{"id": "send", "type": "send_message", "messageId": 7, "channel": "email"}]');
 SELECT engage.link_event('greedy', 'greedyEvent');
 SELECT engage.activate_workflow('greedy');
@@ -87,7 +90,7 @@ check "a render context 10,000 deep is refused with 54000" 54000 \
 check "a workflow 10,000 deep is refused with 54000" 54000 "$(sqlstate "SELECT engage.create_workflow('deep', ($deep))")"
 
 say "cancelling a long render"
-long="SELECT length(engage.render('#set(\$l = [1..150000])#set(\$m = [150001..300000])\$l.containsAll(\$m)', '{}'))"
+long="SELECT length(engage.render('#set(\$l = [1..150000])\$l.containsAll(\$l)', '{}'))"
 start=$(now)
 state=$(sqlstate "SET statement_timeout = '1s'; $long")
 timeout_ms=$(( $(ms "$start" "$(now)") - 1000 ))

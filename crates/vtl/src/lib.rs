@@ -40,6 +40,8 @@ pub mod render;
 pub mod value;
 
 pub use context::Vars;
-pub use engine::{Config, DirLoader, Engine, Loader, MapLoader, NoLoader, Prepared, LIBRARY};
+pub use engine::{
+    Config, DirLoader, Engine, Loader, MapLoader, NoLoader, Prepared, DEFAULT_MAX_MEMORY, LIBRARY,
+};
 pub use error::{caret_window, Error, ErrorKind, Limit};
 pub use value::{from_json, Value};
