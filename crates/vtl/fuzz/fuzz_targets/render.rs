@@ -1,9 +1,14 @@
 //! Any bytes as a template (and, after a NUL, as JSON data): parsing and rendering must never
-//! panic, overflow the stack or run away; errors are fine.
+//! panic, overflow the stack, run away or allocate past their memory limit; errors are fine.
+//! The engine counts its memory with its own allocator, as in the database; `run.sh` has
+//! libFuzzer report any single allocation far larger than the limit.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use vtl::{Config, Engine, MapLoader};
+
+#[global_allocator]
+static ALLOCATOR: vtl::memory::Counting = vtl::memory::Counting::new();
 
 fuzz_target!(|bytes: &[u8]| {
     let (template, data) = match bytes.iter().position(|&b| b == 0) {
@@ -18,6 +23,7 @@ fuzz_target!(|bytes: &[u8]| {
         max_output: 1 << 16,
         max_loop_iterations: 10_000,
         max_steps: 200_000,
+        max_memory: 1 << 20,
         ..Config::default()
     };
     let engine = Engine::new(config);
