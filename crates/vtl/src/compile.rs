@@ -825,11 +825,18 @@ impl<'a> Compiler<'a> {
                         "#foreach without arguments: java.lang.NullPointerException".into(),
                     ));
                 }
-                if args.len() < 4 {
-                    // Velocity fails only when rendering it (reading a missing argument).
+                // Foreach.render iterates over its third child and renders its fourth, whatever
+                // they are (the block is the last child). With two arguments the third child is
+                // the block, whose value is null: nothing renders. With fewer, reading the third
+                // child fails, but only when it renders.
+                if args.len() == 3 {
+                    return Ok(self.push(Kind::Block(Vec::new()), line, column));
+                }
+                if args.len() < 3 {
                     let message = format!(
-                        "#foreach needs a variable, 'in' and a list; it has {} arguments",
-                        args.len().saturating_sub(1)
+                        "#foreach needs a variable, 'in' and a list: \
+                         java.lang.ArrayIndexOutOfBoundsException: Index 2 out of bounds for length {}",
+                        args.len()
                     );
                     return Ok(self.push(Kind::Fail(Rc::from(message)), line, column));
                 }

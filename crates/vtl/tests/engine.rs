@@ -636,3 +636,32 @@ fn the_memory_limit_names_itself() {
     assert_eq!(Limit::Memory.name(), "max_memory");
     assert_eq!(e.message, "the template would use more than 1048576 bytes of memory (max_memory = 1048576)");
 }
+
+/// `#foreach` argument lists that are not `$var in list`, as Velocity 1.7 renders them (outputs
+/// taken from the reference): it iterates over the third argument and renders the fourth as the
+/// body, the second may be any word, two arguments render nothing, fewer fail when rendered.
+#[test]
+fn foreach_argument_lists_render_as_velocity_does() {
+    let data = serde_json::json!({"list": [1, 2], "extra": [3], "m": {"k": "v"}});
+    let cases = [
+        ("#foreach($a in $list $extra)[$a]#end", Some("[3][3]")),
+        ("#foreach($a in $list, $extra)[$a]#end", Some("[3][3]")),
+        ("#foreach($a $list)[$a]#end", Some("")),
+        ("#foreach($a, $list)[$a]#end", Some("")),
+        ("#foreach($a in)[$a]#end", Some("")),
+        ("#foreach($a IN $list)[$a]#end", Some("[1][2]")),
+        ("#foreach($a foo $list)[$a]#end", Some("[1][2]")),
+        ("#foreach($a.b in $list)[$a]#end", Some("[1][2]")),
+        ("#foreach('x' in $list)[$a]#end", Some("[$a][$a]")),
+        ("#foreach($a in [1..3] [4..5])[$a]#end", Some("")),
+        ("#foreach($a)[$a]#end", None),
+        ("#foreach()[$a]#end", None),
+    ];
+    for (template, expected) in cases {
+        let out = render_with(Config::default(), template, data.clone());
+        match expected {
+            Some(text) => assert_eq!(out.as_deref().ok(), Some(text), "{template}"),
+            None => assert!(out.is_err(), "{template} should fail when rendered"),
+        }
+    }
+}

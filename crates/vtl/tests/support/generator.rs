@@ -616,14 +616,24 @@ impl Generator {
             body.push_str(self.ws());
         }
         self.loop_depth -= 1;
-        format!(
-            "{}#foreach({}${var} in {}){}{body}#end{}",
-            self.ws(),
-            self.ws(),
-            source,
-            self.ws(),
-            self.ws()
-        )
+        // Now and then an argument list that is not `$var in list`: Velocity iterates over the
+        // third argument and renders the fourth as the body, whatever they are.
+        let args = if self.rng.chance(10) {
+            match self.rng.below(9) {
+                0 => format!("${var} {source}"),
+                1 => format!("${var} in"),
+                2 => format!("${var} in {source} $name"),
+                3 => format!("${var} IN {source}"),
+                4 => format!("${var}, {source}"),
+                5 => format!("${var} each {source}"),
+                6 => format!("'{var}' in {source}"),
+                7 => format!("${var}.x in {source}, $flag"),
+                _ => format!("${var}"),
+            }
+        } else {
+            format!("${var} in {source}")
+        };
+        format!("{}#foreach({}{args}){}{body}#end{}", self.ws(), self.ws(), self.ws(), self.ws())
     }
 
     fn macro_definition_and_call(&mut self) -> String {
