@@ -147,3 +147,27 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # The times psql's \timing printed on stdin, in milliseconds, one per line.
 timing_ms() { sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
+
+# Runs one of Debian's pg_regress tools ($1: regress/pg_regress or isolation/pg_isolation_regress
+# in PostgreSQL's pgxs tree) over the tests of tests/$2 (files $3/*.$4) in a fresh database $5 of
+# the "regress" cluster; further arguments name the tests (default: all). Results go to
+# build/$2; the differences are printed on failure, and the tool's status returned.
+run_regress_tool() {
+    local tool="$1" suite="$2" files="$3" ext="$4" db="$5" dir out status=0
+    shift 5
+    local tests=("$@")
+    cd "$ROOT/tests/$suite"
+    [ ${#tests[@]} -gt 0 ] || tests=($(ls "$files"/*."$ext" | xargs -n1 basename | sed "s/\.$ext\$//" | sort))
+    cluster_start regress
+    dir="$(cluster_dir regress)"
+    out="$BUILD/$suite"
+    # --use-existing leaves creating the database to us: a fresh one each run.
+    cluster_psql regress -d postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    mkdir -p "$out"
+    "$(dirname "$PG_CONFIG")/../lib/pgxs/src/test/$tool" --use-existing --host="$dir" --port="$(cat "$dir/port")" \
+        --user=postgres --inputdir=. --outputdir="$out" --dbname="$db" "${tests[@]}" || status=$?
+    if [ $status -ne 0 ] && [ -f "$out/regression.diffs" ]; then
+        cat "$out/regression.diffs"
+    fi
+    return $status
+}

@@ -36,25 +36,21 @@ BEGIN
     SELECT * INTO m FROM engage.messages x WHERE x.message_id = b.message_id;
     ids := engage.broadcast_members(b.segment_ids);
     EXECUTE format($sql$
-        WITH versions AS (
-            SELECT x.language, x.subject, x.body, false AS main FROM engage.message_translations x WHERE x.message_id = $2
-            UNION ALL
-            SELECT x.language, x.subject, x.body, true FROM engage.messages x WHERE x.message_id = $2
-        ), made AS (
+        WITH made AS (
             SELECT x.contact_id, ch.value AS locator, ch.status AS channel_status, ch.bounce_reason,
-                   (u.email IS NOT NULL) AS unsubscribed, v.language, p.subject, p.body,
-                   coalesce(p.data, '{}') AS data, p.error
+                   (u.email IS NOT NULL) AS unsubscribed, coalesce(t.language, m.language) AS language,
+                   p.subject, p.body, coalesce(p.data, '{}') AS data, p.error
             FROM engage.contact_contexts($1) x
+            CROSS JOIN engage.messages m
+            LEFT JOIN engage.message_translations t
+                ON t.message_id = m.message_id AND t.language = lower(x.language_code) AND t.language <> m.language
             LEFT JOIN (%s) d ON d.contact_id = x.contact_id
-            LEFT JOIN LATERAL (SELECT c.value, c.status, c.bounce_reason FROM engage.channels c
-                               WHERE c.contact_id = x.contact_id AND c.type = $3
-                               ORDER BY c.created_at DESC LIMIT 1) ch ON true
+            %s
             LEFT JOIN engage.unsubscribed_emails u ON $3 = 'email' AND u.email = ch.value
-            CROSS JOIN LATERAL (SELECT y.language, y.subject, y.body FROM versions y
-                                WHERE y.main OR y.language = lower(x.language_code)
-                                ORDER BY y.main LIMIT 1) v
-            CROSS JOIN LATERAL engage.prepare_send($2, v.subject, v.body, x.context,
+            CROSS JOIN LATERAL engage.prepare_send($2, CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,
+                                                   coalesce(t.body, m.body), x.context,
                                                    jsonb_build_object('data', coalesce(d.data::text, '{}')), 'data') p
+            WHERE m.message_id = $2
         ), stored AS (
             INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
                                       campaign_type, broadcast_id, status, reason)
@@ -65,7 +61,13 @@ BEGIN
             RETURNING sends.status)
         SELECT count(*) FILTER (WHERE status = 'QUEUED'), count(*) FILTER (WHERE status = 'SUPPRESSED'),
                count(*) FILTER (WHERE status = 'FAILED')
-        FROM stored$sql$, engage.data_sql('name'))
+        FROM stored$sql$, engage.data_sql('name'),
+        -- A contact has at most one address of the other channels; of push channels, the newest device.
+        CASE WHEN engage.media_channel(m.media_type) IN ('webpush', 'mobilepush')
+             THEN 'LEFT JOIN LATERAL (SELECT c.value, c.status, c.bounce_reason FROM engage.channels c
+                                      WHERE c.contact_id = x.contact_id AND c.type = $3
+                                      ORDER BY c.created_at DESC LIMIT 1) ch ON true'
+             ELSE 'LEFT JOIN engage.channels ch ON ch.contact_id = x.contact_id AND ch.type = $3' END)
     INTO queued, suppressed, failed
     USING ids, m.message_id, engage.media_channel(m.media_type), b.broadcast_id, m.marketing;
     UPDATE engage.broadcasts x

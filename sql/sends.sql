@@ -150,6 +150,7 @@ DECLARE
     served text[] := coalesce(channels, ARRAY['email', 'sms', 'viber', 'webpush', 'mobilepush', 'telegram']);
     unknown text;
     picked bigint[];
+    at timestamptz := clock_timestamp();
 BEGIN
     IF max_sends IS NULL OR max_sends < 1 OR lease IS NULL OR lease <= interval '0' THEN
         RAISE EXCEPTION 'claim_sends needs max_sends of at least 1 and a positive lease'
@@ -162,11 +163,14 @@ BEGIN
             DETAIL = 'argument channels', HINT = 'Channels are email, sms, viber, webpush, mobilepush and telegram.';
     END IF;
     -- Leases that ran out, and holds of delivery policies whose time has come: back to the queue.
-    UPDATE engage.sends s SET status = 'QUEUED', lease_until = NULL, not_before = NULL, updated_at = clock_timestamp()
+    -- (The time is a variable, not clock_timestamp() itself, so that it bounds the index scans.)
+    UPDATE engage.sends s SET status = 'QUEUED', lease_until = NULL, updated_at = at
     WHERE s.send_id IN (SELECT x.send_id FROM engage.sends x
-                        WHERE x.channel = ANY (served)
-                          AND ((x.status = 'SENDING' AND x.lease_until < clock_timestamp())
-                               OR (x.status = 'HELD' AND x.not_before <= clock_timestamp()))
+                        WHERE x.status = 'SENDING' AND x.lease_until < at AND x.channel = ANY (served)
+                        FOR UPDATE SKIP LOCKED);
+    UPDATE engage.sends s SET status = 'QUEUED', not_before = NULL, updated_at = at
+    WHERE s.send_id IN (SELECT x.send_id FROM engage.sends x
+                        WHERE x.status = 'HELD' AND x.not_before <= at AND x.channel = ANY (served)
                         FOR UPDATE SKIP LOCKED);
     picked := ARRAY(
         SELECT c.send_id FROM unnest(served) AS ch(channel)

@@ -453,10 +453,15 @@ BEGIN
         ORDER BY s.source_id)
     INTO parts
     FROM engage.data_sources s JOIN engage.connectors c USING (connector_id);
-    RETURN format('SELECT u.contact_id, json_object_agg(u.source, u.rows ORDER BY u.ord) AS data FROM (%s) u
-                   GROUP BY u.contact_id',
-                  coalesce(array_to_string(parts, ' UNION ALL '),
-                           'SELECT NULL::bigint AS contact_id, 0 AS ord, NULL::text AS source, NULL::json AS rows WHERE false'));
+    -- One source needs no second aggregation; several are combined in source order from input
+    -- sorted once (an ORDER BY inside json_object_agg would sort again for every contact).
+    RETURN CASE cardinality(parts)
+        WHEN 1 THEN format('SELECT u.contact_id, json_build_object(u.source, u.rows) AS data FROM (%s) u', parts[1])
+        ELSE format('SELECT u.contact_id, json_object_agg(u.source, u.rows) AS data
+                     FROM (SELECT * FROM (%s) p ORDER BY p.contact_id, p.ord) u GROUP BY u.contact_id',
+                    coalesce(array_to_string(parts, ' UNION ALL '),
+                             'SELECT NULL::bigint AS contact_id, 0 AS ord, NULL::text AS source, NULL::json AS rows WHERE false'))
+    END;
 END
 $$;
 

@@ -96,24 +96,21 @@ CREATE TRIGGER templates_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON
 CREATE FUNCTION engage.contact_contexts(contact_ids bigint[])
 RETURNS TABLE (contact_id bigint, language_code text, context jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-SELECT c.contact_id, c.language_code, jsonb_build_object(
-    'id', c.contact_id,
-    'externalCustomerId', c.external_customer_id,
-    'firstName', c.first_name,
-    'lastName', c.last_name,
-    'language', c.language_code,
-    'timeZone', c.time_zone,
-    'email', ch.email,
-    'phone', ch.phone,
-    'channels', coalesce(ch.list, '[]'),
-    'fields', coalesce(fv.fields, '{}'))
+SELECT c.contact_id, c.language_code,
+       to_jsonb((SELECT x FROM (SELECT c.contact_id AS id, c.external_customer_id AS "externalCustomerId",
+                                       c.first_name AS "firstName", c.last_name AS "lastName",
+                                       c.language_code AS language, c.time_zone AS "timeZone", ch.email, ch.phone,
+                                       coalesce(ch.list, '[]') AS channels, coalesce(fv.fields, '{}') AS fields) x))
 FROM unnest(contact_ids) AS m(id)
 JOIN engage.contacts c ON c.contact_id = m.id
+-- The channels of each contact in (type, value) order: aggregated from input sorted once, not
+-- sorted again per contact.
 LEFT JOIN (
     SELECT x.contact_id, max(x.value) FILTER (WHERE x.type = 'email') AS email,
            max(x.value) FILTER (WHERE x.type = 'sms') AS phone,
-           jsonb_agg(jsonb_build_object('type', x.type, 'value', x.value, 'status', x.status) ORDER BY x.type, x.value) AS list
-    FROM unnest(contact_ids) AS k(id) JOIN engage.channels x ON x.contact_id = k.id
+           jsonb_agg(jsonb_build_object('type', x.type, 'value', x.value, 'status', x.status)) AS list
+    FROM (SELECT y.* FROM unnest(contact_ids) AS k(id) JOIN engage.channels y ON y.contact_id = k.id
+          ORDER BY y.contact_id, y.type, y.value) x
     GROUP BY x.contact_id) ch ON ch.contact_id = c.contact_id
 LEFT JOIN (
     SELECT v.contact_id, jsonb_object_agg(f.name, CASE f.type
