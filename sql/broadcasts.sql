@@ -39,7 +39,7 @@ BEGIN
         WITH made AS (
             SELECT x.contact_id, ch.value AS locator, ch.status AS channel_status, ch.bounce_reason,
                    (u.email IS NOT NULL) AS unsubscribed, coalesce(t.language, m.language) AS language,
-                   p.subject, p.body, coalesce(p.data, '{}') AS data, p.error
+                   p.subject, p.body, coalesce(d.data::jsonb, '{}') AS data, p.error
             FROM engage.contact_contexts($1) x
             CROSS JOIN engage.messages m
             LEFT JOIN engage.message_translations t
@@ -47,9 +47,8 @@ BEGIN
             LEFT JOIN (%s) d ON d.contact_id = x.contact_id
             %s
             LEFT JOIN engage.unsubscribed_emails u ON $3 = 'email' AND u.email = ch.value
-            CROSS JOIN LATERAL engage.prepare_send($2, CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,
-                                                   coalesce(t.body, m.body), x.context,
-                                                   jsonb_build_object('data', coalesce(d.data::text, '{}')), 'data') p
+            CROSS JOIN LATERAL engage.render_send($2, CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,
+                                                  coalesce(t.body, m.body), x.context, d.data) p
             WHERE m.message_id = $2
         ), stored AS (
             INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,

@@ -38,7 +38,9 @@ CREATE TABLE engage.channels (
 );
 CREATE UNIQUE INDEX channels_one_per_contact ON engage.channels (contact_id, type)
     WHERE type IN ('email', 'sms', 'viber', 'telegram');
-CREATE INDEX channels_contact ON engage.channels (contact_id);
+-- A contact's channels in (type, value) order: how a send finds its address, and how $contact
+-- lists them.
+CREATE INDEX channels_contact ON engage.channels (contact_id, type, value);
 COMMENT ON COLUMN engage.channels.status IS 'inactive until confirmed (engage.confirm_channel); inactive channels get only confirmation and triggered messages';
 
 CREATE TABLE engage.field_groups (

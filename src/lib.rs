@@ -52,7 +52,7 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/sends.sql",
     name = "sends_schema",
-    requires = ["workflows_schema", templates::prepare_send]
+    requires = ["workflows_schema", templates::prepare_send, templates::render_send]
 );
 extension_sql_file!("../sql/broadcasts.sql", name = "broadcasts_schema", requires = ["sends_schema"]);
 extension_sql_file!("../sql/policies.sql", name = "policies_schema", requires = ["sends_schema"]);

@@ -454,18 +454,52 @@ pub fn prepare_send(
     let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
     let params = required(params, "params");
     let outcome = send_data(&params.0, json_source).and_then(|data| {
-        let context = message_context(
-            vtl::from_json(data.as_ref().unwrap_or(&params.0)),
-            contact.map_or(vtl::Value::Null, |c| c.0),
-        );
-        try_with_templates(|t| render_version(t, i64::from(message_id), subject, body, &context))
-            .map(|(subject, body)| (subject, body, data))
-            .map_err(|e| e.describe())
+        let data_value = vtl::from_json(data.as_ref().unwrap_or(&params.0));
+        render_for_send(message_id, subject, body, data_value, contact).map(|(subject, body)| (subject, body, data))
     });
     TableIterator::once(match outcome {
         Ok((subject, body, data)) => (subject, Some(body), data.map(JsonB), None),
         Err(error) => (None, None, None, Some(error)),
     })
+}
+
+/// `prepare_send` for a `$data` given as JSON text, parsed here with its key order and number
+/// spelling (NULL is `{}`): a broadcast member's data object, which the caller also stores as
+/// the send's data, so nothing is returned for it.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, parallel_safe)]
+pub fn render_send(
+    message_id: Option<i32>,
+    subject: Option<&str>,
+    body: Option<&str>,
+    contact: Option<TemplateData>,
+    data: Option<JsonText>,
+) -> TableIterator<
+    'static,
+    (name!(subject, Option<String>), name!(body, Option<String>), name!(error, Option<String>)),
+> {
+    let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
+    let data = match data {
+        Some(text) => parse_json_text(&text.0, "the data").map(|d| vtl::from_json(&d)).map_err(|e| e.describe()),
+        None => Ok(vtl::Value::map(Default::default())),
+    };
+    let outcome = data.and_then(|data| render_for_send(message_id, subject, body, data, contact));
+    TableIterator::once(match outcome {
+        Ok((subject, body)) => (subject, Some(body), None),
+        Err(error) => (None, None, Some(error)),
+    })
+}
+
+/// Subject and body of one send, or why they could not be rendered.
+fn render_for_send(
+    message_id: i32,
+    subject: Option<&str>,
+    body: &str,
+    data: vtl::Value,
+    contact: Option<TemplateData>,
+) -> std::result::Result<(Option<String>, String), String> {
+    let context = message_context(data, contact.map_or(vtl::Value::Null, |c| c.0));
+    try_with_templates(|t| render_version(t, i64::from(message_id), subject, body, &context)).map_err(|e| e.describe())
 }
 
 #[cfg(any(test, feature = "pg_test"))]
@@ -523,6 +557,25 @@ mod tests {
         assert_eq!(out.as_deref(), Some("the event has no param \"jsonParam\" (the JSON source)"));
         let (_, out) = row("x", r#"{"jsonParam": "{nope"}"#, "jsonParam");
         assert!(out.unwrap().starts_with("param \"jsonParam\" (the JSON source) is not JSON"));
+    }
+
+    #[pg_test]
+    fn render_send_reads_data_as_written_and_returns_what_went_wrong() {
+        let row = |body: &str, data: Option<&str>| {
+            Spi::get_two_with_args::<String, String>(
+                "SELECT body, error FROM engage.render_send(1, NULL, $1, '{\"firstName\": \"Ann\"}', $2::json)",
+                &[body.into(), data.into()],
+            )
+            .unwrap()
+        };
+        let (out, error) = row("$contact.firstName: $data", Some(r#"{"b": 1.0E21, "a": -0.0}"#));
+        assert_eq!((out.as_deref(), error), (Some("Ann: {b=1.0E21, a=-0.0}"), None));
+        assert_eq!(row("$data", None).0.as_deref(), Some("{}"));
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let (out, error) = row("$data", Some(&deep));
+        assert!(out.is_none() && error.unwrap().starts_with("the data is not JSON the engine can read"));
+        let (out, error) = row("$data.get('x').get(3)", Some(r#"{"x": [1]}"#));
+        assert!(out.is_none() && error.unwrap().contains("IndexOutOfBoundsException"));
     }
 
     #[pg_test]

@@ -82,5 +82,15 @@ SELECT send_status FROM engage.report_delivery(:'dina_later', 'CLICKED', '{"link
 SELECT name, status, members, queued, sent, delivered, undelivered, opened, clicked, unsubscribed, suppressed, failed
 FROM engage.broadcast_stats ORDER BY broadcast_id;
 
+-- A broadcast that has sends cannot be deleted (sends name it by broadcast_id); one without can.
+DELETE FROM engage.broadcasts WHERE broadcast_id = :later;
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM engage.broadcasts WHERE broadcast_id = :never RETURNING name;
+-- Request IDs are time-ordered UUIDs (version 7 layout): a later send's sorts after an earlier one's.
+SELECT count(*) FILTER (WHERE substr(request_id::text, 15, 1) <> '7') AS not_version_7,
+       (SELECT request_id FROM engage.sends WHERE broadcast_id = :later ORDER BY send_id LIMIT 1)
+     > (SELECT request_id FROM engage.sends WHERE broadcast_id <> :later ORDER BY send_id LIMIT 1) AS later_sorts_after
+FROM engage.sends;
+
 SELECT engage.drop_connector('local');
 DROP TABLE broadcast_codes;
