@@ -5,8 +5,9 @@
 #     suppression applied; vs one INSERT … SELECT that renders the same message per contact with
 #     engage.render into an outbox table with the same columns and keys (the bodies are checked
 #     equal);
-#   - claim_sends + report_delivery of 10 sends per transaction by 4 concurrent transports (pgbench
-#     clients), vs a pgmq-like read-and-delete of 10 messages per transaction on a plain queue.
+#   - claim_sends of 10 sends (one transaction) then report_delivery of each (another) by 4
+#     concurrent transports (pgbench clients), vs pgmq's read of 10 messages (SKIP LOCKED, made
+#     invisible) then delete (another transaction) on a queue table like pgmq's.
 # Each measurement is the median of ROUNDS runs (default 3). Release build, own cluster.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -48,9 +49,9 @@ for round in $(seq "$ROUNDS"); do
     echo "round $round: send_broadcast $ours ms; INSERT … SELECT with engage.render $plain ms"
 done
 
-say "transports: claim and report 10 sends per transaction, 4 at once"
-pgbench_tps() { # pgbench_tps SCRIPT: transactions per second, 4 clients
-    "$PG_BIN/pgbench" -h "$dir" -p "$port" -U postgres -n -c 4 -j 2 -t "$CLAIMS" -f "$1" "$DB" \
+say "transports: claim 10 sends, then report them, 4 transports at once"
+pgbench_tps() { # pgbench_tps SCRIPT: loops (claim and report) per second, 4 clients
+    "$PG_BIN/pgbench" -h "$dir" -p "$port" -U postgres -n -M prepared -c 4 -j 2 -t "$CLAIMS" -f "$1" "$DB" \
         | awk '/^tps/ {print int($3)}'
 }
 for round in $(seq "$ROUNDS"); do
@@ -61,7 +62,7 @@ for round in $(seq "$ROUNDS"); do
     ours="$(pgbench_tps "$ROOT/bench/sends_transport.pgbench")"
     plain="$(pgbench_tps "$ROOT/bench/sends_queue.pgbench")"
     T[transport]+="$((ours * 10)) "; T[queue]+="$((plain * 10)) "
-    echo "round $round: claim_sends + report_delivery $((ours * 10)) sends/s; pgmq-like read and delete $((plain * 10)) messages/s"
+    echo "round $round: claim_sends then report_delivery $((ours * 10)) sends/s; pgmq-like read then delete $((plain * 10)) messages/s"
 done
 
 med() { echo "$1" | tr ' ' '\n' | grep . | median; }
@@ -70,5 +71,5 @@ say "results (median of $ROUNDS rounds)"
 printf '| measurement | pg_engage | baseline | ratio |\n| --- | --- | --- | --- |\n'
 printf '| send_broadcast, %s members ($data from a source) | %.0f ms (%.0f sends/s) | %.0f ms | %.2f× |\n' \
     "$N" "$b" "$(echo "$N * 1000 / $b" | bc -l)" "$p" "$(echo "$b / $p" | bc -l)"
-printf '| claim + report, 4 transports, 10 a transaction | %s sends/s | %s messages/s (pgmq-like) | %.2f× slower |\n' \
+printf '| claim 10 then report them, 4 transports | %s sends/s | %s messages/s (pgmq-like) | %.2f× slower |\n' \
     "$t" "$u" "$(echo "$u / $t" | bc -l)"

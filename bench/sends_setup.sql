@@ -47,6 +47,9 @@ LANGUAGE sql AS $$
     ORDER BY c.contact_id
 $$;
 
--- The pgmq-like queue for the transport baseline: read a batch with SKIP LOCKED, delete it.
-CREATE TABLE bench.queue (msg_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, message jsonb NOT NULL,
-                          enqueued_at timestamptz NOT NULL DEFAULT now());
+-- The pgmq-like queue for the transport baseline: pgmq's table (a message invisible until vt,
+-- read_ct reads) and its index on vt.
+CREATE TABLE bench.queue (msg_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, read_ct integer NOT NULL DEFAULT 0,
+                          enqueued_at timestamptz NOT NULL DEFAULT now(), vt timestamptz NOT NULL DEFAULT now(),
+                          message jsonb NOT NULL);
+CREATE INDEX ON bench.queue (vt);
