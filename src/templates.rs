@@ -455,7 +455,8 @@ pub fn prepare_send(
     let params = required(params, "params");
     let outcome = send_data(&params.0, json_source).and_then(|data| {
         let data_value = vtl::from_json(data.as_ref().unwrap_or(&params.0));
-        render_for_send(message_id, subject, body, data_value, contact).map(|(subject, body)| (subject, body, data))
+        render_for_send(message_id, subject, body, data_value, contact)
+            .map(|(subject, body)| (subject, body, data))
     });
     TableIterator::once(match outcome {
         Ok((subject, body, data)) => (subject, Some(body), data.map(JsonB), None),
@@ -480,7 +481,9 @@ pub fn render_send(
 > {
     let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
     let data = match data {
-        Some(text) => parse_json_text(&text.0, "the data").map(|d| vtl::from_json(&d)).map_err(|e| e.describe()),
+        Some(text) => {
+            parse_json_text(&text.0, "the data").map(|d| vtl::from_json(&d)).map_err(|e| e.describe())
+        }
         None => Ok(vtl::Value::map(Default::default())),
     };
     let outcome = data.and_then(|data| render_for_send(message_id, subject, body, data, contact));
@@ -499,7 +502,8 @@ fn render_for_send(
     contact: Option<TemplateData>,
 ) -> std::result::Result<(Option<String>, String), String> {
     let context = message_context(data, contact.map_or(vtl::Value::Null, |c| c.0));
-    try_with_templates(|t| render_version(t, i64::from(message_id), subject, body, &context)).map_err(|e| e.describe())
+    try_with_templates(|t| render_version(t, i64::from(message_id), subject, body, &context))
+        .map_err(|e| e.describe())
 }
 
 #[cfg(any(test, feature = "pg_test"))]
