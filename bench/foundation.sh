@@ -10,18 +10,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 ROUNDS="${ROUNDS:-3}"
-mkdir -p "$BUILD"
-ensure_deps
-install_extension --release
-cluster_start bench
-dir="$(cluster_dir bench)"
 # Checkpoints land on whichever side happens to be running: make them rare and take one before
 # each timed statement instead.
-if ! grep -q "pg_engage bench settings" "$dir/data/postgresql.conf"; then
-    printf '\n# pg_engage bench settings\nmax_wal_size = 8GB\ncheckpoint_timeout = 30min\n' \
-        | as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null
-    cluster_start bench
-fi
+bench_cluster bench "max_wal_size = 8GB" "checkpoint_timeout = 30min"
+dir="$(cluster_dir bench)"
 port="$(cat "$dir/port")"
 q() { cluster_psql bench -d engage_bench -X -q -v ON_ERROR_STOP=1 "$@"; }
 PGOPTIONS="-c client_min_messages=warning" cluster_psql bench -d postgres -qc "DROP DATABASE IF EXISTS engage_bench" \

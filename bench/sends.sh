@@ -16,17 +16,9 @@ N="${N:-1000000}"
 CLAIMS="${CLAIMS:-5000}" # transactions per transport
 C=bench-sends
 DB=engage_bench_sends
-mkdir -p "$BUILD"
-ensure_deps
-install_extension --release
-cluster_start "$C" >/dev/null
+bench_cluster "$C" "max_wal_size = 16GB" "checkpoint_timeout = 30min" "shared_buffers = 1GB"
 dir="$(cluster_dir "$C")"
 port="$(cat "$dir/port")"
-if ! grep -q "pg_engage bench settings" "$dir/data/postgresql.conf"; then
-    printf '\n# pg_engage bench settings\nmax_wal_size = 16GB\ncheckpoint_timeout = 30min\nshared_buffers = 1GB\n' \
-        | as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null
-    cluster_start "$C" >/dev/null
-fi
 q() { cluster_psql "$C" -d "$DB" -X -q -v ON_ERROR_STOP=1 "$@"; }
 PGOPTIONS="-c client_min_messages=warning" cluster_psql "$C" -d postgres -X -q \
     -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"

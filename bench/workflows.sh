@@ -12,16 +12,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 ROUNDS="${ROUNDS:-3}"
 C=bench-workflows
 DB=engage_bench_workflows
-mkdir -p "$BUILD"
-ensure_deps
-install_extension --release
-cluster_start "$C" >/dev/null
+bench_cluster "$C" "max_wal_size = 8GB" "checkpoint_timeout = 30min"
 dir="$(cluster_dir "$C")"
 port="$(cat "$dir/port")"
-if ! grep -q "pg_engage bench settings" "$dir/data/postgresql.conf"; then
-    printf '\n# pg_engage bench settings\nmax_wal_size = 8GB\ncheckpoint_timeout = 30min\n' \
-        | as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null
-fi
 q() { cluster_psql "$C" -d "$DB" -X -q -v ON_ERROR_STOP=1 "$@"; }
 PGOPTIONS="-c client_min_messages=warning" cluster_psql "$C" -d postgres -X -q \
     -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" \

@@ -92,6 +92,22 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Starts (or restarts, to load a freshly installed library) cluster $1, creating it on first use
 # on a free port, with pg_engage preloaded. Extra postgresql.conf lines come on stdin if given.
+# bench_cluster NAME [SETTING…]: the release build installed and cluster NAME running with the
+# benchmark settings given (appended to its postgresql.conf once, then the cluster restarted).
+bench_cluster() {
+    local name="$1" dir
+    shift
+    mkdir -p "$BUILD"
+    ensure_deps
+    install_extension --release
+    cluster_start "$name" >/dev/null
+    dir="$(cluster_dir "$name")"
+    if ! grep -q "pg_engage bench settings" "$dir/data/postgresql.conf"; then
+        { printf '\n# pg_engage bench settings\n'; printf '%s\n' "$@"; } | as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null
+        cluster_start "$name" >/dev/null
+    fi
+}
+
 cluster_start() {
     local name="$1" dir port
     dir="$(cluster_dir "$name")"
