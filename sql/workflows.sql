@@ -506,6 +506,10 @@ DECLARE
     candidates integer;
     r record;
 BEGIN
+    -- The instances' foreign keys are checked at the end (SET CONSTRAINTS … IMMEDIATE below), once,
+    -- on the row each instance is left as: inserted and moved in one transaction, it would
+    -- otherwise be checked at every write. A failed call's subtransaction takes both settings back.
+    SET CONSTRAINTS engage.workflow_instances_contact_id_fkey, engage.workflow_instances_workflow_id_fkey DEFERRED;
     -- The start links the events hit; launched in event order, so that of two events within a
     -- period the earlier launches.
     WITH hit AS (
@@ -545,6 +549,7 @@ BEGIN
     WHERE e.event_id = ANY (claimed) AND i.workflow_id = t.workflow_id AND i.contact_id = e.contact_id
       AND i.status = 'waiting' AND i.event_id < e.event_id;
     GET DIAGNOSTICS stopped = ROW_COUNT;
+    SET CONSTRAINTS engage.workflow_instances_contact_id_fkey, engage.workflow_instances_workflow_id_fkey IMMEDIATE;
 END
 $$;
 
@@ -575,15 +580,9 @@ BEGIN
     events := cardinality(claimed);
     launched := 0; not_launched := 0; no_contact := 0; stopped := 0; sends := 0; waiting := 0; completed := 0;
     failed := 0; dead_letters := 0;
-    -- An instance's foreign keys are checked when the batch is done (SET CONSTRAINTS … IMMEDIATE
-    -- below), once, on the row it leaves: an instance inserted and moved in one transaction would
-    -- otherwise be checked at each write.
-    SET CONSTRAINTS engage.workflow_instances_contact_id_fkey, engage.workflow_instances_workflow_id_fkey DEFERRED;
     BEGIN
-        SELECT * INTO r FROM engage.run_events(claimed, at);
-        SET CONSTRAINTS engage.workflow_instances_contact_id_fkey, engage.workflow_instances_workflow_id_fkey IMMEDIATE;
-        launched := r.launched; not_launched := r.not_launched; no_contact := r.no_contact; stopped := r.stopped;
-        sends := r.sends; waiting := r.waiting; completed := r.completed; failed := r.failed;
+        SELECT * INTO launched, not_launched, no_contact, stopped, sends, waiting, completed, failed
+        FROM engage.run_events(claimed, at);
         RETURN;
     EXCEPTION WHEN OTHERS THEN
         IF engage.transient_error(SQLSTATE) THEN
@@ -593,7 +592,6 @@ BEGIN
     FOREACH event IN ARRAY claimed LOOP
         BEGIN
             SELECT * INTO r FROM engage.run_events(ARRAY[event], at);
-            SET CONSTRAINTS engage.workflow_instances_contact_id_fkey, engage.workflow_instances_workflow_id_fkey IMMEDIATE;
             launched := launched + r.launched; not_launched := not_launched + r.not_launched;
             no_contact := no_contact + r.no_contact; stopped := stopped + r.stopped; sends := sends + r.sends;
             waiting := waiting + r.waiting; completed := completed + r.completed; failed := failed + r.failed;
