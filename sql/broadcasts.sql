@@ -20,9 +20,8 @@ $$;
 
 -- Starts a broadcast: one send per member, rendered with $contact and $data (the member's data
 -- object, by source name, as engage.contact_data has it, its rows' keys in column order), in one
--- statement. A member without an
--- address on the message's channel, with a bounced, unconfirmed or unsubscribed one, or whose
--- render fails gets a send row too (SUPPRESSED or FAILED, with the reason), so that every member
+-- statement. A member without an address on the message's channel, with a bounced, unconfirmed
+-- or unsubscribed one, or whose render fails gets a send row too (SUPPRESSED or FAILED, with the reason), so that every member
 -- has an answer (engage.broadcast_recipient). Internal: send_broadcast and the job kind call it.
 CREATE FUNCTION engage.start_broadcast(broadcast_id bigint, OUT queued integer, OUT suppressed integer,
     OUT failed integer)

@@ -182,7 +182,8 @@ RETURNS TABLE (request_id uuid, channel text, locator text, subject text, body t
                message_id integer, attempts integer, campaign_type text)
 LANGUAGE plpgsql AS $$
 DECLARE
-    served text[] := coalesce(channels, ARRAY['email', 'sms', 'viber', 'webpush', 'mobilepush', 'telegram']);
+    known constant text[] := ARRAY['email', 'sms', 'viber', 'webpush', 'mobilepush', 'telegram'];
+    served text[] := coalesce(channels, known);
     unknown text;
     picked bigint[];
     at timestamptz := clock_timestamp();
@@ -192,7 +193,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('max_sends: %s, lease: %s', max_sends, lease);
     END IF;
     SELECT coalesce(c, 'NULL') INTO unknown FROM unnest(served) c
-    WHERE c IS NULL OR c NOT IN ('email', 'sms', 'viber', 'webpush', 'mobilepush', 'telegram') LIMIT 1;
+    WHERE c IS NULL OR NOT c = ANY (known) LIMIT 1;
     IF unknown IS NOT NULL THEN
         RAISE EXCEPTION 'unknown channel "%"', unknown USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'argument channels', HINT = 'Channels are email, sms, viber, webpush, mobilepush and telegram.';
