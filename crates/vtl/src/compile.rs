@@ -320,6 +320,32 @@ impl Template {
         &self.nodes[id as usize]
     }
 
+    /// The first-level properties of variable `root` this template can read (`$root.name`,
+    /// `$root.get('name')`), so that a caller may build only those; `None` when it can read more
+    /// than the tree shows: the variable used whole (printed, passed on, iterated, asked its size
+    /// or keys), or code this template does not hold (a macro call, `#evaluate`, `#parse`).
+    /// Every reference named `root` counts, even a loop variable or macro argument of that name,
+    /// so the answer can be more than what is read, never less.
+    pub fn properties_read(&self, root: &str) -> Option<std::collections::BTreeSet<Rc<str>>> {
+        let mut read = std::collections::BTreeSet::new();
+        for node in &self.nodes {
+            match &node.kind {
+                Kind::Call(_) | Kind::Evaluate(_) | Kind::Parse(_) => return None,
+                Kind::Reference(r) if &*r.root_name == root => match r.parts.first() {
+                    Some(Part::Identifier { name, known: Known::Other, .. }) => {
+                        read.insert(name.clone());
+                    }
+                    Some(Part::Method { known: Known::Get, constant_key: Some(Value::Str(key)), .. }) => {
+                        read.insert(key.clone());
+                    }
+                    _ => return None,
+                },
+                _ => {}
+            }
+        }
+        Some(read)
+    }
+
     /// The text of a 1-based line of the source.
     pub fn source_line(&self, line: u32) -> Option<String> {
         if line == 0 {

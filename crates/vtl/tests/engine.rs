@@ -665,3 +665,42 @@ fn foreach_argument_lists_render_as_velocity_does() {
         }
     }
 }
+
+#[test]
+fn properties_read_says_what_a_template_can_read_of_a_variable() {
+    let engine = Engine::new(Config::default());
+    let read = |src: &str| {
+        let prepared = engine.prepare("t", src, &NoLoader).unwrap();
+        prepared
+            .template
+            .properties_read("contact")
+            .map(|set| set.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    };
+    let names = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(read("Hello"), names(&[]));
+    assert_eq!(
+        read("Hi $!contact.firstName ${contact.lastName}, $data.total"),
+        names(&["firstName", "lastName"])
+    );
+    assert_eq!(read("$contact.get('email') $contact.fields.vip.length()"), names(&["email", "fields"]));
+    assert_eq!(read("#foreach($c in $contact.channels)$c.value#end"), names(&["channels"]));
+    assert_eq!(
+        read("#if($x)\"${contact.phone}\"#end#set($s = \"$contact.timeZone\")"),
+        names(&["phone", "timeZone"])
+    );
+    // Used whole, asked something no property names, or reached by code this tree does not hold.
+    for whole in [
+        "$contact",
+        "#set($c = $contact)$c.email",
+        "#foreach($e in $contact)$e#end",
+        "$contact.size()",
+        "$contact.keySet()",
+        "$contact.get($key)",
+        "$contact.class",
+        "#macro(m $x)$x#end#m($data)",
+        "#parse('part')",
+        "#evaluate('$contact')",
+    ] {
+        assert_eq!(read(whole), None, "{whole}");
+    }
+}
