@@ -66,7 +66,11 @@ BEGIN
               'params', jsonb_build_array(jsonb_build_object('name', 'total', 'value', i))));
         COMMIT;
         committed := clock_timestamp();
-        WHILE NOT EXISTS (SELECT FROM engage.sends s JOIN engage.workflow_instances w USING (instance_id) WHERE w.event_id = id) LOOP
+        -- Found by contact (sends_contact), then instance.
+        WHILE NOT EXISTS (SELECT FROM engage.events e
+                          JOIN engage.workflow_instances w ON w.event_id = e.event_id
+                          JOIN engage.sends s ON s.contact_id = e.contact_id AND s.instance_id = w.instance_id
+                          WHERE e.event_id = id) LOOP
             PERFORM pg_sleep(0.0005);
             IF clock_timestamp() - committed > interval '10 seconds' THEN
                 RAISE EXCEPTION 'event % was not sent within 10 seconds', id;

@@ -39,7 +39,7 @@ BEGIN
             SELECT x.contact_id, ch.value AS locator, ch.status AS channel_status, ch.bounce_reason,
                    (u.email IS NOT NULL) AS unsubscribed, coalesce(t.language, m.language) AS language,
                    p.subject, p.body, coalesce(d.data::jsonb, '{}') AS data, p.error
-            FROM engage.contact_contexts($1) x
+            FROM engage.contact_contexts($1, $6) x
             CROSS JOIN engage.messages m
             LEFT JOIN engage.message_translations t
                 ON t.message_id = m.message_id AND t.language = lower(x.language_code) AND t.language <> m.language
@@ -67,7 +67,8 @@ BEGIN
                                       ORDER BY c.created_at DESC LIMIT 1) ch ON true'
              ELSE 'LEFT JOIN engage.channels ch ON ch.contact_id = x.contact_id AND ch.type = $3' END)
     INTO queued, suppressed, failed
-    USING ids, m.message_id, engage.media_channel(m.media_type), b.broadcast_id, m.marketing;
+    USING ids, m.message_id, engage.media_channel(m.media_type), b.broadcast_id, m.marketing,
+          engage.message_contact_reads(m.message_id);
     UPDATE engage.broadcasts x
     SET status = CASE WHEN queued > 0 THEN 'RUNNING' ELSE 'IDLE' END, started_at = now(),
         members = cardinality(ids), updated_at = now()

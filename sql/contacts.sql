@@ -76,8 +76,9 @@ CREATE TABLE engage.contact_fields (
     PRIMARY KEY (contact_id, field_id)
 );
 
--- What the missing foreign keys would do when contacts or fields are deleted or truncated:
--- cascade to their channels and field values.
+-- What the missing foreign keys would do when contacts, fields or workflows are deleted or
+-- truncated: cascade to their channels, values and workflow instances (sql/workflows.sql
+-- attaches it to workflows).
 CREATE FUNCTION engage.delete_dependents() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
@@ -85,8 +86,11 @@ BEGIN
     IF TG_TABLE_NAME = 'contacts' THEN
         DELETE FROM engage.channels ch USING gone g WHERE ch.contact_id = g.contact_id;
         DELETE FROM engage.contact_fields v USING gone g WHERE v.contact_id = g.contact_id;
-    ELSE
+        DELETE FROM engage.workflow_instances i USING gone g WHERE i.contact_id = g.contact_id;
+    ELSIF TG_TABLE_NAME = 'fields' THEN
         DELETE FROM engage.contact_fields v USING gone g WHERE v.field_id = g.field_id;
+    ELSE
+        DELETE FROM engage.workflow_instances i USING gone g WHERE i.workflow_id = g.workflow_id;
     END IF;
     RETURN NULL;
 END
@@ -95,10 +99,15 @@ CREATE FUNCTION engage.truncate_dependents() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_TABLE_NAME IN ('contacts', 'workflows') THEN
+        TRUNCATE engage.workflow_instances;
+    END IF;
     IF TG_TABLE_NAME = 'contacts' THEN
         TRUNCATE engage.channels;
     END IF;
-    TRUNCATE engage.contact_fields;
+    IF TG_TABLE_NAME IN ('contacts', 'fields') THEN
+        TRUNCATE engage.contact_fields;
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -103,7 +103,7 @@ TO engage_writer;
 -- define workflows, their links and regular triggers.
 GRANT EXECUTE ON FUNCTION
     engage.contact_context(bigint),
-    engage.contact_contexts(bigint[]),
+    engage.contact_contexts(bigint[], text[]),
     engage.message_version(bigint, text),
     engage.workflow_named(text),
     engage.event_history(text, timestamptz, timestamptz, text, integer),

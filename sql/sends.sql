@@ -88,7 +88,6 @@ CREATE TABLE engage.sends (
 CREATE INDEX sends_queue ON engage.sends (channel, priority, send_id) WHERE status = 'QUEUED';
 CREATE INDEX sends_leased ON engage.sends (lease_until) WHERE status = 'SENDING';
 CREATE INDEX sends_held ON engage.sends (not_before) WHERE status = 'HELD';
-CREATE INDEX sends_instance ON engage.sends (instance_id) WHERE instance_id IS NOT NULL;
 CREATE INDEX sends_broadcast_open ON engage.sends (broadcast_id)
     WHERE broadcast_id IS NOT NULL AND status IN ('QUEUED', 'HELD', 'PAUSED', 'SENDING');
 CREATE INDEX sends_contact ON engage.sends (contact_id);

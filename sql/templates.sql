@@ -92,15 +92,23 @@ CREATE TRIGGER templates_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON
 -- What templates see as $contact, for each contact listed: ID, names, language, time zone, email,
 -- phone (the sms number), channels ({type, value, status}) and additional fields by name (numbers
 -- and booleans as such, the rest as text). One statement for any number of contacts, so that a
--- broadcast or a batch of workflow sends builds them all in one pass.
-CREATE FUNCTION engage.contact_contexts(contact_ids bigint[])
+-- broadcast or a batch of workflow sends builds them all in one pass. With reads (the properties
+-- the templates can read, engage.message_contact_reads), channels and fields are gathered, and
+-- the object holds them, only when read: they cost a contact several times what the rest does.
+CREATE FUNCTION engage.contact_contexts(contact_ids bigint[], reads text[] DEFAULT NULL)
 RETURNS TABLE (contact_id bigint, language_code text, context jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT c.contact_id, c.language_code,
-       to_jsonb((SELECT x FROM (SELECT c.contact_id AS id, c.external_customer_id AS "externalCustomerId",
-                                       c.first_name AS "firstName", c.last_name AS "lastName",
-                                       c.language_code AS language, c.time_zone AS "timeZone", ch.email, ch.phone,
-                                       coalesce(ch.list, '[]') AS channels, coalesce(fv.fields, '{}') AS fields) x))
+       CASE WHEN reads IS NULL OR reads && ARRAY['email', 'phone', 'channels', 'fields'] THEN
+           jsonb_build_object('id', c.contact_id, 'externalCustomerId', c.external_customer_id,
+                              'firstName', c.first_name, 'lastName', c.last_name, 'language', c.language_code,
+                              'timeZone', c.time_zone, 'email', ch.email, 'phone', ch.phone,
+                              'channels', coalesce(ch.list, '[]'), 'fields', coalesce(fv.fields, '{}'))
+       ELSE
+           jsonb_build_object('id', c.contact_id, 'externalCustomerId', c.external_customer_id,
+                              'firstName', c.first_name, 'lastName', c.last_name, 'language', c.language_code,
+                              'timeZone', c.time_zone)
+       END
 FROM unnest(contact_ids) AS m(id)
 JOIN engage.contacts c ON c.contact_id = m.id
 -- Channels (in (type, value) order) and fields are read per contact, by index: the cost stays
@@ -111,7 +119,8 @@ CROSS JOIN LATERAL (
            max(x.value) FILTER (WHERE x.type = 'sms') AS phone,
            jsonb_agg(jsonb_build_object('type', x.type, 'value', x.value, 'status', x.status)) AS list
     -- In the order of the index channels_contact, so that no contact's channels are sorted.
-    FROM (SELECT y.type, y.value, y.status FROM engage.channels y WHERE y.contact_id = c.contact_id
+    FROM (SELECT y.type, y.value, y.status FROM engage.channels y
+          WHERE y.contact_id = c.contact_id AND (reads IS NULL OR reads && ARRAY['email', 'phone', 'channels'])
           ORDER BY y.type, y.value) x) ch
 CROSS JOIN LATERAL (
     SELECT jsonb_object_agg(f.name, CASE f.type
@@ -119,7 +128,17 @@ CROSS JOIN LATERAL (
                WHEN 'boolean' THEN to_jsonb(v.value_boolean)
                ELSE to_jsonb(v.value) END) AS fields
     FROM engage.contact_fields v JOIN engage.fields f USING (field_id)
-    WHERE v.contact_id = c.contact_id) fv
+    WHERE v.contact_id = c.contact_id AND (reads IS NULL OR 'fields' = ANY (reads))) fv
+$$;
+
+-- The properties of $contact that a message's versions (subject and body, main and
+-- translations) can read, or NULL when they can read it whole (engage.properties_read).
+CREATE FUNCTION engage.message_contact_reads(message_id integer) RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT engage.properties_read('contact', ARRAY[m.subject, m.body] || ARRAY(
+               SELECT v FROM engage.message_translations t, LATERAL (VALUES (t.subject), (t.body)) x(v)
+               WHERE t.message_id = m.message_id))
+    FROM engage.messages m WHERE m.message_id = message_contact_reads.message_id
 $$;
 
 -- $contact for one contact (NULL when there is none).

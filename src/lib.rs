@@ -36,7 +36,11 @@ mod workflows;
 
 extension_sql_file!("../sql/contacts.sql", name = "contacts_schema", bootstrap);
 extension_sql_file!("../sql/events.sql", name = "events_schema", requires = ["contacts_schema"]);
-extension_sql_file!("../sql/templates.sql", name = "templates_schema", requires = ["contacts_schema"]);
+extension_sql_file!(
+    "../sql/templates.sql",
+    name = "templates_schema",
+    requires = ["contacts_schema", templates::properties_read]
+);
 extension_sql_file!("../sql/sources.sql", name = "sources_schema", requires = ["contacts_schema"]);
 extension_sql_file!("../sql/jobs.sql", name = "jobs_schema", requires = ["contacts_schema"]);
 extension_sql_file!(

@@ -8,7 +8,7 @@
 //! parses its template once.
 
 use crate::error::{required, EngageError, OrRaise, Result};
-use crate::json_body::{parse_json_text, JsonBody, JsonText, TemplateData};
+use crate::json_body::{parse_json_text, JsonText, TemplateData};
 use crate::spi_util::first;
 use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
@@ -288,6 +288,27 @@ fn check_template(
     TableIterator::new(problem)
 }
 
+/// The first-level properties of `$variable` that any of `templates` can read (sorted), or NULL
+/// when one of them can read more than its text shows or does not compile (see
+/// `vtl::compile::Template::properties_read`). The sends of workflows and broadcasts build only
+/// those parts of `$contact`: a contact's channels and fields cost more to gather than the
+/// render that reads its first name. NULL elements (a message without subject) read nothing.
+#[pg_extern(stable, parallel_safe)]
+pub fn properties_read(variable: &str, templates: Vec<Option<String>>) -> Option<Vec<String>> {
+    let mut read = std::collections::BTreeSet::new();
+    for (i, source) in templates.iter().enumerate() {
+        pgrx::check_for_interrupts!();
+        let Some(source) = source else { continue };
+        let name = format!("template {}", i + 1);
+        let props = try_with_templates(|t| {
+            Ok(t.prepare(&name, source).ok().and_then(|p| p.template.properties_read(variable)))
+        })
+        .or_raise()?;
+        read.extend(props.iter().map(|p| p.to_string()));
+    }
+    Some(read.into_iter().collect())
+}
+
 /// The message version and contact a render needs, in one statement: the language version
 /// asked for (`$3`), else the contact's, else the main one (`engage.message_version`; no row
 /// when the message does not exist), whether an asked-for version exists, and the others.
@@ -409,29 +430,33 @@ fn render_message(
 }
 
 /// The `$data` a send renders with: the event param `json_source` names (its JSON text parsed,
-/// or the value itself), or all the params. `None` means the params themselves.
+/// or the value itself), or all the params; and, when it was parsed from text, the JSON to store
+/// as the send's data (otherwise the caller stores what it passed in).
 fn send_data(
-    params: &serde_json::Value,
+    params: vtl::Value,
     json_source: Option<&str>,
-) -> Result<Option<serde_json::Value>, String> {
-    let Some(name) = json_source else { return Ok(None) };
-    match params.get(name) {
-        None | Some(serde_json::Value::Null) => {
-            Err(format!("the event has no param \"{name}\" (the JSON source)"))
-        }
-        Some(serde_json::Value::String(text)) => serde_json::from_str(text)
-            .map(Some)
+) -> Result<(vtl::Value, Option<serde_json::Value>), String> {
+    let Some(name) = json_source else { return Ok((params, None)) };
+    let value = match &params {
+        vtl::Value::Map(map) => map.borrow().get(&vtl::Value::str(name)).cloned(),
+        _ => None,
+    };
+    match value {
+        None | Some(vtl::Value::Null) => Err(format!("the event has no param \"{name}\" (the JSON source)")),
+        Some(vtl::Value::Str(text)) => serde_json::from_str::<serde_json::Value>(&text)
+            .map(|json| (vtl::from_json(&json), Some(json)))
             .map_err(|e| format!("param \"{name}\" (the JSON source) is not JSON: {e}")),
-        Some(value) => Ok(Some(value.clone())),
+        Some(value) => Ok((value, None)),
     }
 }
 
 /// Renders a message version (`engage.message_version`) for one send without raising: a
 /// template that fails, or a JSON source that is missing or malformed, comes back as `error`
 /// (the send is then recorded as failed), so that one recipient's bad data cannot stop a batch.
-/// `$contact` is `contact` (`engage.contact_context`); `data` is what `$data` was, when it is
-/// not `params` itself. Used by the sends of workflows, smartsend and broadcasts, which pass
-/// everything in, so that a batch of sends runs no query per send.
+/// `$contact` is `contact` (`engage.contact_context`); `data` is the JSON source's value when it
+/// was JSON text (otherwise `$data` was the params, or the source param as it is). Used by the
+/// sends of workflows, smartsend and broadcasts, which pass everything in, so that a batch of
+/// sends runs no query per send; the params are decoded straight into template values.
 // The named columns must stay in the signature: pgrx reads them from it for the SQL.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe)]
@@ -440,7 +465,7 @@ pub fn prepare_send(
     subject: Option<&str>,
     body: Option<&str>,
     contact: Option<TemplateData>,
-    params: Option<JsonBody>,
+    params: Option<TemplateData>,
     json_source: Option<&str>,
 ) -> TableIterator<
     'static,
@@ -453,10 +478,8 @@ pub fn prepare_send(
 > {
     let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
     let params = required(params, "params");
-    let outcome = send_data(&params.0, json_source).and_then(|data| {
-        let data_value = vtl::from_json(data.as_ref().unwrap_or(&params.0));
-        render_for_send(message_id, subject, body, data_value, contact)
-            .map(|(subject, body)| (subject, body, data))
+    let outcome = send_data(params.0, json_source).and_then(|(data, json)| {
+        render_for_send(message_id, subject, body, data, contact).map(|(subject, body)| (subject, body, json))
     });
     TableIterator::once(match outcome {
         Ok((subject, body, data)) => (subject, Some(body), data.map(JsonB), None),

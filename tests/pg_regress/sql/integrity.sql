@@ -21,6 +21,22 @@ SELECT contact_id, type, value FROM engage.channels ORDER BY contact_id;
 DELETE FROM engage.fields WHERE field_id = 2;
 SELECT contact_id, field_id, value FROM engage.contact_fields ORDER BY contact_id;
 
+-- Workflow instances go with their contact, and with their workflow.
+SELECT engage.create_workflow('w', '[{"id": "pause", "type": "wait", "duration": "1 hour"}]');
+SELECT engage.link_event('w', 'came');
+SELECT engage.activate_workflow('w');
+SELECT engage.generate_event(format('{"eventTypeKey": "came", "keyValue": "%s"}', k)::jsonb) > 0 AS stored
+FROM unnest(ARRAY['b', 'c']) k;
+SELECT events, launched, waiting FROM engage.process_events();
+DELETE FROM engage.contacts WHERE external_customer_id = 'b';
+SELECT c.external_customer_id, i.status FROM engage.workflow_instances i JOIN engage.contacts c USING (contact_id);
+SELECT count(*) AS orphans FROM engage.workflow_instances i
+WHERE NOT EXISTS (SELECT FROM engage.contacts c WHERE c.contact_id = i.contact_id);
+SELECT engage.deactivate_workflow('w');
+UPDATE engage.workflow_instances SET status = 'stopped', resume_at = NULL;
+SELECT engage.drop_workflow('w');
+SELECT count(*) AS instances FROM engage.workflow_instances;
+
 -- Truncating contacts empties the child tables too.
 TRUNCATE engage.contacts CASCADE;
 SELECT * FROM row_counts;

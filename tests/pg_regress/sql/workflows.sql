@@ -224,16 +224,11 @@ SELECT events, launched, completed, dead_letters FROM engage.process_events();
 SELECT t.key, e.key_value, d.sqlstate, d.error FROM engage.dead_letters d
 JOIN engage.events e USING (event_id) JOIN engage.event_types t USING (event_type_id);
 SELECT key_value, instances = '{}' AS launched_nothing, dead_letter FROM engage.event_history('signedUp') ORDER BY event_id;
--- Queued again on request (and set aside again, the contact being still gone). The instances'
--- foreign-key checks that process_events defers end with it: in the same transaction, an instance
--- naming no contact is refused at once.
+-- Queued again on request (and set aside again, the contact being still gone).
 BEGIN;
 SELECT engage.retry_dead_letters();
 SELECT events, launched, dead_letters FROM engage.process_events();
 SELECT count(*) AS set_aside FROM engage.dead_letters;
-INSERT INTO engage.workflow_instances (workflow_id, contact_id, event_id, params)
-SELECT min(workflow_id), -1, 0, '{}' FROM engage.workflows;
-\echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 
 -- A period that can never work is refused when the link is written.
@@ -263,3 +258,33 @@ SELECT resumed, completed, failed FROM engage.run_due_waits(now() + interval '2 
 SELECT c.external_customer_id, i.status, i.error FROM engage.workflow_instances i JOIN engage.contacts c USING (contact_id)
 WHERE i.workflow_id = (SELECT workflow_id FROM engage.workflows WHERE name = 'wait then group') ORDER BY 1;
 DROP TRIGGER refuse_dl3 ON engage.segment_members;
+
+-- A workflow send builds only the parts of $contact its message can read (any version of it),
+-- and what it reads is all there: email, phone and channels, fields, and the whole object when
+-- a macro or #parse could read anything.
+SELECT engage.properties_read('contact', ARRAY['Hi $contact.firstName', NULL,
+    '#foreach($c in $contact.channels)$c.type#end $contact.get(''email'')']);
+SELECT engage.properties_read('contact', ARRAY['Hi $contact.firstName', '#parse(''footer'')']) IS NULL AS whole;
+SELECT engage.create_field('City', 'string') AS city \gset
+SELECT count(*) FROM engage.upsert_contacts(format('{"contacts": [
+    {"externalCustomerId": "R-1", "firstName": "Rita", "fields": [{"id": %1$s, "value": "Lviv"}],
+     "channels": [{"type": "email", "value": "rita@example.com"}, {"type": "sms", "value": "380671234567"}]},
+    {"externalCustomerId": "R-2", "firstName": "Roman", "languageCode": "uk", "fields": [{"id": %1$s, "value": "Odesa"}],
+     "channels": [{"type": "email", "value": "roman@example.com"}]}]}', :city)::jsonb);
+INSERT INTO engage.messages (name, subject, body) VALUES
+  ('reads names', 'Hi $contact.firstName', 'email: $!contact.email, channels: $!contact.channels'),
+  ('reads fields', 'x', 'city: $!contact.fields.City, phone: $!contact.phone'),
+  ('reads whole', 'x', '#macro(show $c)$c.firstName in $c.fields.City#end#show($contact)');
+INSERT INTO engage.message_translations (message_id, language, subject, body)
+SELECT message_id, 'uk', 'Привіт', 'місто: $!contact.fields.City' FROM engage.messages WHERE name = 'reads names';
+SELECT name, engage.message_contact_reads(message_id) FROM engage.messages WHERE name LIKE 'reads %' ORDER BY name;
+SELECT engage.create_workflow('reads', format('[{"id": "a", "type": "send_message", "messageId": %s, "next": "b"},
+    {"id": "b", "type": "send_message", "messageId": %s, "next": "c"}, {"id": "c", "type": "send_message", "messageId": %s}]',
+    VARIADIC ARRAY(SELECT message_id FROM engage.messages WHERE name LIKE 'reads %' ORDER BY name DESC))::jsonb) > 0 AS created;
+SELECT engage.link_event('reads', 'readMe');
+SELECT engage.activate_workflow('reads');
+SELECT engage.generate_event(format('{"eventTypeKey": "readMe", "keyValue": "%s"}', k)::jsonb) > 0 AS stored
+FROM unnest(ARRAY['R-1', 'R-2']) k;
+SELECT events, launched, sends, completed FROM engage.process_events();
+SELECT s.locator, m.name, s.subject, s.body FROM engage.sends s JOIN engage.messages m USING (message_id)
+WHERE s.workflow_id = (SELECT workflow_id FROM engage.workflows WHERE name = 'reads') ORDER BY s.send_id;
