@@ -13,6 +13,7 @@ pub mod field;
 pub mod field_def;
 pub mod interrupt;
 pub mod json;
+pub mod order;
 pub mod path;
 pub mod smartsend;
 pub mod subscribe;
