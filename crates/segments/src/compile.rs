@@ -135,10 +135,13 @@ impl Compiler<'_> {
         }
         if let Some(inner) = map.get("not") {
             only_key(map, "not", path)?;
-            return Ok(Pred::Test(format!(
-                "NOT {}",
-                self.node(inner, &format!("{path}.not"), depth + 1)?.sql()
-            )));
+            // A condition on a value the contact does not have is unknown (NULL), and so would its
+            // negation be: `not` takes unknown as not matching, so that the contact is included,
+            // as `not_equals` and the conditions on fields include it. (IN is never unknown here.)
+            return Ok(Pred::Test(match self.node(inner, &format!("{path}.not"), depth + 1)? {
+                inner @ Pred::In { .. } => format!("NOT {}", inner.sql()),
+                Pred::Test(test) => format!("NOT coalesce({test}, false)"),
+            }));
         }
         self.conditions += 1;
         if self.conditions > MAX_CONDITIONS {

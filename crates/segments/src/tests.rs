@@ -69,6 +69,9 @@ fn operators_fit_the_field_type() {
     assert!(sql(json!({"field": 102, "op": "not_equals", "value": "a"}))
         .starts_with("SELECT c.contact_id FROM engage.contacts c WHERE NOT c.contact_id IN"));
     assert!(sql(json!({"field": 102, "op": "is_empty"})).contains("WHERE NOT c.contact_id IN"));
+    // `not` takes an unknown test (a value the contact does not have) as not matching.
+    assert!(sql(json!({"not": {"attribute": "last_name", "op": "equals", "value": "Kozak"}}))
+        .contains("WHERE NOT coalesce(c.last_name"));
     let e = refusal(json!({"and": [{"channel": "email"}, {"field": 101, "op": "contains", "value": "1"}]}));
     assert_eq!(e.path, "rule.and[1].op");
     assert_eq!(e.message, "a number has no operator contains");

@@ -36,6 +36,15 @@ SELECT contacts, sample_ids FROM engage.preview_segment(format('{"field": %s, "o
 SELECT contacts, sample_ids FROM engage.preview_segment(format('{"field": %s, "op": "is_empty"}', :plan_field)::jsonb);
 SELECT contacts, sample_ids FROM engage.preview_segment(format('{"field": %s, "op": "greater", "value": 10}', :score_field)::jsonb);
 SELECT contacts, sample_ids FROM engage.preview_segment('{"or": [{"attribute": "language", "op": "equals", "value": "en"}, {"not": {"channel": "email", "status": "any"}}]}');
+-- `not` over a condition on a value a contact does not have includes the contact, as not_equals
+-- does (nobody here has a last name: all three are "not Kozak"); the same over a field, and over
+-- a combination one part of which is unknown (Lesya has no time zone).
+SELECT contacts, sample_ids FROM engage.preview_segment('{"not": {"attribute": "last_name", "op": "equals", "value": "Kozak"}}');
+SELECT contacts, sample_ids FROM engage.preview_segment('{"attribute": "last_name", "op": "not_equals", "value": "Kozak"}');
+SELECT contacts, sample_ids FROM engage.preview_segment(format('{"not": {"field": %s, "op": "greater", "value": 10}}', :score_field)::jsonb);
+SELECT contacts, sample_ids FROM engage.preview_segment(format($$ {"not": {"and": [
+    {"attribute": "time_zone", "op": "equals", "value": "Europe/Kyiv"}, {"field": %s, "op": "equals", "value": "pro"}]}} $$,
+    :plan_field)::jsonb);
 
 -- Events: performed at least twice within 30 days; never performed.
 SELECT engage.create_event_type('cartAbandoned', 'Cart abandoned');
