@@ -46,6 +46,17 @@ SELECT contacts, sample_ids FROM engage.preview_segment(format($$ {"not": {"and"
     {"attribute": "time_zone", "op": "equals", "value": "Europe/Kyiv"}, {"field": %s, "op": "equals", "value": "pro"}]}} $$,
     :plan_field)::jsonb);
 
+-- String operators compare text as stored, case and all (emails are stored in lower case).
+SELECT contacts, sample_ids FROM engage.preview_segment('{"attribute": "first_name", "op": "equals", "value": "dina"}');
+SELECT contacts, sample_ids FROM engage.preview_segment('{"attribute": "first_name", "op": "contains", "value": "AN"}');
+SELECT contacts, sample_ids FROM engage.preview_segment('{"attribute": "first_name", "op": "contains", "value": "an"}');
+-- within_last_days n is today and the n days before it, both ends included (Dina's 1990-06-02
+-- is 10 days before 12 June in Kyiv).
+SELECT contacts, sample_ids FROM engage.preview_segment(
+    format('{"field": %s, "op": "within_last_days", "value": 10}', :birthday_field)::jsonb, '1990-06-12 12:00Z');
+SELECT contacts, sample_ids FROM engage.preview_segment(
+    format('{"field": %s, "op": "within_last_days", "value": 9}', :birthday_field)::jsonb, '1990-06-12 12:00Z');
+
 -- Events: performed at least twice within 30 days; never performed.
 SELECT engage.create_event_type('cartAbandoned', 'Cart abandoned');
 SELECT count(*) FROM engage.generate_events('[
