@@ -381,6 +381,8 @@ fn parse_timestamp(s: &str) -> Option<String> {
     }
     let offset = match zone {
         "" | "Z" | "z" => "+00".to_string(),
+        // After the sign only digits and a colon, so that the slices below cut no character.
+        _ if !zone[1..].bytes().all(|c| c.is_ascii_digit() || c == b':') => return None,
         _ => {
             let z = zone.as_bytes();
             let (oh, om) = match z.len() {
@@ -389,7 +391,7 @@ fn parse_timestamp(s: &str) -> Option<String> {
                 6 if z[3] == b':' => (zone[1..3].parse::<u32>().ok()?, zone[4..6].parse::<u32>().ok()?),
                 _ => return None,
             };
-            if !zone[1..].bytes().all(|c| c.is_ascii_digit() || c == b':') || oh > 15 || om > 59 {
+            if oh > 15 || om > 59 {
                 return None;
             }
             format!("{}{oh:02}:{om:02}", &zone[..1])
@@ -505,9 +507,17 @@ mod tests {
         ] {
             assert_eq!(parse_timestamp(given).as_deref(), Some(stored), "{given}");
         }
-        for wrong in
-            ["2021-02-30", "2021-10-08T25:00", "08.10.2021", "2021-10-08T11:11:02+3", "2021-10-08T11"]
-        {
+        // Not one of the forms; the last three have letters outside ASCII where digits belong.
+        for wrong in [
+            "2021-02-30",
+            "2021-10-08T25:00",
+            "08.10.2021",
+            "2021-10-08T11:11:02+3",
+            "2021-10-08T11",
+            "2021-10-08T11:11+aé1",
+            "2021-10-08T1é:11",
+            "2021-10-08Té",
+        ] {
             assert_eq!(parse_timestamp(wrong), None, "{wrong}");
         }
     }
