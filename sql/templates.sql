@@ -99,17 +99,15 @@ CREATE FUNCTION engage.contact_contexts(contact_ids bigint[], reads text[] DEFAU
 RETURNS TABLE (contact_id bigint, language_code text, context jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT c.contact_id, c.language_code,
-       CASE WHEN reads IS NULL OR reads && ARRAY['email', 'phone', 'channels', 'fields'] THEN
-           jsonb_build_object('id', c.contact_id, 'externalCustomerId', c.external_customer_id,
-                              'firstName', c.first_name, 'lastName', c.last_name, 'language', c.language_code,
-                              'timeZone', c.time_zone, 'email', ch.email, 'phone', ch.phone,
-                              'channels', coalesce(ch.list, '[]'), 'fields', coalesce(fv.fields, '{}'))
-       ELSE
-           jsonb_build_object('id', c.contact_id, 'externalCustomerId', c.external_customer_id,
-                              'firstName', c.first_name, 'lastName', c.last_name, 'language', c.language_code,
-                              'timeZone', c.time_zone)
-       END
-FROM unnest(contact_ids) AS m(id)
+       jsonb_build_object('id', c.contact_id, 'externalCustomerId', c.external_customer_id,
+                          'firstName', c.first_name, 'lastName', c.last_name, 'language', c.language_code,
+                          'timeZone', c.time_zone)
+       || CASE WHEN w.channels THEN jsonb_build_object('email', ch.email, 'phone', ch.phone,
+                                                       'channels', coalesce(ch.list, '[]')) ELSE '{}' END
+       || CASE WHEN w.fields THEN jsonb_build_object('fields', coalesce(fv.fields, '{}')) ELSE '{}' END
+FROM (SELECT reads IS NULL OR reads && ARRAY['email', 'phone', 'channels'] AS channels,
+             reads IS NULL OR 'fields' = ANY (reads) AS fields) w
+CROSS JOIN unnest(contact_ids) AS m(id)
 JOIN engage.contacts c ON c.contact_id = m.id
 -- Channels (in (type, value) order) and fields are read per contact, by index: the cost stays
 -- linear whatever the planner guesses of the number of contacts (a batch of workflow instances
@@ -120,7 +118,7 @@ CROSS JOIN LATERAL (
            jsonb_agg(jsonb_build_object('type', x.type, 'value', x.value, 'status', x.status)) AS list
     -- In the order of the index channels_contact, so that no contact's channels are sorted.
     FROM (SELECT y.type, y.value, y.status FROM engage.channels y
-          WHERE y.contact_id = c.contact_id AND (reads IS NULL OR reads && ARRAY['email', 'phone', 'channels'])
+          WHERE y.contact_id = c.contact_id AND w.channels
           ORDER BY y.type, y.value) x) ch
 CROSS JOIN LATERAL (
     SELECT jsonb_object_agg(f.name, CASE f.type
@@ -128,7 +126,7 @@ CROSS JOIN LATERAL (
                WHEN 'boolean' THEN to_jsonb(v.value_boolean)
                ELSE to_jsonb(v.value) END) AS fields
     FROM engage.contact_fields v JOIN engage.fields f USING (field_id)
-    WHERE v.contact_id = c.contact_id AND (reads IS NULL OR 'fields' = ANY (reads))) fv
+    WHERE v.contact_id = c.contact_id AND w.fields) fv
 $$;
 
 -- The properties of $contact that a message's versions (subject and body, main and

@@ -397,7 +397,8 @@ BEGIN
     RETURN QUERY
         WITH due AS (
             SELECT d.instance_id, d.workflow_id, d.contact_id, d.block_id, d.params, b.next, b.message_id,
-                   b.json_source, coalesce(b.channel, engage.media_channel(m.media_type)) AS channel, m.marketing
+                   b.json_source, coalesce(b.channel, engage.media_channel(m.media_type)) AS channel, m.marketing,
+                   m.language AS main_language, m.subject AS main_subject, m.body AS main_body
             FROM unnest(steps) d
             JOIN engage.workflow_blocks b ON b.workflow_id = d.workflow_id AND b.block_id = d.block_id
             JOIN engage.messages m ON m.message_id = b.message_id
@@ -406,22 +407,21 @@ BEGIN
             FROM (SELECT DISTINCT d.message_id FROM due d) x
         ), made AS (
             SELECT d.*, ch.value AS locator, ch.status AS channel_status, ch.unsubscribed, ch.bounce_reason,
-                   coalesce(t.language, m.language) AS language, p.subject, p.body,
+                   coalesce(t.language, d.main_language) AS language, p.subject, p.body,
                    -- What $data was: JSON text parsed, the JSON source's value, or the params.
                    coalesce(p.data, CASE WHEN p.error IS NULL THEN d.params -> d.json_source END, d.params) AS data,
                    p.error
             FROM due d
             JOIN reads r ON r.message_id = d.message_id
             CROSS JOIN LATERAL (SELECT * FROM engage.contact_contexts(ARRAY[d.contact_id], r.reads) OFFSET 0) c
-            JOIN engage.messages m ON m.message_id = d.message_id
             LEFT JOIN engage.message_translations t
-                ON t.message_id = d.message_id AND t.language = lower(c.language_code) AND t.language <> m.language
+                ON t.message_id = d.message_id AND t.language = lower(c.language_code) AND t.language <> d.main_language
             LEFT JOIN LATERAL (SELECT x.value, x.status, x.unsubscribed, x.bounce_reason FROM engage.contact_channels x
                                WHERE x.contact_id = d.contact_id AND x.type = d.channel
                                ORDER BY x.created_at DESC LIMIT 1) ch ON true
             CROSS JOIN LATERAL engage.prepare_send(d.message_id,
-                CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END, coalesce(t.body, m.body), c.context,
-                d.params, d.json_source) p
+                CASE WHEN t.message_id IS NULL THEN d.main_subject ELSE t.subject END, coalesce(t.body, d.main_body),
+                c.context, d.params, d.json_source) p
         ), queued AS (
             INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
                                       campaign_type, workflow_id, instance_id, block_id, status, reason, created_at)
@@ -612,13 +612,12 @@ BEGIN
         FROM fresh f LEFT JOIN sent x ON x.instance_id = f.instance_id
         ORDER BY f.event_id, f.workflow_id
         ON CONFLICT DO NOTHING
-        -- (One step taken: launched past its send.)
-        RETURNING workflow_instances.status, workflow_instances.steps, workflow_instances.contact_id,
-                  workflow_instances.workflow_id
+        RETURNING workflow_instances.status, workflow_instances.contact_id, workflow_instances.workflow_id
     )
+    -- Every launch that sent is inserted: under 'each time' nothing holds one back.
     SELECT (SELECT count(*) FROM inserted), count(*) FILTER (WHERE h.contact_id IS NOT NULL),
            count(DISTINCT h.event_id) FILTER (WHERE h.contact_id IS NULL),
-           (SELECT count(*) FROM inserted i WHERE i.steps = 1),
+           (SELECT count(*) FROM sent),
            (SELECT count(*) FROM inserted i WHERE i.status = 'completed'),
            (SELECT count(*) FROM inserted i WHERE i.status = 'failed'),
            ARRAY(SELECT DISTINCT i.contact_id FROM inserted i), ARRAY(SELECT DISTINCT i.workflow_id FROM inserted i)
