@@ -87,6 +87,12 @@ BEGIN
         DELETE FROM engage.channels ch USING gone g WHERE ch.contact_id = g.contact_id;
         DELETE FROM engage.contact_fields v USING gone g WHERE v.contact_id = g.contact_id;
         DELETE FROM engage.workflow_instances i USING gone g WHERE i.contact_id = g.contact_id;
+        DELETE FROM engage.orders o USING gone g WHERE o.contact_id = g.contact_id;
+        DELETE FROM engage.order_items o USING gone g WHERE o.contact_id = g.contact_id;
+        DELETE FROM engage.order_status_history o USING gone g WHERE o.contact_id = g.contact_id;
+        DELETE FROM engage.revenue r USING gone g WHERE r.contact_id = g.contact_id;
+        DELETE FROM engage.rfm_stale r USING gone g WHERE r.contact_id = g.contact_id;
+        DELETE FROM engage.contact_rfm r USING gone g WHERE r.contact_id = g.contact_id;
     ELSIF TG_TABLE_NAME = 'fields' THEN
         DELETE FROM engage.contact_fields v USING gone g WHERE v.field_id = g.field_id;
     ELSE
@@ -103,7 +109,8 @@ BEGIN
         TRUNCATE engage.workflow_instances;
     END IF;
     IF TG_TABLE_NAME = 'contacts' THEN
-        TRUNCATE engage.channels;
+        TRUNCATE engage.channels, engage.orders, engage.order_items, engage.order_status_history, engage.revenue,
+                 engage.rfm_stale, engage.contact_rfm;
     END IF;
     IF TG_TABLE_NAME IN ('contacts', 'fields') THEN
         TRUNCATE engage.contact_fields;

@@ -95,7 +95,10 @@ GRANT EXECUTE ON FUNCTION
     engage.generate_events(jsonb),
     engage.create_group(text),
     engage.add_to_group(text, bigint[]),
-    engage.remove_from_group(text, bigint[])
+    engage.remove_from_group(text, bigint[]),
+    engage.add_orders(jsonb, boolean),
+    engage.recompute_rfm(timestamptz, boolean),
+    engage.recompute_rfm_job(jsonb)
 TO engage_writer;
 
 -- Workflows and sends: readers see them (event history, statuses); writers feed and run them
@@ -160,6 +163,13 @@ ALTER FUNCTION engage.unsubscribe_emails(jsonb) SECURITY DEFINER SET search_path
 ALTER FUNCTION engage.remove_unsubscribed_emails(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.generate_event(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.generate_events(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.add_orders(jsonb, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.recompute_rfm(timestamptz, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.set_rfm_bands(integer[], integer[], numeric[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.create_rfm_segments() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.attribute_revenue(bigint[], bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- Admins define the RFM segments (engage.set_rfm_bands changes the thresholds).
+GRANT INSERT, UPDATE, DELETE ON engage.rfm_segments TO engage_admin;
 
 ALTER FUNCTION engage.create_group(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.add_to_group(text, bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

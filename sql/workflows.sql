@@ -199,11 +199,6 @@ BEGIN
                 USING ERRCODE = 'wrong_object_type', DETAIL = at || '.segmentId',
                       HINT = 'Workflows add contacts to and remove them from static groups.';
         END IF;
-        IF b.type = 'get_order' THEN
-            RAISE EXCEPTION 'the get_order block needs orders, which pg_engage does not store yet'
-                USING ERRCODE = 'feature_not_supported', DETAIL = at,
-                      HINT = 'Send the order''s fields as event params and read them as $data meanwhile.';
-        END IF;
         IF b.type = 'generate_event' THEN
             PERFORM engage.register_event_types(ARRAY[b.event_type_key]);
         END IF;
@@ -491,6 +486,30 @@ BEGIN
             steps = i.steps + 1, updated_at = at
         FROM engage.workflow_blocks b
         WHERE i.status = 'running' AND b.workflow_id = i.workflow_id AND b.block_id = i.block_id AND b.type = 'condition';
+
+        -- Get order: the contact's order that the start event names (by the block's param,
+        -- externalOrderId by default) with its items, into $data as "order"; an instance whose
+        -- contact has no such order fails, so that nothing is sent about an order it cannot show.
+        WITH due AS (
+            SELECT i.instance_id, b.next, b.param, i.params ->> b.param AS key,
+                   engage.order_object(i.contact_id, i.params ->> b.param) AS found
+            FROM engage.workflow_instances i
+            JOIN engage.workflow_blocks b ON b.workflow_id = i.workflow_id AND b.block_id = i.block_id
+            WHERE i.status = 'running' AND b.type = 'get_order'
+        ), got AS (
+            UPDATE engage.workflow_instances i
+            SET params = CASE WHEN d.found IS NULL THEN i.params ELSE i.params || jsonb_build_object('order', d.found) END,
+                block_id = CASE WHEN d.found IS NULL THEN i.block_id ELSE d.next END,
+                status = CASE WHEN d.found IS NULL THEN 'failed' ELSE i.status END,
+                error = CASE WHEN d.found IS NULL THEN format('the contact has no order %s (param %s)',
+                                                              coalesce(quote_literal(d.key), 'NULL'), d.param) END,
+                ended_at = CASE WHEN d.found IS NULL THEN at END,
+                steps = i.steps + 1, updated_at = at
+            FROM due d
+            WHERE i.instance_id = d.instance_id
+            RETURNING i.status)
+        SELECT count(*) INTO f FROM got WHERE status = 'failed';
+        failed := failed + f;
 
         -- Add to / remove from a static segment.
         INSERT INTO engage.segment_members (segment_id, contact_id, added_at)

@@ -22,6 +22,7 @@ mod groups;
 mod guc;
 mod jobs;
 mod json_body;
+mod orders;
 mod scheduler;
 mod schedules;
 mod segment_diff;
@@ -60,6 +61,16 @@ extension_sql_file!(
 );
 extension_sql_file!("../sql/broadcasts.sql", name = "broadcasts_schema", requires = ["sends_schema"]);
 extension_sql_file!("../sql/policies.sql", name = "policies_schema", requires = ["sends_schema"]);
+extension_sql_file!(
+    "../sql/orders.sql",
+    name = "orders_schema",
+    requires = ["events_schema", "sends_schema"]
+);
+extension_sql_file!(
+    "../sql/rfm.sql",
+    name = "rfm_schema",
+    requires = ["orders_schema", "jobs_schema", schedules::cron_next, scheduler::wake_scheduler]
+);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]

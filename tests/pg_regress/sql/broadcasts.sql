@@ -3,6 +3,9 @@
 -- and started by the scheduler's job, pause, resume and cancel, and the counters.
 \i include/fresh_extension.sql
 SET TimeZone = 'UTC';
+-- The built-in nightly RFM job would run whenever this file moves the clock on; it is not
+-- what this file shows.
+SELECT engage.unschedule_job('rfm nightly');
 
 SELECT count(*) FROM engage.upsert_contacts($$ {"contacts": [
   {"externalCustomerId": "C-1", "firstName": "Dina", "languageCode": "uk", "channels": [{"type": "email", "value": "dina@example.com"}]},

@@ -35,8 +35,6 @@ SELECT engage.create_workflow('w', '[{"id": "a", "type": "send_message", "messag
 SELECT engage.create_workflow('w', '[{"id": "a", "type": "send_message", "messageId": 3}]');
 SELECT engage.create_workflow('w', '[{"id": "a", "type": "add_to_segment", "segmentId": 3}]');
 \echo :LAST_ERROR_SQLSTATE
-SELECT engage.create_workflow('w', '[{"id": "a", "type": "get_order"}]');
-\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS nothing_saved FROM engage.workflows;
 
 -- An abandoned-cart workflow: send, wait an hour, send again unless the contact opened; a

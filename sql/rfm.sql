@@ -1,0 +1,239 @@
+-- RFM (spec 002: only DELIVERED orders count). Per contact: recency (whole days since the last
+-- delivered order), frequency (how many) and monetary value (their total), each scored 1 to 5 by
+-- fixed thresholds (engage.rfm_bands), and the RFM segment the three scores fall in
+-- (engage.rfm_segments). Fixed thresholds, not quantiles: a contact's cell changes only when its
+-- own orders or the clock move it, never because other contacts ordered. Segment rules target
+-- the cells with {"rfm_segment": "Champions"}; engage.create_rfm_segments makes one dynamic
+-- segment per RFM segment.
+
+-- The thresholds, four per dimension, ascending. Recency scores 5 below the first number of
+-- days, 4 below the second, 3 below the third, 2 below the fourth, else 1. Frequency and
+-- monetary score 1 below the first, 2 from the first, 3 from the second, 4 from the third, 5 from
+-- the fourth. One row; engage.set_rfm_bands changes it.
+CREATE TABLE engage.rfm_bands (
+    one           boolean PRIMARY KEY DEFAULT true CHECK (one),
+    recency_days  integer[] NOT NULL,
+    frequency     integer[] NOT NULL,
+    monetary      numeric[] NOT NULL,
+    -- Set when bands or segments change: a recompute after it is a full one.
+    changed_at    timestamptz NOT NULL DEFAULT now(),
+    -- When the last recompute ended (NULL: never).
+    recomputed_at timestamptz
+);
+INSERT INTO engage.rfm_bands (recency_days, frequency, monetary)
+VALUES ('{30,90,180,365}', '{2,3,5,10}', '{50,200,500,1000}');
+
+-- RFM segments: a contact is in the first one (by position) whose ranges hold its scores. The
+-- defaults cover every cell.
+CREATE TABLE engage.rfm_segments (
+    name     text PRIMARY KEY CHECK (btrim(name) <> '' AND length(name) <= 100),
+    position integer NOT NULL UNIQUE,
+    r_min    integer NOT NULL DEFAULT 1, r_max integer NOT NULL DEFAULT 5,
+    f_min    integer NOT NULL DEFAULT 1, f_max integer NOT NULL DEFAULT 5,
+    m_min    integer NOT NULL DEFAULT 1, m_max integer NOT NULL DEFAULT 5,
+    CHECK (1 <= r_min AND r_min <= r_max AND r_max <= 5),
+    CHECK (1 <= f_min AND f_min <= f_max AND f_max <= 5),
+    CHECK (1 <= m_min AND m_min <= m_max AND m_max <= 5)
+);
+INSERT INTO engage.rfm_segments (name, position, r_min, r_max, f_min, f_max, m_min, m_max) VALUES
+    ('Champions',         1, 4, 5, 4, 5, 4, 5),
+    ('Loyal',             2, 3, 5, 3, 5, 1, 5),
+    ('New customers',     3, 4, 5, 1, 1, 1, 5),
+    ('Promising',         4, 4, 5, 2, 2, 1, 5),
+    ('Need attention',    5, 3, 3, 1, 2, 1, 5),
+    ('Can''t lose them',  6, 1, 2, 4, 5, 1, 5),
+    ('At risk',           7, 1, 2, 3, 3, 1, 5),
+    ('About to sleep',    8, 2, 2, 1, 2, 1, 5),
+    ('Lost',              9, 1, 1, 1, 2, 1, 5);
+
+-- Changing the segments makes the next recompute a full one.
+CREATE FUNCTION engage.rfm_definitions_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE engage.rfm_bands SET changed_at = clock_timestamp();
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER rfm_segments_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON engage.rfm_segments
+    FOR EACH STATEMENT EXECUTE FUNCTION engage.rfm_definitions_changed();
+
+-- Each contact with a delivered order: its values, scores and segment, as of computed_at.
+CREATE TABLE engage.contact_rfm (
+    contact_id    bigint PRIMARY KEY,
+    last_order_at timestamptz NOT NULL,
+    frequency     integer NOT NULL,
+    monetary      numeric NOT NULL,
+    r             smallint NOT NULL,
+    f             smallint NOT NULL,
+    m             smallint NOT NULL,
+    segment       text,
+    -- When the contact entered its segment.
+    segment_since timestamptz NOT NULL,
+    computed_at   timestamptz NOT NULL
+);
+CREATE INDEX contact_rfm_segment ON engage.contact_rfm (segment);
+
+-- The event a contact moving from one RFM segment to another registers (spec 004's "migration
+-- of subscribers from active to passive"), so that a win-back is a workflow linked to it.
+INSERT INTO engage.event_types (key, name, category)
+VALUES ('rfmSegmentChanged', 'Contact moved to another RFM segment', 'RFM');
+
+-- Changes the thresholds (NULL keeps a dimension's); the next recompute is a full one.
+CREATE FUNCTION engage.set_rfm_bands(recency_days integer[] DEFAULT NULL, frequency integer[] DEFAULT NULL,
+    monetary numeric[] DEFAULT NULL) RETURNS engage.rfm_bands
+LANGUAGE plpgsql AS $$
+DECLARE
+    d record;
+    b engage.rfm_bands;
+BEGIN
+    FOR d IN SELECT * FROM (VALUES ('recency_days', recency_days::numeric[]), ('frequency', frequency::numeric[]),
+                                   ('monetary', monetary)) v(name, bands)
+             WHERE v.bands IS NOT NULL
+    LOOP
+        IF cardinality(d.bands) <> 4 OR array_position(d.bands, NULL) IS NOT NULL OR d.bands[1] <= 0
+           OR NOT (d.bands[1] < d.bands[2] AND d.bands[2] < d.bands[3] AND d.bands[3] < d.bands[4]) THEN
+            RAISE EXCEPTION 'RFM bands are four positive thresholds in ascending order'
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = format('argument %s: %s', d.name, d.bands),
+                      HINT = 'For example recency_days => ''{30,90,180,365}''.';
+        END IF;
+    END LOOP;
+    UPDATE engage.rfm_bands x
+    SET recency_days = coalesce(set_rfm_bands.recency_days, x.recency_days),
+        frequency = coalesce(set_rfm_bands.frequency, x.frequency),
+        monetary = coalesce(set_rfm_bands.monetary, x.monetary), changed_at = clock_timestamp()
+    RETURNING * INTO b;
+    RETURN b;
+END
+$$;
+
+-- The segment of each of the 125 cells (r, f, m).
+CREATE FUNCTION engage.rfm_cells() RETURNS TABLE (r smallint, f smallint, m smallint, segment text)
+LANGUAGE sql STABLE AS $$
+    SELECT r, f, m, (SELECT s.name FROM engage.rfm_segments s
+                     WHERE r BETWEEN s.r_min AND s.r_max AND f BETWEEN s.f_min AND s.f_max AND m BETWEEN s.m_min AND s.m_max
+                     ORDER BY s.position LIMIT 1)
+    FROM generate_series(1, 5) r, generate_series(1, 5) f, generate_series(1, 5) m
+$$;
+
+-- Recomputes RFM as of at. Incremental by default: the contacts whose delivered orders changed
+-- (engage.rfm_stale) and those whose recency score the clock moved; full (every contact) when
+-- asked, or when bands or segments changed since the last one. A contact whose values did not
+-- change is not written; one that moved from one segment to another registers rfmSegmentChanged
+-- (entering RFM with a first delivered order is not a move). Returns how many contacts were
+-- looked at, how many rows changed, and how many moved.
+CREATE FUNCTION engage.recompute_rfm(at timestamptz DEFAULT now(), full_recompute boolean DEFAULT false,
+    OUT computed bigint, OUT changed bigint, OUT moved bigint, OUT was_full boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    b engage.rfm_bands;
+    targets bigint[];
+BEGIN
+    IF at IS NULL THEN
+        RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
+    END IF;
+    -- One recompute at a time: the lock ends with the transaction.
+    SELECT * INTO b FROM engage.rfm_bands FOR UPDATE;
+    was_full := coalesce(full_recompute, false) OR b.recomputed_at IS NULL OR b.changed_at > b.recomputed_at;
+    IF was_full THEN
+        DELETE FROM engage.rfm_stale;
+    ELSE
+        WITH stale AS (DELETE FROM engage.rfm_stale RETURNING contact_id)
+        SELECT array_agg(DISTINCT t.contact_id) INTO targets
+        FROM (SELECT s.contact_id FROM stale s
+              UNION ALL
+              SELECT x.contact_id FROM engage.contact_rfm x
+              WHERE x.r <> 5 - width_bucket(floor(extract(epoch FROM at - x.last_order_at) / 86400), b.recency_days::numeric[])) t;
+        targets := coalesce(targets, '{}');
+    END IF;
+
+    EXECUTE format($sql$
+        WITH cells AS MATERIALIZED (SELECT * FROM engage.rfm_cells()),
+        computed AS (
+            SELECT o.contact_id, max(o.order_date) AS last_order_at, count(*)::integer AS frequency,
+                   sum(o.total_cost) AS monetary
+            FROM engage.orders o
+            WHERE o.status = 'DELIVERED' %s
+            GROUP BY o.contact_id
+        ), scored AS (
+            SELECT c.*, cell.r, cell.f, cell.m, cell.segment
+            FROM computed c
+            JOIN cells cell
+              ON cell.r = 5 - width_bucket(floor(extract(epoch FROM $1 - c.last_order_at) / 86400), $2::numeric[])
+             AND cell.f = 1 + width_bucket(c.frequency, $3::numeric[])
+             AND cell.m = 1 + width_bucket(c.monetary, $4::numeric[])
+        ), diff AS (
+            SELECT s.*, old.segment AS previous_segment, old.contact_id IS NULL AS entered
+            FROM scored s LEFT JOIN engage.contact_rfm old ON old.contact_id = s.contact_id
+            WHERE old.contact_id IS NULL
+               OR (old.last_order_at, old.frequency, old.monetary, old.r, old.f, old.m, old.segment)
+                  IS DISTINCT FROM (s.last_order_at, s.frequency, s.monetary, s.r, s.f, s.m, s.segment)
+        ), written AS (
+            INSERT INTO engage.contact_rfm AS x (contact_id, last_order_at, frequency, monetary, r, f, m, segment,
+                                                 segment_since, computed_at)
+            SELECT d.contact_id, d.last_order_at, d.frequency, d.monetary, d.r, d.f, d.m, d.segment, $1, $1 FROM diff d
+            ON CONFLICT (contact_id) DO UPDATE SET
+                last_order_at = EXCLUDED.last_order_at, frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
+                r = EXCLUDED.r, f = EXCLUDED.f, m = EXCLUDED.m, segment = EXCLUDED.segment,
+                segment_since = CASE WHEN x.segment IS DISTINCT FROM EXCLUDED.segment THEN EXCLUDED.segment_since
+                                     ELSE x.segment_since END,
+                computed_at = EXCLUDED.computed_at
+        ), gone AS (
+            -- Contacts looked at that have no delivered order any more leave RFM.
+            DELETE FROM engage.contact_rfm x
+            WHERE %s NOT EXISTS (SELECT FROM computed c WHERE c.contact_id = x.contact_id)
+        ), announced AS (
+            INSERT INTO engage.events (event_type_id, key_value, contact_id, params, registered_at)
+            SELECT t.event_type_id, d.contact_id::text, d.contact_id,
+                   jsonb_build_object('ContactId', d.contact_id::text, 'previousSegment', d.previous_segment,
+                                      'segment', d.segment, 'recency', d.r::text, 'frequency', d.f::text,
+                                      'monetary', d.m::text),
+                   $1
+            FROM diff d JOIN engage.event_types t ON t.key = 'rfmSegmentChanged'
+            WHERE NOT d.entered AND d.previous_segment IS DISTINCT FROM d.segment
+            ORDER BY d.contact_id
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM computed), (SELECT count(*) FROM diff), (SELECT count(*) FROM announced)$sql$,
+        CASE WHEN NOT was_full THEN 'AND o.contact_id = ANY ($5)' ELSE '' END,
+        CASE WHEN NOT was_full THEN 'x.contact_id = ANY ($5) AND' ELSE '' END)
+    INTO computed, changed, moved
+    USING at, b.recency_days::numeric[], b.frequency::numeric[], b.monetary, targets;
+    UPDATE engage.rfm_bands SET recomputed_at = clock_timestamp();
+END
+$$;
+
+-- RFM as a job kind (arguments {"full": true} for a full recompute). Installing pg_engage
+-- schedules it nightly ("rfm nightly", 03:00 in engage.time_zone, owned by the installing role).
+CREATE FUNCTION engage.recompute_rfm_job(arguments jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT * INTO r FROM engage.recompute_rfm(now(), coalesce((arguments ->> 'full')::boolean, false));
+    RETURN format('%s contacts looked at (%s), %s changed, %s moved to another RFM segment',
+                  r.computed, CASE WHEN r.was_full THEN 'full' ELSE 'incremental' END, r.changed, r.moved);
+END
+$$;
+INSERT INTO engage.job_kinds (kind, run_function, description)
+VALUES ('rfm', 'engage.recompute_rfm_job(jsonb)',
+        'recomputes RFM cells (incremental; arguments {"full": true} for every contact)');
+
+-- One dynamic segment per RFM segment ("RFM: Champions", …), ruled {"rfm_segment": name};
+-- those that exist are left as they are. Returns the segments' IDs.
+CREATE FUNCTION engage.create_rfm_segments() RETURNS SETOF bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    s record;
+BEGIN
+    FOR s IN SELECT x.name FROM engage.rfm_segments x ORDER BY x.position LOOP
+        IF NOT EXISTS (SELECT FROM engage.segments g WHERE g.name = 'RFM: ' || s.name) THEN
+            RETURN NEXT engage.create_segment('RFM: ' || s.name, jsonb_build_object('rfm_segment', s.name));
+        ELSE
+            RETURN NEXT (SELECT g.segment_id FROM engage.segments g WHERE g.name = 'RFM: ' || s.name);
+        END IF;
+    END LOOP;
+END
+$$;
+
+INSERT INTO engage.scheduled_jobs (name, schedule, kind) VALUES ('rfm nightly', '0 3 * * *', 'rfm');

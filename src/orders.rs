@@ -1,0 +1,208 @@
+//! Orders as SQL: `add_orders` (spec 002's Add orders). The body is checked by
+//! `engage_requests::order`; each order's contact is found (external ID, then email, then phone)
+//! or created with source `ORDER`; `engage.store_orders` writes the orders, items, status
+//! history, `order<STATUS>` events and revenue set-based.
+
+use crate::contact_writer::{write_contacts, WriteOptions};
+use crate::error::{EngageError, OrRaise, Result};
+use crate::json_body::JsonBody;
+use engage_requests::channel::ChannelType;
+use engage_requests::contact::{Channel, ContactInput};
+use engage_requests::field::Catalog;
+use engage_requests::json::Patch;
+use engage_requests::order::{parse_orders, Order, OrderItem};
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use pgrx::JsonB;
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+
+/// Contacts an order creates: what the customer gave the shop, usable at once (a buyer's address
+/// is theirs), and never changing the channels of a contact that exists.
+const NEW_CUSTOMERS: WriteOptions =
+    WriteOptions { source: "ORDER", new_channel_status: "active", replace_channels: false };
+
+/// Stores orders (the Add orders body, up to 1,000 a call). An order is identified by its
+/// `externalOrderId`: sent again, it is updated and its items replaced. All or nothing unless
+/// `skip_invalid`, when the valid orders are stored and the others listed in `failedOrders`.
+#[pg_extern]
+fn add_orders(body: JsonBody, skip_invalid: default!(bool, false)) -> JsonB {
+    let parsed = parse_orders(&body.0).or_raise();
+    let mut valid = Vec::with_capacity(parsed.len());
+    let mut failed = Vec::new();
+    for (i, order) in parsed.into_iter().enumerate() {
+        match order {
+            Ok(order) => valid.push(order),
+            Err(e) if skip_invalid => failed.push(json!({
+                "index": i,
+                "externalOrderId": body.0["orders"][i].get("externalOrderId"),
+                "sqlstate": EngageError::from(e.clone()).sqlstate(),
+                "error": e.message,
+                "detail": e.detail,
+            })),
+            Err(e) => EngageError::from(e).raise(),
+        }
+    }
+    drop(body);
+    let stored = if valid.is_empty() {
+        Stored::default()
+    } else {
+        Spi::connect_mut(|client| store(client, &valid)).or_raise()
+    };
+    JsonB(json!({
+        "created": stored.created,
+        "updated": stored.updated,
+        "contactsCreated": stored.contacts_created,
+        "events": stored.events,
+        "failedOrders": failed,
+    }))
+}
+
+#[derive(Default)]
+struct Stored {
+    created: i32,
+    updated: i32,
+    contacts_created: usize,
+    events: i32,
+}
+
+fn store(client: &mut SpiClient, orders: &[Order]) -> Result<Stored> {
+    let (contact_ids, contacts_created) = order_contacts(client, orders)?;
+    let mut args = order_args(orders, contact_ids);
+    args.extend(item_args(orders));
+    let row = client.update(STORE_ORDERS, None, &args)?.first();
+    let (created, updated, events) = row.get_three::<i32, i32, i32>()?;
+    Ok(Stored {
+        created: created.unwrap_or_default(),
+        updated: updated.unwrap_or_default(),
+        contacts_created,
+        events: events.unwrap_or_default(),
+    })
+}
+
+const STORE_ORDERS: &str = "SELECT * FROM engage.store_orders($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+    $14, $15, $16, $17, $18, $19, $20, $21, $22::text[]::jsonb[], $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)";
+
+/// Each order's contact: found by the order's external customer ID, else email, else phone, or
+/// created. Orders of one new customer (one external ID) create one contact; a new contact gets
+/// the order's email and phone unless another new contact of this call took them first.
+fn order_contacts(client: &mut SpiClient, orders: &[Order]) -> Result<(Vec<i64>, usize)> {
+    let external_ids: Vec<&str> = orders.iter().map(|o| o.external_customer_id.as_str()).collect();
+    let emails: Vec<Option<&str>> = orders.iter().map(|o| o.email.as_deref()).collect();
+    let phones: Vec<Option<&str>> = orders.iter().map(|o| o.phone.as_deref()).collect();
+    let found: Vec<Option<i64>> = client
+        .update(
+            "SELECT engage.order_contacts($1, $2, $3)",
+            None,
+            &[external_ids.into(), emails.into(), phones.into()],
+        )?
+        .first()
+        .get_one::<Vec<Option<i64>>>()?
+        .unwrap_or_default();
+
+    let mut new_customers: Vec<ContactInput> = Vec::new();
+    let mut place: HashMap<&str, usize> = HashMap::new();
+    let mut taken: HashSet<(ChannelType, &str)> = HashSet::new();
+    for (order, contact) in orders.iter().zip(&found) {
+        if contact.is_some() || place.contains_key(order.external_customer_id.as_str()) {
+            continue;
+        }
+        let channels = [(ChannelType::Email, &order.email), (ChannelType::Sms, &order.phone)]
+            .into_iter()
+            .filter_map(|(ty, value)| value.as_deref().map(|v| (ty, v)))
+            .filter(|&(ty, v)| taken.insert((ty, v)))
+            .map(|(ty, v)| Channel { ty, value: v.to_string() })
+            .collect();
+        place.insert(&order.external_customer_id, new_customers.len());
+        new_customers.push(ContactInput {
+            external_id: Some(order.external_customer_id.clone()),
+            first_name: patch(&order.first_name),
+            last_name: patch(&order.last_name),
+            channels,
+            ..Default::default()
+        });
+    }
+    let written = if new_customers.is_empty() {
+        Vec::new()
+    } else {
+        // Orders create contacts without additional fields, required ones included.
+        write_contacts(
+            client,
+            &new_customers,
+            &Catalog::default(),
+            &|i| format!("new customer {i}"),
+            &NEW_CUSTOMERS,
+        )?
+    };
+    let ids = orders
+        .iter()
+        .zip(found)
+        .map(|(order, contact)| {
+            contact.unwrap_or_else(|| written[place[order.external_customer_id.as_str()]].contact_id)
+        })
+        .collect();
+    Ok((ids, written.len()))
+}
+
+fn patch(value: &Option<String>) -> Patch<String> {
+    match value {
+        Some(v) => Patch::Set(v.clone()),
+        None => Patch::Keep,
+    }
+}
+
+/// The orders' columns, one array each, in the order of `engage.store_orders`'s arguments.
+fn order_args(orders: &[Order], contact_ids: Vec<i64>) -> Vec<DatumWithOid<'static>> {
+    let text = |column: fn(&Order) -> Option<&str>| -> DatumWithOid<'static> {
+        orders.iter().map(|o| column(o).map(str::to_owned)).collect::<Vec<_>>().into()
+    };
+    vec![
+        contact_ids.into(),
+        text(|o| Some(&o.external_order_id)),
+        text(|o| Some(&o.external_customer_id)),
+        text(|o| Some(o.status.as_str())),
+        text(|o| o.status_description.as_deref()),
+        text(|o| Some(&o.date)),
+        text(|o| Some(&o.total_cost)),
+        text(|o| Some(&o.currency)),
+        text(|o| o.shipping.as_deref()),
+        text(|o| o.discount.as_deref()),
+        text(|o| o.taxes.as_deref()),
+        text(|o| o.email.as_deref()),
+        text(|o| o.phone.as_deref()),
+        text(|o| o.first_name.as_deref()),
+        text(|o| o.last_name.as_deref()),
+        text(|o| o.delivery_method.as_deref()),
+        text(|o| o.payment_method.as_deref()),
+        text(|o| o.delivery_address.as_deref()),
+        text(|o| o.restore_url.as_deref()),
+        text(|o| o.store_id.as_deref()),
+        text(|o| o.source.as_deref()),
+        orders.iter().map(|o| o.additional_info.as_ref().map(Value::to_string)).collect::<Vec<_>>().into(),
+    ]
+}
+
+/// The items of all orders, one array per column (with the 1-based order and place of each).
+fn item_args(orders: &[Order]) -> Vec<DatumWithOid<'static>> {
+    let items: Vec<(i32, i32, &OrderItem)> = orders
+        .iter()
+        .zip(1..)
+        .flat_map(|(o, n)| o.items.iter().zip(1..).map(move |(item, place)| (n, place, item)))
+        .collect();
+    let text = |column: fn(&OrderItem) -> Option<&str>| -> DatumWithOid<'static> {
+        items.iter().map(|(_, _, item)| column(item).map(str::to_owned)).collect::<Vec<_>>().into()
+    };
+    vec![
+        items.iter().map(|(n, _, _)| *n).collect::<Vec<i32>>().into(),
+        items.iter().map(|(_, place, _)| *place).collect::<Vec<i32>>().into(),
+        text(|i| Some(&i.external_item_id)),
+        text(|i| Some(&i.name)),
+        text(|i| i.category.as_deref()),
+        items.iter().map(|(_, _, item)| item.quantity).collect::<Vec<i32>>().into(),
+        text(|i| Some(&i.cost)),
+        text(|i| i.url.as_deref()),
+        text(|i| i.image_url.as_deref()),
+        text(|i| i.description.as_deref()),
+    ]
+}
