@@ -170,10 +170,11 @@ LANGUAGE sql STABLE ROWS 1 AS $$
     LIMIT 1
 $$;
 
--- The window the attribution looks back over, from the setting.
+-- The window the attribution looks back over: the setting engage.revenue_attribution_window
+-- (minutes; shown with the largest unit that fits, like 7d, which interval input reads).
 CREATE FUNCTION engage.revenue_attribution_window() RETURNS interval
 LANGUAGE sql STABLE AS $$
-    SELECT make_interval(mins => coalesce(current_setting('engage.revenue_attribution_window', true), '10080')::integer)
+    SELECT coalesce(current_setting('engage.revenue_attribution_window', true), '7d')::interval
 $$;
 
 -- Each counting order (not CANCELLED or ABANDONED_SHOPPING_CART) with the activity it is
@@ -239,29 +240,42 @@ $$;
 
 -- Writes orders checked by engage.add_orders, set-based: one element per order in each array
 -- (the contacts found or created for them; dates, amounts as text), one per item in the item_
--- arrays (item_orders: the 1-based order each belongs to). An order sent again is updated and its
--- items replaced. A new order, and an order whose status changed, gets a status history row and
--- registers its order<STATUS> event (key: externalOrderId). Its revenue row is attributed again,
--- and RFM is told when delivered orders changed. Internal.
+-- arrays (item_orders: the 1-based order each belongs to). An order sent again is updated, and
+-- its items replaced when it states items (with_items). A new order, and an order whose status
+-- changed, gets a status history row and registers its order<STATUS> event (key:
+-- externalOrderId). Its revenue row is attributed again, and RFM is told when delivered orders
+-- changed. Internal.
 CREATE FUNCTION engage.store_orders(
     contact_ids bigint[], external_order_ids text[], external_customer_ids text[], statuses text[],
     status_descriptions text[], dates text[], total_costs text[], currencies text[], shippings text[],
     discounts text[], taxes text[], emails text[], phones text[], first_names text[], last_names text[],
     delivery_methods text[], payment_methods text[], delivery_addresses text[], restore_urls text[],
-    store_ids text[], sources text[], additional_infos jsonb[],
+    store_ids text[], sources text[], additional_infos jsonb[], with_items boolean[],
     item_orders integer[], item_positions integer[], item_ids text[], item_names text[], item_categories text[], item_quantities integer[],
     item_costs text[], item_urls text[], item_image_urls text[], item_descriptions text[],
     at timestamptz DEFAULT now(),
     OUT created integer, OUT updated integer, OUT events integer)
 LANGUAGE plpgsql AS $$
 DECLARE
+    old_ids text[];
+    old_contacts bigint[];
+    old_statuses text[];
     stored_contacts bigint[];
     stored_orders bigint[];
 BEGIN
-    -- Items of orders sent again are replaced (before the upsert, which may move an order to
-    -- another contact).
-    DELETE FROM engage.order_items i USING engage.orders o
-    WHERE o.external_order_id = ANY (external_order_ids) AND i.contact_id = o.contact_id AND i.order_id = o.order_id;
+    -- The orders sent again, as they are: locked first (a row lock taken in the statement that
+    -- updates the row would not see it).
+    SELECT coalesce(array_agg(o.external_order_id), '{}'), coalesce(array_agg(o.contact_id), '{}'),
+           coalesce(array_agg(o.status), '{}')
+    INTO old_ids, old_contacts, old_statuses
+    FROM (SELECT x.external_order_id, x.contact_id, x.status FROM engage.orders x
+          WHERE x.external_order_id = ANY (external_order_ids) ORDER BY x.external_order_id FOR UPDATE) o;
+    -- Their items are replaced when the order states items (an order sent again without items
+    -- keeps its own). Deleted first: the upsert may move an order to another contact.
+    DELETE FROM engage.order_items i USING engage.orders o,
+        (SELECT unnest(external_order_ids) AS external_order_id, unnest(with_items) AS with_items) x
+    WHERE o.external_order_id = ANY (old_ids) AND x.external_order_id = o.external_order_id AND x.with_items
+      AND i.contact_id = o.contact_id AND i.order_id = o.order_id;
 
     WITH input AS (
         SELECT unnest(contact_ids) AS contact_id, unnest(external_order_ids) AS external_order_id,
@@ -276,8 +290,7 @@ BEGIN
                unnest(store_ids) AS store_id, unnest(sources) AS source, unnest(additional_infos) AS additional_info,
                generate_subscripts(contact_ids, 1) AS n
     ), old AS (
-        SELECT o.external_order_id, o.contact_id, o.status FROM engage.orders o
-        WHERE o.external_order_id = ANY (external_order_ids) FOR UPDATE
+        SELECT unnest(old_ids) AS external_order_id, unnest(old_contacts) AS contact_id, unnest(old_statuses) AS status
     ), upserted AS (
         INSERT INTO engage.orders AS o (contact_id, external_order_id, external_customer_id, status,
             status_description, order_date, total_cost, currency, shipping, discount, taxes, email, phone,

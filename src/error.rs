@@ -37,12 +37,6 @@ impl EngageError {
         }
     }
 
-    /// The five-character SQLSTATE, for reporting an error instead of raising it.
-    pub fn sqlstate(&self) -> String {
-        let code = self.code as i32;
-        (0..5).map(|i| char::from(b'0' + ((code >> (6 * i)) & 0x3f) as u8)).collect()
-    }
-
     /// Raises the error: the current statement is aborted and nothing it wrote stays.
     pub fn raise(self) -> ! {
         let mut report = ErrorReport::new(self.code, self.message, "pg_engage");

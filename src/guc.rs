@@ -11,6 +11,8 @@ static DATABASE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::ne
 static SCHEDULER_ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 static WORKFLOWS_ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 static EVENT_BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(1000);
+/// Read in SQL (`engage.revenue_attribution_window()`), so it has no accessor here.
+static REVENUE_ATTRIBUTION_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(7 * 24 * 60);
 
 static TEMPLATE_MAX_OUTPUT: GucSetting<i32> = GucSetting::<i32>::new(16 << 20);
 static TEMPLATE_MAX_LOOP_ITERATIONS: GucSetting<i32> = GucSetting::<i32>::new(1_000_000);
@@ -72,6 +74,16 @@ pub fn init() {
         &WORKFLOWS_ENABLED,
         GucContext::Sighup,
         GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"engage.revenue_attribution_window",
+        c"How far before an order a click or open on a message earns it the order's revenue.",
+        c"Set it for the database (ALTER DATABASE ... SET) so that every session attributes alike.",
+        &REVENUE_ATTRIBUTION_WINDOW,
+        1,
+        366 * 24 * 60,
+        GucContext::Userset,
+        GucFlags::UNIT_MIN,
     );
     GucRegistry::define_int_guc(
         c"engage.event_batch_size",

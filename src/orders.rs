@@ -37,7 +37,7 @@ fn add_orders(body: JsonBody, skip_invalid: default!(bool, false)) -> JsonB {
             Err(e) if skip_invalid => failed.push(json!({
                 "index": i,
                 "externalOrderId": body.0["orders"][i].get("externalOrderId"),
-                "sqlstate": EngageError::from(e.clone()).sqlstate(),
+                "sqlstate": e.kind.sqlstate(),
                 "error": e.message,
                 "detail": e.detail,
             })),
@@ -82,7 +82,7 @@ fn store(client: &mut SpiClient, orders: &[Order]) -> Result<Stored> {
 }
 
 const STORE_ORDERS: &str = "SELECT * FROM engage.store_orders($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-    $14, $15, $16, $17, $18, $19, $20, $21, $22::text[]::jsonb[], $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)";
+    $14, $15, $16, $17, $18, $19, $20, $21, $22::text[]::jsonb[], $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)";
 
 /// Each order's contact: found by the order's external customer ID, else email, else phone, or
 /// created. Orders of one new customer (one external ID) create one contact; a new contact gets
@@ -152,7 +152,8 @@ fn patch(value: &Option<String>) -> Patch<String> {
     }
 }
 
-/// The orders' columns, one array each, in the order of `engage.store_orders`'s arguments.
+/// The orders' columns, one array each, in the order of `engage.store_orders`'s arguments, and
+/// whether each order states its items.
 fn order_args(orders: &[Order], contact_ids: Vec<i64>) -> Vec<DatumWithOid<'static>> {
     let text = |column: fn(&Order) -> Option<&str>| -> DatumWithOid<'static> {
         orders.iter().map(|o| column(o).map(str::to_owned)).collect::<Vec<_>>().into()
@@ -180,6 +181,7 @@ fn order_args(orders: &[Order], contact_ids: Vec<i64>) -> Vec<DatumWithOid<'stat
         text(|o| o.store_id.as_deref()),
         text(|o| o.source.as_deref()),
         orders.iter().map(|o| o.additional_info.as_ref().map(Value::to_string)).collect::<Vec<_>>().into(),
+        orders.iter().map(|o| o.items.is_some()).collect::<Vec<bool>>().into(),
     ]
 }
 
@@ -188,7 +190,7 @@ fn item_args(orders: &[Order]) -> Vec<DatumWithOid<'static>> {
     let items: Vec<(i32, i32, &OrderItem)> = orders
         .iter()
         .zip(1..)
-        .flat_map(|(o, n)| o.items.iter().zip(1..).map(move |(item, place)| (n, place, item)))
+        .flat_map(|(o, n)| o.items.iter().flatten().zip(1..).map(move |(item, place)| (n, place, item)))
         .collect();
     let text = |column: fn(&OrderItem) -> Option<&str>| -> DatumWithOid<'static> {
         items.iter().map(|(_, _, item)| column(item).map(str::to_owned)).collect::<Vec<_>>().into()

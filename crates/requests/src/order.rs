@@ -125,7 +125,8 @@ pub struct Order {
     pub source: Option<String>,
     /// Whatever the shop sends along, kept as given (an object).
     pub additional_info: Option<Value>,
-    pub items: Vec<OrderItem>,
+    /// `None` when the body has no `items`: an order sent again keeps the items it has.
+    pub items: Option<Vec<OrderItem>>,
 }
 
 /// Element names for errors about one order of the list.
@@ -197,7 +198,7 @@ fn parse_order(value: &Value, at: &Path) -> Result<Order> {
         })
         .transpose()?;
     let items = match map.get("items") {
-        None | Some(Value::Null) => Vec::new(),
+        None | Some(Value::Null) => None,
         Some(list) => {
             let list_at = at.key("items");
             let list = json::array(list, &list_at)?;
@@ -208,10 +209,12 @@ fn parse_order(value: &Value, at: &Path) -> Result<Order> {
                 )
                 .at_with(&list_at, format!("got {}", list.len())));
             }
-            list.iter()
-                .enumerate()
-                .map(|(j, item)| parse_item(item, &list_at.index(j)))
-                .collect::<Result<_>>()?
+            Some(
+                list.iter()
+                    .enumerate()
+                    .map(|(j, item)| parse_item(item, &list_at.index(j)))
+                    .collect::<Result<_>>()?,
+            )
         }
     };
     let additional_info = match map.get("additionalInfo") {
@@ -454,8 +457,18 @@ mod tests {
         assert_eq!(order.date, "2017-03-08 09:30:00+02:00");
         assert_eq!((order.currency.as_str(), order.email.as_deref()), ("USD", Some("john@example.com")));
         assert_eq!((order.total_cost.as_str(), order.shipping.as_deref()), ("1000", Some("10")));
-        assert_eq!(order.items.len(), 1);
-        assert_eq!((order.items[0].quantity, order.items[0].cost.as_str()), (1, "990"));
+        let items = order.items.as_ref().unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!((items[0].quantity, items[0].cost.as_str()), (1, "990"));
+    }
+
+    #[test]
+    fn items_left_out_are_none_and_an_empty_list_is_none_of_them() {
+        let mut order = spec_order();
+        order.as_object_mut().unwrap().remove("items");
+        assert_eq!(one(order.clone()).unwrap().items, None);
+        order["items"] = json!([]);
+        assert_eq!(one(order).unwrap().items, Some(Vec::new()));
     }
 
     #[test]
