@@ -100,9 +100,10 @@ CREATE TABLE engage.revenue (
 );
 
 -- Contacts whose delivered orders changed since RFM last looked at them (engage.recompute_rfm
--- reads and empties it).
+-- reads and empties it). A contact may be listed more than once: no key to check on every order
+-- written (the recompute takes each once), and the table only lives until the next recompute.
 CREATE TABLE engage.rfm_stale (
-    contact_id bigint PRIMARY KEY
+    contact_id bigint NOT NULL
 );
 
 -- The events an order entering a status registers (the vendor's order<STATUS>), in category
@@ -188,8 +189,8 @@ FROM engage.orders o
 CROSS JOIN LATERAL engage.attributed_activity(o.contact_id, o.order_date, engage.revenue_attribution_window()) a
 WHERE o.status NOT IN ('CANCELLED', 'ABANDONED_SHOPPING_CART');
 
--- Attributes orders again: the (contact, order) pairs listed, or every order when NULL. Writes
--- the revenue row of each one that is attributed, and removes the rows of the others (an order
+-- Attributes orders again: the (contact, order) pairs listed, or every order when NULL. Their
+-- revenue rows are replaced: written for each one attributed now, gone for the others (an order
 -- cancelled, moved to another contact, or with no activity in the window). Returns how many of
 -- them have a revenue row now.
 CREATE FUNCTION engage.attribute_revenue(contact_ids bigint[] DEFAULT NULL, order_ids bigint[] DEFAULT NULL)
@@ -202,45 +203,25 @@ BEGIN
         RAISE EXCEPTION 'contact_ids and order_ids are pairs: give both, as long, or neither'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    EXECUTE format($sql$
-        WITH attributed AS MATERIALIZED (
-            SELECT v.* FROM engage.order_attributions v %s
-        ), written AS (
-            INSERT INTO engage.revenue AS r (contact_id, order_id, external_order_id, external_customer_id,
-                order_date, total_cost, currency, activity_id, activity, activity_at, request_id,
-                message_instance_id, campaign_type, click_event_link, media_type, message_id, message_name,
-                message_tags, message_url, sender_name, utm_campaign)
-            SELECT * FROM attributed
-            ON CONFLICT (contact_id, order_id) DO UPDATE SET
-                external_order_id = EXCLUDED.external_order_id, external_customer_id = EXCLUDED.external_customer_id,
-                order_date = EXCLUDED.order_date, total_cost = EXCLUDED.total_cost, currency = EXCLUDED.currency,
-                activity_id = EXCLUDED.activity_id, activity = EXCLUDED.activity, activity_at = EXCLUDED.activity_at,
-                request_id = EXCLUDED.request_id, message_instance_id = EXCLUDED.message_instance_id,
-                campaign_type = EXCLUDED.campaign_type, click_event_link = EXCLUDED.click_event_link,
-                media_type = EXCLUDED.media_type, message_id = EXCLUDED.message_id,
-                message_name = EXCLUDED.message_name, message_tags = EXCLUDED.message_tags,
-                message_url = EXCLUDED.message_url, sender_name = EXCLUDED.sender_name,
-                utm_campaign = EXCLUDED.utm_campaign, attributed_at = now()
-            WHERE (r.activity_id, r.total_cost, r.currency, r.order_date, r.external_order_id, r.external_customer_id)
-                  IS DISTINCT FROM (EXCLUDED.activity_id, EXCLUDED.total_cost, EXCLUDED.currency, EXCLUDED.order_date,
-                                    EXCLUDED.external_order_id, EXCLUDED.external_customer_id)
-        ), removed AS (
-            DELETE FROM engage.revenue r
-            WHERE %s NOT EXISTS (SELECT FROM attributed a WHERE a.contact_id = r.contact_id AND a.order_id = r.order_id)
-        )
-        SELECT count(*) FROM attributed$sql$,
-        CASE WHEN contact_ids IS NOT NULL
-             THEN 'JOIN (SELECT unnest($1) AS contact_id, unnest($2) AS order_id) k USING (contact_id, order_id)' END,
-        CASE WHEN contact_ids IS NOT NULL
-             THEN '(r.contact_id, r.order_id) IN (SELECT unnest($1), unnest($2)) AND' ELSE '' END)
-    INTO n USING contact_ids, order_ids;
+    IF contact_ids IS NULL THEN
+        DELETE FROM engage.revenue;
+        INSERT INTO engage.revenue SELECT v.*, now() FROM engage.order_attributions v;
+    ELSE
+        DELETE FROM engage.revenue r USING (SELECT unnest(contact_ids) AS contact_id, unnest(order_ids) AS order_id) k
+        WHERE r.contact_id = k.contact_id AND r.order_id = k.order_id;
+        INSERT INTO engage.revenue
+        SELECT v.*, now() FROM (SELECT unnest(contact_ids) AS contact_id, unnest(order_ids) AS order_id) k
+        CROSS JOIN LATERAL (SELECT * FROM engage.order_attributions v
+                            WHERE v.contact_id = k.contact_id AND v.order_id = k.order_id OFFSET 0) v;
+    END IF;
+    GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
 $$;
 
 -- Writes orders checked by engage.add_orders, set-based: one element per order in each array
 -- (the contacts found or created for them; dates, amounts as text), one per item in the item_
--- arrays (item_orders: the 1-based order each belongs to). An order sent again is updated, and
+-- arrays (item_order_ids: the externalOrderId of the order each belongs to). An order sent again is updated, and
 -- its items replaced when it states items (with_items). A new order, and an order whose status
 -- changed, gets a status history row and registers its order<STATUS> event (key:
 -- externalOrderId). Its revenue row is attributed again, and RFM is told when delivered orders
@@ -251,7 +232,7 @@ CREATE FUNCTION engage.store_orders(
     discounts text[], taxes text[], emails text[], phones text[], first_names text[], last_names text[],
     delivery_methods text[], payment_methods text[], delivery_addresses text[], restore_urls text[],
     store_ids text[], sources text[], additional_infos jsonb[], with_items boolean[],
-    item_orders integer[], item_positions integer[], item_ids text[], item_names text[], item_categories text[], item_quantities integer[],
+    item_order_ids text[], item_positions integer[], item_ids text[], item_names text[], item_categories text[], item_quantities integer[],
     item_costs text[], item_urls text[], item_image_urls text[], item_descriptions text[],
     at timestamptz DEFAULT now(),
     OUT created integer, OUT updated integer, OUT events integer)
@@ -260,22 +241,27 @@ DECLARE
     old_ids text[];
     old_contacts bigint[];
     old_statuses text[];
+    replaced_contacts bigint[];
+    replaced_orders bigint[];
     stored_contacts bigint[];
     stored_orders bigint[];
 BEGIN
     -- The orders sent again, as they are: locked first (a row lock taken in the statement that
     -- updates the row would not see it).
-    SELECT coalesce(array_agg(o.external_order_id), '{}'), coalesce(array_agg(o.contact_id), '{}'),
-           coalesce(array_agg(o.status), '{}')
-    INTO old_ids, old_contacts, old_statuses
-    FROM (SELECT x.external_order_id, x.contact_id, x.status FROM engage.orders x
-          WHERE x.external_order_id = ANY (external_order_ids) ORDER BY x.external_order_id FOR UPDATE) o;
+    -- Each is looked up by index (LATERAL … OFFSET 0), whatever the planner guesses of the list.
     -- Their items are replaced when the order states items (an order sent again without items
-    -- keeps its own). Deleted first: the upsert may move an order to another contact.
-    DELETE FROM engage.order_items i USING engage.orders o,
-        (SELECT unnest(external_order_ids) AS external_order_id, unnest(with_items) AS with_items) x
-    WHERE o.external_order_id = ANY (old_ids) AND x.external_order_id = o.external_order_id AND x.with_items
-      AND i.contact_id = o.contact_id AND i.order_id = o.order_id;
+    -- keeps its own), deleted here: the upsert may move an order to another contact.
+    SELECT coalesce(array_agg(o.external_order_id), '{}'), coalesce(array_agg(o.contact_id), '{}'),
+           coalesce(array_agg(o.status), '{}'),
+           coalesce(array_agg(o.contact_id) FILTER (WHERE k.with_items), '{}'),
+           coalesce(array_agg(o.order_id) FILTER (WHERE k.with_items), '{}')
+    INTO old_ids, old_contacts, old_statuses, replaced_contacts, replaced_orders
+    FROM (SELECT unnest(external_order_ids) AS id, unnest(with_items) AS with_items ORDER BY 1) k
+    CROSS JOIN LATERAL (SELECT x.external_order_id, x.contact_id, x.status, x.order_id FROM engage.orders x
+                        WHERE x.external_order_id = k.id OFFSET 0 FOR UPDATE) o;
+    DELETE FROM engage.order_items i
+    USING (SELECT unnest(replaced_contacts) AS contact_id, unnest(replaced_orders) AS order_id) o
+    WHERE i.contact_id = o.contact_id AND i.order_id = o.order_id;
 
     WITH input AS (
         SELECT unnest(contact_ids) AS contact_id, unnest(external_order_ids) AS external_order_id,
@@ -324,11 +310,12 @@ BEGIN
         INSERT INTO engage.events (event_id, event_type_id, key_value, contact_id, params, registered_at)
         OVERRIDING SYSTEM VALUE
         SELECT c.event_id, t.event_type_id, c.external_order_id, c.contact_id,
-               jsonb_strip_nulls(jsonb_build_object(
+               jsonb_build_object(
                    'orderId', c.order_id::text, 'externalOrderId', c.external_order_id,
                    'externalCustomerId', c.external_customer_id, 'ContactId', c.contact_id::text,
-                   'status', c.status, 'previousStatus', c.previous_status,
-                   'totalCost', c.total_cost::text, 'currency', c.currency)),
+                   'status', c.status, 'totalCost', c.total_cost::text, 'currency', c.currency)
+               || CASE WHEN c.previous_status IS NOT NULL THEN jsonb_build_object('previousStatus', c.previous_status)
+                       ELSE '{}' END,
                at
         FROM changed c JOIN engage.event_types t ON t.key = 'order' || c.status
         ORDER BY c.event_id
@@ -341,11 +328,11 @@ BEGIN
                                         cost, url, image_url, description)
         SELECT u.contact_id, u.order_id, it.position, it.external_item_id, it.name, it.category, it.quantity,
                it.cost::numeric, it.url, it.image_url, it.description
-        FROM (SELECT unnest(item_orders) AS n, unnest(item_ids) AS external_item_id, unnest(item_names) AS name,
+        FROM (SELECT unnest(item_order_ids) AS external_order_id, unnest(item_ids) AS external_item_id, unnest(item_names) AS name,
                      unnest(item_categories) AS category, unnest(item_quantities) AS quantity,
                      unnest(item_costs) AS cost, unnest(item_urls) AS url, unnest(item_image_urls) AS image_url,
                      unnest(item_descriptions) AS description, unnest(item_positions) AS position) it
-        JOIN upserted u ON u.external_order_id = external_order_ids[it.n]
+        JOIN upserted u ON u.external_order_id = it.external_order_id
     ), stale AS (
         -- RFM counts delivered orders: their contacts (and an order's previous contact) are stale
         -- when a delivered order is new, changed or no longer delivered.
@@ -354,7 +341,6 @@ BEGIN
         FROM upserted u LEFT JOIN old USING (external_order_id),
              LATERAL (VALUES (u.contact_id), (old.contact_id)) x(contact_id)
         WHERE (u.status = 'DELIVERED' OR old.status = 'DELIVERED') AND x.contact_id IS NOT NULL
-        ON CONFLICT DO NOTHING
     )
     SELECT count(*) FILTER (WHERE u.inserted), count(*) FILTER (WHERE NOT u.inserted),
            (SELECT count(*) FROM announced),

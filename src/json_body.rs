@@ -10,29 +10,47 @@ use serde_json::Value;
 
 pub struct JsonBody(pub Value);
 
-/// Decodes a `jsonb` datum in place with `builder`; malformed bytes raise an error.
+/// Decodes a `jsonb` datum in place with `builder`, which makes values of their own (the bytes
+/// are freed after); malformed bytes raise an error.
 ///
 /// # Safety
 /// `datum` must be a non-null `jsonb` datum.
-pub unsafe fn decode_datum<B: engage_jsonb::Builder>(datum: pg_sys::Datum, builder: &mut B) -> B::Value {
+pub unsafe fn decode_datum<V, B: for<'a> engage_jsonb::Builder<'a, Value = V>>(
+    datum: pg_sys::Datum,
+    builder: &mut B,
+) -> V {
     // SAFETY: detoasting gives a valid varlena whose payload we only read, before freeing a copy
     // we made.
-    let value = unsafe {
+    unsafe {
         let original = datum.cast_mut_ptr::<pg_sys::varlena>();
         let varlena = pg_sys::pg_detoast_datum_packed(original);
-        let bytes = std::slice::from_raw_parts(
-            pgrx::varlena::vardata_any(varlena) as *const u8,
-            pgrx::varlena::varsize_any_exhdr(varlena),
-        );
-        let value = engage_jsonb::decode_with(bytes, builder, &mut || {
-            pgrx::check_for_interrupts!();
-        });
+        let value = decode_bytes(payload(varlena), builder);
         if varlena != original {
             pg_sys::pfree(varlena.cast());
         }
         value
-    };
-    value.unwrap_or_else(|e| {
+    }
+}
+
+/// The bytes of a detoasted varlena after its header.
+///
+/// # Safety
+/// `varlena` must be a valid, detoasted varlena that outlives `'a`.
+unsafe fn payload<'a>(varlena: *const pg_sys::varlena) -> &'a [u8] {
+    unsafe {
+        std::slice::from_raw_parts(
+            pgrx::varlena::vardata_any(varlena) as *const u8,
+            pgrx::varlena::varsize_any_exhdr(varlena),
+        )
+    }
+}
+
+/// Decodes `jsonb` bytes with `builder`, checking for interrupts; malformed bytes raise an error.
+fn decode_bytes<'a, B: engage_jsonb::Builder<'a>>(bytes: &'a [u8], builder: &mut B) -> B::Value {
+    engage_jsonb::decode_with(bytes, builder, &mut || {
+        pgrx::check_for_interrupts!();
+    })
+    .unwrap_or_else(|e| {
         let code = match e {
             engage_jsonb::DecodeError::TooDeep => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             engage_jsonb::DecodeError::Malformed(_) => PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
@@ -40,6 +58,36 @@ pub unsafe fn decode_datum<B: engage_jsonb::Builder>(datum: pg_sys::Datum, build
         EngageError::new(code, e.to_string()).raise()
     })
 }
+
+/// A `jsonb` argument kept as its detoasted bytes, for a function that reads a large body once
+/// ([`JsonbBytes::node`]: strings borrowed, nothing copied). The bytes are the datum itself or
+/// a copy made in the call's memory context, so they live as long as the call.
+pub struct JsonbBytes(*const pg_sys::varlena);
+
+impl JsonbBytes {
+    pub fn node(&self) -> engage_jsonb::Node<'_> {
+        // SAFETY: the varlena was detoasted when the argument was read and lives for the call,
+        // which outlives `self`.
+        decode_bytes(unsafe { payload(self.0) }, &mut engage_jsonb::Borrowed)
+    }
+}
+
+impl FromDatum for JsonbBytes {
+    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _: pg_sys::Oid) -> Option<Self> {
+        // SAFETY: the datum is a jsonb, the function's declared argument type.
+        (!is_null).then(|| JsonbBytes(unsafe { pg_sys::pg_detoast_datum_packed(datum.cast_mut_ptr()) }))
+    }
+}
+
+unsafe impl<'fcx> ArgAbi<'fcx> for JsonbBytes {
+    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+        let index = arg.index();
+        unsafe { arg.unbox_arg_using_from_datum() }
+            .unwrap_or_else(|| panic!("argument {index} must not be null"))
+    }
+}
+
+pgrx::impl_sql_translatable!(JsonbBytes, arg_only = "jsonb");
 
 /// Makes `$name` a `jsonb` argument type whose value `$builder` decodes.
 macro_rules! jsonb_argument {

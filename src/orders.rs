@@ -5,17 +5,17 @@
 
 use crate::contact_writer::{write_contacts, WriteOptions};
 use crate::error::{EngageError, OrRaise, Result};
-use crate::json_body::JsonBody;
+use crate::json_body::JsonbBytes;
 use engage_requests::channel::ChannelType;
 use engage_requests::contact::{Channel, ContactInput};
 use engage_requests::field::Catalog;
-use engage_requests::json::Patch;
+use engage_requests::json::{Json, Patch};
 use engage_requests::order::{parse_orders, Order, OrderItem};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::JsonB;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
 /// Contacts an order creates: what the customer gave the shop, usable at once (a buyer's address
@@ -27,8 +27,9 @@ const NEW_CUSTOMERS: WriteOptions =
 /// `externalOrderId`: sent again, it is updated and its items replaced. All or nothing unless
 /// `skip_invalid`, when the valid orders are stored and the others listed in `failedOrders`.
 #[pg_extern]
-fn add_orders(body: JsonBody, skip_invalid: default!(bool, false)) -> JsonB {
-    let parsed = parse_orders(&body.0).or_raise();
+fn add_orders(body: JsonbBytes, skip_invalid: default!(bool, false)) -> JsonB {
+    let body = body.node();
+    let parsed = parse_orders(&body).or_raise();
     let mut valid = Vec::with_capacity(parsed.len());
     let mut failed = Vec::new();
     for (i, order) in parsed.into_iter().enumerate() {
@@ -36,7 +37,8 @@ fn add_orders(body: JsonBody, skip_invalid: default!(bool, false)) -> JsonB {
             Ok(order) => valid.push(order),
             Err(e) if skip_invalid => failed.push(json!({
                 "index": i,
-                "externalOrderId": body.0["orders"][i].get("externalOrderId"),
+                "externalOrderId": body.get("orders").and_then(|o| o.as_array()).and_then(|o| o.get(i))
+                    .and_then(|o| o.get("externalOrderId")).and_then(Json::as_str),
                 "sqlstate": e.kind.sqlstate(),
                 "error": e.message,
                 "detail": e.detail,
@@ -154,9 +156,9 @@ fn patch(value: &Option<String>) -> Patch<String> {
 
 /// The orders' columns, one array each, in the order of `engage.store_orders`'s arguments, and
 /// whether each order states its items.
-fn order_args(orders: &[Order], contact_ids: Vec<i64>) -> Vec<DatumWithOid<'static>> {
-    let text = |column: fn(&Order) -> Option<&str>| -> DatumWithOid<'static> {
-        orders.iter().map(|o| column(o).map(str::to_owned)).collect::<Vec<_>>().into()
+fn order_args(orders: &[Order], contact_ids: Vec<i64>) -> Vec<DatumWithOid<'_>> {
+    let text = |column: fn(&Order) -> Option<&str>| -> DatumWithOid<'_> {
+        orders.iter().map(column).collect::<Vec<_>>().into()
     };
     vec![
         contact_ids.into(),
@@ -180,23 +182,25 @@ fn order_args(orders: &[Order], contact_ids: Vec<i64>) -> Vec<DatumWithOid<'stat
         text(|o| o.restore_url.as_deref()),
         text(|o| o.store_id.as_deref()),
         text(|o| o.source.as_deref()),
-        orders.iter().map(|o| o.additional_info.as_ref().map(Value::to_string)).collect::<Vec<_>>().into(),
+        text(|o| o.additional_info.as_deref()),
         orders.iter().map(|o| o.items.is_some()).collect::<Vec<bool>>().into(),
     ]
 }
 
-/// The items of all orders, one array per column (with the 1-based order and place of each).
-fn item_args(orders: &[Order]) -> Vec<DatumWithOid<'static>> {
-    let items: Vec<(i32, i32, &OrderItem)> = orders
+/// The items of all orders, one array per column (with the order and place of each).
+fn item_args(orders: &[Order]) -> Vec<DatumWithOid<'_>> {
+    let items: Vec<(&str, i32, &OrderItem)> = orders
         .iter()
-        .zip(1..)
-        .flat_map(|(o, n)| o.items.iter().flatten().zip(1..).map(move |(item, place)| (n, place, item)))
+        .flat_map(|o| {
+            let id = o.external_order_id.as_str();
+            o.items.iter().flatten().zip(1..).map(move |(item, place)| (id, place, item))
+        })
         .collect();
-    let text = |column: fn(&OrderItem) -> Option<&str>| -> DatumWithOid<'static> {
-        items.iter().map(|(_, _, item)| column(item).map(str::to_owned)).collect::<Vec<_>>().into()
+    let text = |column: fn(&OrderItem) -> Option<&str>| -> DatumWithOid<'_> {
+        items.iter().map(|(_, _, item)| column(item)).collect::<Vec<_>>().into()
     };
     vec![
-        items.iter().map(|(n, _, _)| *n).collect::<Vec<i32>>().into(),
+        items.iter().map(|(id, _, _)| *id).collect::<Vec<&str>>().into(),
         items.iter().map(|(_, place, _)| *place).collect::<Vec<i32>>().into(),
         text(|i| Some(&i.external_item_id)),
         text(|i| Some(&i.name)),

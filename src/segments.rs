@@ -76,6 +76,16 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
             catalog.event_types.insert(key, id);
         }
     }
+    for row in client.select("SELECT message_id::bigint FROM engage.messages", None, &[])? {
+        if let Some(id) = row.get::<i64>(1)? {
+            catalog.messages.insert(id);
+        }
+    }
+    for row in client.select("SELECT name FROM engage.rfm_segments ORDER BY position", None, &[])? {
+        if let Some(name) = row.get::<String>(1)? {
+            catalog.rfm_segments.push(name);
+        }
+    }
     for row in client.select("SELECT segment_id, coalesce(uses, '{}') FROM engage.segments", None, &[])? {
         if let Some(id) = row.get::<i64>(1)? {
             catalog.segments.insert(id, row.get::<Vec<i64>>(2)?.unwrap_or_default());
@@ -183,7 +193,7 @@ mod tests {
         }
 
         fn rule(&mut self, depth: usize) -> Value {
-            let kind = if depth > 3 { 4 + self.below(8) } else { self.below(12) };
+            let kind = if depth > 3 { 4 + self.below(11) } else { self.below(15) };
             match kind {
                 0 => json!({"and": (0..1 + self.below(3)).map(|_| self.rule(depth + 1)).collect::<Vec<_>>()}),
                 1 => json!({"or": (0..1 + self.below(3)).map(|_| self.rule(depth + 1)).collect::<Vec<_>>()}),
@@ -209,6 +219,20 @@ mod tests {
                             "within_days": self.value(), "times": {"op": self.pick(&["at_least", "at_most", "exactly"]), "value": self.below(3)}})
                 }
                 10 => json!({"segment": self.pick(&[1, 999])}),
+                11 => {
+                    json!({"order": self.pick(&["DELIVERED", "any", "CANCELLED", "shipped"]), "within_days": self.value(),
+                            "times": {"op": self.pick(&["at_least", "at_most", "exactly"]), "value": self.below(3)},
+                            "total": {"op": self.pick(&["at_least", "at_most", "greater", "less", "equals"]), "value": self.value()}})
+                }
+                12 => {
+                    let (message, never) = (self.value(), self.value());
+                    json!({"activity": self.pick(&["CLICKED", "RECEIVED", "OPENED"]), "message": self.pick(&[json!(1), json!(999), message]),
+                            "never": self.pick(&[json!(true), json!(false), never])})
+                }
+                13 => {
+                    let hostile = self.hostile();
+                    json!({"rfm_segment": self.pick(&["Champions", "Can't lose them", hostile.as_str()])})
+                }
                 _ => json!({self.hostile(): self.value()}),
             }
         }
@@ -232,6 +256,7 @@ mod tests {
              SELECT engage.create_connector('here');
              SELECT engage.create_data_source('orders', 'here', 'rule_orders', 'email');
              SELECT engage.create_segment('uk', '{\"attribute\": \"language\", \"op\": \"equals\", \"value\": \"uk\"}');
+             INSERT INTO engage.messages (message_id, name, body) VALUES (1, 'Hello', 'Hi');
              CREATE FUNCTION try_rule(rule jsonb) RETURNS text LANGUAGE plpgsql AS $$
              BEGIN
                  PERFORM engage.preview_segment(rule, '2026-06-01 12:00Z');

@@ -10,6 +10,8 @@
 use serde_json::{Map, Number, Value};
 use std::fmt;
 
+mod borrowed;
+pub use borrowed::{lookup, Borrowed, Node};
 #[cfg(any(feature = "vtl", test))]
 mod vtl_values;
 #[cfg(any(feature = "vtl", test))]
@@ -59,25 +61,26 @@ const JENTRY_ISCONTAINER: u32 = 0x5000_0000;
 /// `serde_json` (a `jsonParam`) has the same limit, so every reader agrees.
 pub const MAX_DEPTH: usize = 128;
 
-/// Makes the values of a decoded document.
-pub trait Builder {
+/// Makes the values of a decoded document whose bytes live for `'a` (a builder may borrow its
+/// strings and keys from them: [`Borrowed`]).
+pub trait Builder<'a> {
     type Value;
     type Object;
     fn null(&mut self) -> Self::Value;
     fn boolean(&mut self, b: bool) -> Self::Value;
-    fn string(&mut self, s: &str) -> Self::Value;
+    fn string(&mut self, s: &'a str) -> Self::Value;
     /// A number, as `numeric_out` prints it (no exponent).
     fn number(&mut self, text: &str) -> Result<Self::Value>;
     fn array(&mut self, items: Vec<Self::Value>) -> Self::Value;
     fn object(&mut self, len: usize) -> Self::Object;
-    fn insert(&mut self, object: &mut Self::Object, key: &str, value: Self::Value);
+    fn insert(&mut self, object: &mut Self::Object, key: &'a str, value: Self::Value);
     fn finish(&mut self, object: Self::Object) -> Self::Value;
 }
 
 /// Builds `serde_json` values.
 pub struct SerdeJson;
 
-impl Builder for SerdeJson {
+impl Builder<'_> for SerdeJson {
     type Value = Value;
     type Object = Map<String, Value>;
     fn null(&mut self) -> Value {
@@ -115,8 +118,8 @@ pub fn decode(root: &[u8]) -> Result<Value> {
 
 /// Decodes a root container with `builder` making the values. `interrupt` is called for every
 /// container, so that a host can stop the decoding of a huge document (it may unwind).
-pub fn decode_with<B: Builder>(
-    root: &[u8],
+pub fn decode_with<'a, B: Builder<'a>>(
+    root: &'a [u8],
     builder: &mut B,
     interrupt: &mut dyn FnMut(),
 ) -> Result<B::Value> {
@@ -139,7 +142,7 @@ fn int_align(n: usize) -> usize {
 }
 
 /// Decodes one container (array or object) that starts at `buf[0]`.
-fn container<B: Builder>(buf: &[u8], depth: usize, d: &mut Decoder<B>) -> Result<B::Value> {
+fn container<'a, B: Builder<'a>>(buf: &'a [u8], depth: usize, d: &mut Decoder<B>) -> Result<B::Value> {
     if depth >= MAX_DEPTH {
         return Err(DecodeError::TooDeep);
     }
@@ -203,8 +206,8 @@ fn text(bytes: &[u8]) -> Result<&str> {
     std::str::from_utf8(bytes).map_err(|_| DecodeError::Malformed("string is not UTF-8"))
 }
 
-fn scalar_or_container<B: Builder>(
-    data: &[u8],
+fn scalar_or_container<'a, B: Builder<'a>>(
+    data: &'a [u8],
     ty: u32,
     from: usize,
     to: usize,
@@ -411,6 +414,27 @@ mod tests {
         assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["a", "bb", "ccc"]);
         let scalar = build(JB_FARRAY | JB_FSCALAR | 1, &[(JENTRY_ISBOOL_FALSE, vec![])]);
         assert_eq!(decode(&scalar).unwrap(), json!(false));
+    }
+
+    #[test]
+    fn borrowed_nodes_are_the_same_document() {
+        let inner = build(
+            JB_FARRAY | 3,
+            &[
+                (JENTRY_ISBOOL_TRUE, vec![]),
+                (JENTRY_ISNULL, vec![]),
+                (JENTRY_ISSTRING, "tab\t \"q\" \\ \u{1}".as_bytes().to_vec()),
+            ],
+        );
+        let obj = object_abc(inner);
+        let node = decode_with(&obj, &mut Borrowed, &mut || {}).unwrap();
+        assert_eq!(node.get("bb"), Some(&Node::String("é")));
+        assert_eq!(node.get("a"), Some(&Node::Number("5.5".into())));
+        assert_eq!(node.get("c"), None);
+        assert_eq!(node.get("ccc").and_then(|c| c.get("x")), None);
+        let text = node.to_json();
+        let reparsed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(reparsed, decode(&obj).unwrap(), "{text}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use vtl::Value;
 
 pub struct VtlValues;
 
-impl Builder for VtlValues {
+impl Builder<'_> for VtlValues {
     type Value = Value;
     type Object = JMap;
     fn null(&mut self) -> Value {

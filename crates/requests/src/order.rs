@@ -5,9 +5,8 @@
 use crate::channel::{normalize_email, normalize_phone};
 use crate::error::{ErrorKind, RequestError, Result};
 use crate::field::{days_in_month, parse_number};
-use crate::json::{self, quoted};
+use crate::json::{self, quoted, Json, JsonObject};
 use crate::path::Path;
-use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// Orders one call may carry (spec 002).
@@ -123,8 +122,8 @@ pub struct Order {
     pub status_description: Option<String>,
     pub store_id: Option<String>,
     pub source: Option<String>,
-    /// Whatever the shop sends along, kept as given (an object).
-    pub additional_info: Option<Value>,
+    /// Whatever the shop sends along, kept as given (an object, as JSON text).
+    pub additional_info: Option<String>,
     /// `None` when the body has no `items`: an order sent again keeps the items it has.
     pub items: Option<Vec<OrderItem>>,
 }
@@ -137,7 +136,7 @@ pub fn element_name(i: usize) -> String {
 /// Parses the body: an error for the body as a whole (not an object, no orders, too many), else
 /// each order or what is wrong with it, in order. An order repeating an earlier one's
 /// `externalOrderId` is wrong (one call states each order once).
-pub fn parse_orders(body: &Value) -> Result<Vec<Result<Order>>> {
+pub fn parse_orders<V: Json>(body: &V) -> Result<Vec<Result<Order>>> {
     let root = Path::Root;
     let map = json::object(body, &root)?;
     json::known_keys(map, &["orders"], &root)?;
@@ -175,7 +174,7 @@ pub fn parse_orders(body: &Value) -> Result<Vec<Result<Order>>> {
     Ok(orders)
 }
 
-fn parse_order(value: &Value, at: &Path) -> Result<Order> {
+fn parse_order<V: Json>(value: &V, at: &Path) -> Result<Order> {
     let map = json::object(value, at)?;
     json::known_keys(map, ORDER_KEYS, at)?;
     let status_at = at.key("status");
@@ -197,8 +196,8 @@ fn parse_order(value: &Value, at: &Path) -> Result<Order> {
             normalize_phone(&raw).map_err(|why| bad_text(&at.key("phone"), &raw, "a phone number", &why))
         })
         .transpose()?;
-    let items = match map.get("items") {
-        None | Some(Value::Null) => None,
+    let items = match map.get("items").filter(|v| !v.is_null()) {
+        None => None,
         Some(list) => {
             let list_at = at.key("items");
             let list = json::array(list, &list_at)?;
@@ -217,9 +216,12 @@ fn parse_order(value: &Value, at: &Path) -> Result<Order> {
             )
         }
     };
-    let additional_info = match map.get("additionalInfo") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(Value::Object(json::object(v, &at.key("additionalInfo"))?.clone())),
+    let additional_info = match map.get("additionalInfo").filter(|v| !v.is_null()) {
+        None => None,
+        Some(v) => {
+            json::object(v, &at.key("additionalInfo"))?;
+            Some(v.to_json())
+        }
     };
     Ok(Order {
         external_order_id: required_text(map, "externalOrderId", at, 200)?,
@@ -247,17 +249,14 @@ fn parse_order(value: &Value, at: &Path) -> Result<Order> {
     })
 }
 
-fn parse_item(value: &Value, at: &Path) -> Result<OrderItem> {
+fn parse_item<V: Json>(value: &V, at: &Path) -> Result<OrderItem> {
     let map = json::object(value, at)?;
     json::known_keys(map, ITEM_KEYS, at)?;
     let quantity_at = at.key("quantity");
-    let quantity = match json::required(map, "quantity", at)? {
-        Value::Number(n) => n.as_i64().filter(|q| (1..=i64::from(i32::MAX)).contains(q)),
-        _ => None,
-    }
-    .ok_or_else(|| {
+    let given = json::required(map, "quantity", at)?;
+    let quantity = given.as_i64().filter(|q| (1..=i64::from(i32::MAX)).contains(q)).ok_or_else(|| {
         RequestError::invalid("\"quantity\" must be a whole number of at least 1")
-            .at_with(&quantity_at, format!("got {}", json::describe(&map["quantity"])))
+            .at_with(&quantity_at, format!("got {}", json::describe(given)))
     })?;
     Ok(OrderItem {
         external_item_id: required_text(map, "externalItemId", at, 200)?,
@@ -272,7 +271,7 @@ fn parse_item(value: &Value, at: &Path) -> Result<OrderItem> {
 }
 
 /// A required identifier or name: a string (or a number, for IDs), trimmed, not empty.
-fn required_text(map: &Map<String, Value>, key: &str, at: &Path, max: usize) -> Result<String> {
+fn required_text<O: JsonObject>(map: &O, key: &str, at: &Path, max: usize) -> Result<String> {
     let here = at.key(key);
     let text = json::scalar_text(json::required(map, key, at)?, &here)?;
     let text = text.trim();
@@ -284,10 +283,10 @@ fn required_text(map: &Map<String, Value>, key: &str, at: &Path, max: usize) -> 
 }
 
 /// An optional string (or number); null and empty mean none.
-fn optional_text(map: &Map<String, Value>, key: &str, at: &Path, max: usize) -> Result<Option<String>> {
+fn optional_text<O: JsonObject>(map: &O, key: &str, at: &Path, max: usize) -> Result<Option<String>> {
     let here = at.key(key);
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
+    match map.get(key).filter(|v| !v.is_null()) {
+        None => Ok(None),
         Some(v) => {
             let text = json::scalar_text(v, &here)?;
             let text = text.trim();
@@ -297,15 +296,15 @@ fn optional_text(map: &Map<String, Value>, key: &str, at: &Path, max: usize) -> 
     }
 }
 
-fn optional_number(map: &Map<String, Value>, key: &str, at: &Path) -> Result<Option<String>> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
+fn optional_number<O: JsonObject>(map: &O, key: &str, at: &Path) -> Result<Option<String>> {
+    match map.get(key).filter(|v| !v.is_null()) {
+        None => Ok(None),
         Some(v) => number(v, &at.key(key)).map(Some),
     }
 }
 
 /// A money amount: a JSON number or a decimal string, not negative.
-fn number(value: &Value, at: &Path) -> Result<String> {
+fn number<V: Json>(value: &V, at: &Path) -> Result<String> {
     let text = json::scalar_text(value, at)?;
     match parse_number(text.trim()) {
         Some(n) if !n.starts_with('-') => Ok(n),
@@ -413,7 +412,44 @@ fn bad_text(at: &Path, raw: &str, what: &str, why: &str) -> RequestError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use engage_jsonb::Node;
+    use serde_json::{json, Value};
+
+    /// `value` as `jsonb` holds it for a borrowed decode: object keys sorted (shorter first).
+    fn node(value: &Value) -> Node<'_> {
+        match value {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(*b),
+            Value::Number(n) => Node::Number(n.to_string()),
+            Value::String(s) => Node::String(s),
+            Value::Array(items) => Node::Array(items.iter().map(node).collect()),
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().map(|(k, v)| (k.as_str(), node(v))).collect();
+                entries.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then(a.cmp(b)));
+                Node::Object(entries)
+            }
+        }
+    }
+
+    #[test]
+    fn a_borrowed_body_reads_as_its_serde_twin() {
+        let mut second = spec_order();
+        second["externalOrderId"] = json!("100501");
+        second["additionalInfo"] = json!({"gift": true, "note": "ring \"twice\""});
+        second["items"][0]["quantity"] = json!(2.0);
+        for body in [json!({"orders": [spec_order(), second]}), json!({"orders": [{"status": "LOST"}]})] {
+            assert_eq!(parse_orders(&node(&body)), parse_orders(&body));
+        }
+        let info = one(with("additionalInfo", json!({"b": [1, "x"]}))).unwrap().additional_info;
+        let via_node =
+            parse_orders(&node(&json!({"orders": [with("additionalInfo", json!({"b": [1, "x"]}))]})))
+                .unwrap()
+                .remove(0)
+                .unwrap()
+                .additional_info;
+        let parsed = |text: Option<String>| serde_json::from_str::<Value>(&text.unwrap()).unwrap();
+        assert_eq!(parsed(info), parsed(via_node));
+    }
 
     fn spec_order() -> Value {
         // Spec 002's example, with the keys the vendor's reference also requires.

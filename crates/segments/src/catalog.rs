@@ -1,8 +1,9 @@
 //! What a rule may name, as the database has it: additional fields with their types, data
-//! sources with their columns and keys, event types, segments (and which segments each uses).
+//! sources with their columns and keys, event types, messages, RFM segments, segments (and
+//! which segments each uses).
 
 pub use engage_requests::field::FieldType;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How a source's key column finds contacts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +50,10 @@ pub struct Catalog {
     pub sources: BTreeMap<i64, Source>,
     /// Event type keys and their IDs.
     pub event_types: BTreeMap<String, i64>,
+    /// Message IDs (engage.messages).
+    pub messages: BTreeSet<i64>,
+    /// RFM segment names, in their order (engage.rfm_segments by position).
+    pub rfm_segments: Vec<String>,
     /// Segments by ID, with the segments each one's rule uses.
     pub segments: BTreeMap<i64, Vec<i64>>,
     /// The segment being defined (its own ID), to refuse cycles through it.

@@ -1,11 +1,13 @@
 //! Rule JSON to SQL. Every condition becomes a predicate on the contact row `c`; conditions on
 //! other tables are `c.contact_id IN (…)` semi-joins (which the planner hashes when a whole
 //! segment is computed), with the contacts table joined again inside as `c` where the condition
-//! needs the contact's own columns (its time zone).
+//! needs the contact's own columns (its time zone). Conditions that count a contact's rows
+//! (events, orders, activities, a source's count and sum) are built in `history`.
 
 use crate::catalog::{Catalog, ContactKey, FieldType, Source};
+use crate::history::{self, compare, counted, tallied, Log};
 use crate::ops::{op_for, predicate, Op};
-use crate::sql::{ident, qualified, Cast, Params, AT};
+use crate::sql::{ident, qualified, Cast, Params};
 use crate::RuleError;
 use serde_json::{Map, Value};
 
@@ -19,7 +21,7 @@ pub struct Compiled {
 }
 
 /// What a rule or a condition compiles to.
-enum Pred {
+pub(crate) enum Pred {
     /// `c.contact_id IN (query)`: the contacts `query` selects. `rows` when they are existing
     /// contacts, each once (a field's rows, a source's), so that the query can stand as the
     /// whole statement.
@@ -29,7 +31,7 @@ enum Pred {
 }
 
 impl Pred {
-    fn sql(&self) -> String {
+    pub(crate) fn sql(&self) -> String {
         match self {
             Pred::In { query, .. } => format!("c.contact_id IN ({query})"),
             Pred::Test(test) => test.clone(),
@@ -61,7 +63,7 @@ struct Compiler<'a> {
     conditions: usize,
 }
 
-fn refuse(path: &str, message: impl Into<String>) -> RuleError {
+pub(crate) fn refuse(path: &str, message: impl Into<String>) -> RuleError {
     RuleError { path: path.to_string(), message: message.into(), hint: None }
 }
 
@@ -69,17 +71,37 @@ fn hinted(path: &str, message: impl Into<String>, hint: impl Into<String>) -> Ru
     RuleError { path: path.to_string(), message: message.into(), hint: Some(hint.into()) }
 }
 
-const CONDITIONS: &str = "and, or, not, attribute, channel, field, source, event, segment, unsubscribed";
+const CONDITIONS: &str = "and, or, not, attribute, channel, field, source, event, order, activity, \
+                          rfm_segment, segment, unsubscribed";
 
 /// The keys a condition may have, with the one that names its kind first.
-const SHAPES: [&[&str]; 7] = [
+const SHAPES: [&[&str]; 10] = [
     &["attribute", "op", "value"],
     &["channel", "status"],
     &["field", "op", "value"],
     &["source", "where", "count", "sum"],
     &["event", "params", "times", "within_days", "never"],
+    &["order", "within_days", "times", "total", "never"],
+    &["activity", "message", "within_days", "times", "never"],
+    &["rfm_segment"],
     &["segment"],
     &["unsubscribed"],
+];
+
+/// An order's statuses (engage.orders.status), as `order` names them.
+const ORDER_STATUSES: [&str; 5] =
+    ["INITIALIZED", "IN_PROGRESS", "DELIVERED", "CANCELLED", "ABANDONED_SHOPPING_CART"];
+
+/// What can happen to a send (engage.contact_activities.activity); RECEIVED is an open.
+const ACTIVITIES: [&str; 8] = [
+    "DELIVERED",
+    "UNDELIVERED",
+    "RECEIVED",
+    "UNSUBSCRIBED",
+    "CLICKED",
+    "SPAM",
+    "SUBSCRIPTION_CHANGED",
+    "PUSH_SUBSCRIBED",
 ];
 
 const ATTRIBUTES: [(&str, &str, FieldType); 7] = [
@@ -158,7 +180,7 @@ impl Compiler<'_> {
         if let Some(extra) = map.keys().find(|k| !shape.contains(&k.as_str())) {
             return Err(hinted(
                 &format!("{path}.{extra}"),
-                format!("a {} condition has no key {extra}", shape[0]),
+                format!("{} {} condition has no key {extra}", article(shape[0]), shape[0]),
                 format!("Its keys: {}.", shape.join(", ")),
             ));
         }
@@ -168,6 +190,9 @@ impl Compiler<'_> {
             "field" => self.field(map, path),
             "source" => self.source(map, path),
             "event" => self.event(map, path),
+            "order" => self.order(map, path),
+            "activity" => self.activity(map, path),
+            "rfm_segment" => self.rfm_segment(map, path),
             "segment" => self.segment(map, path),
             _ => self.unsubscribed(map, path),
         }
@@ -340,11 +365,13 @@ impl Compiler<'_> {
         if needs_contact && contact != "c.contact_id" {
             from.push_str(" JOIN engage.contacts c ON c.contact_id = k.contact_id");
         }
-        let having = match (map.get("count"), map.get("sum")) {
+        let tally = match (map.get("count"), map.get("sum")) {
             (Some(_), Some(_)) => {
                 return Err(refuse(&format!("{path}.sum"), "a source condition has count or sum, not both"))
             }
-            (Some(count), None) => Some(self.aggregate("count(*)", count, &format!("{path}.count"))?),
+            (Some(count), None) => {
+                Some(compare("count(*)", count, &history::COUNT, &format!("{path}.count"), &mut self.params)?)
+            }
             (None, Some(sum)) => {
                 let column = sum.get("column").and_then(Value::as_str).unwrap_or("");
                 let column_path = format!("{path}.sum.column");
@@ -353,59 +380,35 @@ impl Compiler<'_> {
                     Some(_) => return Err(refuse(&column_path, format!("column {column} is not a number"))),
                     None => return Err(unknown_column(&source, column, &column_path)),
                 }
-                Some(self.aggregate(&format!("sum(r.{})", ident(column)), sum, &format!("{path}.sum"))?)
+                let sum_of = history::total(&format!("r.{}", ident(column)));
+                Some(compare(&sum_of, sum, &history::SUM, &format!("{path}.sum"), &mut self.params)?)
             }
             (None, None) => None,
         };
-        // Contacts without rows are not present on the other side: they never match. Each form
-        // gives every contact once (one key per contact), so it can stand as the whole statement.
-        let query = match having {
+        // Each form gives every contact once (one key per contact), so it can stand as the whole
+        // statement. A contact without rows matching every `where` (or without the key) has a
+        // count and a sum of 0, and passes when 0 does.
+        Ok(match tally {
             None => {
                 let tests = tests.iter().map(|t| format!(" AND {t}")).collect::<String>();
                 filters.push(format!("EXISTS (SELECT FROM {relation} r WHERE {rkey} = {value}{tests})"));
-                format!("SELECT {contact} FROM {from} WHERE {}", filters.join(" AND "))
+                Pred::In {
+                    query: format!("SELECT {contact} FROM {from} WHERE {}", filters.join(" AND ")),
+                    rows: true,
+                }
             }
-            Some(having) => {
+            Some(tally) => {
                 filters.extend(tests);
                 let filter = if filters.is_empty() {
                     String::new()
                 } else {
                     format!(" WHERE {}", filters.join(" AND "))
                 };
-                format!("SELECT {contact} FROM {from} JOIN {relation} r ON {rkey} = {value}{filter} GROUP BY {contact} HAVING {having}")
+                let rows =
+                    format!("SELECT {contact} FROM {from} JOIN {relation} r ON {rkey} = {value}{filter}");
+                tallied(&rows, contact, &[tally], true)
             }
-        };
-        Ok(Pred::In { query, rows: true })
-    }
-
-    /// `{"op": "greater_or_equal", "value": 3}` on an aggregate (or in `sum`, with `column`).
-    fn aggregate(&mut self, expression: &str, spec: &Value, path: &str) -> Result<String, RuleError> {
-        let Value::Object(map) = spec else {
-            return Err(refuse(path, "expected {\"op\": …, \"value\": <number>}"));
-        };
-        if let Some(extra) = map.keys().find(|k| !["op", "value", "column"].contains(&k.as_str())) {
-            return Err(refuse(&format!("{path}.{extra}"), format!("unknown key {extra}")));
-        }
-        let op = op_for(FieldType::Number, map.get("op"), &format!("{path}.op"))?;
-        let symbol = match op {
-            Op::Equals => "=",
-            Op::NotEquals => "<>",
-            Op::Greater => ">",
-            Op::GreaterOrEqual => ">=",
-            Op::Less => "<",
-            Op::LessOrEqual => "<=",
-            _ => {
-                return Err(refuse(
-                    &format!("{path}.op"),
-                    format!("{} does not compare a count or sum", op.name()),
-                ))
-            }
-        };
-        let value = match map.get("value") {
-            Some(Value::Number(n)) => self.params.bind(n.to_string(), Cast::Numeric),
-            _ => return Err(refuse(&format!("{path}.value"), "expected a number")),
-        };
-        Ok(format!("{expression} {symbol} {value}"))
+        })
     }
 
     fn source_column(&mut self, source: &Source, condition: &Value, path: &str) -> Result<String, RuleError> {
@@ -440,30 +443,15 @@ impl Compiler<'_> {
                 "engage.event_types lists them.",
             )
         })?;
-        let mut base = format!(
-            "SELECT e.contact_id FROM engage.events e WHERE e.contact_id IS NOT NULL AND e.event_type_id = {} AND e.registered_at <= {AT}",
-            self.params.bind(id.to_string(), Cast::Integer)
-        );
-        match map.get("within_days") {
-            None => {}
-            Some(v) => match v.as_u64() {
-                Some(d) if d <= 100_000 => {
-                    let days = self.params.bind(d.to_string(), Cast::Integer);
-                    base.push_str(&format!(" AND e.registered_at > {AT} - make_interval(days => {days})"));
-                }
-                _ => {
-                    return Err(refuse(
-                        &format!("{path}.within_days"),
-                        "within_days is a whole number of days (0 to 100000)",
-                    ))
-                }
-            },
-        }
+        let mut filters = vec![
+            "e.contact_id IS NOT NULL".to_string(),
+            format!("e.event_type_id = {}", self.params.bind(id.to_string(), Cast::Integer)),
+        ];
         match map.get("params") {
             None => {}
             Some(p @ Value::Object(_)) => {
                 let p = self.params.bind(p.to_string(), Cast::Jsonb);
-                base.push_str(&format!(" AND e.params @> {p}"));
+                filters.push(format!("e.params @> {p}"));
             }
             Some(_) => {
                 return Err(refuse(
@@ -472,54 +460,107 @@ impl Compiler<'_> {
                 ))
             }
         }
-        // How many times: a test on the count, and whether a contact with no events passes it.
-        let (test, zero_passes) = match (map.get("never"), map.get("times")) {
-            (Some(Value::Bool(true)), None) => (None, true),
-            (Some(Value::Bool(false)) | None, None) => (None, false),
-            (None, Some(times)) => {
-                let Value::Object(t) = times else {
-                    return Err(refuse(
-                        &format!("{path}.times"),
-                        "times is {\"op\": at_least|at_most|exactly, \"value\": n}",
-                    ));
-                };
-                let n =
-                    t.get("value").and_then(Value::as_u64).filter(|n| *n <= 1_000_000).ok_or_else(|| {
-                        refuse(&format!("{path}.times.value"), "times.value is a whole number")
-                    })?;
-                let (symbol, zero_passes) = match t.get("op").and_then(Value::as_str) {
-                    Some("at_least") => (">=", n == 0),
-                    Some("at_most") => ("<=", true),
-                    Some("exactly") => ("=", n == 0),
-                    _ => {
-                        return Err(refuse(
-                            &format!("{path}.times.op"),
-                            "times.op is at_least, at_most or exactly",
-                        ))
-                    }
-                };
-                let n = self.params.bind(n.to_string(), Cast::Bigint);
-                (Some(format!("count(*) {symbol} {n}")), zero_passes)
-            }
-            (Some(_), Some(_)) => {
-                return Err(refuse(
-                    &format!("{path}.never"),
-                    "an event condition has never or times, not both",
-                ))
-            }
-            (Some(_), None) => return Err(refuse(&format!("{path}.never"), "never is true or false")),
+        // Events may name contacts since deleted.
+        let log = Log {
+            what: "an event condition",
+            from: "engage.events e",
+            contact: "e.contact_id",
+            time: "e.registered_at",
+            filters,
+            amount: None,
+            existing: false,
         };
-        // Events may name contacts since deleted: these rows go through the contacts table.
-        let events = |query: String| Pred::In { query, rows: false };
-        Ok(match (test, zero_passes) {
-            (None, false) => events(base),
-            (None, true) => Pred::Test(format!("NOT {}", events(base).sql())),
-            (Some(test), false) => events(format!("{base} GROUP BY e.contact_id HAVING {test}")),
-            // Contacts whose count fails the test are left out; the rest (none at all included) pass.
-            (Some(test), true) => Pred::Test(format!(
-                "NOT {}",
-                events(format!("{base} GROUP BY e.contact_id HAVING NOT ({test})")).sql()
-            )),
+        counted(log, map, path, &mut self.params)
+    }
+
+    /// Orders with a status (or any), by their order date.
+    fn order(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
+        let status = map["order"].as_str().unwrap_or("");
+        let mut filters = Vec::new();
+        if status != "any" {
+            // The status is one of ours, written as a literal (not a parameter) so that the
+            // planner can use the index of delivered orders, whose predicate names it.
+            let known = ORDER_STATUSES.iter().find(|s| **s == status).ok_or_else(|| {
+                hinted(
+                    &format!("{path}.order"),
+                    format!("unknown order status {}", map["order"]),
+                    format!("Statuses: {}, or any.", ORDER_STATUSES.join(", ")),
+                )
+            })?;
+            filters.push(format!("o.status = '{known}'"));
+        }
+        // Deleting a contact deletes its orders.
+        let log = Log {
+            what: "an order condition",
+            from: "engage.orders o",
+            contact: "o.contact_id",
+            time: "o.order_date",
+            filters,
+            amount: Some("o.total_cost"),
+            existing: true,
+        };
+        counted(log, map, path, &mut self.params)
+    }
+
+    /// What happened to the contact's sends (of one message), by when it happened.
+    fn activity(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
+        let activity = map["activity"].as_str().filter(|a| ACTIVITIES.contains(a)).ok_or_else(|| {
+            hinted(
+                &format!("{path}.activity"),
+                format!("unknown activity {}", map["activity"]),
+                format!("Activities: {} (RECEIVED is an open).", ACTIVITIES.join(", ")),
+            )
+        })?;
+        let mut filters = vec![
+            "a.contact_id IS NOT NULL".to_string(),
+            format!("a.activity = {}", self.params.bind(activity, Cast::Text)),
+        ];
+        if let Some(message) = map.get("message") {
+            let message_path = format!("{path}.message");
+            let id = message
+                .as_i64()
+                .ok_or_else(|| refuse(&message_path, "message takes a message's numeric ID"))?;
+            if !self.catalog.messages.contains(&id) {
+                return Err(hinted(
+                    &message_path,
+                    format!("message {id} does not exist"),
+                    "engage.messages lists them.",
+                ));
+            }
+            filters.push(format!("a.message_id = {}", self.params.bind(id.to_string(), Cast::Integer)));
+        }
+        // Activities outlive the contacts they name.
+        let log = Log {
+            what: "an activity condition",
+            from: "engage.contact_activities a",
+            contact: "a.contact_id",
+            time: "a.activity_at",
+            filters,
+            amount: None,
+            existing: false,
+        };
+        counted(log, map, path, &mut self.params)
+    }
+
+    /// The contacts in an RFM segment, as the last RFM recompute placed them.
+    fn rfm_segment(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
+        let names = &self.catalog.rfm_segments;
+        let name = map["rfm_segment"].as_str().filter(|n| names.iter().any(|s| s == n)).ok_or_else(|| {
+            hinted(
+                &format!("{path}.rfm_segment"),
+                format!("unknown RFM segment {}", map["rfm_segment"]),
+                if names.is_empty() {
+                    "engage.rfm_segments has none.".to_string()
+                } else {
+                    format!("RFM segments: {}.", names.join(", "))
+                },
+            )
+        })?;
+        let name = self.params.bind(name, Cast::Text);
+        // One row per contact, deleted with it.
+        Ok(Pred::In {
+            query: format!("SELECT r.contact_id FROM engage.contact_rfm r WHERE r.segment = {name}"),
+            rows: true,
         })
     }
 
@@ -584,6 +625,15 @@ impl Compiler<'_> {
             Value::Bool(false) => Ok(Pred::Test(format!("NOT {}", list.sql()))),
             _ => Err(refuse(&format!("{path}.unsubscribed"), "unsubscribed is true or false")),
         }
+    }
+}
+
+/// `a` or `an`, before a condition's name.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }
 

@@ -1,7 +1,8 @@
 //! Segment rules compiled to SQL. A rule is JSON: `and`/`or`/`not` over conditions on contact
-//! attributes, channels, additional fields, data-source rows, events, other segments and the
-//! unsubscribed list. [`compile`] checks it against a [`Catalog`] (what exists, with types) and
-//! returns one `SELECT c.contact_id FROM engage.contacts c WHERE …` whose values are all bound
+//! attributes, channels, additional fields, data-source rows, events, orders, message
+//! activities, RFM segments, other segments and the unsubscribed list. [`compile`] checks it
+//! against a [`Catalog`] (what exists, with types) and returns one
+//! `SELECT c.contact_id FROM engage.contacts c WHERE …` whose values are all bound
 //! parameters (elements of the text array `$3`, cast in the SQL) and whose identifiers are quoted
 //! here; `$1` is the instant the rule is evaluated at and `$2` the time zone of contacts without
 //! one. A rule
@@ -11,6 +12,7 @@
 mod catalog;
 mod compile;
 mod diff;
+mod history;
 mod ops;
 mod sql;
 

@@ -176,10 +176,13 @@ pub fn predicate(
             }
         }
         Op::IsToday => format!("{column} = {TODAY}"),
-        // A 29 February birthday is celebrated on the 28th in other years.
+        // Only a date of an earlier year has an anniversary (a signup today is not its own, a
+        // date to come has none yet). A 29 February birthday is celebrated on the 28th in years
+        // without a 29th.
         Op::AnniversaryIsToday => format!(
-            "(to_char({column}, 'MM-DD') = to_char({TODAY}, 'MM-DD') OR (to_char({column}, 'MM-DD') = '02-29' \
-             AND to_char({TODAY}, 'MM-DD') = '02-28' AND extract(doy FROM date_trunc('year', {TODAY}) + interval '1 year' - interval '1 day') = 365))"
+            "(extract(year FROM {column}) < extract(year FROM {TODAY}) AND (to_char({column}, 'MM-DD') = to_char({TODAY}, 'MM-DD') \
+             OR (to_char({column}, 'MM-DD') = '02-29' AND to_char({TODAY}, 'MM-DD') = '02-28' \
+             AND extract(doy FROM date_trunc('year', {TODAY}) + interval '1 year' - interval '1 day') = 365)))"
         ),
         Op::IsTrue => format!("{column} IS TRUE"),
         Op::IsFalse => format!("{column} IS FALSE"),

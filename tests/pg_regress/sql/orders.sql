@@ -148,7 +148,7 @@ SELECT engage.attribute_revenue('{1}', '{1,2}');
 \echo :LAST_ERROR_SQLSTATE
 
 -- RFM over delivered orders as of a chosen instant: default bands, the segment of each cell.
-SELECT * FROM engage.rfm_bands;
+SELECT recency_days, frequency, monetary, recomputed_at FROM engage.rfm_bands;
 SELECT computed, changed, moved, was_full FROM engage.recompute_rfm('2026-12-01');
 SELECT c.external_customer_id, r.last_order_at, r.frequency, r.monetary, r.r, r.f, r.m, r.segment
 FROM engage.contact_rfm r JOIN engage.contacts c USING (contact_id) ORDER BY 1;
