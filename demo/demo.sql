@@ -269,5 +269,67 @@ WHERE t.key = 'messageClicked';
 SELECT c.first_name AS in_segment_opened FROM engage.segment_members m JOIN engage.contacts c USING (contact_id) WHERE m.segment_id = :opened;
 SELECT locator, subject, status FROM engage.sends WHERE subject LIKE 'More about the offer%';
 
+\echo '== 19. Orders (spec 002): add_orders stores them, finds or creates their contacts, and registers order<STATUS> events'
+INSERT INTO engage.messages (name, subject, body) VALUES ('Order confirmation',
+    'Order $data.get(''order'').get(''externalOrderId'') confirmed, $!contact.firstName',
+'#foreach($item in $data.get(''order'').get(''items''))- $item.get(''name'') x $item.get(''quantity''): $item.get(''cost'') $data.get(''order'').get(''currency'')
+#end
+Total: $data.get(''order'').get(''totalCost'') $data.get(''order'').get(''currency''), delivery: $data.get(''order'').get(''deliveryMethod'')');
+\echo '   spec 004''s confirmation: a workflow on orderINITIALIZED whose get_order block loads the order and its items'
+SELECT engage.create_workflow('Order confirmation', format($$[
+    {"id": "load", "type": "get_order", "next": "confirm"},
+    {"id": "confirm", "type": "send_message", "messageId": %s}]$$,
+    (SELECT message_id FROM engage.messages WHERE name = 'Order confirmation'))::jsonb) AS workflow_id;
+SELECT engage.link_event('Order confirmation', 'orderINITIALIZED');
+SELECT engage.activate_workflow('Order confirmation');
+\echo '   Dina orders (found by her external ID) a minute after her click; a new customer is created; one bad order is set aside:'
+SELECT to_char(now() + interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS order_time,
+       to_char(now() - interval '40 days', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS earlier \gset
+SELECT jsonb_pretty(engage.add_orders(format($${"orders": [
+  {"externalOrderId": "A-5001", "externalCustomerId": "C-1001", "totalCost": 1250, "status": "INITIALIZED",
+   "date": "%s", "currency": "UAH", "deliveryMethod": "courier",
+   "items": [{"externalItemId": "RS-1", "name": "Red scarf", "quantity": 1, "cost": 450},
+             {"externalItemId": "GL-2", "name": "Gloves", "quantity": 2, "cost": 400}]},
+  {"externalOrderId": "A-5002", "externalCustomerId": "web-77", "email": "Taras@Example.com", "firstName": "Taras",
+   "totalCost": 300, "status": "DELIVERED", "date": "%s", "currency": "UAH"},
+  {"externalOrderId": "A-5003", "externalCustomerId": "web-78", "totalCost": 10, "status": "SHIPPED",
+   "date": "2026-06-01", "currency": "UAH"}]}$$, :'order_time', :'earlier')::jsonb,
+  skip_invalid => true)) AS response;
+SELECT c.external_customer_id, c.first_name, c.source, o.external_order_id, o.status, o.total_cost, o.currency
+FROM engage.orders o JOIN engage.contacts c USING (contact_id) ORDER BY o.order_id;
+CALL pg_temp.wait_for_worker();
+\echo '   the confirmation, rendered from $data.get(''order''):'
+SELECT s.locator, s.subject, s.body FROM engage.sends s JOIN engage.workflows w USING (workflow_id)
+WHERE w.name = 'Order confirmation';
+\echo '   delivered: the status change is history and an orderDELIVERED event:'
+SELECT engage.add_orders(format($${"orders": [{"externalOrderId": "A-5001", "externalCustomerId": "C-1001", "totalCost": 1250,
+  "status": "DELIVERED", "date": "%s", "currency": "UAH"}]}$$, :'order_time')::jsonb) ->> 'events' AS events;
+SELECT o.external_order_id, h.status, t.key AS event FROM engage.order_status_history h
+JOIN engage.orders o USING (contact_id, order_id) JOIN engage.events e USING (event_id)
+JOIN engage.event_types t USING (event_type_id) ORDER BY h.event_id;
+
+\echo '== 20. Revenue (spec 001): each order tied to the message that earned it (last click, else last open, within 7 days)'
+SELECT external_order_id, total_cost, currency, activity, message_name, click_event_link FROM engage.revenue;
+
+\echo '== 21. RFM (spec 002, delivered orders only): scores by fixed bands, RFM segments, and moves between them as events'
+SELECT * FROM engage.recompute_rfm();
+SELECT c.first_name, r.frequency, r.monetary, r.r, r.f, r.m, r.segment FROM engage.contact_rfm r JOIN engage.contacts c USING (contact_id)
+ORDER BY c.contact_id;
+\echo '   ordinary dynamic segments of them (RFM: Champions, ...), to target and combine:'
+SELECT count(*) AS rfm_segments FROM engage.create_rfm_segments();
+SELECT * FROM engage.refresh_segment('RFM: New customers');
+\echo '   a win-back workflow on rfmSegmentChanged; a recompute 200 days on moves both customers:'
+INSERT INTO engage.messages (name, subject, body) VALUES ('Win-back', 'We miss you, $!contact.firstName',
+    'You were one of our $data.get(''previousSegment'').toLowerCase(); here is 10% off.');
+SELECT engage.create_workflow('Win-back', format('[{"id": "send", "type": "send_message", "messageId": %s}]',
+    (SELECT message_id FROM engage.messages WHERE name = 'Win-back'))::jsonb) AS workflow_id;
+SELECT engage.link_event('Win-back', 'rfmSegmentChanged');
+SELECT engage.activate_workflow('Win-back');
+SELECT * FROM engage.recompute_rfm(now() + interval '200 days');
+CALL pg_temp.wait_for_worker();
+SELECT e.key_value AS contact, e.params ->> 'previousSegment' AS from_segment, e.params ->> 'segment' AS to_segment
+FROM engage.events e JOIN engage.event_types t USING (event_type_id) WHERE t.key = 'rfmSegmentChanged';
+SELECT locator, subject, body FROM engage.sends WHERE subject LIKE 'We miss you%';
+
 \echo
 \echo '== Demo finished.'
