@@ -243,8 +243,13 @@ DECLARE
     old_statuses text[];
     replaced_contacts bigint[];
     replaced_orders bigint[];
+    stored_ids text[];
     stored_contacts bigint[];
     stored_orders bigint[];
+    moved_contacts bigint[];
+    moved_orders bigint[];
+    raced_contacts bigint[];
+    raced_orders bigint[];
 BEGIN
     -- The orders sent again, as they are: locked first (a row lock taken in the statement that
     -- updates the row would not see it).
@@ -323,16 +328,6 @@ BEGIN
     ), history AS (
         INSERT INTO engage.order_status_history (contact_id, order_id, event_id, status, changed_at)
         SELECT c.contact_id, c.order_id, c.event_id, c.status, at FROM changed c
-    ), items AS (
-        INSERT INTO engage.order_items (contact_id, order_id, position, external_item_id, name, category, quantity,
-                                        cost, url, image_url, description)
-        SELECT u.contact_id, u.order_id, it.position, it.external_item_id, it.name, it.category, it.quantity,
-               it.cost::numeric, it.url, it.image_url, it.description
-        FROM (SELECT unnest(item_order_ids) AS external_order_id, unnest(item_ids) AS external_item_id, unnest(item_names) AS name,
-                     unnest(item_categories) AS category, unnest(item_quantities) AS quantity,
-                     unnest(item_costs) AS cost, unnest(item_urls) AS url, unnest(item_image_urls) AS image_url,
-                     unnest(item_descriptions) AS description, unnest(item_positions) AS position) it
-        JOIN upserted u ON u.external_order_id = it.external_order_id
     ), stale AS (
         -- RFM counts delivered orders: their contacts (and an order's previous contact) are stale
         -- when a delivered order is new, changed or no longer delivered.
@@ -343,13 +338,38 @@ BEGIN
         WHERE (u.status = 'DELIVERED' OR old.status = 'DELIVERED') AND x.contact_id IS NOT NULL
     )
     SELECT count(*) FILTER (WHERE u.inserted), count(*) FILTER (WHERE NOT u.inserted),
-           (SELECT count(*) FROM announced),
-           array_agg(u.contact_id) || coalesce(array_agg(old.contact_id) FILTER (WHERE old.contact_id <> u.contact_id), '{}'),
-           array_agg(u.order_id) || coalesce(array_agg(u.order_id) FILTER (WHERE old.contact_id <> u.contact_id), '{}')
-    INTO created, updated, events, stored_contacts, stored_orders
+           (SELECT count(*) FROM announced), array_agg(u.external_order_id), array_agg(u.contact_id),
+           array_agg(u.order_id),
+           coalesce(array_agg(old.contact_id) FILTER (WHERE old.contact_id <> u.contact_id), '{}'),
+           coalesce(array_agg(u.order_id) FILTER (WHERE old.contact_id <> u.contact_id), '{}'),
+           coalesce(array_agg(u.contact_id) FILTER (WHERE NOT u.inserted AND old.external_order_id IS NULL), '{}'),
+           coalesce(array_agg(u.order_id) FILTER (WHERE NOT u.inserted AND old.external_order_id IS NULL), '{}')
+    INTO created, updated, events, stored_ids, stored_contacts, stored_orders, moved_contacts, moved_orders,
+         raced_contacts, raced_orders
     FROM upserted u LEFT JOIN old USING (external_order_id);
 
+    -- An order another call created after this one looked (both sent a new order at once) has
+    -- that call's items: they are replaced like those of any order sent again.
+    IF cardinality(raced_orders) > 0 THEN
+        DELETE FROM engage.order_items i
+        USING (SELECT unnest(raced_contacts) AS contact_id, unnest(raced_orders) AS order_id) r,
+              (SELECT unnest(external_order_ids) AS external_order_id, unnest(with_items) AS with_items) x,
+              engage.orders o
+        WHERE o.contact_id = r.contact_id AND o.order_id = r.order_id AND x.external_order_id = o.external_order_id
+          AND x.with_items AND i.contact_id = r.contact_id AND i.order_id = r.order_id;
+    END IF;
+    INSERT INTO engage.order_items (contact_id, order_id, position, external_item_id, name, category, quantity, cost,
+                                    url, image_url, description)
+    SELECT s.contact_id, s.order_id, it.position, it.external_item_id, it.name, it.category, it.quantity,
+           it.cost::numeric, it.url, it.image_url, it.description
+    FROM (SELECT unnest(item_order_ids) AS external_order_id, unnest(item_ids) AS external_item_id,
+                 unnest(item_names) AS name, unnest(item_categories) AS category, unnest(item_quantities) AS quantity,
+                 unnest(item_costs) AS cost, unnest(item_urls) AS url, unnest(item_image_urls) AS image_url,
+                 unnest(item_descriptions) AS description, unnest(item_positions) AS position) it
+    JOIN (SELECT unnest(stored_ids) AS external_order_id, unnest(stored_contacts) AS contact_id,
+                 unnest(stored_orders) AS order_id) s USING (external_order_id);
+
     -- Their revenue rows, and those of orders that moved to another contact.
-    PERFORM engage.attribute_revenue(stored_contacts, stored_orders);
+    PERFORM engage.attribute_revenue(stored_contacts || moved_contacts, stored_orders || moved_orders);
 END
 $$;

@@ -128,6 +128,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
     b engage.rfm_bands;
     targets bigint[];
+    -- The scores as CASE expressions over the bands ($2–$5 days as intervals, $6–$9 orders,
+    -- $10–$13 amounts), so that each row compares plain values.
+    recency CONSTANT text := 'CASE WHEN $1 - %1$s < $2 THEN 5 WHEN $1 - %1$s < $3 THEN 4 WHEN $1 - %1$s < $4 THEN 3
+                                   WHEN $1 - %1$s < $5 THEN 2 ELSE 1 END';
+    scores CONSTANT text := format(recency, 'c.last_order_at') || ' AS r,
+        CASE WHEN c.frequency >= $9 THEN 5 WHEN c.frequency >= $8 THEN 4 WHEN c.frequency >= $7 THEN 3
+             WHEN c.frequency >= $6 THEN 2 ELSE 1 END AS f,
+        CASE WHEN c.monetary >= $13 THEN 5 WHEN c.monetary >= $12 THEN 4 WHEN c.monetary >= $11 THEN 3
+             WHEN c.monetary >= $10 THEN 2 ELSE 1 END AS m';
 BEGIN
     IF at IS NULL THEN
         RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
@@ -138,15 +147,24 @@ BEGIN
     IF was_full THEN
         DELETE FROM engage.rfm_stale;
     ELSE
-        WITH stale AS (DELETE FROM engage.rfm_stale RETURNING contact_id)
-        SELECT array_agg(DISTINCT t.contact_id) INTO targets
-        FROM (SELECT s.contact_id FROM stale s
-              UNION ALL
-              SELECT x.contact_id FROM engage.contact_rfm x
-              WHERE x.r <> 5 - width_bucket(floor(extract(epoch FROM at - x.last_order_at) / 86400), b.recency_days::numeric[])) t;
-        targets := coalesce(targets, '{}');
+        -- The contacts whose delivered orders changed, and those whose recency score the clock
+        -- moved (no orders read for these).
+        EXECUTE format($sql$
+            WITH stale AS (DELETE FROM engage.rfm_stale RETURNING contact_id)
+            SELECT coalesce(array_agg(DISTINCT t.contact_id), '{}')
+            FROM (SELECT s.contact_id FROM stale s
+                  UNION ALL
+                  SELECT x.contact_id FROM engage.contact_rfm x WHERE x.r <> %s) t$sql$,
+            format(recency, 'x.last_order_at'))
+        INTO targets
+        USING at, make_interval(days => b.recency_days[1]), make_interval(days => b.recency_days[2]),
+              make_interval(days => b.recency_days[3]), make_interval(days => b.recency_days[4]);
     END IF;
 
+    -- Each contact's values and cell; those that differ from the stored row are written (new
+    -- rows inserted, changed ones updated: one recompute runs at a time and nothing else writes
+    -- these rows), contacts looked at without a delivered order leave, and a move between two
+    -- segments is an event.
     EXECUTE format($sql$
         WITH cells AS MATERIALIZED (SELECT * FROM engage.rfm_cells()),
         computed AS (
@@ -156,32 +174,30 @@ BEGIN
             WHERE o.status = 'DELIVERED' %s
             GROUP BY o.contact_id
         ), scored AS (
-            SELECT c.*, cell.r, cell.f, cell.m, cell.segment
-            FROM computed c
-            JOIN cells cell
-              ON cell.r = 5 - width_bucket(floor(extract(epoch FROM $1 - c.last_order_at) / 86400), $2::numeric[])
-             AND cell.f = 1 + width_bucket(c.frequency, $3::numeric[])
-             AND cell.m = 1 + width_bucket(c.monetary, $4::numeric[])
-        ), diff AS (
-            SELECT s.*, old.segment AS previous_segment, old.contact_id IS NULL AS entered
+            SELECT c.contact_id, c.last_order_at, c.frequency, c.monetary, c.r, c.f, c.m, cell.segment
+            FROM (SELECT c.*, %s FROM computed c) c
+            JOIN cells cell ON cell.r = c.r AND cell.f = c.f AND cell.m = c.m
+        ), diff AS MATERIALIZED (
+            SELECT s.*, old.segment AS previous_segment, old.contact_id IS NULL AS entered,
+                   old.contact_id IS NULL
+                   OR (old.last_order_at, old.frequency, old.monetary, old.r, old.f, old.m, old.segment)
+                      IS DISTINCT FROM (s.last_order_at, s.frequency, s.monetary, s.r, s.f, s.m, s.segment) AS differs
             FROM scored s LEFT JOIN engage.contact_rfm old ON old.contact_id = s.contact_id
-            WHERE old.contact_id IS NULL
-               OR (old.last_order_at, old.frequency, old.monetary, old.r, old.f, old.m, old.segment)
-                  IS DISTINCT FROM (s.last_order_at, s.frequency, s.monetary, s.r, s.f, s.m, s.segment)
-        ), written AS (
-            INSERT INTO engage.contact_rfm AS x (contact_id, last_order_at, frequency, monetary, r, f, m, segment,
-                                                 segment_since, computed_at)
-            SELECT d.contact_id, d.last_order_at, d.frequency, d.monetary, d.r, d.f, d.m, d.segment, $1, $1 FROM diff d
-            ON CONFLICT (contact_id) DO UPDATE SET
-                last_order_at = EXCLUDED.last_order_at, frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
-                r = EXCLUDED.r, f = EXCLUDED.f, m = EXCLUDED.m, segment = EXCLUDED.segment,
-                segment_since = CASE WHEN x.segment IS DISTINCT FROM EXCLUDED.segment THEN EXCLUDED.segment_since
-                                     ELSE x.segment_since END,
-                computed_at = EXCLUDED.computed_at
+        ), inserted AS (
+            INSERT INTO engage.contact_rfm (contact_id, last_order_at, frequency, monetary, r, f, m, segment,
+                                            segment_since, computed_at)
+            SELECT d.contact_id, d.last_order_at, d.frequency, d.monetary, d.r, d.f, d.m, d.segment, $1, $1
+            FROM diff d WHERE d.entered
+        ), updated AS (
+            UPDATE engage.contact_rfm x
+            SET last_order_at = d.last_order_at, frequency = d.frequency, monetary = d.monetary, r = d.r, f = d.f,
+                m = d.m, segment = d.segment, computed_at = $1,
+                segment_since = CASE WHEN x.segment IS DISTINCT FROM d.segment THEN $1 ELSE x.segment_since END
+            FROM diff d
+            WHERE d.differs AND NOT d.entered AND x.contact_id = d.contact_id
         ), gone AS (
-            -- Contacts looked at that have no delivered order any more leave RFM.
             DELETE FROM engage.contact_rfm x
-            WHERE %s NOT EXISTS (SELECT FROM computed c WHERE c.contact_id = x.contact_id)
+            WHERE %s NOT EXISTS (SELECT FROM diff d WHERE d.contact_id = x.contact_id)
         ), announced AS (
             INSERT INTO engage.events (event_type_id, key_value, contact_id, params, registered_at)
             SELECT t.event_type_id, d.contact_id::text, d.contact_id,
@@ -194,11 +210,14 @@ BEGIN
             ORDER BY d.contact_id
             RETURNING 1
         )
-        SELECT (SELECT count(*) FROM computed), (SELECT count(*) FROM diff), (SELECT count(*) FROM announced)$sql$,
-        CASE WHEN NOT was_full THEN 'AND o.contact_id = ANY ($5)' ELSE '' END,
-        CASE WHEN NOT was_full THEN 'x.contact_id = ANY ($5) AND' ELSE '' END)
+        SELECT count(*), count(*) FILTER (WHERE d.differs), (SELECT count(*) FROM announced) FROM diff d$sql$,
+        CASE WHEN NOT was_full THEN 'AND o.contact_id = ANY ($14)' ELSE '' END, scores,
+        CASE WHEN NOT was_full THEN 'x.contact_id = ANY ($14) AND' ELSE '' END)
     INTO computed, changed, moved
-    USING at, b.recency_days::numeric[], b.frequency::numeric[], b.monetary, targets;
+    USING at, make_interval(days => b.recency_days[1]), make_interval(days => b.recency_days[2]),
+          make_interval(days => b.recency_days[3]), make_interval(days => b.recency_days[4]),
+          b.frequency[1], b.frequency[2], b.frequency[3], b.frequency[4],
+          b.monetary[1], b.monetary[2], b.monetary[3], b.monetary[4], targets;
     UPDATE engage.rfm_bands SET recomputed_at = clock_timestamp();
 END
 $$;

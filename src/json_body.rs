@@ -164,18 +164,39 @@ mod tests {
     use pgrx::prelude::*;
 
     /// Decodes through `JsonBody` what Postgres stored for `text`, and compares with parsing the
-    /// text Postgres prints for it.
+    /// text Postgres prints for it; and the same through `JsonbBytes` (borrowed), whose keys must
+    /// come in the stored order its lookups rely on.
     fn same_as_jsonb_out(text: &str) {
-        let (printed, body) = Spi::connect(|client| {
+        let (printed, body, borrowed) = Spi::connect(|client| {
             let row =
                 client.select("SELECT $1::jsonb::text, $1::jsonb", None, &[text.into()]).unwrap().first();
             let printed: String = row.get(1).unwrap().unwrap();
             let datum = row.get_datum_by_ordinal(2).unwrap().unwrap();
-            (printed, unsafe { JsonBody::from_datum(datum, false) }.unwrap())
+            let bytes = unsafe { JsonbBytes::from_datum(datum, false) }.unwrap();
+            let borrowed: Value = serde_json::from_str(&bytes.node().to_json()).unwrap();
+            (printed, unsafe { JsonBody::from_datum(datum, false) }.unwrap(), borrowed)
         });
         let expected: Value = serde_json::from_str(&printed).unwrap();
         assert_eq!(body.0, expected, "{text}");
         assert_eq!(serde_json::to_string(&body.0).unwrap(), serde_json::to_string(&expected).unwrap());
+        assert_eq!(serde_json::to_string(&borrowed).unwrap(), serde_json::to_string(&expected).unwrap());
+    }
+
+    #[pg_test]
+    fn borrowed_objects_find_their_keys() {
+        Spi::connect(|client| {
+            let row = client
+                .select(r#"SELECT '{"zz": 1, "a": 2, "bb": {"k": [true]}, "b": null}'::jsonb"#, None, &[])
+                .unwrap()
+                .first();
+            let datum = row.get_datum_by_ordinal(1).unwrap().unwrap();
+            let bytes = unsafe { JsonbBytes::from_datum(datum, false) }.unwrap();
+            let node = bytes.node();
+            for (key, expected) in [("zz", "1"), ("a", "2"), ("bb", r#"{"k":[true]}"#), ("b", "null")] {
+                assert_eq!(node.get(key).map(|v| v.to_json()).as_deref(), Some(expected), "{key}");
+            }
+            assert_eq!(node.get("c"), None);
+        });
     }
 
     #[pg_test]
