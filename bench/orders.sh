@@ -66,13 +66,24 @@ for round in $(seq "$ROUNDS"); do
     echo "round $round: add_orders new $new ms, changed $changed ms; plain upsert new $plain_new ms, changed $plain_changed ms"
 done
 
-part rfm && say "RFM: loading $RFM_ORDERS orders of $CONTACTS contacts" && q -c "SET client_min_messages = warning" \
-    -c "TRUNCATE engage.orders, engage.order_items, engage.order_status_history, engage.revenue, engage.rfm_stale" \
-    -c "INSERT INTO engage.orders (contact_id, external_order_id, external_customer_id, status, order_date, total_cost, currency)
-        SELECT 1 + (i * 7919) % $CONTACTS, 'R' || i, 'C' || (1 + (i * 7919) % $CONTACTS),
-               CASE WHEN i % 5 = 0 THEN 'CANCELLED' ELSE 'DELIVERED' END,
-               timestamptz '$AT' - make_interval(mins => ((i * 104729) % (730 * 1440))::integer), 5 + (i * 31) % 500, 'USD'
-        FROM generate_series(1::bigint, $RFM_ORDERS) i" -c "VACUUM ANALYZE" >/dev/null
+# load_orders PREFIX COUNT DAYS EVERY: COUNT orders of the contacts, in place of those there are,
+# dated over the DAYS before AT, every EVERYth one cancelled and the others delivered.
+load_orders() {
+    q -c "SET client_min_messages = warning" \
+        -c "TRUNCATE engage.orders, engage.order_items, engage.order_status_history, engage.revenue, engage.rfm_stale,
+                     engage.contact_rfm" \
+        -c "INSERT INTO engage.orders (contact_id, external_order_id, external_customer_id, status, order_date, total_cost, currency)
+            SELECT 1 + (i * 7919) % $CONTACTS, '$1' || i, 'C' || (1 + (i * 7919) % $CONTACTS),
+                   CASE WHEN i % $4 = 0 THEN 'CANCELLED' ELSE 'DELIVERED' END,
+                   timestamptz '$AT' - make_interval(mins => ((i * 104729) % ($3 * 1440))::integer), 5 + (i * 31) % 500, 'USD'
+            FROM generate_series(1::bigint, $2) i" >/dev/null
+}
+
+if part rfm; then
+    say "RFM: loading $RFM_ORDERS orders of $CONTACTS contacts"
+    load_orders R "$RFM_ORDERS" 730 5
+    q -c "VACUUM ANALYZE" >/dev/null
+fi
 for round in $(seq "$ROUNDS"); do
     part rfm || break
     q -c "TRUNCATE engage.contact_rfm, engage.rfm_stale, bench.rfm" -c "UPDATE engage.rfm_bands SET recomputed_at = NULL" \
@@ -98,20 +109,18 @@ for round in $(seq "$ROUNDS"); do
     echo "round $round: recompute_rfm full $full ms (again, nothing changed: $again ms), incremental after 1% ordered $incremental ms; hand-written $plain ms"
 done
 
-part revenue && say "revenue: loading $REVENUE_ORDERS orders and $ACTIVITIES activities" && q -c "SET client_min_messages = warning" \
-    -c "TRUNCATE engage.orders, engage.order_items, engage.order_status_history, engage.revenue, engage.rfm_stale, engage.contact_rfm" \
-    -c "INSERT INTO engage.orders (contact_id, external_order_id, external_customer_id, status, order_date, total_cost, currency)
-        SELECT 1 + (i * 7919) % $CONTACTS, 'V' || i, 'C' || (1 + (i * 7919) % $CONTACTS),
-               CASE WHEN i % 10 = 0 THEN 'CANCELLED' ELSE 'DELIVERED' END,
-               timestamptz '$AT' - make_interval(mins => ((i * 104729) % (30 * 1440))::integer), 5 + (i * 31) % 500, 'USD'
-        FROM generate_series(1::bigint, $REVENUE_ORDERS) i" \
-    -c "INSERT INTO engage.contact_activities (activity, activity_at, contact_id, message_id, message_name, campaign_type,
-                                               media_type, click_event_link)
-        SELECT (ARRAY['DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'RECEIVED', 'RECEIVED', 'RECEIVED', 'CLICKED', 'UNSUBSCRIBED', 'SPAM'])[1 + i % 10],
-               timestamptz '$AT' - make_interval(mins => ((i * 7727) % (60 * 1440))::integer), 1 + (i * 104723) % $CONTACTS,
-               1 + i % 20, 'promo ' || (1 + i % 20), 'Group', 'Email',
-               CASE WHEN i % 10 = 7 THEN 'https://shop.example.com/sale' END
-        FROM generate_series(1::bigint, $ACTIVITIES) i" -c "VACUUM ANALYZE" >/dev/null
+if part revenue; then
+    say "revenue: loading $REVENUE_ORDERS orders and $ACTIVITIES activities"
+    load_orders V "$REVENUE_ORDERS" 30 10
+    q -c "INSERT INTO engage.contact_activities (activity, activity_at, contact_id, message_id, message_name, campaign_type,
+                                                 media_type, click_event_link)
+          SELECT (ARRAY['DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'RECEIVED', 'RECEIVED', 'RECEIVED', 'CLICKED',
+                        'UNSUBSCRIBED', 'SPAM'])[1 + i % 10],
+                 timestamptz '$AT' - make_interval(mins => ((i * 7727) % (60 * 1440))::integer), 1 + (i * 104723) % $CONTACTS,
+                 1 + i % 20, 'promo ' || (1 + i % 20), 'Group', 'Email',
+                 CASE WHEN i % 10 = 7 THEN 'https://shop.example.com/sale' END
+          FROM generate_series(1::bigint, $ACTIVITIES) i" -c "VACUUM ANALYZE" >/dev/null
+fi
 for round in $(seq "$ROUNDS"); do
     part revenue || break
     q -c "TRUNCATE engage.revenue, bench.revenue" -c CHECKPOINT >/dev/null

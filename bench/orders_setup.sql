@@ -10,30 +10,27 @@ SELECT engage.unschedule_job('rfm nightly');
 INSERT INTO engage.contacts (external_customer_id, source)
 SELECT 'C' || i, 'IMPORT' FROM generate_series(1, :contacts) i;
 
--- Bodies: order k of call n is "O<n>-<k>" of customer C<(n*1000+k) % 100000 + 1>.
+-- Bodies: order k of call n is "O<n>-<k>" of customer C<(n*1000+k) % 100000 + 1>; changed, the
+-- same order is delivered, costs 10 less, has a discount and more of each item at a lower price.
+CREATE FUNCTION bench.body(n integer, changed boolean) RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT jsonb_build_object('orders', jsonb_agg(jsonb_build_object(
+        'externalOrderId', 'O' || n || '-' || k, 'externalCustomerId', 'C' || ((n * 1000 + k) % 100000 + 1),
+        'totalCost', CASE WHEN changed THEN 90 ELSE 100 END + k,
+        'status', CASE WHEN changed THEN 'DELIVERED' ELSE 'INITIALIZED' END,
+        'date', '2026-11-20T10:00:00+02:00', 'currency', 'USD',
+        'email', 'buyer' || k || '@example.com', 'firstName', 'Buyer', 'shipping', 5,
+        'discount', CASE WHEN changed THEN 10 ELSE 0 END,
+        'deliveryMethod', 'courier', 'paymentMethod', 'card', 'deliveryAddress', 'Main st. ' || k,
+        'items', (SELECT jsonb_agg(jsonb_build_object('externalItemId', 'P' || j, 'name', 'Product ' || j,
+                      'category', 'goods', 'quantity', j + changed::integer,
+                      'cost', CASE WHEN changed THEN 9 ELSE 10 END * j, 'url', 'https://shop.example.com/p/' || j,
+                      'imageUrl', 'https://shop.example.com/p/' || j || '.png', 'description', 'A fine product'))
+                  FROM generate_series(1, 3) j)) ORDER BY k))
+    FROM generate_series(1, 1000) k
+$$;
 CREATE TABLE bench.bodies (n integer PRIMARY KEY, body jsonb NOT NULL, changed jsonb NOT NULL);
-INSERT INTO bench.bodies
-SELECT n,
-       jsonb_build_object('orders', jsonb_agg(jsonb_build_object(
-           'externalOrderId', 'O' || n || '-' || k, 'externalCustomerId', 'C' || ((n * 1000 + k) % 100000 + 1),
-           'totalCost', 100 + k, 'status', 'INITIALIZED', 'date', '2026-11-20T10:00:00+02:00', 'currency', 'USD',
-           'email', 'buyer' || k || '@example.com', 'firstName', 'Buyer', 'shipping', 5, 'discount', 0,
-           'deliveryMethod', 'courier', 'paymentMethod', 'card', 'deliveryAddress', 'Main st. ' || k,
-           'items', (SELECT jsonb_agg(jsonb_build_object('externalItemId', 'P' || j, 'name', 'Product ' || j,
-                         'category', 'goods', 'quantity', j, 'cost', 10 * j, 'url', 'https://shop.example.com/p/' || j,
-                         'imageUrl', 'https://shop.example.com/p/' || j || '.png', 'description', 'A fine product'))
-                     FROM generate_series(1, 3) j)) ORDER BY k)),
-       jsonb_build_object('orders', jsonb_agg(jsonb_build_object(
-           'externalOrderId', 'O' || n || '-' || k, 'externalCustomerId', 'C' || ((n * 1000 + k) % 100000 + 1),
-           'totalCost', 90 + k, 'status', 'DELIVERED', 'date', '2026-11-20T10:00:00+02:00', 'currency', 'USD',
-           'email', 'buyer' || k || '@example.com', 'firstName', 'Buyer', 'shipping', 5, 'discount', 10,
-           'deliveryMethod', 'courier', 'paymentMethod', 'card', 'deliveryAddress', 'Main st. ' || k,
-           'items', (SELECT jsonb_agg(jsonb_build_object('externalItemId', 'P' || j, 'name', 'Product ' || j,
-                         'category', 'goods', 'quantity', j + 1, 'cost', 9 * j, 'url', 'https://shop.example.com/p/' || j,
-                         'imageUrl', 'https://shop.example.com/p/' || j || '.png', 'description', 'A fine product'))
-                     FROM generate_series(1, 3) j)) ORDER BY k))
-FROM generate_series(1, :calls) n, generate_series(1, 1000) k
-GROUP BY n;
+INSERT INTO bench.bodies SELECT n, bench.body(n, false), bench.body(n, true) FROM generate_series(1, :calls) n;
 
 CREATE TABLE bench.orders (LIKE engage.orders INCLUDING ALL);
 CREATE TABLE bench.order_items (LIKE engage.order_items INCLUDING ALL);
