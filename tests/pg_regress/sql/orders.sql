@@ -173,6 +173,16 @@ SELECT engage.set_rfm_bands(monetary => '{100,50,500,1000}');
 SELECT (engage.set_rfm_bands(monetary => '{10,20,30,40}')).monetary;
 SELECT computed, changed, moved, was_full FROM engage.recompute_rfm('2027-03-01');
 SELECT c.external_customer_id, r.m, r.segment FROM engage.contact_rfm r JOIN engage.contacts c USING (contact_id) ORDER BY 1;
+-- The RFM segments as ordinary dynamic segments: one per RFM segment, refreshed like any other,
+-- and the condition combines with the rest of the rule language.
+SELECT count(*) AS created FROM engage.create_rfm_segments();
+SELECT count(*) AS returned_again FROM engage.create_rfm_segments();
+SELECT count(*) AS rfm_segments FROM engage.segments WHERE name LIKE 'RFM: %';
+SELECT * FROM engage.refresh_segment('RFM: Need attention');
+SELECT c.external_customer_id FROM engage.segment_contacts('RFM: Need attention') x JOIN engage.contacts c USING (contact_id) ORDER BY 1;
+SELECT contacts FROM engage.preview_segment('{"and": [{"rfm_segment": "Promising"}, {"channel": "sms"}]}');
+SELECT engage.recompute_rfm(NULL);
+\echo :LAST_ERROR_SQLSTATE
 -- The job kind, and the nightly job installed with the extension.
 SELECT name, schedule, kind FROM engage.jobs WHERE kind = 'rfm';
 SELECT engage.recompute_rfm_job('{"full": true}');
