@@ -44,7 +44,9 @@ BEGIN
             LEFT JOIN engage.message_translations t
                 ON t.message_id = m.message_id AND t.language = lower(x.language_code) AND t.language <> m.language
             LEFT JOIN (%s) d ON d.contact_id = x.contact_id
-            %s
+            -- At most one address of the other channels; a push channel per device: a push
+            -- broadcast goes to every device of the contact.
+            LEFT JOIN engage.channels ch ON ch.contact_id = x.contact_id AND ch.type = $3
             LEFT JOIN engage.unsubscribed_emails u ON $3 = 'email' AND u.email = ch.value
             CROSS JOIN LATERAL engage.render_send($2, CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,
                                                   coalesce(t.body, m.body), x.context, d.data) p
@@ -59,13 +61,7 @@ BEGIN
             RETURNING sends.status)
         SELECT count(*) FILTER (WHERE status = 'QUEUED'), count(*) FILTER (WHERE status = 'SUPPRESSED'),
                count(*) FILTER (WHERE status = 'FAILED')
-        FROM stored$sql$, engage.data_sql('name'),
-        -- A contact has at most one address of the other channels; of push channels, the newest device.
-        CASE WHEN engage.media_channel(m.media_type) IN ('webpush', 'mobilepush')
-             THEN 'LEFT JOIN LATERAL (SELECT c.value, c.status, c.bounce_reason FROM engage.channels c
-                                      WHERE c.contact_id = x.contact_id AND c.type = $3
-                                      ORDER BY c.created_at DESC LIMIT 1) ch ON true'
-             ELSE 'LEFT JOIN engage.channels ch ON ch.contact_id = x.contact_id AND ch.type = $3' END)
+        FROM stored$sql$, engage.data_sql('name'))
     INTO queued, suppressed, failed
     USING ids, m.message_id, engage.media_channel(m.media_type), b.broadcast_id, m.marketing,
           engage.message_contact_reads(m.message_id);

@@ -93,6 +93,7 @@ BEGIN
         DELETE FROM engage.revenue r USING gone g WHERE r.contact_id = g.contact_id;
         DELETE FROM engage.rfm_stale r USING gone g WHERE r.contact_id = g.contact_id;
         DELETE FROM engage.contact_rfm r USING gone g WHERE r.contact_id = g.contact_id;
+        DELETE FROM engage.devices d USING gone g WHERE d.contact_id = g.contact_id;
     ELSIF TG_TABLE_NAME = 'fields' THEN
         DELETE FROM engage.contact_fields v USING gone g WHERE v.field_id = g.field_id;
     ELSE
@@ -110,7 +111,7 @@ BEGIN
     END IF;
     IF TG_TABLE_NAME = 'contacts' THEN
         TRUNCATE engage.channels, engage.orders, engage.order_items, engage.order_status_history, engage.revenue,
-                 engage.rfm_stale, engage.contact_rfm;
+                 engage.rfm_stale, engage.contact_rfm, engage.devices;
     END IF;
     IF TG_TABLE_NAME IN ('contacts', 'fields') THEN
         TRUNCATE engage.contact_fields;
@@ -126,6 +127,27 @@ CREATE TRIGGER fields_deleted AFTER DELETE ON engage.fields
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage.delete_dependents();
 CREATE TRIGGER fields_truncated AFTER TRUNCATE ON engage.fields
     FOR EACH STATEMENT EXECUTE FUNCTION engage.truncate_dependents();
+
+-- The contact each (external ID, email, phone) names: by external ID, else email, else phone
+-- (an SMS channel), as events find theirs; NULL where none exists. Found contacts are held FOR
+-- KEY SHARE until the transaction ends (what a foreign key to them would do). Internal:
+-- engage.add_orders and engage.register_devices.
+CREATE FUNCTION engage.contacts_by_keys(external_ids text[], emails text[], phones text[]) RETURNS bigint[]
+LANGUAGE sql AS $$
+    WITH found AS (
+        SELECT i.n, coalesce(
+            (SELECT c.contact_id FROM engage.contacts c WHERE c.external_customer_id = i.external_id),
+            (SELECT ch.contact_id FROM engage.channels ch WHERE ch.type = 'email' AND ch.value = i.email),
+            (SELECT ch.contact_id FROM engage.channels ch WHERE ch.type = 'sms' AND ch.value = i.phone)) AS contact_id
+        FROM (SELECT unnest(external_ids) AS external_id, unnest(emails) AS email, unnest(phones) AS phone,
+                     generate_subscripts(external_ids, 1) AS n) i
+    ), held AS (
+        SELECT c.contact_id FROM engage.contacts c
+        WHERE c.contact_id IN (SELECT f.contact_id FROM found f) ORDER BY c.contact_id FOR KEY SHARE
+    )
+    SELECT array_agg(CASE WHEN f.contact_id IN (SELECT h.contact_id FROM held h) THEN f.contact_id END ORDER BY f.n)
+    FROM found f
+$$;
 
 -- Segments: static groups (explicit members), and dynamic segments whose rule (see
 -- sql/segments.sql) is compiled to one statement kept here with its parameters.

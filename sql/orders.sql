@@ -115,26 +115,6 @@ INSERT INTO engage.event_types (key, name, category) VALUES
     ('orderCANCELLED', 'Order cancelled', 'Order'),
     ('orderABANDONED_SHOPPING_CART', 'Shopping cart abandoned', 'Order');
 
--- The contact of each order: by external ID, else email, else phone (an SMS channel), as
--- events find theirs; NULL where none exists. Found contacts are held FOR KEY SHARE until the
--- transaction ends (what a foreign key from the orders would do). Internal: engage.add_orders.
-CREATE FUNCTION engage.order_contacts(external_ids text[], emails text[], phones text[]) RETURNS bigint[]
-LANGUAGE sql AS $$
-    WITH found AS (
-        SELECT i.n, coalesce(
-            (SELECT c.contact_id FROM engage.contacts c WHERE c.external_customer_id = i.external_id),
-            (SELECT ch.contact_id FROM engage.channels ch WHERE ch.type = 'email' AND ch.value = i.email),
-            (SELECT ch.contact_id FROM engage.channels ch WHERE ch.type = 'sms' AND ch.value = i.phone)) AS contact_id
-        FROM (SELECT unnest(external_ids) AS external_id, unnest(emails) AS email, unnest(phones) AS phone,
-                     generate_subscripts(external_ids, 1) AS n) i
-    ), held AS (
-        SELECT c.contact_id FROM engage.contacts c
-        WHERE c.contact_id IN (SELECT f.contact_id FROM found f) ORDER BY c.contact_id FOR KEY SHARE
-    )
-    SELECT array_agg(CASE WHEN f.contact_id IN (SELECT h.contact_id FROM held h) THEN f.contact_id END ORDER BY f.n)
-    FROM found f
-$$;
-
 -- A contact's order as the get_order workflow block hands it to templates ($data.get('order')):
 -- the Add orders keys, with the internal orderId, the status as stored and the items in their
 -- order; keys without a value are left out. NULL when the contact has no such order.

@@ -97,6 +97,7 @@ GRANT EXECUTE ON FUNCTION
     engage.add_to_group(text, bigint[]),
     engage.remove_from_group(text, bigint[]),
     engage.add_orders(jsonb, boolean),
+    engage.register_devices(jsonb),
     engage.recompute_rfm(timestamptz, boolean),
     engage.recompute_rfm_job(jsonb)
 TO engage_writer;
@@ -164,6 +165,7 @@ ALTER FUNCTION engage.remove_unsubscribed_emails(jsonb) SECURITY DEFINER SET sea
 ALTER FUNCTION engage.generate_event(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.generate_events(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.add_orders(jsonb, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.register_devices(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.recompute_rfm(timestamptz, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.set_rfm_bands(integer[], integer[], numeric[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.create_rfm_segments() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

@@ -416,6 +416,11 @@ BEGIN
                                 ELSE 'unsubscribed' END;
     END IF;
     IF what = 'UNDELIVERED' AND engage.permanent_failure(detail) THEN
+        -- A push token reported invalid: its device is deactivated and its channel goes.
+        IF s.channel IN ('webpush', 'mobilepush') THEN
+            PERFORM engage.deactivate_device(s.channel, s.locator,
+                format('the transport reported its token invalid: %s', detail->>'errorCode'));
+        END IF;
         UPDATE engage.channels ch SET bounced_at = happened, bounce_reason = detail->>'errorCode'
         WHERE ch.type = s.channel AND ch.value = s.locator;
     END IF;

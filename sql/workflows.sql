@@ -380,13 +380,14 @@ CREATE TYPE engage.workflow_step AS (instance_id bigint, workflow_id bigint, con
 -- Runs send-message blocks: renders each step's message for its contact (with the start event's
 -- params as $data) and queues the send in the outbox, or records it with why it was not sent.
 -- Returns where each instance goes next: on (running) to the next block, completed at the end of
--- its path, or failed when its template failed. The one place workflow sends are made: for
+-- its path, or failed when its template failed; and how many sends it made (a push message goes to
+-- every device of the contact). The one place workflow sends are made: for
 -- instances moving through a graph (engage.advance_instances) and for launches that start with
 -- a send (engage.run_events), which are written once, already past it. $contact is built per
 -- instance, by index (OFFSET 0 keeps it so): a plan that guesses one instance would otherwise
 -- rebuild them all per row; it holds what the message can read of it (found once per message).
 CREATE FUNCTION engage.send_blocks(steps engage.workflow_step[], at timestamptz)
-RETURNS TABLE (instance_id bigint, status text, block_id text, error text)
+RETURNS TABLE (instance_id bigint, status text, block_id text, error text, sends integer)
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY
@@ -411,9 +412,15 @@ BEGIN
             CROSS JOIN LATERAL (SELECT * FROM engage.contact_contexts(ARRAY[d.contact_id], r.reads) OFFSET 0) c
             LEFT JOIN engage.message_translations t
                 ON t.message_id = d.message_id AND t.language = lower(c.language_code) AND t.language <> d.main_language
-            LEFT JOIN LATERAL (SELECT x.value, x.status, x.unsubscribed, x.bounce_reason FROM engage.contact_channels x
-                               WHERE x.contact_id = d.contact_id AND x.type = d.channel
-                               ORDER BY x.created_at DESC LIMIT 1) ch ON true
+            -- The contact's address on the channel (its newest), or for push every device's.
+            LEFT JOIN LATERAL ((SELECT x.value, x.status, x.unsubscribed, x.bounce_reason FROM engage.contact_channels x
+                                WHERE x.contact_id = d.contact_id AND x.type = d.channel
+                                  AND d.channel NOT IN ('webpush', 'mobilepush')
+                                ORDER BY x.created_at DESC LIMIT 1)
+                               UNION ALL
+                               (SELECT x.value, x.status, x.unsubscribed, x.bounce_reason FROM engage.contact_channels x
+                                WHERE x.contact_id = d.contact_id AND x.type = d.channel
+                                  AND d.channel IN ('webpush', 'mobilepush'))) ch ON true
             CROSS JOIN LATERAL engage.prepare_send(d.message_id,
                 CASE WHEN t.message_id IS NULL THEN d.main_subject ELSE t.subject END, coalesce(t.body, d.main_body),
                 c.context, d.params, d.json_source) p
@@ -428,11 +435,15 @@ BEGIN
             -- A send is FAILED exactly when its template failed, with the error as its reason.
             RETURNING sends.instance_id, sends.workflow_id, sends.block_id, sends.status, sends.reason
         )
+        -- One row per instance (a push send is one per device; a template fails for all of them).
         SELECT q.instance_id,
-               CASE WHEN q.status = 'FAILED' THEN 'failed' WHEN b.next IS NULL THEN 'completed' ELSE 'running' END,
-               CASE WHEN q.status <> 'FAILED' THEN b.next END, CASE WHEN q.status = 'FAILED' THEN q.reason END
+               CASE WHEN bool_or(q.status = 'FAILED') THEN 'failed' WHEN min(b.next) IS NULL THEN 'completed'
+                    ELSE 'running' END,
+               CASE WHEN NOT bool_or(q.status = 'FAILED') THEN min(b.next) END,
+               min(q.reason) FILTER (WHERE q.status = 'FAILED'), count(*)::integer
         FROM queued q
-        JOIN engage.workflow_blocks b ON b.workflow_id = q.workflow_id AND b.block_id = q.block_id;
+        JOIN engage.workflow_blocks b ON b.workflow_id = q.workflow_id AND b.block_id = q.block_id
+        GROUP BY q.instance_id;
 END
 $$;
 
@@ -468,9 +479,10 @@ BEGIN
                      JOIN engage.workflow_blocks b ON b.workflow_id = r.workflow_id AND b.block_id = r.block_id
                      WHERE r.status = 'running' AND b.type = 'send_message'), at) x
             WHERE i.instance_id = x.instance_id
-            RETURNING i.status
+            RETURNING i.status, x.sends
         )
-        SELECT count(*), count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'completed')
+        SELECT coalesce(sum(moved.sends), 0), count(*) FILTER (WHERE status = 'failed'),
+               count(*) FILTER (WHERE status = 'completed')
         INTO n, f, c FROM moved;
         sends := sends + n;
         failed := failed + f;
@@ -636,7 +648,7 @@ BEGIN
     -- Every launch that sent is inserted: under 'each time' nothing holds one back.
     SELECT (SELECT count(*) FROM inserted), count(*) FILTER (WHERE h.contact_id IS NOT NULL),
            count(DISTINCT h.event_id) FILTER (WHERE h.contact_id IS NULL),
-           (SELECT count(*) FROM sent),
+           (SELECT coalesce(sum(x.sends), 0) FROM sent x),
            (SELECT count(*) FROM inserted i WHERE i.status = 'completed'),
            (SELECT count(*) FROM inserted i WHERE i.status = 'failed'),
            ARRAY(SELECT DISTINCT i.contact_id FROM inserted i), ARRAY(SELECT DISTINCT i.workflow_id FROM inserted i)

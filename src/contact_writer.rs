@@ -218,6 +218,15 @@ fn write_attributes(
             old.push(w.contact_id, c)
         }
     }
+    // Devices registered before their contact existed wait for it by external ID.
+    let linkable: Vec<i64> = new
+        .ids
+        .iter()
+        .chain(&old.ids)
+        .zip(new.external_ids.iter().chain(&old.external_ids))
+        .filter(|(_, external_id)| external_id.is_some())
+        .map(|(id, _)| *id)
+        .collect();
     if !new.ids.is_empty() {
         let mut args = new.args();
         args.push(opts.source.into());
@@ -228,6 +237,9 @@ fn write_attributes(
         let mut args = old.args();
         args.push(stated.into());
         client.update(UPDATE_CONTACTS, None, &args)?;
+    }
+    if !linkable.is_empty() {
+        client.update("SELECT engage.link_waiting_devices($1)", None, &[linkable.into()])?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ mod account;
 mod caller;
 mod contact_writer;
 mod contacts;
+mod devices;
 mod error;
 mod events;
 mod fields;
@@ -54,10 +55,11 @@ extension_sql_file!(
     name = "workflows_schema",
     requires = ["events_schema", "templates_schema", "segments_schema"]
 );
+extension_sql_file!("../sql/devices.sql", name = "devices_schema", requires = ["contacts_schema"]);
 extension_sql_file!(
     "../sql/sends.sql",
     name = "sends_schema",
-    requires = ["workflows_schema", templates::prepare_send, templates::render_send]
+    requires = ["workflows_schema", "devices_schema", templates::prepare_send, templates::render_send]
 );
 extension_sql_file!("../sql/broadcasts.sql", name = "broadcasts_schema", requires = ["sends_schema"]);
 extension_sql_file!("../sql/policies.sql", name = "policies_schema", requires = ["sends_schema"]);

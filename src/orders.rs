@@ -95,7 +95,7 @@ fn order_contacts(client: &mut SpiClient, orders: &[Order]) -> Result<(Vec<i64>,
     let phones: Vec<Option<&str>> = orders.iter().map(|o| o.phone.as_deref()).collect();
     let found: Vec<Option<i64>> = client
         .update(
-            "SELECT engage.order_contacts($1, $2, $3)",
+            "SELECT engage.contacts_by_keys($1, $2, $3)",
             None,
             &[external_ids.into(), emails.into(), phones.into()],
         )?

@@ -3,7 +3,7 @@
 //! looked up: emails are case-insensitive, phone numbers are digits only.
 
 use crate::error::{ErrorKind, RequestError, Result};
-use crate::json::quoted;
+use crate::json::{self, quoted, JsonObject};
 use crate::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,6 +96,26 @@ impl ChannelType {
             _ => "a device token or chat ID is a non-empty string",
         }
     }
+}
+
+/// An optional `email` key of a body (an order's, a device's), normalized.
+pub fn optional_email<O: JsonObject>(map: &O, at: &Path) -> Result<Option<String>> {
+    json::optional_text(map, "email", at, 254)?
+        .map(|raw| {
+            normalize_email(&raw)
+                .map_err(|why| json::bad_text(&at.key("email"), &raw, "an email address", &why))
+        })
+        .transpose()
+}
+
+/// An optional `phone` key of a body, normalized.
+pub fn optional_phone<O: JsonObject>(map: &O, at: &Path) -> Result<Option<String>> {
+    json::optional_text(map, "phone", at, 50)?
+        .map(|raw| {
+            normalize_phone(&raw)
+                .map_err(|why| json::bad_text(&at.key("phone"), &raw, "a phone number", &why))
+        })
+        .transpose()
 }
 
 /// Lower-cases and checks an email address: one `@`, a local part of allowed characters, and a

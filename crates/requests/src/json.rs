@@ -274,3 +274,36 @@ pub fn max_chars(s: &str, max: usize, path: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// A required identifier or name: a string (or a number, for IDs), trimmed, not empty.
+pub fn required_text<O: JsonObject>(map: &O, key: &str, at: &Path, max: usize) -> Result<String> {
+    let here = at.key(key);
+    let text = scalar_text(required(map, key, at)?, &here)?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(RequestError::invalid(format!("\"{key}\" must not be empty")).at(&here));
+    }
+    max_chars(text, max, &here)?;
+    Ok(text.to_string())
+}
+
+/// An optional string (or number); null and empty mean none.
+pub fn optional_text<O: JsonObject>(map: &O, key: &str, at: &Path, max: usize) -> Result<Option<String>> {
+    let here = at.key(key);
+    match map.get(key).filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) => {
+            let text = scalar_text(v, &here)?;
+            let text = text.trim();
+            max_chars(text, max, &here)?;
+            Ok((!text.is_empty()).then(|| text.to_string()))
+        }
+    }
+}
+
+/// A value that is not what the key holds: `"-5" is not an amount`, with why as a hint.
+pub fn bad_text(at: &Path, raw: &str, what: &str, why: &str) -> RequestError {
+    RequestError::new(ErrorKind::InvalidTextRepresentation, format!("{} is not {what}", quoted(raw)))
+        .at(at)
+        .with_hint(why)
+}

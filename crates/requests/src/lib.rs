@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod channel;
 pub mod contact;
+pub mod device;
 pub mod emails;
 pub mod error;
 pub mod event;

@@ -2,7 +2,7 @@
 //! of the vendor's API reference. Each order is checked on its own, so that a caller may store
 //! the valid ones and report the others (`skip_invalid`), or refuse the whole call.
 
-use crate::channel::{normalize_email, normalize_phone};
+use crate::channel::{optional_email, optional_phone};
 use crate::error::{ErrorKind, RequestError, Result};
 use crate::field::{days_in_month, parse_number};
 use crate::json::{self, quoted, Json, JsonObject};
@@ -186,16 +186,8 @@ fn parse_order<V: Json>(value: &V, at: &Path) -> Result<Order> {
                 "Statuses are INITIALIZED, IN_PROGRESS, DELIVERED, CANCELLED and ABANDONED_SHOPPING_CART.",
             )
     })?;
-    let email = optional_text(map, "email", at, 254)?
-        .map(|raw| {
-            normalize_email(&raw).map_err(|why| bad_text(&at.key("email"), &raw, "an email address", &why))
-        })
-        .transpose()?;
-    let phone = optional_text(map, "phone", at, 50)?
-        .map(|raw| {
-            normalize_phone(&raw).map_err(|why| bad_text(&at.key("phone"), &raw, "a phone number", &why))
-        })
-        .transpose()?;
+    let email = optional_email(map, at)?;
+    let phone = optional_phone(map, at)?;
     let items = match map.get("items").filter(|v| !v.is_null()) {
         None => None,
         Some(list) => {
@@ -224,26 +216,26 @@ fn parse_order<V: Json>(value: &V, at: &Path) -> Result<Order> {
         }
     };
     Ok(Order {
-        external_order_id: required_text(map, "externalOrderId", at, 200)?,
-        external_customer_id: required_text(map, "externalCustomerId", at, 200)?,
+        external_order_id: json::required_text(map, "externalOrderId", at, 200)?,
+        external_customer_id: json::required_text(map, "externalCustomerId", at, 200)?,
         total_cost: number(json::required(map, "totalCost", at)?, &at.key("totalCost"))?,
         status,
         date: timestamp(json::required_string(map, "date", at)?, &at.key("date"))?,
         currency: currency(json::required_string(map, "currency", at)?, &at.key("currency"))?,
         email,
         phone,
-        first_name: optional_text(map, "firstName", at, MAX_TEXT)?,
-        last_name: optional_text(map, "lastName", at, MAX_TEXT)?,
+        first_name: json::optional_text(map, "firstName", at, MAX_TEXT)?,
+        last_name: json::optional_text(map, "lastName", at, MAX_TEXT)?,
         shipping: optional_number(map, "shipping", at)?,
         discount: optional_number(map, "discount", at)?,
         taxes: optional_number(map, "taxes", at)?,
-        delivery_method: optional_text(map, "deliveryMethod", at, MAX_TEXT)?,
-        payment_method: optional_text(map, "paymentMethod", at, MAX_TEXT)?,
-        delivery_address: optional_text(map, "deliveryAddress", at, MAX_TEXT)?,
-        restore_url: optional_text(map, "restoreUrl", at, MAX_URL)?,
-        status_description: optional_text(map, "statusDescription", at, MAX_TEXT)?,
-        store_id: optional_text(map, "storeId", at, MAX_TEXT)?,
-        source: optional_text(map, "source", at, MAX_TEXT)?,
+        delivery_method: json::optional_text(map, "deliveryMethod", at, MAX_TEXT)?,
+        payment_method: json::optional_text(map, "paymentMethod", at, MAX_TEXT)?,
+        delivery_address: json::optional_text(map, "deliveryAddress", at, MAX_TEXT)?,
+        restore_url: json::optional_text(map, "restoreUrl", at, MAX_URL)?,
+        status_description: json::optional_text(map, "statusDescription", at, MAX_TEXT)?,
+        store_id: json::optional_text(map, "storeId", at, MAX_TEXT)?,
+        source: json::optional_text(map, "source", at, MAX_TEXT)?,
         additional_info,
         items,
     })
@@ -259,41 +251,15 @@ fn parse_item<V: Json>(value: &V, at: &Path) -> Result<OrderItem> {
             .at_with(&quantity_at, format!("got {}", json::describe(given)))
     })?;
     Ok(OrderItem {
-        external_item_id: required_text(map, "externalItemId", at, 200)?,
-        name: required_text(map, "name", at, MAX_TEXT)?,
-        category: optional_text(map, "category", at, MAX_TEXT)?,
+        external_item_id: json::required_text(map, "externalItemId", at, 200)?,
+        name: json::required_text(map, "name", at, MAX_TEXT)?,
+        category: json::optional_text(map, "category", at, MAX_TEXT)?,
         quantity: quantity as i32,
         cost: number(json::required(map, "cost", at)?, &at.key("cost"))?,
-        url: optional_text(map, "url", at, MAX_URL)?,
-        image_url: optional_text(map, "imageUrl", at, MAX_URL)?,
-        description: optional_text(map, "description", at, MAX_DESCRIPTION)?,
+        url: json::optional_text(map, "url", at, MAX_URL)?,
+        image_url: json::optional_text(map, "imageUrl", at, MAX_URL)?,
+        description: json::optional_text(map, "description", at, MAX_DESCRIPTION)?,
     })
-}
-
-/// A required identifier or name: a string (or a number, for IDs), trimmed, not empty.
-fn required_text<O: JsonObject>(map: &O, key: &str, at: &Path, max: usize) -> Result<String> {
-    let here = at.key(key);
-    let text = json::scalar_text(json::required(map, key, at)?, &here)?;
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(RequestError::invalid(format!("\"{key}\" must not be empty")).at(&here));
-    }
-    json::max_chars(text, max, &here)?;
-    Ok(text.to_string())
-}
-
-/// An optional string (or number); null and empty mean none.
-fn optional_text<O: JsonObject>(map: &O, key: &str, at: &Path, max: usize) -> Result<Option<String>> {
-    let here = at.key(key);
-    match map.get(key).filter(|v| !v.is_null()) {
-        None => Ok(None),
-        Some(v) => {
-            let text = json::scalar_text(v, &here)?;
-            let text = text.trim();
-            json::max_chars(text, max, &here)?;
-            Ok((!text.is_empty()).then(|| text.to_string()))
-        }
-    }
 }
 
 fn optional_number<O: JsonObject>(map: &O, key: &str, at: &Path) -> Result<Option<String>> {
@@ -308,7 +274,7 @@ fn number<V: Json>(value: &V, at: &Path) -> Result<String> {
     let text = json::scalar_text(value, at)?;
     match parse_number(text.trim()) {
         Some(n) if !n.starts_with('-') => Ok(n),
-        _ => Err(bad_text(
+        _ => Err(json::bad_text(
             at,
             &text,
             "an amount",
@@ -323,7 +289,12 @@ fn currency(text: &str, at: &Path) -> Result<String> {
     if code.len() == 3 && code.bytes().all(|c| c.is_ascii_alphabetic()) {
         return Ok(code.to_ascii_uppercase());
     }
-    Err(bad_text(at, text, "a currency code", "currencies are three-letter ISO 4217 codes like USD or UAH"))
+    Err(json::bad_text(
+        at,
+        text,
+        "a currency code",
+        "currencies are three-letter ISO 4217 codes like USD or UAH",
+    ))
 }
 
 /// An ISO 8601 time: `YYYY-MM-DD`, or that with `T` (or a space) and `HH:MM[:SS[.fraction]]`,
@@ -331,7 +302,7 @@ fn currency(text: &str, at: &Path) -> Result<String> {
 /// `timestamptz` input with an explicit offset.
 fn timestamp(text: &str, at: &Path) -> Result<String> {
     parse_timestamp(text.trim()).ok_or_else(|| {
-        bad_text(
+        json::bad_text(
             at,
             text,
             "a date",
@@ -403,11 +374,6 @@ fn parse_timestamp(s: &str) -> Option<String> {
 }
 
 /// A value that does not read as what it must be (22P02), with why.
-fn bad_text(at: &Path, raw: &str, what: &str, why: &str) -> RequestError {
-    RequestError::new(ErrorKind::InvalidTextRepresentation, format!("{} is not {what}", quoted(raw)))
-        .at(at)
-        .with_hint(why)
-}
 
 #[cfg(test)]
 mod tests {
