@@ -22,7 +22,6 @@ fn register_devices(
     (name!(index, i32), name!(device_id, String), name!(contact_id, Option<i64>), name!(created, bool)),
 > {
     let mut devices = parse_devices(&body.node()).or_raise();
-    drop(body);
     for (i, d) in devices.iter_mut().enumerate() {
         if let Some(zone) = &d.time_zone {
             d.time_zone = Some(canonical_time_zone(zone).ok_or_else(|| unknown_zone(zone, i)).or_raise());
