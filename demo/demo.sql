@@ -331,5 +331,20 @@ SELECT e.key_value AS contact, e.params ->> 'previousSegment' AS from_segment, e
 FROM engage.events e JOIN engage.event_types t USING (event_type_id) WHERE t.key = 'rfmSegmentChanged';
 SELECT locator, subject, body FROM engage.sends WHERE subject LIKE 'We miss you%';
 
+\echo '== 22. Devices (spec 001): what a push SDK registers; a push message goes to every device of the contact'
+SELECT * FROM engage.register_devices('{"devices": [
+  {"deviceId": "dina-phone", "pushToken": "fcm-token-1", "category": "MOBILE_PUSH", "osType": "ANDROID", "externalCustomerId": "C-1001"},
+  {"deviceId": "dina-tablet", "pushToken": "fcm-token-2", "category": "MOBILE_PUSH", "osType": "ANDROID", "email": "kozak@example.com"}]}');
+INSERT INTO engage.messages (name, subject, body, media_type) VALUES ('Order shipped (push)',
+    'On its way, $!contact.firstName', 'Your order has shipped.', 'MobilePush');
+SELECT engage.create_workflow('Shipped push', format('[{"id": "push", "type": "send_message", "messageId": %s}]',
+    (SELECT message_id FROM engage.messages WHERE name = 'Order shipped (push)'))::jsonb) AS workflow_id;
+SELECT engage.link_event('Shipped push', 'orderIN_PROGRESS');
+SELECT engage.activate_workflow('Shipped push');
+SELECT engage.add_orders(format($${"orders": [{"externalOrderId": "A-5004", "externalCustomerId": "C-1001", "totalCost": 90,
+  "status": "IN_PROGRESS", "date": "%s", "currency": "UAH"}]}$$, :'order_time')::jsonb) ->> 'events' AS events;
+CALL pg_temp.wait_for_worker();
+SELECT locator, subject, status FROM engage.sends WHERE channel = 'mobilepush' ORDER BY locator;
+
 \echo
 \echo '== Demo finished.'
