@@ -139,5 +139,16 @@ SELECT hostile.run('render_message', '{"items": [{"name": "A", "price": 1.5}], "
     'SELECT body FROM engage.render_message(1, (SELECT contact_id FROM engage.contacts LIMIT 1), $1)', :rounds);
 SELECT hostile.run('report_delivery', '{"errorCode": "550 5.1.1", "link": "https://x.example", "at": "2026-06-01T00:00:00Z"}',
     'SELECT engage.report_delivery(''3ff28330-f8ef-4636-92ac-86345c16995e'', ''UNDELIVERED'', $1)', :rounds);
+SELECT hostile.run('add_orders', '{"orders": [{"externalOrderId": "O-1", "externalCustomerId": "H-1", "totalCost": 1000,
+    "status": "IN PROGRESS", "date": "2017-03-08T09:30:00+02:00", "email": "a@example.com", "phone": "380942583691",
+    "currency": "usd", "shipping": 10, "discount": "0.50", "additionalInfo": {"gift": true},
+    "items": [{"externalItemId": "P-1", "name": "Device", "quantity": 2, "cost": 990, "url": "https://x.example/p"}]}]}',
+    'SELECT engage.add_orders($1, skip_invalid => random() < 0.5)', :rounds);
+SELECT hostile.run('register_devices', '{"devices": [{"deviceId": "dev-1", "pushToken": "tok-1", "category": "MOBILE_PUSH",
+    "osType": "ANDROID", "applicationId": 7, "timeZone": "Europe/Kyiv", "externalCustomerId": "H-1", "email": "a@example.com"}]}',
+    'SELECT count(*) FROM engage.register_devices($1)', :rounds);
+SELECT hostile.run('commerce_rule', '{"and": [{"order": "DELIVERED", "within_days": 90, "total": {"op": "at_least", "value": 100.5}},
+    {"activity": "CLICKED", "message": 1, "times": {"op": "at_most", "value": 3}}, {"not": {"rfm_segment": "Champions"}}]}',
+    'SELECT contacts FROM engage.preview_segment($1, ''2026-06-01 12:00Z'')', :rounds);
 SELECT hostile.run('catalog_rule', '{"or": [{"field": 20002, "op": "anniversary_is_today"}, {"unsubscribed": true}]}',
     'SELECT engage.create_segment(''s'' || random(), $1)', :rounds);
