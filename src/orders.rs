@@ -6,10 +6,11 @@
 use crate::contact_writer::{write_contacts, WriteOptions};
 use crate::error::{EngageError, OrRaise, Result};
 use crate::json_body::JsonbBytes;
+use engage_jsonb::Node;
 use engage_requests::channel::ChannelType;
 use engage_requests::contact::{Channel, ContactInput};
 use engage_requests::field::Catalog;
-use engage_requests::json::{Json, Patch};
+use engage_requests::json::{Json, Kind, Patch};
 use engage_requests::order::{parse_orders, Order, OrderItem};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -24,7 +25,8 @@ const NEW_CUSTOMERS: WriteOptions =
     WriteOptions { source: "ORDER", new_channel_status: "active", replace_channels: false };
 
 /// Stores orders (the Add orders body, up to 1,000 a call). An order is identified by its
-/// `externalOrderId`: sent again, it is updated and its items replaced. All or nothing unless
+/// `externalOrderId`: sent again, it is updated, and its items replaced when it states items. All
+/// or nothing unless
 /// `skip_invalid`, when the valid orders are stored and the others listed in `failedOrders`.
 #[pg_extern]
 fn add_orders(body: JsonbBytes, skip_invalid: default!(bool, false)) -> JsonB {
@@ -37,8 +39,7 @@ fn add_orders(body: JsonbBytes, skip_invalid: default!(bool, false)) -> JsonB {
             Ok(order) => valid.push(order),
             Err(e) if skip_invalid => failed.push(json!({
                 "index": i,
-                "externalOrderId": body.get("orders").and_then(|o| o.as_array()).and_then(|o| o.get(i))
-                    .and_then(|o| o.get("externalOrderId")).and_then(Json::as_str),
+                "externalOrderId": given_order_id(&body, i),
                 "sqlstate": e.kind.sqlstate(),
                 "error": e.message,
                 "detail": e.detail,
@@ -59,6 +60,17 @@ fn add_orders(body: JsonbBytes, skip_invalid: default!(bool, false)) -> JsonB {
         "events": stored.events,
         "failedOrders": failed,
     }))
+}
+
+/// The `externalOrderId` the body gives its order `i` (a string or a number), if any: a failed
+/// order is reported with it.
+fn given_order_id(body: &Node, i: usize) -> Option<String> {
+    let order = body.get("orders")?.as_array()?.get(i)?;
+    match order.get("externalOrderId")?.kind() {
+        Kind::String(s) => Some(s.to_string()),
+        Kind::Number(n) => Some(n),
+        _ => None,
+    }
 }
 
 #[derive(Default)]
