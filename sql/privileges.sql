@@ -199,3 +199,9 @@ ALTER FUNCTION engage.send_broadcast(integer, bigint[], text, timestamptz) SECUR
 ALTER FUNCTION engage.pause_broadcast(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.resume_broadcast(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.cancel_broadcast(bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- The nightly RFM job belongs to engage_admin, so that every admin sees and changes it (row
+-- security shows a role the jobs of roles it has the rights of) and it runs with admin rights.
+SET LOCAL ROLE engage_admin;
+INSERT INTO engage.scheduled_jobs (name, schedule, kind) VALUES ('rfm nightly', '0 3 * * *', 'rfm');
+RESET ROLE;

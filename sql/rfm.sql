@@ -223,7 +223,8 @@ END
 $$;
 
 -- RFM as a job kind (arguments {"full": true} for a full recompute). Installing pg_engage
--- schedules it nightly ("rfm nightly", 03:00 in engage.time_zone, owned by the installing role).
+-- schedules it nightly ("rfm nightly", 03:00 in engage.time_zone, owned by engage_admin:
+-- privileges.sql, once the roles exist).
 CREATE FUNCTION engage.recompute_rfm_job(arguments jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -254,5 +255,3 @@ BEGIN
     END LOOP;
 END
 $$;
-
-INSERT INTO engage.scheduled_jobs (name, schedule, kind) VALUES ('rfm nightly', '0 3 * * *', 'rfm');
