@@ -76,7 +76,7 @@ pub fn element_name(i: usize) -> String {
     format!("devices[{i}]")
 }
 
-/// Parses the body; a device named twice in one call is refused (23505).
+/// Parses the body; a device, or a push token, named twice in one call is refused (23505).
 pub fn parse_devices<V: Json>(body: &V) -> Result<Vec<Device>> {
     let root = Path::Root;
     let map = json::object(body, &root)?;
@@ -94,18 +94,23 @@ pub fn parse_devices<V: Json>(body: &V) -> Result<Vec<Device>> {
         .at_with(&list_at, format!("got {}", items.len()))
         .with_hint("Split the devices over several calls."));
     }
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    // A device, and a token (one device holds it), once per call.
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut tokens: HashMap<(&'static str, String), usize> = HashMap::new();
     let mut devices = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         crate::interrupt::tick();
         let at = list_at.index(i);
         let device = parse_device(item, &at)?;
-        if let Some(first) = seen.insert(device.device_id.clone(), i) {
-            return Err(RequestError::new(
-                ErrorKind::UniqueViolation,
-                format!("deviceId {} is repeated", quoted(&device.device_id)),
-            )
-            .at_with(&at.key("deviceId"), format!("first given at devices[{first}]")));
+        let repeated = |key: &str, value: &str, first: usize| {
+            RequestError::new(ErrorKind::UniqueViolation, format!("{key} {} is repeated", quoted(value)))
+                .at_with(&at.key(key), format!("first given at devices[{first}]"))
+        };
+        if let Some(first) = ids.insert(device.device_id.clone(), i) {
+            return Err(repeated("deviceId", &device.device_id, first));
+        }
+        if let Some(first) = tokens.insert((device.category.channel(), device.push_token.clone()), i) {
+            return Err(repeated("pushToken", &device.push_token, first));
         }
         devices.push(device);
     }
@@ -180,6 +185,12 @@ mod tests {
         bad.as_object_mut().unwrap().remove("pushToken");
         assert_eq!(error_at(json!({"devices": [bad]})), ("at devices[0].pushToken".into(), "22023"));
         assert_eq!(error_at(json!({"devices": [device(), device()]})).1, "23505");
+        let mut other = device();
+        other["deviceId"] = json!("c3d4");
+        assert_eq!(
+            error_at(json!({"devices": [device(), other]})).0,
+            "at devices[1].pushToken: first given at devices[0]"
+        );
         let many: Vec<Value> =
             (0..1001).map(|i| json!({"deviceId": i, "pushToken": "t", "category": "webpush"})).collect();
         assert_eq!(error_at(json!({"devices": many})).1, "54000");

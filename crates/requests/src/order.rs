@@ -373,8 +373,6 @@ fn parse_timestamp(s: &str) -> Option<String> {
     Some(format!("{date} {time}{offset}"))
 }
 
-/// A value that does not read as what it must be (22P02), with why.
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,9 @@ SELECT * FROM engage.register_devices('{"devices": [{"deviceId": "x", "pushToken
 SELECT * FROM engage.register_devices('{"devices": [{"deviceId": "x", "pushToken": "t", "category": "webpush"},
                                                       {"deviceId": "x", "pushToken": "u", "category": "webpush"}]}');
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM engage.register_devices('{"devices": [{"deviceId": "x", "pushToken": "t", "category": "webpush"},
+                                                      {"deviceId": "y", "pushToken": "t", "category": "webpush"}]}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM engage.register_devices(jsonb_build_object('devices', (SELECT jsonb_agg(jsonb_build_object(
     'deviceId', 'd' || i, 'pushToken', 't' || i, 'category', 'webpush')) FROM generate_series(1, 1001) i)));
 \echo :LAST_ERROR_SQLSTATE
