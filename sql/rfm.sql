@@ -225,14 +225,23 @@ $$;
 -- RFM as a job kind (arguments {"full": true} for a full recompute). Installing pg_engage
 -- schedules it nightly ("rfm nightly", 03:00 in engage.time_zone, owned by engage_admin:
 -- privileges.sql, once the roles exist).
+-- The job also refreshes the dynamic segments whose rule reads RFM cells ({"rfm_segment": …}
+-- anywhere in it), so that they follow the recompute.
 CREATE FUNCTION engage.recompute_rfm_job(arguments jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     r record;
+    refreshed integer;
 BEGIN
     SELECT * INTO r FROM engage.recompute_rfm(now(), coalesce((arguments ->> 'full')::boolean, false));
-    RETURN format('%s contacts looked at (%s), %s changed, %s moved to another RFM segment',
-                  r.computed, CASE WHEN r.was_full THEN 'full' ELSE 'incremental' END, r.changed, r.moved);
+    SELECT count(*) INTO refreshed
+    FROM (SELECT engage.refresh_segment(s.segment_id::text)
+          FROM engage.segments s
+          WHERE s.kind = 'dynamic' AND jsonb_path_exists(s.rule, 'strict $.** ? (exists (@.rfm_segment))')
+          ORDER BY s.segment_id) x;
+    RETURN format('%s contacts looked at (%s), %s changed, %s moved to another RFM segment; %s segments refreshed',
+                  r.computed, CASE WHEN r.was_full THEN 'full' ELSE 'incremental' END, r.changed, r.moved,
+                  refreshed);
 END
 $$;
 INSERT INTO engage.job_kinds (kind, run_function, description)

@@ -186,6 +186,11 @@ SELECT engage.recompute_rfm(NULL);
 -- The job kind, and the nightly job installed with the extension.
 SELECT name, schedule, kind FROM engage.jobs WHERE kind = 'rfm';
 SELECT engage.recompute_rfm_job('{"full": true}');
+-- The job refreshed the RFM segments: each contact is in the one its cell says.
+SELECT s.name, array_agg(c.external_customer_id ORDER BY c.external_customer_id) AS members
+FROM engage.segments s JOIN engage.segment_members m USING (segment_id) JOIN engage.contacts c USING (contact_id)
+WHERE s.name LIKE 'RFM: %' GROUP BY s.name ORDER BY s.name;
+SELECT c.external_customer_id, r.segment FROM engage.contact_rfm r JOIN engage.contacts c USING (contact_id) ORDER BY 1;
 
 -- Deleting a contact deletes its orders, items, history, revenue and RFM row.
 DELETE FROM engage.contacts WHERE external_customer_id = 'ann';
