@@ -102,18 +102,22 @@ const STORE_ORDERS: &str = "SELECT * FROM engage.store_orders($1, $2, $3, $4, $5
 /// created. Orders of one new customer (one external ID) create one contact; a new contact gets
 /// the order's email and phone unless another new contact of this call took them first.
 fn order_contacts(client: &mut SpiClient, orders: &[Order]) -> Result<(Vec<i64>, usize)> {
-    let external_ids: Vec<&str> = orders.iter().map(|o| o.external_customer_id.as_str()).collect();
-    let emails: Vec<Option<&str>> = orders.iter().map(|o| o.email.as_deref()).collect();
-    let phones: Vec<Option<&str>> = orders.iter().map(|o| o.phone.as_deref()).collect();
-    let found: Vec<Option<i64>> = client
-        .update(
-            "SELECT engage.contacts_by_keys($1, $2, $3)",
-            None,
-            &[external_ids.into(), emails.into(), phones.into()],
-        )?
-        .first()
-        .get_one::<Vec<Option<i64>>>()?
-        .unwrap_or_default();
+    let mut found = find_contacts(client, orders)?;
+    if found.iter().any(Option::is_none) {
+        // Two calls creating the same new customer at once: the second waits for the first here,
+        // and then finds the contact the first one made instead of failing on its key.
+        let keys: Vec<&str> = orders
+            .iter()
+            .zip(&found)
+            .filter(|(_, contact)| contact.is_none())
+            .flat_map(|(o, _)| {
+                [Some(o.external_customer_id.as_str()), o.email.as_deref(), o.phone.as_deref()]
+            })
+            .flatten()
+            .collect();
+        client.update(LOCK_NEW_CONTACT_KEYS, None, &[keys.into()])?;
+        found = find_contacts(client, orders)?;
+    }
 
     let mut new_customers: Vec<ContactInput> = Vec::new();
     let mut place: HashMap<&str, usize> = HashMap::new();
@@ -157,6 +161,28 @@ fn order_contacts(client: &mut SpiClient, orders: &[Order]) -> Result<(Vec<i64>,
         })
         .collect();
     Ok((ids, written.len()))
+}
+
+/// Locks for creating contacts: one transaction-level advisory lock (class 1047) per bucket of
+/// the keys' hashes, taken in order, so that at most 64 are held however many customers are new.
+const LOCK_NEW_CONTACT_KEYS: &str = "
+SELECT pg_advisory_xact_lock(1047, b.bucket)
+FROM (SELECT DISTINCT hashtext(k) & 63 AS bucket FROM unnest($1::text[]) k ORDER BY 1) b";
+
+/// Each order's contact by its external customer ID, email or phone, held FOR KEY SHARE.
+fn find_contacts(client: &mut SpiClient, orders: &[Order]) -> Result<Vec<Option<i64>>> {
+    let external_ids: Vec<&str> = orders.iter().map(|o| o.external_customer_id.as_str()).collect();
+    let emails: Vec<Option<&str>> = orders.iter().map(|o| o.email.as_deref()).collect();
+    let phones: Vec<Option<&str>> = orders.iter().map(|o| o.phone.as_deref()).collect();
+    Ok(client
+        .update(
+            "SELECT engage.contacts_by_keys($1, $2, $3)",
+            None,
+            &[external_ids.into(), emails.into(), phones.into()],
+        )?
+        .first()
+        .get_one::<Vec<Option<i64>>>()?
+        .unwrap_or_default())
 }
 
 fn patch(value: &Option<String>) -> Patch<String> {
