@@ -192,6 +192,35 @@ FROM engage.segments s JOIN engage.segment_members m USING (segment_id) JOIN eng
 WHERE s.name LIKE 'RFM: %' GROUP BY s.name ORDER BY s.name;
 SELECT c.external_customer_id, r.segment FROM engage.contact_rfm r JOIN engage.contacts c USING (contact_id) ORDER BY 1;
 
+-- Incremental equals full: random orders of 40 customers, changed at random (statuses, totals,
+-- customers), recomputed incrementally as the clock moves, give exactly the cells a full
+-- recompute gives at the same instant.
+SELECT setseed(0.16);
+CREATE TEMP TABLE random_orders AS
+SELECT 'Q-' || i AS id, 'rq-' || (1 + floor(random() * 40))::int AS customer,
+       (ARRAY['DELIVERED', 'DELIVERED', 'DELIVERED', 'CANCELLED', 'INITIALIZED'])[1 + floor(random() * 5)::int] AS status,
+       timestamptz '2026-01-01' + random() * interval '300 days' AS placed, round((random() * 400)::numeric, 2) AS total
+FROM generate_series(1, 300) i;
+CREATE FUNCTION pg_temp.send_orders(pick text) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT engage.add_orders(jsonb_build_object('orders', jsonb_agg(jsonb_build_object('externalOrderId', id,
+        'externalCustomerId', customer, 'totalCost', total, 'status', status,
+        'date', to_char(placed AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'currency', 'USD'))))
+    FROM random_orders WHERE id LIKE pick
+$$;
+SELECT pg_temp.send_orders('%') ->> 'created' AS created;
+SELECT was_full FROM engage.recompute_rfm('2026-11-01');
+UPDATE random_orders SET status = CASE WHEN status = 'DELIVERED' THEN 'CANCELLED' ELSE 'DELIVERED' END,
+    total = total + 100, customer = CASE WHEN random() < 0.3 THEN 'rq-' || (1 + floor(random() * 40))::int ELSE customer END
+WHERE random() < 0.25;
+SELECT pg_temp.send_orders('%') ->> 'updated' AS updated;
+SELECT was_full FROM engage.recompute_rfm('2026-12-20');
+CREATE TEMP TABLE incremental AS SELECT contact_id, last_order_at, frequency, monetary, r, f, m, segment FROM engage.contact_rfm;
+SELECT was_full FROM engage.recompute_rfm('2026-12-20', full_recompute => true);
+SELECT count(*) AS cells, count(*) FILTER (WHERE i.contact_id IS NULL OR x.contact_id IS NULL
+           OR (i.last_order_at, i.frequency, i.monetary, i.r, i.f, i.m, i.segment)
+              IS DISTINCT FROM (x.last_order_at, x.frequency, x.monetary, x.r, x.f, x.m, x.segment)) AS different
+FROM incremental i FULL JOIN engage.contact_rfm x USING (contact_id);
+
 -- Deleting a contact deletes its orders, items, history, revenue and RFM row.
 DELETE FROM engage.contacts WHERE external_customer_id = 'ann';
 SELECT (SELECT count(*) FROM engage.orders o WHERE NOT EXISTS (SELECT FROM engage.contacts c WHERE c.contact_id = o.contact_id))
