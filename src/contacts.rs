@@ -6,7 +6,7 @@ use crate::error::{EngageError, OrRaise, Result};
 use crate::events::{record_event, EventRecord};
 use crate::fields::{canonical_time_zone, load_catalog};
 use crate::groups::add_to_groups;
-use crate::json_body::JsonBody;
+use crate::json_body::{JsonBody, JsonbBytes};
 use crate::spi_util::first;
 use engage_requests::channel::{ChannelType, CHANNEL_TYPES};
 use engage_requests::contact::{ContactInput, Context};
@@ -77,13 +77,12 @@ fn subscribe_event(contact: &ContactInput, contact_id: i64, created: bool, group
 /// row per element, in order.
 #[pg_extern]
 fn upsert_contacts(
-    body: JsonBody,
+    body: JsonbBytes,
 ) -> TableIterator<'static, (name!(index, i32), name!(contact_id, i64), name!(created, bool))> {
     let rows = Spi::connect_mut(|client| -> Result<Vec<(i32, i64, bool)>> {
         let catalog = load_catalog()?;
         let ctx = Context { catalog: &catalog, time_zone: &canonical_time_zone };
-        let request = parse_upsert(&body.0, &ctx)?;
-        drop(body);
+        let request = parse_upsert(&body.node(), &ctx)?;
         let opts = WriteOptions { source: "IMPORT", new_channel_status: "active", replace_channels: true };
 
         let written = write_contacts(client, &request.contacts, &catalog, &element_name, &opts)?;

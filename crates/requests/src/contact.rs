@@ -5,9 +5,8 @@
 use crate::channel::{ChannelType, CHANNEL_TYPES};
 use crate::error::{ErrorKind, RequestError, Result};
 use crate::field::{check_value, Catalog, TypedValue};
-use crate::json::{self, quoted, Patch};
+use crate::json::{self, quoted, Json, JsonObject, Kind, Patch};
 use crate::path::Path;
-use serde_json::Value;
 
 pub const CONTACT_KEYS: &[&str] =
     &["externalCustomerId", "firstName", "lastName", "languageCode", "timeZone", "channels", "fields"];
@@ -60,8 +59,8 @@ impl FieldSelection<'_> {
     }
 }
 
-pub fn parse_contact(
-    value: &Value,
+pub fn parse_contact<V: Json>(
+    value: &V,
     path: &Path,
     ctx: &Context,
     selection: &FieldSelection,
@@ -69,8 +68,8 @@ pub fn parse_contact(
     let map = json::object(value, path)?;
     json::known_keys(map, CONTACT_KEYS, path)?;
 
-    let external_id = match map.get("externalCustomerId") {
-        None | Some(Value::Null) => None,
+    let external_id = match map.get("externalCustomerId").filter(|v| !v.is_null()) {
+        None => None,
         Some(v) => {
             let at = path.key("externalCustomerId");
             let id = json::scalar_text(v, &at)?.trim().to_string();
@@ -97,19 +96,19 @@ pub fn parse_contact(
         other => other,
     };
 
-    let channels = match map.get("channels") {
-        None | Some(Value::Null) => Vec::new(),
+    let channels = match map.get("channels").filter(|v| !v.is_null()) {
+        None => Vec::new(),
         Some(v) => parse_channels(v, &path.key("channels"))?,
     };
-    let fields = match map.get("fields") {
-        None | Some(Value::Null) => Vec::new(),
+    let fields = match map.get("fields").filter(|v| !v.is_null()) {
+        None => Vec::new(),
         Some(v) => parse_fields(v, &path.key("fields"), ctx.catalog, selection)?,
     };
 
     Ok(ContactInput { external_id, first_name, last_name, language, time_zone, channels, fields })
 }
 
-fn name_patch(map: &serde_json::Map<String, Value>, key: &str, path: &Path) -> Result<Patch<String>> {
+fn name_patch<O: JsonObject>(map: &O, key: &str, path: &Path) -> Result<Patch<String>> {
     let patch = json::string_patch(map, key, path)?;
     if let Patch::Set(name) = &patch {
         json::max_chars(name, 255, &path.key(key))?;
@@ -131,7 +130,7 @@ fn language_code(code: &str, path: &Path) -> Result<String> {
     Ok(code.replace('_', "-"))
 }
 
-fn parse_channels(value: &Value, path: &Path) -> Result<Vec<Channel>> {
+fn parse_channels<V: Json>(value: &V, path: &Path) -> Result<Vec<Channel>> {
     let items = json::array(value, path)?;
     let mut channels: Vec<Channel> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -170,8 +169,8 @@ fn parse_channels(value: &Value, path: &Path) -> Result<Vec<Channel>> {
     Ok(channels)
 }
 
-fn parse_fields(
-    value: &Value,
+fn parse_fields<V: Json>(
+    value: &V,
     path: &Path,
     catalog: &Catalog,
     selection: &FieldSelection,
@@ -195,7 +194,10 @@ fn parse_fields(
         }
         seen.push(id);
         let value_at = at.key("value");
-        let value = check_value(def, map.get("value").unwrap_or(&Value::Null), &value_at)?;
+        let value = match map.get("value") {
+            Some(v) => check_value(def, v, &value_at)?,
+            None => None,
+        };
         if !selection.writes(id) {
             continue;
         }
@@ -221,10 +223,10 @@ fn parse_fields(
 
 /// A field ID: an integer, given as a number or a numeric string (the catalog prints them as
 /// strings, so clients echo them back that way).
-pub fn field_id(value: &Value, path: &Path) -> Result<i32> {
-    let parsed = match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse::<i64>().ok(),
+pub fn field_id<V: Json>(value: &V, path: &Path) -> Result<i32> {
+    let parsed = match value.kind() {
+        Kind::Number(_) => value.as_i64(),
+        Kind::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     };
     parsed.and_then(|n| i32::try_from(n).ok()).filter(|n| *n > 0).ok_or_else(|| {
@@ -237,7 +239,7 @@ pub fn field_id(value: &Value, path: &Path) -> Result<i32> {
 mod tests {
     use super::*;
     use crate::field::{FieldDef, FieldType, Typed};
-    use serde_json::json;
+    use serde_json::{json, Value};
     use std::collections::HashSet;
 
     pub(crate) fn catalog() -> Catalog {

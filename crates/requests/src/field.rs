@@ -3,9 +3,8 @@
 //! segments can compare it as what it is.
 
 use crate::error::{ErrorKind, RequestError, Result};
-use crate::json::{describe, quoted};
+use crate::json::{describe, quoted, Json, Kind};
 use crate::path::Path;
-use serde_json::Value;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,15 +105,15 @@ pub enum Typed {
 
 /// Checks a JSON value against a field. `Ok(None)` means the value clears the field: null, or an
 /// empty string (what forms send for "no value").
-pub fn check_value(def: &FieldDef, value: &Value, path: &Path) -> Result<Option<TypedValue>> {
-    let text = match value {
-        Value::Null => return Ok(None),
-        Value::String(s) if s.trim().is_empty() => return Ok(None),
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) if def.ty == FieldType::Boolean || def.ty == FieldType::String => b.to_string(),
-        other => {
-            return Err(wrong_type(def, path, &describe(other)));
+pub fn check_value<V: Json>(def: &FieldDef, value: &V, path: &Path) -> Result<Option<TypedValue>> {
+    let text = match value.kind() {
+        Kind::Null => return Ok(None),
+        Kind::String(s) if s.trim().is_empty() => return Ok(None),
+        Kind::String(s) => s.trim().to_string(),
+        Kind::Number(n) => n,
+        Kind::Bool(b) if def.ty == FieldType::Boolean || def.ty == FieldType::String => b.to_string(),
+        _ => {
+            return Err(wrong_type(def, path, &describe(value)));
         }
     };
     let typed = match def.ty {
@@ -248,7 +247,7 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn def(ty: FieldType) -> FieldDef {
         FieldDef {

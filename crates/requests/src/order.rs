@@ -376,24 +376,8 @@ fn parse_timestamp(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use engage_jsonb::Node;
+    use crate::json::node;
     use serde_json::{json, Value};
-
-    /// `value` as `jsonb` holds it for a borrowed decode: object keys sorted (shorter first).
-    fn node(value: &Value) -> Node<'_> {
-        match value {
-            Value::Null => Node::Null,
-            Value::Bool(b) => Node::Bool(*b),
-            Value::Number(n) => Node::Number(n.to_string()),
-            Value::String(s) => Node::String(s),
-            Value::Array(items) => Node::Array(items.iter().map(node).collect()),
-            Value::Object(map) => {
-                let mut entries: Vec<_> = map.iter().map(|(k, v)| (k.as_str(), node(v))).collect();
-                entries.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then(a.cmp(b)));
-                Node::Object(entries)
-            }
-        }
-    }
 
     #[test]
     fn a_borrowed_body_reads_as_its_serde_twin() {

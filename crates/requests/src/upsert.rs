@@ -2,9 +2,8 @@
 
 use crate::contact::{field_id, parse_contact, ContactInput, Context, FieldSelection};
 use crate::error::{RequestError, Result};
-use crate::json;
+use crate::json::{self, Json, JsonObject};
 use crate::path::Path;
-use serde_json::Value;
 use std::collections::HashSet;
 
 #[derive(Debug)]
@@ -21,13 +20,13 @@ pub fn element_name(i: usize) -> String {
 ///
 /// Field values are written only for IDs listed in `customFieldsIDs` when the list is given
 /// (every given value is still checked); without the list every given value is written.
-pub fn parse_upsert(body: &Value, ctx: &Context) -> Result<UpsertRequest> {
+pub fn parse_upsert<V: Json>(body: &V, ctx: &Context) -> Result<UpsertRequest> {
     let root = Path::Root;
     let map = json::object(body, &root)?;
     json::known_keys(map, &["contacts", "customFieldsIDs"], &root)?;
 
-    let listed: Option<HashSet<i32>> = match map.get("customFieldsIDs") {
-        None | Some(Value::Null) => None,
+    let listed: Option<HashSet<i32>> = match map.get("customFieldsIDs").filter(|v| !v.is_null()) {
+        None => None,
         Some(v) => {
             let at = root.key("customFieldsIDs");
             let mut ids = HashSet::new();
@@ -71,7 +70,7 @@ pub fn parse_upsert(body: &Value, ctx: &Context) -> Result<UpsertRequest> {
 mod tests {
     use super::*;
     use crate::field::{Catalog, FieldDef, FieldType};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn catalog() -> Catalog {
         Catalog::new([FieldDef {
@@ -87,6 +86,26 @@ mod tests {
     fn parse(body: Value) -> Result<UpsertRequest> {
         let cat = catalog();
         parse_upsert(&body, &Context { catalog: &cat, time_zone: &|_| None })
+    }
+
+    #[test]
+    fn a_borrowed_body_reads_as_its_serde_twin() {
+        let catalog = catalog();
+        let ctx = Context { catalog: &catalog, time_zone: &|tz: &str| Some(tz.to_string()) };
+        for (body, valid) in [
+            (
+                json!({"contacts": [{"externalCustomerId": 7, "firstName": "Ann", "languageCode": "uk",
+                                  "channels": [{"type": "email", "value": "A@x.io"}, {"type": "sms", "value": "+380 50 123 45 67"}],
+                                  "fields": [{"id": "12345", "value": 5}]}], "customFieldsIDs": [12345]}),
+                true,
+            ),
+            (json!({"contacts": [{"channels": [{"type": "fax", "value": "1"}]}]}), false),
+        ] {
+            let via_serde = parse_upsert(&body, &ctx).map(|r| format!("{:?}", r.contacts));
+            let via_node = parse_upsert(&crate::json::node(&body), &ctx).map(|r| format!("{:?}", r.contacts));
+            assert_eq!(via_serde.is_ok(), valid, "{via_serde:?}");
+            assert_eq!(via_node, via_serde);
+        }
     }
 
     #[test]
