@@ -78,22 +78,9 @@ pub fn element_name(i: usize) -> String {
 
 /// Parses the body; a device, or a push token, named twice in one call is refused (23505).
 pub fn parse_devices<V: Json>(body: &V) -> Result<Vec<Device>> {
+    let items = json::body_list(body, "devices", MAX_DEVICES)?;
     let root = Path::Root;
-    let map = json::object(body, &root)?;
-    json::known_keys(map, &["devices"], &root)?;
     let list_at = root.key("devices");
-    let items = json::array(json::required(map, "devices", &root)?, &list_at)?;
-    if items.is_empty() {
-        return Err(RequestError::invalid("\"devices\" is empty").at(&list_at));
-    }
-    if items.len() > MAX_DEVICES {
-        return Err(RequestError::new(
-            ErrorKind::ProgramLimitExceeded,
-            format!("a call takes at most {MAX_DEVICES} devices"),
-        )
-        .at_with(&list_at, format!("got {}", items.len()))
-        .with_hint("Split the devices over several calls."));
-    }
     // A device, and a token (one device holds it), once per call.
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut tokens: HashMap<(&'static str, String), usize> = HashMap::new();

@@ -325,3 +325,24 @@ pub(crate) fn node(value: &Value) -> Node<'_> {
         }
     }
 }
+
+/// A body that is `{"<key>": [...]}`: the list, not empty and at most `max` long (54000 past it).
+pub fn body_list<'v, V: Json>(body: &'v V, key: &str, max: usize) -> Result<&'v [V]> {
+    let root = Path::Root;
+    let map = object(body, &root)?;
+    known_keys(map, &[key], &root)?;
+    let list_at = root.key(key);
+    let items = array(required(map, key, &root)?, &list_at)?;
+    if items.is_empty() {
+        return Err(RequestError::invalid(format!("\"{key}\" is empty")).at(&list_at));
+    }
+    if items.len() > max {
+        return Err(RequestError::new(
+            ErrorKind::ProgramLimitExceeded,
+            format!("a call takes at most {max} {key}"),
+        )
+        .at_with(&list_at, format!("got {}", items.len()))
+        .with_hint(format!("Split the {key} over several calls.")));
+    }
+    Ok(items)
+}

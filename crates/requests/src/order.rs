@@ -137,22 +137,9 @@ pub fn element_name(i: usize) -> String {
 /// each order or what is wrong with it, in order. An order repeating an earlier one's
 /// `externalOrderId` is wrong (one call states each order once).
 pub fn parse_orders<V: Json>(body: &V) -> Result<Vec<Result<Order>>> {
+    let items = json::body_list(body, "orders", MAX_ORDERS)?;
     let root = Path::Root;
-    let map = json::object(body, &root)?;
-    json::known_keys(map, &["orders"], &root)?;
     let list_at = root.key("orders");
-    let items = json::array(json::required(map, "orders", &root)?, &list_at)?;
-    if items.is_empty() {
-        return Err(RequestError::invalid("\"orders\" is empty").at(&list_at));
-    }
-    if items.len() > MAX_ORDERS {
-        return Err(RequestError::new(
-            ErrorKind::ProgramLimitExceeded,
-            format!("a call takes at most {MAX_ORDERS} orders"),
-        )
-        .at_with(&list_at, format!("got {}", items.len()))
-        .with_hint("Split the orders over several calls."));
-    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut orders = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
