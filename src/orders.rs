@@ -68,7 +68,7 @@ fn given_order_id(body: &Node, i: usize) -> Option<String> {
     let order = body.get("orders")?.as_array()?.get(i)?;
     match order.get("externalOrderId")?.kind() {
         Kind::String(s) => Some(s.to_string()),
-        Kind::Number(n) => Some(n),
+        Kind::Number(n) => Some(n.to_string()),
         _ => None,
     }
 }

@@ -110,7 +110,7 @@ pub fn check_value<V: Json>(def: &FieldDef, value: &V, path: &Path) -> Result<Op
         Kind::Null => return Ok(None),
         Kind::String(s) if s.trim().is_empty() => return Ok(None),
         Kind::String(s) => s.trim().to_string(),
-        Kind::Number(n) => n,
+        Kind::Number(n) => n.to_string(),
         Kind::Bool(b) if def.ty == FieldType::Boolean || def.ty == FieldType::String => b.to_string(),
         _ => {
             return Err(wrong_type(def, path, &describe(value)));

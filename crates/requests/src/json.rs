@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 pub enum Kind<'v> {
     Null,
     Bool(bool),
-    /// A number's digits as written.
-    Number(String),
+    /// A number's digits as written (borrowed: asking what a value is allocates nothing).
+    Number(&'v str),
     String(&'v str),
     Array,
     Object,
@@ -61,7 +61,7 @@ impl Json for Value {
         match self {
             Value::Null => Kind::Null,
             Value::Bool(b) => Kind::Bool(*b),
-            Value::Number(n) => Kind::Number(n.to_string()),
+            Value::Number(n) => Kind::Number(n.as_str()),
             Value::String(s) => Kind::String(s),
             Value::Array(_) => Kind::Array,
             Value::Object(_) => Kind::Object,
@@ -97,7 +97,7 @@ impl<'a> Json for Node<'a> {
         match self {
             Node::Null => Kind::Null,
             Node::Bool(b) => Kind::Bool(*b),
-            Node::Number(n) => Kind::Number(n.clone()),
+            Node::Number(n) => Kind::Number(n),
             Node::String(s) => Kind::String(s),
             Node::Array(_) => Kind::Array,
             Node::Object(_) => Kind::Object,
@@ -222,7 +222,7 @@ pub fn string<'v, V: Json>(value: &'v V, path: &Path) -> Result<&'v str> {
 pub fn scalar_text<V: Json>(value: &V, path: &Path) -> Result<String> {
     match value.kind() {
         Kind::String(s) => Ok(s.to_string()),
-        Kind::Number(n) => Ok(n),
+        Kind::Number(n) => Ok(n.to_string()),
         _ => Err(RequestError::invalid(format!("{} must be a string or a number", what(path)))
             .at_with(path, format!("got {}", describe(value)))),
     }
