@@ -87,6 +87,18 @@ impl ChannelType {
         })
     }
 
+    /// An optional key of a body that holds an address of this type (an order's `email` or
+    /// `phone`, a device's), at most `max` characters, normalized as a channel value is.
+    pub fn optional_at<O: JsonObject>(
+        self,
+        map: &O,
+        key: &str,
+        max: usize,
+        at: &Path,
+    ) -> Result<Option<String>> {
+        json::optional_text(map, key, at, max)?.map(|raw| self.normalize_at(&raw, &at.key(key))).transpose()
+    }
+
     fn hint(self) -> &'static str {
         match self {
             ChannelType::Email => "an email address looks like name@example.com",
@@ -96,26 +108,6 @@ impl ChannelType {
             _ => "a device token or chat ID is a non-empty string",
         }
     }
-}
-
-/// An optional `email` key of a body (an order's, a device's), normalized.
-pub fn optional_email<O: JsonObject>(map: &O, at: &Path) -> Result<Option<String>> {
-    json::optional_text(map, "email", at, 254)?
-        .map(|raw| {
-            normalize_email(&raw)
-                .map_err(|why| json::bad_text(&at.key("email"), &raw, "an email address", &why))
-        })
-        .transpose()
-}
-
-/// An optional `phone` key of a body, normalized.
-pub fn optional_phone<O: JsonObject>(map: &O, at: &Path) -> Result<Option<String>> {
-    json::optional_text(map, "phone", at, 50)?
-        .map(|raw| {
-            normalize_phone(&raw)
-                .map_err(|why| json::bad_text(&at.key("phone"), &raw, "a phone number", &why))
-        })
-        .transpose()
 }
 
 /// Lower-cases and checks an email address: one `@`, a local part of allowed characters, and a

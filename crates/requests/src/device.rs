@@ -4,7 +4,7 @@
 //! device (`externalCustomerId`, `email` or `phone`, any of them, or none yet). All or nothing:
 //! the first bad device refuses the call.
 
-use crate::channel::{optional_email, optional_phone};
+use crate::channel::ChannelType;
 use crate::error::{ErrorKind, RequestError, Result};
 use crate::json::{self, quoted, Json, JsonObject};
 use crate::path::Path;
@@ -133,8 +133,8 @@ fn parse_device<V: Json>(value: &V, at: &Path) -> Result<Device> {
         language_code: json::optional_text(map, "languageCode", at, 20)?,
         time_zone: json::optional_text(map, "timeZone", at, 100)?,
         external_customer_id: json::optional_text(map, "externalCustomerId", at, 200)?,
-        email: optional_email(map, at)?,
-        phone: optional_phone(map, at)?,
+        email: ChannelType::Email.optional_at(map, "email", 254, at)?,
+        phone: ChannelType::Sms.optional_at(map, "phone", 50, at)?,
     })
 }
 

@@ -2,7 +2,7 @@
 //! of the vendor's API reference. Each order is checked on its own, so that a caller may store
 //! the valid ones and report the others (`skip_invalid`), or refuse the whole call.
 
-use crate::channel::{optional_email, optional_phone};
+use crate::channel::ChannelType;
 use crate::error::{ErrorKind, RequestError, Result};
 use crate::field::{days_in_month, parse_number};
 use crate::json::{self, quoted, Json, JsonObject};
@@ -173,8 +173,8 @@ fn parse_order<V: Json>(value: &V, at: &Path) -> Result<Order> {
                 "Statuses are INITIALIZED, IN_PROGRESS, DELIVERED, CANCELLED and ABANDONED_SHOPPING_CART.",
             )
     })?;
-    let email = optional_email(map, at)?;
-    let phone = optional_phone(map, at)?;
+    let email = ChannelType::Email.optional_at(map, "email", 254, at)?;
+    let phone = ChannelType::Sms.optional_at(map, "phone", 50, at)?;
     let items = match map.get("items").filter(|v| !v.is_null()) {
         None => None,
         Some(list) => {
@@ -471,6 +471,8 @@ mod tests {
         assert_eq!(error_of(with("totalCost", json!(-5))).0, "orders[0].totalCost");
         assert_eq!(error_of(with("currency", json!("dollars"))).2, "22P02");
         assert_eq!(error_of(with("email", json!("not-an-address"))).0, "orders[0].email");
+        assert_eq!(error_of(with("email", json!("not-an-address"))).2, "22P02");
+        assert_eq!(error_of(with("phone", json!("12"))).0, "orders[0].phone");
         assert_eq!(error_of(with("coupon", json!("X"))).0, "orders[0].coupon");
         let mut order = spec_order();
         order["items"][0]["colour"] = json!("red");

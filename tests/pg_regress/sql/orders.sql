@@ -78,6 +78,8 @@ SELECT engage.add_orders($${"orders": [
 \echo :LAST_ERROR_SQLSTATE
 SELECT engage.add_orders($${"orders": [{"externalOrderId": "E-1", "externalCustomerId": "x", "totalCost": -5, "status": "INITIALIZED", "date": "2026-13-05", "currency": "USD"}]}$$);
 \echo :LAST_ERROR_SQLSTATE
+SELECT engage.add_orders($${"orders": [{"externalOrderId": "E-1", "externalCustomerId": "x", "totalCost": 1, "status": "INITIALIZED", "date": "2026-11-05", "currency": "USD", "email": "ann at example"}]}$$);
+\echo :LAST_ERROR_SQLSTATE
 SELECT engage.add_orders(NULL) IS NULL AS strict;
 SELECT (SELECT count(*) FROM engage.orders) = orders AS nothing_stored FROM before;
 
