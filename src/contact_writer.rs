@@ -27,6 +27,30 @@ pub struct Written {
     pub created: bool,
 }
 
+/// The contact each (external ID, email, phone) triple names, found in that order and held FOR
+/// KEY SHARE (`engage.contacts_by_keys`); `None` where none exists. For requests that name a
+/// contact without writing it (an order, a device).
+pub fn contacts_by_keys<'a>(
+    client: &mut SpiClient,
+    keys: impl Iterator<Item = [Option<&'a str>; 3]>,
+) -> Result<Vec<Option<i64>>> {
+    let (mut external_ids, mut emails, mut phones) = (Vec::new(), Vec::new(), Vec::new());
+    for [external_id, email, phone] in keys {
+        external_ids.push(external_id);
+        emails.push(email);
+        phones.push(phone);
+    }
+    Ok(client
+        .update(
+            "SELECT engage.contacts_by_keys($1, $2, $3)",
+            None,
+            &[external_ids.into(), emails.into(), phones.into()],
+        )?
+        .first()
+        .get_one::<Vec<Option<i64>>>()?
+        .unwrap_or_default())
+}
+
 /// Matches, checks and writes `inputs`. Every check runs before the first write.
 pub fn write_contacts(
     client: &mut SpiClient,

@@ -3,6 +3,7 @@
 //! phone) but never created: a device may be registered before its contact exists, and waits.
 //! `engage.store_devices` writes the devices and their push channels.
 
+use crate::contact_writer::contacts_by_keys;
 use crate::error::{EngageError, OrRaise, Result};
 use crate::fields::canonical_time_zone;
 use crate::json_body::JsonbBytes;
@@ -53,19 +54,10 @@ fn store(client: &mut SpiClient, devices: &[Device]) -> Result<(Vec<Option<i64>>
     let text = |column: fn(&Device) -> Option<&str>| -> DatumWithOid<'_> {
         devices.iter().map(column).collect::<Vec<_>>().into()
     };
-    let found: Vec<Option<i64>> = client
-        .update(
-            "SELECT engage.contacts_by_keys($1, $2, $3)",
-            None,
-            &[
-                text(|d| d.external_customer_id.as_deref()),
-                text(|d| d.email.as_deref()),
-                text(|d| d.phone.as_deref()),
-            ],
-        )?
-        .first()
-        .get_one::<Vec<Option<i64>>>()?
-        .unwrap_or_default();
+    let found = contacts_by_keys(
+        client,
+        devices.iter().map(|d| [d.external_customer_id.as_deref(), d.email.as_deref(), d.phone.as_deref()]),
+    )?;
     let args = vec![
         found.into(),
         text(|d| Some(&d.device_id)),

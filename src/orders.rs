@@ -3,7 +3,7 @@
 //! or created with source `ORDER`; `engage.store_orders` writes the orders, items, status
 //! history, `order<STATUS>` events and revenue set-based.
 
-use crate::contact_writer::{write_contacts, WriteOptions};
+use crate::contact_writer::{contacts_by_keys, write_contacts, WriteOptions};
 use crate::error::{EngageError, OrRaise, Result};
 use crate::json_body::JsonbBytes;
 use engage_jsonb::Node;
@@ -171,18 +171,12 @@ FROM (SELECT DISTINCT hashtext(k) & 63 AS bucket FROM unnest($1::text[]) k ORDER
 
 /// Each order's contact by its external customer ID, email or phone, held FOR KEY SHARE.
 fn find_contacts(client: &mut SpiClient, orders: &[Order]) -> Result<Vec<Option<i64>>> {
-    let external_ids: Vec<&str> = orders.iter().map(|o| o.external_customer_id.as_str()).collect();
-    let emails: Vec<Option<&str>> = orders.iter().map(|o| o.email.as_deref()).collect();
-    let phones: Vec<Option<&str>> = orders.iter().map(|o| o.phone.as_deref()).collect();
-    Ok(client
-        .update(
-            "SELECT engage.contacts_by_keys($1, $2, $3)",
-            None,
-            &[external_ids.into(), emails.into(), phones.into()],
-        )?
-        .first()
-        .get_one::<Vec<Option<i64>>>()?
-        .unwrap_or_default())
+    contacts_by_keys(
+        client,
+        orders
+            .iter()
+            .map(|o| [Some(o.external_customer_id.as_str()), o.email.as_deref(), o.phone.as_deref()]),
+    )
 }
 
 fn patch(value: &Option<String>) -> Patch<String> {
