@@ -68,11 +68,7 @@ extension_sql_file!(
     name = "orders_schema",
     requires = ["events_schema", "sends_schema"]
 );
-extension_sql_file!(
-    "../sql/rfm.sql",
-    name = "rfm_schema",
-    requires = ["orders_schema", "jobs_schema", schedules::cron_next, scheduler::wake_scheduler]
-);
+extension_sql_file!("../sql/rfm.sql", name = "rfm_schema", requires = ["orders_schema", "jobs_schema"]);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]
