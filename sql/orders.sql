@@ -185,6 +185,7 @@ BEGIN
     END IF;
     IF contact_ids IS NULL THEN
         DELETE FROM engage.revenue;
+        PERFORM engage.export_forget('revenue');
         INSERT INTO engage.revenue SELECT v.*, now() FROM engage.order_attributions v;
     ELSE
         DELETE FROM engage.revenue r USING (SELECT unnest(contact_ids) AS contact_id, unnest(order_ids) AS order_id) k

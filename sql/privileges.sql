@@ -205,3 +205,10 @@ ALTER FUNCTION engage.cancel_broadcast(bigint, text) SECURITY DEFINER SET search
 SET LOCAL ROLE engage_admin;
 INSERT INTO engage.scheduled_jobs (name, schedule, kind) VALUES ('rfm nightly', '0 3 * * *', 'rfm');
 RESET ROLE;
+
+-- Exports: admins define and run them (they copy every dataset out), under row security like
+-- jobs; each run acts as the export's owner, who writes the target and the run's records.
+GRANT INSERT (name, connector_id, datasets, target_schema, job_id), UPDATE (datasets, full_resync), DELETE
+    ON engage.data_exports TO engage_admin;
+GRANT USAGE ON SEQUENCE engage.data_exports_export_id_seq TO engage_admin;
+GRANT INSERT ON engage.export_dataset_runs TO engage_admin;

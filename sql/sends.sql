@@ -134,11 +134,14 @@ CREATE TABLE engage.contact_activities (
     sender_name           text,
     utm_campaign          text,
     -- The transport's own ID of the report (detail.reportId): the same report made again is one.
-    report_id             text
+    report_id             text,
+    -- The transaction that wrote the row, as engage.events.written_xid (exports read by it).
+    written_xid           bigint NOT NULL DEFAULT txid_current()
 );
 CREATE UNIQUE INDEX contact_activities_report ON engage.contact_activities (request_id, report_id);
 CREATE INDEX contact_activities_contact ON engage.contact_activities (contact_id, activity_at);
 CREATE INDEX contact_activities_request ON engage.contact_activities (request_id);
+CREATE INDEX contact_activities_written ON engage.contact_activities USING brin (written_xid);
 
 -- The status a new send gets, and why it will not go out: a template that failed (error); no
 -- address on the channel; an address that bounced permanently; for bulk (Group) sends and

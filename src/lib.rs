@@ -18,6 +18,7 @@ mod contacts;
 mod devices;
 mod error;
 mod events;
+mod export_progress;
 mod fields;
 mod groups;
 mod guc;
@@ -69,6 +70,16 @@ extension_sql_file!(
     requires = ["events_schema", "sends_schema"]
 );
 extension_sql_file!("../sql/rfm.sql", name = "rfm_schema", requires = ["orders_schema", "jobs_schema"]);
+extension_sql_file!(
+    "../sql/export_datasets.sql",
+    name = "export_datasets_schema",
+    requires = ["orders_schema", "devices_schema", "broadcasts_schema"]
+);
+extension_sql_file!(
+    "../sql/exports.sql",
+    name = "exports_schema",
+    requires = ["export_datasets_schema", "jobs_schema", "sources_schema", export_progress::export_progress_slots]
+);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]
@@ -78,6 +89,9 @@ pub extern "C-unwind" fn _PG_init() {
     });
     guc::init();
     worker::init();
+    if worker::preloaded() {
+        export_progress::init();
+    }
     worker::SCHEDULER.register();
     worker::WORKFLOWS.register();
 }

@@ -7,12 +7,17 @@
 SET TimeZone = 'UTC';
 
 -- Every definer function of the extension runs with a fixed search_path, so no role can plant a
--- function or operator earlier in the path for the owner to run.
+-- function or operator earlier in the path for the owner to run. (Schema engage also holds the
+-- functions of dblink and postgres_fdw when connectors or exports installed them: not ours.)
+CREATE TEMP VIEW engage_functions AS
+SELECT p.* FROM pg_proc p
+JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'pg_engage';
 SELECT count(*) > 30 AS definer_functions,
        count(*) FILTER (WHERE NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%')) AS without_search_path
-FROM pg_proc p WHERE p.pronamespace = 'engage'::regnamespace AND p.prosecdef;
+FROM engage_functions p WHERE p.prosecdef;
 SELECT p.oid::regprocedure AS definer_function_without_search_path
-FROM pg_proc p WHERE p.pronamespace = 'engage'::regnamespace AND p.prosecdef
+FROM engage_functions p WHERE p.prosecdef
   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%');
 -- The scheduler's command runner is the extension owner's alone.
 SELECT has_function_privilege('engage_admin', 'engage.execute_as(oid, text, text, jsonb)', 'EXECUTE') AS admin_runs_commands_as_others;
