@@ -38,6 +38,10 @@ if [ $status -eq 0 ]; then
     "$ROOT/tests/workflows.sh" || status=$?
 fi
 if [ $status -eq 0 ]; then
+    say "exports in a real cluster (to another database over TCP; a SIGKILL and a lost target mid-run)"
+    "$ROOT/tests/exports.sh" || status=$?
+fi
+if [ $status -eq 0 ]; then
     say "hardening on a throwaway cluster (hostile inputs, absurd templates, cancels, a failing worker)"
     "$ROOT/tests/hardening.sh" || status=$?
 fi

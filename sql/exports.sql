@@ -357,10 +357,10 @@ BEGIN
             EXECUTE format('DELETE FROM %s', target);
             GET DIAGNOSTICS rows_deleted = ROW_COUNT;
         END IF;
-        PERFORM engage.export_progress_start(e.export_id, d.dataset,
-                                             (SELECT greatest(r.reltuples, 0)::bigint FROM pg_class r WHERE r.oid = d.source));
         IF d.key_column IS NULL THEN
+            -- The range of IDs bounds the rows (append-only tables have few gaps).
             EXECUTE format('SELECT min(%1$I), max(%1$I) FROM %2$s', d.batch_column, d.source) INTO low, high;
+            PERFORM engage.export_progress_start(e.export_id, d.dataset, coalesce(high - low + 1, 0));
             WHILE low <= high LOOP
                 EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s(NULL, $1, $2, $3)', target, columns, rows_function)
                 USING upto, low, low + step;
@@ -370,6 +370,9 @@ BEGIN
                 low := low + step;
             END LOOP;
         ELSE
+            -- The planner's estimate of the source table's rows (NULL before it was ever analyzed).
+            PERFORM engage.export_progress_start(e.export_id, d.dataset,
+                                                 (SELECT nullif(r.reltuples, -1)::bigint FROM pg_class r WHERE r.oid = d.source));
             EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s(NULL)', target, columns, rows_function);
             GET DIAGNOSTICS rows_inserted = ROW_COUNT;
             PERFORM engage.export_progress_add(rows_inserted);
@@ -452,6 +455,10 @@ BEGIN
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT,
                                     code = RETURNED_SQLSTATE;
+            detail := concat_ws(E'\n', nullif(detail, ''), format('dataset: %s', d.dataset));
+            IF hint = '' THEN
+                RAISE EXCEPTION 'export "%", dataset %: %', e.name, d.dataset, message USING ERRCODE = code, DETAIL = detail;
+            END IF;
             RAISE EXCEPTION 'export "%", dataset %: %', e.name, d.dataset, message
                 USING ERRCODE = code, DETAIL = detail, HINT = hint;
         END;

@@ -321,9 +321,49 @@ BEGIN
 END
 $$;
 
--- Runs one claimed run as its job's owner and records how it ended. A failure is a
--- notification; the job's max_failures-th failure in a row also switches it off, with a
--- NOTIFY engage_job_disabled.
+-- Records that a run failed with an error (its message, detail and SQLSTATE): a notification; the job's
+-- max_failures-th failure in a row also switches it off, with a NOTIFY engage_job_disabled.
+-- Called by execute_run, and by the scheduler's worker for a run whose transaction failed as a
+-- whole (see execute_run). Internal.
+CREATE FUNCTION engage.fail_run(run bigint, message text, detail text, state text) RETURNS engage.job_runs
+LANGUAGE plpgsql AS $$
+DECLARE
+    r engage.job_runs;
+    job engage.scheduled_jobs;
+BEGIN
+    UPDATE engage.job_runs x SET status = 'failed', finished_at = clock_timestamp(),
+        error = message || CASE WHEN detail <> '' THEN E'\n' || detail ELSE '' END || ' (SQLSTATE ' || state || ')'
+    WHERE x.run_id = run AND x.status = 'running' RETURNING * INTO r;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    UPDATE engage.scheduled_jobs j SET consecutive_failures = j.consecutive_failures + 1,
+        enabled = j.enabled AND j.consecutive_failures + 1 < j.max_failures
+    WHERE j.job_id = r.job_id RETURNING * INTO job;
+    INSERT INTO engage.notifications (kind, job_id, run_id, message, details)
+    VALUES ('job_failed', job.job_id, run,
+            format('job "%s" failed (%s of %s in a row): %s', job.name, job.consecutive_failures, job.max_failures,
+                   message),
+            jsonb_build_object('job', job.name, 'sqlstate', state, 'error', message,
+                               'consecutive_failures', job.consecutive_failures));
+    IF NOT job.enabled THEN
+        INSERT INTO engage.notifications (kind, job_id, run_id, message, details)
+        VALUES ('job_disabled', job.job_id, run,
+                format('job "%s" was disabled after %s failures in a row', job.name, job.consecutive_failures),
+                jsonb_build_object('job', job.name, 'consecutive_failures', job.consecutive_failures));
+        PERFORM pg_notify('engage_job_disabled',
+                          jsonb_build_object('job_id', job.job_id, 'name', job.name, 'run_id', run)::text);
+    END IF;
+    RETURN r;
+END
+$$;
+
+-- Runs one claimed run as its job's owner and records how it ended (engage.fail_run when it
+-- failed). A failure that leaves a foreign server's transaction in an unknown state (a lost
+-- connection, class 08; a foreign data wrapper's error, class HV; the other server shutting the
+-- connection, 57P0x) cannot be caught and this transaction committed (postgres_fdw refuses
+-- the commit): it fails the whole transaction, and the scheduler's worker records the run
+-- failed in a new one.
 CREATE FUNCTION engage.execute_run(run bigint) RETURNS engage.job_runs
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -353,25 +393,10 @@ BEGIN
         UPDATE engage.scheduled_jobs j SET consecutive_failures = 0 WHERE j.job_id = job.job_id AND j.consecutive_failures > 0;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, state = RETURNED_SQLSTATE;
-        UPDATE engage.job_runs x SET status = 'failed', finished_at = clock_timestamp(),
-            error = message || CASE WHEN detail <> '' THEN E'\n' || detail ELSE '' END || ' (SQLSTATE ' || state || ')'
-        WHERE x.run_id = run RETURNING * INTO r;
-        UPDATE engage.scheduled_jobs j SET consecutive_failures = j.consecutive_failures + 1,
-            enabled = j.enabled AND j.consecutive_failures + 1 < j.max_failures
-        WHERE j.job_id = job.job_id RETURNING * INTO job;
-        INSERT INTO engage.notifications (kind, job_id, run_id, message, details)
-        VALUES ('job_failed', job.job_id, run,
-                format('job "%s" failed (%s of %s in a row): %s', job.name, job.consecutive_failures, job.max_failures, message),
-                jsonb_build_object('job', job.name, 'sqlstate', state, 'error', message,
-                                   'consecutive_failures', job.consecutive_failures));
-        IF NOT job.enabled THEN
-            INSERT INTO engage.notifications (kind, job_id, run_id, message, details)
-            VALUES ('job_disabled', job.job_id, run,
-                    format('job "%s" was disabled after %s failures in a row', job.name, job.consecutive_failures),
-                    jsonb_build_object('job', job.name, 'consecutive_failures', job.consecutive_failures));
-            PERFORM pg_notify('engage_job_disabled',
-                              jsonb_build_object('job_id', job.job_id, 'name', job.name, 'run_id', run)::text);
+        IF left(state, 2) IN ('08', 'HV') OR state LIKE '57P0_' THEN
+            RAISE;
         END IF;
+        r := engage.fail_run(run, message, detail, state);
     END;
     RETURN r;
 END

@@ -212,3 +212,5 @@ GRANT INSERT (name, connector_id, datasets, target_schema, job_id), UPDATE (data
     ON engage.data_exports TO engage_admin;
 GRANT USAGE ON SEQUENCE engage.data_exports_export_id_seq TO engage_admin;
 GRANT INSERT ON engage.export_dataset_runs TO engage_admin;
+-- Recording a run failed is the scheduler's alone (execute_run, the scheduler's worker).
+REVOKE EXECUTE ON FUNCTION engage.fail_run(bigint, text, text, text) FROM engage_admin;

@@ -126,10 +126,32 @@ pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
             &[run.into()],
         )
     });
-    let outcome = claimed.and_then(|()| {
+    if let Err(e) = claimed {
+        warning!("pg_engage job run {run}: {e}");
+        return;
+    }
+    let outcome = worker::caught(|| {
         BackgroundWorker::transaction(|| Spi::run_with_args("SELECT engage.execute_run($1)", &[run.into()]))
     });
-    outcome.unwrap_or_else(|e| warning!("pg_engage job run {run}: {e}"));
+    let failure = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => worker::Failure { message: e.to_string(), detail: String::new(), sqlstate: "XX000".into() },
+        Err(failure) => failure,
+    };
+    // The run's transaction failed as a whole (execute_run records what it can catch): record
+    // the failure in a new one, so that it counts towards the job's max_failures.
+    warning!("pg_engage job run {run}: {failure}");
+    let recorded = worker::caught(move || {
+        BackgroundWorker::transaction(move || {
+            Spi::run_with_args(
+                "SELECT engage.fail_run($1, $2, $3, $4)",
+                &[run.into(), failure.message.into(), failure.detail.into(), failure.sqlstate.into()],
+            )
+        })
+    });
+    if !matches!(recorded, Ok(Ok(()))) {
+        warning!("pg_engage job run {run}: its failure could not be recorded");
+    }
 }
 
 /// What PostgreSQL's `die` does: the next interrupt check ends the process with FATAL.

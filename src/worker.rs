@@ -134,7 +134,7 @@ impl Backoff {
         let outcome = caught(|| BackgroundWorker::transaction(step));
         let message = match outcome {
             Ok(value) => return Ok(value),
-            Err(message) => message,
+            Err(failure) => failure.message,
         };
         self.failures = self.failures.saturating_add(1);
         let wait = Duration::from_secs(1u64 << self.failures.min(20).saturating_sub(1)).min(MAX_BACKOFF);
@@ -164,18 +164,37 @@ impl Backoff {
     }
 }
 
-/// Runs `f`, turning an error it raises into its message; a transaction it left open is rolled
+/// An error a worker caught: its message, detail and SQLSTATE.
+pub struct Failure {
+    pub message: String,
+    pub detail: String,
+    pub sqlstate: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Runs `f`, turning an error it raises into a `Failure`; a transaction it left open is rolled
 /// back.
-fn caught<T>(f: impl FnOnce() -> T + UnwindSafe) -> Result<T, String> {
+pub fn caught<T>(f: impl FnOnce() -> T + UnwindSafe) -> Result<T, Failure> {
     PgTryBuilder::new(|| Ok(f()))
         .catch_others(|e| {
             // SAFETY: the error was caught and its state flushed; what the step began is undone.
             unsafe { pg_sys::AbortCurrentTransaction() };
-            Err(match e {
-                CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => {
-                    report.message().to_string()
-                }
-                CaughtError::RustPanic { ereport, .. } => ereport.message().to_string(),
+            let report = match e {
+                CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => report,
+                CaughtError::RustPanic { ereport, .. } => ereport,
+            };
+            let code = report.sql_error_code() as i32;
+            // SAFETY: unpack_sql_state returns a static buffer with five characters and a NUL.
+            let sqlstate = unsafe { std::ffi::CStr::from_ptr(pg_sys::unpack_sql_state(code)) };
+            Err(Failure {
+                message: report.message().to_string(),
+                detail: report.detail().unwrap_or_default().to_string(),
+                sqlstate: sqlstate.to_string_lossy().into_owned(),
             })
         })
         .execute()
