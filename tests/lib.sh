@@ -1,5 +1,5 @@
-# Shared by the tests that run a real cluster (tests/scheduler.sh, tests/workflows.sh, tests/exports.sh). Set C (the
-# cluster's name) and DB (the database) before sourcing this file.
+# Shared by the tests that run a real cluster (tests/scheduler.sh, tests/workflows.sh,
+# tests/exports.sh). Set C (the cluster's name) and DB (the database) before sourcing this file.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 dir="$(cluster_dir "$C")"
 # psql on the test database: unaligned, tuples only, stopping at the first error.
