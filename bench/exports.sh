@@ -11,7 +11,7 @@
 #     first export;
 #   - the first export into another database of the cluster through postgres_fdw over TCP vs the
 #     same INSERT … SELECTs through foreign tables with batch_size 1000 (what the export uses).
-# One round (the data takes minutes to load). Release build, own cluster.
+# One round (the data takes minutes to load; LOAD=0 keeps the last run's). Release build, own cluster.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 CONTACTS="${CONTACTS:-1000000}"
@@ -26,15 +26,23 @@ q() { cluster_psql "$C" -d "$DB" -X -q -v ON_ERROR_STOP=1 "$@"; }
 remote() { cluster_psql "$C" -d "$REMOTE" -X -q -v ON_ERROR_STOP=1 "$@"; }
 port="$(cat "$(cluster_dir "$C")/port")"
 PGOPTIONS="-c client_min_messages=warning" cluster_psql "$C" -d postgres -X -q \
-    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $REMOTE WITH (FORCE)" \
-    -c "CREATE DATABASE $DB" -c "CREATE DATABASE $REMOTE" \
+    -c "DROP DATABASE IF EXISTS $REMOTE WITH (FORCE)" -c "CREATE DATABASE $REMOTE" \
     -c "DROP ROLE IF EXISTS bench_dwh" -c "CREATE ROLE bench_dwh LOGIN PASSWORD 'bench-dwh'"
 remote -c "CREATE SCHEMA dwh AUTHORIZATION bench_dwh" -c "CREATE SCHEMA plain AUTHORIZATION bench_dwh"
-say "loading $CONTACTS contacts, $ACTIVITIES activities, $ORDERS orders with 2 items"
-started=$SECONDS
-q -v contacts="$CONTACTS" -v activities="$ACTIVITIES" -v orders="$ORDERS" -f "$ROOT/bench/exports_setup.sql" >/dev/null
-q -c "VACUUM ANALYZE" >/dev/null
-echo "loaded in $((SECONDS - started)) s"
+if [ "${LOAD:-1}" = 0 ]; then
+    # LOAD=0: the data of the last run is kept; its exports and targets go.
+    q -c "SET client_min_messages = warning" -c "SELECT engage.drop_export(name) FROM engage.data_exports" \
+      -c "SELECT engage.drop_connector(name) FROM engage.connectors" \
+      -c "DROP SCHEMA IF EXISTS plain, warehouse, plain_remote CASCADE" >/dev/null
+else
+    PGOPTIONS="-c client_min_messages=warning" cluster_psql "$C" -d postgres -X -q \
+        -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+    say "loading $CONTACTS contacts, $ACTIVITIES activities, $ORDERS orders with 2 items"
+    started=$SECONDS
+    q -v contacts="$CONTACTS" -v activities="$ACTIVITIES" -v orders="$ORDERS" -f "$ROOT/bench/exports_setup.sql" >/dev/null
+    q -c "VACUUM ANALYZE" >/dev/null
+    echo "loaded in $((SECONDS - started)) s"
+fi
 ms() { timing_ms | awk '{s += $1} END {printf "%d\n", s}'; }
 # plain_copy TARGET_SCHEMA: one INSERT … SELECT per dataset, timed, into empty tables there.
 plain_copy() {

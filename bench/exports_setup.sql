@@ -24,9 +24,9 @@ INSERT INTO engage.orders (contact_id, order_id, external_order_id, external_cus
                            currency, email, first_name, last_name, delivery_method, payment_method, delivery_address)
 SELECT 1 + (i * 104729) % :contacts, i, 'O' || i, 'C' || (1 + (i * 104729) % :contacts),
        (ARRAY['INITIALIZED', 'IN_PROGRESS', 'DELIVERED', 'DELIVERED', 'CANCELLED'])[1 + i % 5],
-       timestamptz '2026-06-01' + make_interval(mins => i), 10 + i % 490, 'USD', 'buyer' || i || '@example.com',
+       timestamptz '2026-06-01' + make_interval(mins => i::integer), 10 + i % 490, 'USD', 'buyer' || i || '@example.com',
        'Buyer', 'Number ' || i, 'courier', 'card', 'Main st. ' || i
-FROM generate_series(1, :orders) i;
+FROM generate_series(1::bigint, :orders) i;
 INSERT INTO engage.order_items (contact_id, order_id, position, external_item_id, name, quantity, cost, url, image_url,
                                 description)
 SELECT o.contact_id, o.order_id, p, 'P' || (o.order_id % 1000 + p), 'Product ' || p, p, 5 * p,

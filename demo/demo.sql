@@ -346,5 +346,49 @@ SELECT engage.add_orders(format($${"orders": [{"externalOrderId": "A-5004", "ext
 CALL pg_temp.wait_for_worker();
 SELECT locator, subject, status FROM engage.sends WHERE channel = 'mobilepush' ORDER BY locator;
 
+\echo '== 23. Data export (spec 001): the nine datasets in another database, created there and kept up to date'
+\echo '   the warehouse: another database of this server, reached over TCP as its own login role:'
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS engage_demo_warehouse WITH (FORCE);
+DROP ROLE IF EXISTS demo_warehouse;
+RESET client_min_messages;
+CREATE ROLE demo_warehouse LOGIN PASSWORD 'demo-warehouse-password';
+CREATE DATABASE engage_demo_warehouse OWNER demo_warehouse;
+\c engage_demo_warehouse
+CREATE SCHEMA analytics AUTHORIZATION demo_warehouse;
+\c engage_demo
+SET client_min_messages = error;
+SELECT name, host, database, username FROM engage.create_connector('warehouse', host => 'localhost',
+    port => current_setting('port')::int, database => 'engage_demo_warehouse', username => 'demo_warehouse',
+    password => 'demo-warehouse-password', ssl_mode => 'disable');
+RESET client_min_messages;
+\echo '   an export of all nine datasets, nightly at 03:00 (and now, by hand):'
+SELECT name, connector, target_schema, datasets, schedule, state FROM engage.create_export('warehouse', 'warehouse',
+    schema => 'analytics', schedule => '0 3 * * *');
+SELECT status, replace(result, '; ', E'\n') AS first_run FROM engage.run_export_now('warehouse');
+\c engage_demo_warehouse
+\echo '   there: the tables the first run created, with the columns spec 001 lists:'
+SELECT table_name, string_agg(column_name, ', ' ORDER BY ordinal_position) AS columns
+FROM information_schema.columns WHERE table_schema = 'analytics' AND table_name <> 'engage_export_state'
+GROUP BY table_name ORDER BY table_name;
+SELECT "contactId", "firstName", email, "emailStatus", "totalSent", "totalViewed", "totalClicked"
+FROM analytics.contacts ORDER BY "contactId" LIMIT 4;
+SELECT "externalOrderId", status, "totalCost", "orderDate"::date FROM analytics.orders ORDER BY 1;
+\c engage_demo
+\echo '   a change: Taras''s order is cancelled and he is renamed; the next run sends only that:'
+SELECT engage.add_orders(format($${"orders": [{"externalOrderId": "A-5002", "externalCustomerId": "web-77", "totalCost": 300,
+  "status": "CANCELLED", "date": "%s", "currency": "UAH"}]}$$, to_char(now() - interval '40 days', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))::jsonb)
+  ->> 'updated' AS orders_updated;
+SELECT count(*) AS contacts_updated FROM engage.upsert_contacts('{"contacts": [{"externalCustomerId": "web-77", "firstName": "Taras B."}]}');
+SELECT status, replace(result, '; ', E'\n') AS incremental_run FROM engage.run_export_now('warehouse');
+\c engage_demo_warehouse
+SELECT "externalOrderId", status FROM analytics.orders ORDER BY 1;
+SELECT "firstName", email FROM analytics.contacts WHERE "externalCustomerId" = 'web-77';
+\c engage_demo
+\echo '   the export, its runs and its next scheduled run:'
+SELECT name, state, last_run_status, next_run_at IS NOT NULL AS scheduled FROM engage.exports;
+SELECT run_id, dataset, mode, rows_inserted, rows_updated, rows_deleted FROM engage.export_runs
+WHERE rows_inserted + rows_updated + rows_deleted > 0 ORDER BY run_id, dataset;
+
 \echo
 \echo '== Demo finished.'
