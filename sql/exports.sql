@@ -377,6 +377,13 @@ BEGIN
             GET DIAGNOSTICS rows_inserted = ROW_COUNT;
             PERFORM engage.export_progress_add(rows_inserted);
         END IF;
+        -- A table just filled has no statistics until autovacuum comes by: without them the next
+        -- run's delete by key would scan it. Only its owner may analyze it; a remote table is left
+        -- to the other server's autovacuum (ANALYZE over another connection would not see the rows
+        -- before this transaction commits).
+        IF c.server_name IS NULL AND pg_has_role((SELECT r.relowner FROM pg_class r WHERE r.oid = target::regclass), 'USAGE') THEN
+            EXECUTE format('ANALYZE %s', target);
+        END IF;
     ELSIF d.key_column IS NULL THEN
         mode := 'incremental';
         PERFORM engage.export_progress_start(e.export_id, d.dataset, NULL);

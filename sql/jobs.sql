@@ -225,6 +225,11 @@ LANGUAGE plpgsql AS $$
 DECLARE
     job engage.scheduled_jobs := engage.job_named(name);
 BEGIN
+    IF job.kind = 'export' THEN
+        RAISE EXCEPTION 'job "%" runs an export', job.name USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = format('name: %s', job.name),
+            HINT = 'Drop the export (engage.drop_export), or remove its schedule (engage.alter_export(name, schedule => '''')).';
+    END IF;
     DELETE FROM engage.scheduled_jobs j WHERE j.job_id = job.job_id;
     RETURN true;
 END

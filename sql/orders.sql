@@ -42,6 +42,8 @@ CREATE TABLE engage.orders (
 );
 -- RFM reads a contact's delivered orders.
 CREATE INDEX orders_delivered ON engage.orders (contact_id, order_date) WHERE status = 'DELIVERED';
+-- An order by its internal ID (spec 001's orderId: the export's orders and orderItems key).
+CREATE INDEX orders_order_id ON engage.orders (order_id);
 
 CREATE TABLE engage.order_items (
     contact_id       bigint NOT NULL,

@@ -237,6 +237,11 @@ SET ROLE regress_engage_admin;
 SELECT engage.create_export('borrowed', 'dwh', ARRAY['orders'], schema => 'dwh');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
+-- A connector with exports, and an export's job, are not dropped from under it.
+SELECT engage.drop_connector('dwh');
+\echo :LAST_ERROR_SQLSTATE
+SELECT engage.unschedule_job('export to dwh');
+\echo :LAST_ERROR_SQLSTATE
 -- Dropping an export drops its foreign tables; the tables there keep their rows.
 SELECT engage.drop_export('to dwh');
 SELECT count(*) AS foreign_tables_left FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid
