@@ -129,6 +129,9 @@ SELECT name, state, last_run_status, last_run_error, last_success_at IS NOT NULL
 FROM engage.exports;
 SELECT run_id, status, dataset, mode, rows_inserted, rows_updated, rows_deleted, duration >= '0' AS timed
 FROM engage.export_runs WHERE dataset IN ('contacts', 'orders') ORDER BY run_id, dataset;
+-- A first copy reads an append-only table in batches of pages, each a TID range scan (the row
+-- function inlined), never a scan of the whole table per batch.
+EXPLAIN (COSTS OFF) SELECT * FROM engage.export_rows_contact_activities(NULL, '100:100:', 0, 2048);
 -- Progress is shown only while a run works (from shared memory): none now.
 SELECT count(*) AS running FROM engage.export_progress;
 
