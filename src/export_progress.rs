@@ -84,7 +84,8 @@ fn export_progress_start(export_id: Option<i64>, dataset: Option<&str>, rows_est
     let pid = my_pid();
     let name = &dataset.as_bytes()[..dataset.len().min(NAME_BYTES)];
     let mut board = BOARD.exclusive();
-    let free = board.slots.iter().position(|s| s.pid == pid).or_else(|| board.slots.iter().position(|s| s.pid == 0));
+    let free =
+        board.slots.iter().position(|s| s.pid == pid).or_else(|| board.slots.iter().position(|s| s.pid == 0));
     if let Some(i) = free {
         let mut slot = Slot {
             pid,
@@ -126,11 +127,15 @@ fn export_progress_slots() -> TableIterator<
         name!(dataset_started_at, TimestampWithTimeZone),
     ),
 > {
-    let slots: Vec<Slot> =
-        if preloaded() { BOARD.share().slots.iter().filter(|s| s.pid != 0).copied().collect() } else { Vec::new() };
+    let slots: Vec<Slot> = if preloaded() {
+        BOARD.share().slots.iter().filter(|s| s.pid != 0).copied().collect()
+    } else {
+        Vec::new()
+    };
     TableIterator::new(slots.into_iter().map(|s| {
         let dataset = String::from_utf8_lossy(&s.dataset[..s.dataset_len as usize]).into_owned();
-        let started = TimestampWithTimeZone::try_from(s.started_at).unwrap_or_else(|_| TimestampWithTimeZone::negative_infinity());
+        let started = TimestampWithTimeZone::try_from(s.started_at)
+            .unwrap_or_else(|_| TimestampWithTimeZone::negative_infinity());
         (s.pid, s.export_id, dataset, s.rows_done, (s.rows_estimate >= 0).then_some(s.rows_estimate), started)
     }))
 }

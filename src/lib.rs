@@ -78,7 +78,8 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/exports.sql",
     name = "exports_schema",
-    requires = ["export_datasets_schema", "jobs_schema", "sources_schema", export_progress::export_progress_slots]
+    requires =
+        ["export_datasets_schema", "jobs_schema", "sources_schema", export_progress::export_progress_slots]
 );
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 

@@ -135,7 +135,9 @@ pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
     });
     let failure = match outcome {
         Ok(Ok(())) => return,
-        Ok(Err(e)) => worker::Failure { message: e.to_string(), detail: String::new(), sqlstate: "XX000".into() },
+        Ok(Err(e)) => {
+            worker::Failure { message: e.to_string(), detail: String::new(), sqlstate: "XX000".into() }
+        }
         Err(failure) => failure,
     };
     // The run's transaction failed as a whole (execute_run records what it can catch): record
