@@ -364,12 +364,12 @@ LANGUAGE sql STABLE AS $$
     UNION ALL SELECT engage.export_tombstoned('messages', since)
 $$;
 
--- An order's items are written only with the order (add_orders writes the order's row whenever
--- it replaces its items), so the orders that changed are the items' keys that did: the items
--- table itself, twice as large, need not be read.
+-- An order's items are written when they change and when their order moves to another contact or
+-- date (add_orders: the rows show the order's date), not when only its status or totals do, so
+-- an order whose status changed does not have its items sent again.
 CREATE FUNCTION engage.export_changes_order_items(since txid_snapshot, stable bigint) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT o.order_id::text FROM engage.orders o WHERE engage.written_since(o.xmin, since, stable)
+    SELECT i.order_id::text FROM engage.order_items i WHERE engage.written_since(i.xmin, since, stable)
     UNION ALL SELECT engage.export_tombstoned('orderItems', since)
 $$;
 

@@ -224,6 +224,7 @@ DECLARE
     old_ids text[];
     old_contacts bigint[];
     old_statuses text[];
+    old_dates timestamptz[];
     replaced_contacts bigint[];
     replaced_orders bigint[];
     stored_ids text[];
@@ -233,6 +234,9 @@ DECLARE
     moved_orders bigint[];
     raced_contacts bigint[];
     raced_orders bigint[];
+    kept_from bigint[];
+    kept_to bigint[];
+    kept_orders bigint[];
 BEGIN
     -- The orders sent again, as they are: locked first (a row lock taken in the statement that
     -- updates the row would not see it).
@@ -240,12 +244,12 @@ BEGIN
     -- Their items are replaced when the order states items (an order sent again without items
     -- keeps its own), deleted here: the upsert may move an order to another contact.
     SELECT coalesce(array_agg(o.external_order_id), '{}'), coalesce(array_agg(o.contact_id), '{}'),
-           coalesce(array_agg(o.status), '{}'),
+           coalesce(array_agg(o.status), '{}'), coalesce(array_agg(o.order_date), '{}'),
            coalesce(array_agg(o.contact_id) FILTER (WHERE k.with_items), '{}'),
            coalesce(array_agg(o.order_id) FILTER (WHERE k.with_items), '{}')
-    INTO old_ids, old_contacts, old_statuses, replaced_contacts, replaced_orders
+    INTO old_ids, old_contacts, old_statuses, old_dates, replaced_contacts, replaced_orders
     FROM (SELECT unnest(external_order_ids) AS id, unnest(with_items) AS with_items ORDER BY 1) k
-    CROSS JOIN LATERAL (SELECT x.external_order_id, x.contact_id, x.status, x.order_id FROM engage.orders x
+    CROSS JOIN LATERAL (SELECT x.external_order_id, x.contact_id, x.status, x.order_date, x.order_id FROM engage.orders x
                         WHERE x.external_order_id = k.id OFFSET 0 FOR UPDATE) o;
     DELETE FROM engage.order_items i
     USING (SELECT unnest(replaced_contacts) AS contact_id, unnest(replaced_orders) AS order_id) o
@@ -264,7 +268,8 @@ BEGIN
                unnest(store_ids) AS store_id, unnest(sources) AS source, unnest(additional_infos) AS additional_info,
                generate_subscripts(contact_ids, 1) AS n
     ), old AS (
-        SELECT unnest(old_ids) AS external_order_id, unnest(old_contacts) AS contact_id, unnest(old_statuses) AS status
+        SELECT unnest(old_ids) AS external_order_id, unnest(old_contacts) AS contact_id, unnest(old_statuses) AS status,
+               unnest(old_dates) AS order_date
     ), upserted AS (
         INSERT INTO engage.orders AS o (contact_id, external_order_id, external_customer_id, status,
             status_description, order_date, total_cost, currency, shipping, discount, taxes, email, phone,
@@ -286,7 +291,7 @@ BEGIN
             restore_url = EXCLUDED.restore_url, store_id = EXCLUDED.store_id, source = EXCLUDED.source,
             additional_info = EXCLUDED.additional_info, updated_at = EXCLUDED.updated_at
         RETURNING o.contact_id, o.order_id, o.external_order_id, o.external_customer_id, o.status, o.total_cost,
-                  o.currency, (o.xmax = 0) AS inserted
+                  o.currency, o.order_date, (o.xmax = 0) AS inserted
     ), changed AS (
         -- New orders and orders whose status changed (an order another session created after this
         -- statement's snapshot counts as changed: its first status is not known here).
@@ -326,10 +331,19 @@ BEGIN
            coalesce(array_agg(old.contact_id) FILTER (WHERE old.contact_id <> u.contact_id), '{}'),
            coalesce(array_agg(u.order_id) FILTER (WHERE old.contact_id <> u.contact_id), '{}'),
            coalesce(array_agg(u.contact_id) FILTER (WHERE NOT u.inserted AND old.external_order_id IS NULL), '{}'),
-           coalesce(array_agg(u.order_id) FILTER (WHERE NOT u.inserted AND old.external_order_id IS NULL), '{}')
+           coalesce(array_agg(u.order_id) FILTER (WHERE NOT u.inserted AND old.external_order_id IS NULL), '{}'),
+           coalesce(array_agg(old.contact_id) FILTER (WHERE kept), '{}'),
+           coalesce(array_agg(u.contact_id) FILTER (WHERE kept), '{}'),
+           coalesce(array_agg(u.order_id) FILTER (WHERE kept), '{}')
     INTO created, updated, events, stored_ids, stored_contacts, stored_orders, moved_contacts, moved_orders,
-         raced_contacts, raced_orders
-    FROM upserted u LEFT JOIN old USING (external_order_id);
+         raced_contacts, raced_orders, kept_from, kept_to, kept_orders
+    FROM upserted u LEFT JOIN old USING (external_order_id)
+    JOIN (SELECT unnest(external_order_ids) AS external_order_id, unnest(with_items) AS with_items) w USING (external_order_id)
+    -- Orders sent again without items that moved to another contact or to another date keep their
+    -- items, which follow them: to the order's contact (the items' key), and written again for a
+    -- new date (the export's orderItems rows show the order's date, and change when the items are
+    -- written: sql/export_datasets.sql).
+    CROSS JOIN LATERAL (SELECT NOT w.with_items AND (old.contact_id <> u.contact_id OR old.order_date <> u.order_date)) k(kept);
 
     -- An order another call created after this one looked (both sent a new order at once) has
     -- that call's items: they are replaced like those of any order sent again.
@@ -351,6 +365,12 @@ BEGIN
                  unnest(item_descriptions) AS description, unnest(item_positions) AS position) it
     JOIN (SELECT unnest(stored_ids) AS external_order_id, unnest(stored_contacts) AS contact_id,
                  unnest(stored_orders) AS order_id) s USING (external_order_id);
+
+    IF cardinality(kept_orders) > 0 THEN
+        UPDATE engage.order_items i SET contact_id = k.contact_id
+        FROM (SELECT unnest(kept_from) AS previous_contact, unnest(kept_to) AS contact_id, unnest(kept_orders) AS order_id) k
+        WHERE i.contact_id = k.previous_contact AND i.order_id = k.order_id;
+    END IF;
 
     -- Their revenue rows, and those of orders that moved to another contact.
     PERFORM engage.attribute_revenue(stored_contacts || moved_contacts, stored_orders || moved_orders);
