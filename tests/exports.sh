@@ -43,6 +43,7 @@ SELECT i, 'O' || i, 'C' || i, 'DELIVERED', now() - make_interval(days => i % 300
 FROM generate_series(1, 20000) i;
 INSERT INTO engage.order_items (contact_id, order_id, position, external_item_id, name, quantity, cost)
 SELECT o.contact_id, o.order_id, p, 'P' || p, 'Item ' || p, 1, 5 FROM engage.orders o, generate_series(1, 2) p;
+ANALYZE;
 SELECT engage.create_connector('dwh', host => 'localhost', port => $port, database => '$REMOTE',
                                username => 'dwh_writer', password => 'dwh-secret', ssl_mode => 'disable');
 SELECT name FROM engage.create_export('nightly', 'dwh', ARRAY['contactActivities', 'contacts', 'orderItems', 'orders'],
