@@ -230,18 +230,6 @@ BEGIN
 END
 $$;
 
--- The schema dblink is installed in, installing it (as the extension's owner) when it is not.
--- dblink runs the export's statements on a remote target that postgres_fdw cannot: CREATE TABLE.
-CREATE FUNCTION engage.require_dblink() RETURNS name
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'dblink') THEN
-        CREATE EXTENSION dblink SCHEMA engage;
-    END IF;
-    RETURN (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dblink');
-END
-$$;
-
 -- Describes the export's target (see export_target_query): here, or on the connector's server
 -- through dblink, as the calling role (the export's owner, who owns the connector and its user
 -- mapping). A connection that fails is an error that says why.

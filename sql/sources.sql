@@ -221,6 +221,19 @@ LANGUAGE sql IMMUTABLE AS $$
     ) known ON true
 $$;
 
+-- The schema dblink is installed in, installing it (as the extension's owner) when it is not.
+-- dblink runs statements on a connector's server that postgres_fdw cannot: validating the
+-- connection, and an export's CREATE TABLE.
+CREATE FUNCTION engage.require_dblink() RETURNS name
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'dblink') THEN
+        CREATE EXTENSION dblink SCHEMA engage;
+    END IF;
+    RETURN (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dblink');
+END
+$$;
+
 -- Connects and runs a trivial query: for a remote connector, whether the connection is
 -- SSL-secured; when it fails, why, in words a user can act on, with the server's own message.
 CREATE FUNCTION engage.validate_connector(name text,
@@ -229,7 +242,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
     c engage.connectors := engage.connector_named(name);
     detail text;
-    dblink_schema name;
 BEGIN
     IF c.server_name IS NULL THEN
         PERFORM 1;
@@ -240,14 +252,10 @@ BEGIN
     -- dblink runs the query on the other side, over the connector's server and its owner's user
     -- mapping, as the owner: dblink refuses a role that is not a superuser when the server does
     -- not ask it for the password.
-    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'dblink') THEN
-        CREATE EXTENSION dblink SCHEMA engage;
-    END IF;
-    SELECT n.nspname INTO dblink_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-    WHERE e.extname = 'dblink';
     BEGIN
         ssl := engage.execute_as(c.owner, 'pg_catalog, pg_temp',
-                   format('SELECT t.ssl::text FROM %I.dblink($1->>''server'', $1->>''query'') AS t(ssl boolean)', dblink_schema),
+                   format('SELECT t.ssl::text FROM %I.dblink($1->>''server'', $1->>''query'') AS t(ssl boolean)',
+                          engage.require_dblink()),
                    jsonb_build_object('server', c.server_name,
                                       'query', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'))::boolean;
         ok := true;
