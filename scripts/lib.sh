@@ -6,7 +6,7 @@ export PGRX_HOME="$ROOT/pgrx-config"
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_CONFIG="$PG_BIN/pg_config"
 BUILD="$ROOT/build"
-APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo)
+APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo curl)
 export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -187,3 +187,22 @@ run_regress_tool() {
     fi
     return $status
 }
+
+# Starts the stand-in for the list API (tests/list_api) on a free port of 127.0.0.1, accepting
+# API key $1; sets LIST_API_URL and LIST_API_PID (stop it with stop_list_api).
+start_list_api() {
+    local out="$BUILD/list_api.$$.out"
+    mkdir -p "$BUILD"
+    cargo build -q --release -p list_api
+    "$ROOT/target/release/list_api" --port 0 --api-key "$1" >"$out" 2>&1 &
+    LIST_API_PID=$!
+    for _ in $(seq 100); do
+        grep -q '^listening on ' "$out" && break
+        sleep 0.05
+    done
+    LIST_API_URL="http://$(sed -n 's/^listening on //p' "$out")"
+    [ "$LIST_API_URL" != "http://" ] || { cat "$out" >&2; return 1; }
+}
+stop_list_api() { [ -z "${LIST_API_PID:-}" ] || kill "$LIST_API_PID" 2>/dev/null || true; }
+# list_api METHOD PATH [BODY]: a call to the list API stand-in's control API; prints the answer.
+list_api() { curl -sS -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$LIST_API_URL$2"; }

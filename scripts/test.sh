@@ -42,6 +42,10 @@ if [ $status -eq 0 ]; then
     "$ROOT/tests/exports.sh" || status=$?
 fi
 if [ $status -eq 0 ]; then
+    say "list syncs in a real cluster (to a local list API: batches, retries, failures, a SIGKILL mid-run)"
+    "$ROOT/tests/list_sync.sh" || status=$?
+fi
+if [ $status -eq 0 ]; then
     say "hardening on a throwaway cluster (hostile inputs, absurd templates, cancels, a failing worker)"
     "$ROOT/tests/hardening.sh" || status=$?
 fi

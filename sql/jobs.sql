@@ -11,6 +11,10 @@ CREATE TABLE engage.job_kinds (
     kind text PRIMARY KEY,
     run_function regprocedure,
     description text NOT NULL,
+    -- The function only plans the run; the run's background worker then delivers it outside the
+    -- transaction and finishes it (list syncs post over HTTP). Such runs start only in the
+    -- scheduler's workers, never in a session.
+    worker_delivers boolean NOT NULL DEFAULT false,
     CHECK ((kind = 'sql') = (run_function IS NULL))
 );
 INSERT INTO engage.job_kinds (kind, run_function, description)
@@ -225,10 +229,12 @@ LANGUAGE plpgsql AS $$
 DECLARE
     job engage.scheduled_jobs := engage.job_named(name);
 BEGIN
-    IF job.kind = 'export' THEN
-        RAISE EXCEPTION 'job "%" runs an export', job.name USING ERRCODE = 'dependent_objects_still_exist',
-            DETAIL = format('name: %s', job.name),
-            HINT = 'Drop the export (engage.drop_export), or remove its schedule (engage.alter_export(name, schedule => '''')).';
+    IF job.kind IN ('export', 'list_sync') THEN
+        RAISE EXCEPTION 'job "%" runs %', job.name, CASE job.kind WHEN 'export' THEN 'an export' ELSE 'a list sync' END
+            USING ERRCODE = 'dependent_objects_still_exist', DETAIL = format('name: %s', job.name),
+                  HINT = CASE job.kind
+                      WHEN 'export' THEN 'Drop the export (engage.drop_export), or remove its schedule (engage.alter_export(name, schedule => '''')).'
+                      ELSE 'Drop the list sync (engage.drop_list_sync), or remove its schedule (engage.alter_list_sync(name, schedule => '''')).' END;
     END IF;
     DELETE FROM engage.scheduled_jobs j WHERE j.job_id = job.job_id;
     RETURN true;
@@ -283,7 +289,11 @@ $$;
 -- that finished longer than engage.job_run_retention ago are deleted. Returns the runs to execute.
 -- A job not yet due at now() runs early only for a caller (the maker of `voucher`) who could
 -- run it by hand: one with its owner's rights.
-CREATE FUNCTION engage.claim_due_runs(at timestamptz DEFAULT now(), voucher bigint DEFAULT NULL) RETURNS SETOF bigint
+-- for_worker: the caller is the scheduler, whose runs each get a background worker; it also
+-- starts the runs asked for by hand of kinds a worker delivers (engage.run_list_sync_now). A
+-- session (run_due_jobs) leaves jobs of those kinds alone.
+CREATE FUNCTION engage.claim_due_runs(at timestamptz DEFAULT now(), voucher bigint DEFAULT NULL,
+                                      for_worker boolean DEFAULT false) RETURNS SETOF bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     caller oid := CASE WHEN at > now() THEN engage.vouched_role(voucher) END;
@@ -295,13 +305,36 @@ DECLARE
     run bigint;
     retention int := (SELECT s.setting::int FROM pg_settings s WHERE s.name = 'engage.job_run_retention');
 BEGIN
+    IF for_worker AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user) THEN
+        RAISE EXCEPTION 'only the scheduler claims runs for background workers' USING ERRCODE = 'insufficient_privilege',
+            HINT = 'engage.run_due_jobs() runs due jobs in this session.';
+    END IF;
     PERFORM engage.mark_interrupted_runs();
     IF retention > 0 THEN
         DELETE FROM engage.job_runs r WHERE r.finished_at < now() - make_interval(mins => retention);
     END IF;
+    IF for_worker THEN
+        FOR job IN
+            SELECT * FROM engage.scheduled_jobs j
+            WHERE j.run_requested AND j.kind IN (SELECT k.kind FROM engage.job_kinds k WHERE k.worker_delivers)
+            ORDER BY j.job_id FOR UPDATE SKIP LOCKED
+        LOOP
+            busy := EXISTS (SELECT FROM engage.job_runs r WHERE r.job_id = job.job_id AND r.status = 'running');
+            UPDATE engage.scheduled_jobs j SET run_requested = false WHERE j.job_id = job.job_id;
+            INSERT INTO engage.job_runs AS r (job_id, job_name, owner, started_by, status, finished_at, result)
+            VALUES (job.job_id, job.name, job.owner, 'manual', CASE WHEN busy THEN 'skipped' ELSE 'running' END,
+                    CASE WHEN busy THEN clock_timestamp() END,
+                    CASE WHEN busy THEN 'the previous run was still running' END)
+            RETURNING r.run_id INTO run;
+            IF NOT busy THEN
+                RETURN NEXT run;
+            END IF;
+        END LOOP;
+    END IF;
     FOR job IN
         SELECT * FROM engage.scheduled_jobs j
         WHERE j.enabled AND j.next_run_at <= at AND (j.next_run_at <= now() OR pg_has_role(caller, j.owner, 'USAGE'))
+          AND (for_worker OR j.kind NOT IN (SELECT k.kind FROM engage.job_kinds k WHERE k.worker_delivers))
         ORDER BY j.next_run_at, j.job_id FOR UPDATE SKIP LOCKED
     LOOP
         -- Every scheduled time whose run is due by now (the run is for the last of them), and the
@@ -393,9 +426,14 @@ BEGIN
     BEGIN
         outcome := engage.execute_as(job.owner, job.search_path, command,
                                      CASE WHEN job.kind = 'sql' THEN NULL ELSE job.arguments END);
-        UPDATE engage.job_runs x SET status = 'succeeded', result = outcome, finished_at = clock_timestamp()
-        WHERE x.run_id = run RETURNING * INTO r;
-        UPDATE engage.scheduled_jobs j SET consecutive_failures = 0 WHERE j.job_id = job.job_id AND j.consecutive_failures > 0;
+        IF (SELECT k.worker_delivers FROM engage.job_kinds k WHERE k.kind = job.kind) THEN
+            -- Planned: the run stays running while its worker delivers (see job_kinds).
+            UPDATE engage.job_runs x SET result = outcome WHERE x.run_id = run RETURNING * INTO r;
+        ELSE
+            UPDATE engage.job_runs x SET status = 'succeeded', result = outcome, finished_at = clock_timestamp()
+            WHERE x.run_id = run RETURNING * INTO r;
+            UPDATE engage.scheduled_jobs j SET consecutive_failures = 0 WHERE j.job_id = job.job_id AND j.consecutive_failures > 0;
+        END IF;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, state = RETURNED_SQLSTATE;
         IF left(state, 2) IN ('08', 'HV') OR state LIKE '57P0_' THEN
@@ -437,6 +475,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'job % was not asked to run', job USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = format('job_id: %s', job), HINT = 'Use engage.run_job_now(name).';
+    END IF;
+    IF (SELECT k.worker_delivers FROM engage.job_kinds k WHERE k.kind = j.kind) THEN
+        RAISE EXCEPTION 'job "%" runs in a background worker, not in a session', j.name
+            USING ERRCODE = 'feature_not_supported', DETAIL = format('kind: %s', j.kind),
+                  HINT = 'Use engage.run_list_sync_now(name): the scheduler starts the run.';
     END IF;
     IF EXISTS (SELECT FROM engage.job_runs r WHERE r.job_id = j.job_id AND r.status = 'running') THEN
         RAISE EXCEPTION 'job "%" is running', j.name USING ERRCODE = 'object_in_use',

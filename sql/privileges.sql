@@ -153,7 +153,7 @@ ALTER FUNCTION engage.alter_segment(text, jsonb) SECURITY DEFINER SET search_pat
 ALTER FUNCTION engage.drop_segment(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.refresh_segment(text, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.run_requested_job(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.claim_due_runs(timestamptz, bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.claim_due_runs(timestamptz, bigint, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.execute_run(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.mark_interrupted_runs() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
@@ -214,3 +214,24 @@ GRANT USAGE ON SEQUENCE engage.data_exports_export_id_seq TO engage_admin;
 GRANT INSERT ON engage.export_dataset_runs TO engage_admin;
 -- Recording a run failed is the scheduler's alone (execute_run, the scheduler's worker).
 REVOKE EXECUTE ON FUNCTION engage.fail_run(bigint, text, text, text) FROM engage_admin;
+
+-- List syncs: admins define and run them, under row security like jobs; each run's planning acts
+-- as the sync's owner. The API keys are the delivery step's alone: no user role reads them.
+GRANT INSERT (name, query, segment_id, columns, strings, action, list_id, campaign_id, channel_unsubscribe,
+              skip_invalid_data, region, api_url, job_id),
+    UPDATE (query, segment_id, columns, strings, action, list_id, campaign_id, channel_unsubscribe, skip_invalid_data,
+            region, api_url, full_resync),
+    DELETE ON engage.list_sync_definitions TO engage_admin;
+GRANT USAGE ON SEQUENCE engage.list_sync_definitions_sync_id_seq TO engage_admin;
+GRANT INSERT, UPDATE, DELETE ON engage.list_sync_rows TO engage_admin;
+GRANT INSERT ON engage.list_sync_run_counts, engage.list_sync_invalid_rows TO engage_admin;
+GRANT INSERT, UPDATE, DELETE ON engage.list_sync_stage TO engage_admin;
+REVOKE ALL ON engage.list_sync_keys FROM engage_reader, engage_writer, engage_admin;
+ALTER FUNCTION engage.store_list_sync_key(bigint, bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.list_sync_has_key(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE EXECUTE ON FUNCTION
+    engage.list_sync_next_batch(bigint),
+    engage.record_list_sync_batch(bigint, text[], text[], text[], integer),
+    engage.count_list_sync_retries(bigint, integer),
+    engage.finish_list_sync_run(bigint, text, text, text)
+FROM engage_admin;

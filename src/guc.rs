@@ -14,6 +14,12 @@ static EVENT_BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(1000);
 /// Read in SQL (`engage.revenue_attribution_window()`), so it has no accessor here.
 static REVENUE_ATTRIBUTION_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(7 * 24 * 60);
 
+/// Read in SQL (`engage.list_sync_next_batch`), so it has no accessor here.
+static LIST_API_URL: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static LIST_SYNC_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(30_000);
+static LIST_SYNC_MAX_RETRIES: GucSetting<i32> = GucSetting::<i32>::new(5);
+static LIST_SYNC_RETRY_DELAY: GucSetting<i32> = GucSetting::<i32>::new(1_000);
+
 static TEMPLATE_MAX_OUTPUT: GucSetting<i32> = GucSetting::<i32>::new(16 << 20);
 static TEMPLATE_MAX_LOOP_ITERATIONS: GucSetting<i32> = GucSetting::<i32>::new(1_000_000);
 static TEMPLATE_MAX_MACRO_DEPTH: GucSetting<i32> = GucSetting::<i32>::new(20);
@@ -94,6 +100,44 @@ pub fn init() {
         1_000_000,
         GucContext::Sighup,
         GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"engage.list_api_url",
+        c"Base URL of the list API for every list sync without its own api_url (instead of its region's).",
+        c"For a proxy or a test server; empty: https://api.iterable.com (region us) or https://api.eu.iterable.com (eu).",
+        &LIST_API_URL,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"engage.list_sync_timeout",
+        c"Longest a list sync waits for one request to the list API (connecting, sending, the answer).",
+        c"A request that takes longer is retried like a 5xx answer.",
+        &LIST_SYNC_TIMEOUT,
+        100,
+        600_000,
+        GucContext::Sighup,
+        GucFlags::UNIT_MS,
+    );
+    GucRegistry::define_int_guc(
+        c"engage.list_sync_max_retries",
+        c"How often a list sync sends a batch again after a 429, a 5xx, a timeout or a lost connection.",
+        c"When they are used up the run fails; its unsent rows go with the next run.",
+        &LIST_SYNC_MAX_RETRIES,
+        0,
+        100,
+        GucContext::Sighup,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"engage.list_sync_retry_delay",
+        c"Wait before a list sync's first retry of a batch; it doubles at each retry, up to a minute.",
+        c"A Retry-After header asks for longer waits, up to a minute.",
+        &LIST_SYNC_RETRY_DELAY,
+        10,
+        60_000,
+        GucContext::Sighup,
+        GucFlags::UNIT_MS,
     );
     let limit = |name: &'static CStr, short: &'static CStr, setting: &'static GucSetting<i32>, min, flags| {
         GucRegistry::define_int_guc(
@@ -178,6 +222,23 @@ pub fn workflows_enabled() -> bool {
 /// `engage.event_batch_size`.
 pub fn event_batch_size() -> i32 {
     EVENT_BATCH_SIZE.get()
+}
+
+/// How a list sync talks to the list API: `engage.list_sync_timeout`, `engage.list_sync_max_retries`
+/// and `engage.list_sync_retry_delay`.
+pub struct ListSyncSettings {
+    pub timeout: std::time::Duration,
+    pub max_retries: u32,
+    pub retry_delay: std::time::Duration,
+}
+
+pub fn list_sync_settings() -> ListSyncSettings {
+    let ms = |s: &GucSetting<i32>| std::time::Duration::from_millis(s.get().max(0) as u64);
+    ListSyncSettings {
+        timeout: ms(&LIST_SYNC_TIMEOUT),
+        max_retries: LIST_SYNC_MAX_RETRIES.get().max(0) as u32,
+        retry_delay: ms(&LIST_SYNC_RETRY_DELAY),
+    }
 }
 
 /// The template engine's settings: Velocity's defaults with the `engage.template_max_*` limits.

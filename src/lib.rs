@@ -24,6 +24,8 @@ mod groups;
 mod guc;
 mod jobs;
 mod json_body;
+mod list_sync_delivery;
+mod list_syncs;
 mod orders;
 mod scheduler;
 mod schedules;
@@ -80,6 +82,12 @@ extension_sql_file!(
     name = "exports_schema",
     requires =
         ["export_datasets_schema", "jobs_schema", "sources_schema", export_progress::export_progress_slots]
+);
+extension_sql_file!(
+    "../sql/list_syncs.sql",
+    name = "list_syncs_schema",
+    requires =
+        ["exports_schema", "segments_schema", list_syncs::list_sync_row, list_syncs::list_sync_unsubscriber]
 );
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 

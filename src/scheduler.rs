@@ -63,10 +63,12 @@ fn launcher_pass(started: bool) -> Pass {
             }
         }
     }
-    let runs = Spi::get_one::<Vec<i64>>("SELECT array_agg(run) FROM engage.claim_due_runs(now()) AS c(run)")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let runs = Spi::get_one::<Vec<i64>>(
+        "SELECT array_agg(run) FROM engage.claim_due_runs(now(), NULL, true) AS c(run)",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_default();
     let until_next = Spi::get_one::<f64>(
         "SELECT extract(epoch FROM min(next_run_at) - clock_timestamp())::float8
          FROM engage.scheduled_jobs WHERE enabled",
@@ -134,7 +136,13 @@ pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
         BackgroundWorker::transaction(|| Spi::run_with_args("SELECT engage.execute_run($1)", &[run.into()]))
     });
     let failure = match outcome {
-        Ok(Ok(())) => return,
+        Ok(Ok(())) => {
+            // A list sync's planning left the run running: its delivery happens here, outside it.
+            if crate::list_sync_delivery::planned(run) {
+                crate::list_sync_delivery::deliver(run);
+            }
+            return;
+        }
         Ok(Err(e)) => {
             worker::Failure { message: e.to_string(), detail: String::new(), sqlstate: "XX000".into() }
         }
