@@ -305,7 +305,7 @@ DECLARE
     run bigint;
     retention int := (SELECT s.setting::int FROM pg_settings s WHERE s.name = 'engage.job_run_retention');
 BEGIN
-    IF for_worker AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user) THEN
+    IF for_worker AND NOT engage.in_background_worker() THEN
         RAISE EXCEPTION 'only the scheduler claims runs for background workers' USING ERRCODE = 'insufficient_privilege',
             HINT = 'engage.run_due_jobs() runs due jobs in this session.';
     END IF;

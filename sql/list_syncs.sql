@@ -478,7 +478,7 @@ BEGIN
     GROUP BY x.name HAVING count(*) > 1 LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'the output name "%" is used twice', bad USING ERRCODE = 'duplicate_column',
-            DETAIL = format('columns: %s, strings: %s', d.columns, d.strings);
+            DETAIL = format('columns: %s, strings: %s', coalesce(d.columns::text, 'NULL'), d.strings);
     END IF;
     BEGIN
         EXECUTE format('SELECT FROM (%s) AS q LIMIT 0', engage.list_sync_source(d));

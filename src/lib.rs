@@ -47,7 +47,11 @@ extension_sql_file!(
     requires = ["contacts_schema", templates::properties_read]
 );
 extension_sql_file!("../sql/sources.sql", name = "sources_schema", requires = ["contacts_schema"]);
-extension_sql_file!("../sql/jobs.sql", name = "jobs_schema", requires = ["contacts_schema"]);
+extension_sql_file!(
+    "../sql/jobs.sql",
+    name = "jobs_schema",
+    requires = ["contacts_schema", scheduler::in_background_worker]
+);
 extension_sql_file!(
     "../sql/segments.sql",
     name = "segments_schema",

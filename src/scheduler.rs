@@ -179,6 +179,13 @@ fn wake_scheduler() -> bool {
     worker::SCHEDULER.wake_at_commit()
 }
 
+/// Whether this process is a background worker (the scheduler claims runs for its workers; a
+/// session may not, since such runs would wait for a worker that never comes).
+#[pg_extern(stable, parallel_safe)]
+fn in_background_worker() -> bool {
+    !unsafe { pg_sys::MyBgworkerEntry }.is_null()
+}
+
 /// Whether the scheduler runs for this database, and if not, why.
 #[pg_extern(stable)]
 fn scheduler_status() -> TableIterator<
