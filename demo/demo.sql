@@ -390,5 +390,33 @@ SELECT name, state, last_run_status, next_run_at IS NOT NULL AS scheduled FROM e
 SELECT run_id, dataset, mode, rows_inserted, rows_updated, rows_deleted FROM engage.export_runs
 WHERE rows_inserted + rows_updated + rows_deleted > 0 ORDER BY run_id, dataset;
 
+\echo '== 24. Audience-list sync (spec 003): the segment "Has email" mirrored into list 769207 of the list API'
+\echo '   (a local stand-in for Iterable''s API that rejects olena@example.com as invalid data) at' :list_api_url
+SELECT name, source, segment, action, list_id, state, api_key_set FROM engage.create_list_sync('newsletter',
+    segment => 'Has email', list_id => 769207, api_key => 'demo-api-key', api_url => :'list_api_url',
+    columns => '{"email": "email", "firstName": "first_name", "externalCustomerId": "user_id", "totalClicked": "clicks"}',
+    strings => '[{"name": "source", "type": "string", "value": "pg_engage demo"}, {"name": "segment", "type": "segment_name"}]');
+\echo '   what the first run will send:'
+SELECT row_key, change, operation, subscriber FROM engage.preview_list_sync('newsletter');
+\echo '   the run, started by the scheduler in a background worker when the request commits:'
+SELECT name, state FROM engage.run_list_sync_now('newsletter');
+SELECT status, rows_in_result, rows_new, rows_sent, rows_succeeded, rows_rejected, batches_sent
+FROM engage.wait_for_list_sync('newsletter');
+SELECT row_key, state, reason FROM engage.list_sync_rows ORDER BY row_key;
+\echo '   a change: a new contact with an email, and Ivan renamed. After the segment''s refresh the second run'
+\echo '   sends only what changed: the members that entered (Marta, and Taras, whose email came after the'
+\echo '   segment''s last refresh), Ivan''s new name, and the rejected row again (the API still refuses it):'
+SELECT count(*) AS contacts_written FROM engage.upsert_contacts('{"contacts": [
+  {"externalCustomerId": "C-2001", "firstName": "Marta", "channels": [{"type": "email", "value": "marta@example.com"}]},
+  {"externalCustomerId": "C-1002", "firstName": "Ivan Ya."}]}');
+SELECT entered, "left", members FROM engage.refresh_segment('Has email');
+SELECT row_key, change FROM engage.preview_list_sync('newsletter') WHERE change <> 'unchanged';
+SELECT name, state FROM engage.run_list_sync_now('newsletter');
+SELECT status, rows_in_result, rows_new, rows_changed, rows_retried, rows_sent, rows_succeeded, rows_rejected
+FROM engage.wait_for_list_sync('newsletter');
+\echo '   the syncs and their runs:'
+SELECT name, state, last_run_status, api_key_set FROM engage.list_syncs;
+SELECT run_id, status, result FROM engage.list_sync_runs ORDER BY run_id;
+
 \echo
 \echo '== Demo finished.'

@@ -24,7 +24,12 @@ for _ in $(seq 30); do
         WHERE backend_type IN ('pg_engage scheduler', 'pg_engage workflows') AND datname = 'engage_demo'")" = 2 ] && break
     sleep 0.5
 done
+# The list API the demo's list sync posts to: a local stand-in for Iterable's (tests/list_api),
+# told to reject one address as invalid data.
+trap stop_list_api EXIT
+start_list_api demo-api-key
+list_api POST /control/reject '{"invalidDataEmails": ["olena@example.com"]}' >/dev/null
 # Errors the demo shows on purpose go to stderr; merged so they print where they happen.
-cluster_psql demo -d engage_demo -X -q -v ON_ERROR_STOP=1 -f "$ROOT/demo/demo.sql" 2>&1
+cluster_psql demo -d engage_demo -X -q -v ON_ERROR_STOP=1 -v list_api_url="$LIST_API_URL" -f "$ROOT/demo/demo.sql" 2>&1
 
 say "done: the cluster keeps running; scripts/cluster.sh psql opens the demo database, scripts/cluster.sh stop stops it"

@@ -220,21 +220,22 @@ DECLARE
 BEGIN
     EXECUTE format($q$
         INSERT INTO engage.list_sync_stage (run_id, row_number, row_key, hash, subscriber, problem, change, operation)
-        SELECT $1, s.n, s.row_key, s.hash, s.subscriber, s.problem,
-               CASE WHEN s.problem IS NOT NULL THEN 'invalid'
-                    WHEN m.row_key IS NULL OR m.state = 'dropped' THEN 'new'
-                    WHEN m.state = 'forgotten' THEN 'final'
-                    WHEN m.state IN ('pending', 'rejected', 'invalid') THEN 'retry'
-                    WHEN m.operation <> $2 THEN 'new'
-                    WHEN $2 = 'subscribe' AND m.hash <> s.hash THEN 'changed'
-                    WHEN $5 THEN 'resync'
-                    ELSE 'unchanged' END,
-               $2
-        FROM (SELECT r.n, (r.s).* FROM (
-                  SELECT src.n, engage.list_sync_row(src.j, $3, $4) AS s
-                  FROM (SELECT row_number() OVER () AS n, row_to_json(q)::text AS j FROM (%s) AS q) src
-                  OFFSET 0) r) s
-        LEFT JOIN engage.list_sync_rows m ON m.sync_id = $6 AND m.row_key = s.row_key
+        SELECT $1, c.n, c.row_key, c.hash, CASE WHEN c.change NOT IN ('unchanged', 'final') THEN c.subscriber END,
+               c.problem, c.change, $2
+        FROM (SELECT s.n, s.row_key, s.hash, s.subscriber, s.problem,
+                     CASE WHEN s.problem IS NOT NULL THEN 'invalid'
+                          WHEN m.row_key IS NULL OR m.state = 'dropped' THEN 'new'
+                          WHEN m.state = 'forgotten' THEN 'final'
+                          WHEN m.state IN ('pending', 'rejected', 'invalid') THEN 'retry'
+                          WHEN m.operation <> $2 THEN 'new'
+                          WHEN $2 = 'subscribe' AND m.hash <> s.hash THEN 'changed'
+                          WHEN $5 THEN 'resync'
+                          ELSE 'unchanged' END AS change
+              FROM (SELECT r.n, (r.s).* FROM (
+                        SELECT src.n, engage.list_sync_row(src.j, $3, $4) AS s
+                        FROM (SELECT row_number() OVER () AS n, row_to_json(q)::text AS j FROM (%s) AS q) src
+                        OFFSET 0) r) s
+              LEFT JOIN engage.list_sync_rows m ON m.sync_id = $6 AND m.row_key = s.row_key) c
         $q$, engage.list_sync_source(d))
     USING run, operation, d.action, engage.list_sync_strings(d, now()), full_resync, d.sync_id;
     GET DIAGNOSTICS in_result = ROW_COUNT;
