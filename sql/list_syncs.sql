@@ -338,7 +338,9 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- The next batch of a run to deliver: up to 1,000 pending rows of one operation, in key order,
--- with where and how to send them; no row when nothing is pending. The worker's step. Internal.
+-- and no more than 4 MB of subscribers (one row of up to 256 KB, the most a row may be, always
+-- goes), with where and how to send them; no row when nothing is pending. The worker's step.
+-- Internal.
 CREATE FUNCTION engage.list_sync_next_batch(run bigint)
 RETURNS TABLE (action text, url text, api_key text, list_id bigint, campaign_id bigint, channel_unsubscribe boolean,
                keys text[], subscribers text[])
@@ -355,9 +357,12 @@ LANGUAGE sql STABLE AS $$
                         WHERE m.sync_id = d.sync_id AND m.run_id = run AND m.state = 'pending') b
     CROSS JOIN LATERAL (
         SELECT array_agg(x.row_key ORDER BY x.row_key) AS keys, array_agg(x.subscriber ORDER BY x.row_key) AS subscribers
-        FROM (SELECT m.row_key, m.subscriber FROM engage.list_sync_rows m
-              WHERE m.sync_id = d.sync_id AND m.run_id = run AND m.state = 'pending' AND m.operation = b.operation
-              ORDER BY m.row_key LIMIT 1000) x) p
+        FROM (SELECT y.row_key, y.subscriber, sum(length(y.subscriber)) OVER (ORDER BY y.row_key) AS size,
+                     row_number() OVER (ORDER BY y.row_key) AS n
+              FROM (SELECT m.row_key, m.subscriber FROM engage.list_sync_rows m
+                    WHERE m.sync_id = d.sync_id AND m.run_id = run AND m.state = 'pending' AND m.operation = b.operation
+                    ORDER BY m.row_key LIMIT 1000) y) x
+        WHERE x.n = 1 OR x.size <= 4194304) p
     WHERE c.run_id = run AND b.operation IS NOT NULL
 $$;
 

@@ -214,6 +214,10 @@ run="$(q -c "SELECT run_id FROM engage.job_runs WHERE job_name = 'list sync cust
 pid="$(q -c "SELECT pid FROM engage.job_runs WHERE run_id = $run")"
 check "the run's worker is waiting for its third batch" "3|2000" \
     "$(requests "count(*)" "n > $mark")|$(q -c "SELECT rows_sent FROM engage.list_sync_run_counts WHERE run_id = $run")"
+m -c "SELECT FROM engage.run_list_sync_now('customers')" >/dev/null
+wait_for "SELECT EXISTS (SELECT FROM engage.job_runs WHERE job_name = 'list sync customers' AND run_id > $run)" 10 || true
+check "a run asked for while one works is recorded skipped" "skipped|manual|the previous run was still running" \
+    "$(q -c "SELECT concat_ws('|', status, started_by, result) FROM engage.job_runs WHERE job_name = 'list sync customers' AND run_id > $run")"
 as_root kill -9 "$pid"
 wait_for "SELECT status = 'interrupted' FROM engage.job_runs WHERE run_id = $run" 60 \
     || check "the killed run is marked interrupted after crash recovery" interrupted "$(q -c "SELECT status FROM engage.job_runs WHERE run_id = $run" 2>&1)"

@@ -1,7 +1,7 @@
 //! Audience-list sync (spec 003, Iterable's list API) without Postgres: a query's row, as the
 //! JSON object `row_to_json` makes of it, becomes one subscriber of a `POST /api/lists/subscribe`
 //! or `/unsubscribe` body ([`row`]); subscribers become request bodies of at most
-//! [`MAX_BATCH`] ([`body`]); and the API's answer becomes one outcome per subscriber, a retry, or
+//! 1,000 ([`body`]); and the API's answer becomes one outcome per subscriber, a retry, or
 //! a failure of the run ([`answer`]).
 
 pub mod answer;
@@ -10,10 +10,7 @@ pub mod row;
 
 pub use answer::{answer, Answer, Outcome, State};
 pub use body::{subscribe_body, unsubscribe_body, unsubscriber_for_key};
-pub use row::{row, Action, Invalid, Row};
-
-/// Subscribers in one request: the list API's limit.
-pub const MAX_BATCH: usize = 1000;
+pub use row::{row, Action, Invalid, Row, MAX_ROW};
 
 /// Appends `s` to `out` as a JSON string.
 pub(crate) fn push_json_string(out: &mut String, s: &str) {

@@ -10,6 +10,10 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
 
+/// The largest row (as JSON text) a subscriber is made of: a batch of 1,000 stays a request
+/// the API takes, and no row makes this process allocate what its size chooses.
+pub const MAX_ROW: usize = 256 << 10;
+
 /// What the sync does with its rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -39,6 +43,15 @@ pub struct Invalid {
 /// segment source's strings, one of which may be the run's time).
 pub fn row(json: &str, action: Action, extra: Option<&str>) -> Result<Row, Invalid> {
     engage_requests::interrupt::tick();
+    if json.len() > MAX_ROW {
+        return Err(Invalid {
+            key: None,
+            reason: format!(
+                "the row is {} bytes of JSON, more than the {MAX_ROW} one subscriber may have",
+                json.len()
+            ),
+        });
+    }
     let columns = parse_object(json)?;
     let mut email = None;
     let mut user_id = None;
@@ -353,6 +366,16 @@ mod tests {
     }
 
     #[test]
+    fn a_row_larger_than_a_subscriber_may_be_is_invalid() {
+        let big = format!(r#"{{"email":"a@b.co","notes":"{}"}}"#, "x".repeat(MAX_ROW));
+        let reason = row(&big, Action::Add, None).unwrap_err().reason;
+        assert_eq!(
+            reason,
+            format!("the row is {} bytes of JSON, more than the 262144 one subscriber may have", big.len())
+        );
+    }
+
+    #[test]
     fn column_names_with_escapes_are_written_back_escaped() {
         let r = add(r#"{"email":"a@b.co","we\"ird\n":1}"#);
         assert_eq!(r.subscriber, r#"{"email":"a@b.co","dataFields":{"we\"ird\n":1}}"#);
@@ -362,6 +385,7 @@ mod tests {
     fn deep_json_is_copied_without_recursing() {
         // A value is copied as raw text, so its depth costs no stack.
         let deep = format!(r#"{{"email":"a@b.co","x":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert!(deep.len() < MAX_ROW);
         assert_eq!(
             row(&deep, Action::Add, None).unwrap().subscriber.len(),
             deep.len() + 15,
