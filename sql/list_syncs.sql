@@ -352,7 +352,7 @@ LANGUAGE sql STABLE AS $$
            k.api_key, d.list_id, d.campaign_id, d.channel_unsubscribe, p.keys, p.subscribers
     FROM engage.list_sync_run_counts c
     JOIN engage.list_sync_definitions d ON d.sync_id = c.sync_id
-    JOIN engage.list_sync_keys k ON k.sync_id = d.sync_id
+    LEFT JOIN engage.list_sync_keys k ON k.sync_id = d.sync_id
     CROSS JOIN LATERAL (SELECT min(m.operation) AS operation FROM engage.list_sync_rows m
                         WHERE m.sync_id = d.sync_id AND m.run_id = run AND m.state = 'pending') b
     CROSS JOIN LATERAL (

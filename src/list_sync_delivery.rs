@@ -74,6 +74,11 @@ pub fn deliver(run: i64) {
         .new_agent();
     loop {
         let batch = match step(move || next_batch(run)) {
+            Ok(Some(batch)) if batch.api_key.is_empty() => {
+                let message = "the list sync has no API key".to_string();
+                let detail = "set one with engage.alter_list_sync(name, api_key => …)".to_string();
+                return finish(run, Some(Failure { message, detail, sqlstate: "22023".into() }));
+            }
             Ok(Some(batch)) => batch,
             Ok(None) => break,
             Err(failure) => return finish(run, Some(failure)),
