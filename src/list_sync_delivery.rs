@@ -2,8 +2,8 @@
 //! Each batch is read in a short transaction, posted with no transaction open, and its answer
 //! recorded per row in another, so a slow or failing list API holds no snapshot, lock or
 //! connection slot of the database. The request runs on a thread of its own while this one waits
-//! on its latch and checks for interrupts, so a cancel, SIGTERM or shutdown acts within 100 ms
-//! even when the API does not answer.
+//! on its latch (2 ms at a time, so an answer is taken up at once) and checks for interrupts, so a
+//! cancel, SIGTERM or shutdown acts within milliseconds even when the API does not answer.
 
 use crate::guc::{self, ListSyncSettings};
 use crate::worker::{self, Failure};
@@ -186,7 +186,7 @@ fn post(
             Err(TryRecvError::Empty) if Instant::now() > deadline => {
                 return Err(format!("no answer within {} ms", timeout.as_millis()))
             }
-            Err(TryRecvError::Empty) => wait(Duration::from_millis(20)),
+            Err(TryRecvError::Empty) => wait(Duration::from_millis(2)),
         }
     }
 }
