@@ -230,7 +230,7 @@ REVOKE ALL ON engage.list_sync_keys FROM engage_reader, engage_writer, engage_ad
 ALTER FUNCTION engage.store_list_sync_key(bigint, bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.list_sync_has_key(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 REVOKE EXECUTE ON FUNCTION
-    engage.list_sync_next_batch(bigint),
+    engage.list_sync_next_batch(bigint, text, text),
     engage.record_list_sync_batch(bigint, text[], text[], text[], integer),
     engage.count_list_sync_retries(bigint, integer),
     engage.finish_list_sync_run(bigint, text, text, text)

@@ -72,8 +72,11 @@ pub fn deliver(run: i64) {
         .user_agent("pg_engage")
         .build()
         .new_agent();
+    // The last row of the batch before: the next batch starts after it.
+    let mut after = (String::new(), String::new());
     loop {
-        let batch = match step(move || next_batch(run)) {
+        let from = after.clone();
+        let batch = match step(move || next_batch(run, from)) {
             Ok(Some(batch)) if batch.api_key.is_empty() => {
                 let message = "the list sync has no API key".to_string();
                 let detail = "set one with engage.alter_list_sync(name, api_key => …)".to_string();
@@ -84,6 +87,11 @@ pub fn deliver(run: i64) {
             Err(failure) => return finish(run, Some(failure)),
         };
         let (outcome, retries) = send(&agent, &batch, &settings);
+        let operation = match batch.action {
+            Action::Add => "subscribe",
+            Action::Remove => "unsubscribe",
+        };
+        after = (operation.to_string(), batch.keys.last().cloned().unwrap_or_default());
         let recorded = match outcome {
             Ok(outcomes) => record(run, batch.keys, outcomes, retries),
             Err(failure) => {
@@ -214,14 +222,15 @@ fn wait(time: Duration) {
     }
 }
 
-/// The run's next batch (engage.list_sync_next_batch), or None when nothing is pending.
-fn next_batch(run: i64) -> Result<Option<Batch>, pgrx::spi::Error> {
+/// The run's next batch after the row `after` (operation, key), or None when nothing is pending
+/// (engage.list_sync_next_batch).
+fn next_batch(run: i64, after: (String, String)) -> Result<Option<Batch>, pgrx::spi::Error> {
     Spi::connect(|client| {
         let table = client.select(
             "SELECT action, url, api_key, list_id, campaign_id, channel_unsubscribe, keys, subscribers
-             FROM engage.list_sync_next_batch($1)",
+             FROM engage.list_sync_next_batch($1, $2, $3)",
             Some(1),
-            &[run.into()],
+            &[run.into(), after.0.into(), after.1.into()],
         )?;
         let Some(row) = table.into_iter().next() else {
             return Ok(None);
