@@ -100,23 +100,7 @@ fn upsert_contacts(
 /// bulk messages, and a hard bounce recorded on it is forgotten. Returns the contact's ID.
 #[pg_extern]
 fn confirm_channel(channel_type: &str, value: &str) -> i64 {
-    let ty = ChannelType::parse(channel_type.trim()).unwrap_or_else(|| {
-        EngageError::new(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!("unknown channel type \"{channel_type}\""),
-        )
-        .with_detail("argument channel_type")
-        .with_hint(format!("channel types: {CHANNEL_TYPES}"))
-        .raise()
-    });
-    let value = ty.normalize(value).unwrap_or_else(|why| {
-        EngageError::new(
-            PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
-            format!("invalid {} \"{value}\": {why}", ty.as_str()),
-        )
-        .with_detail("argument value")
-        .raise()
-    });
+    let (ty, value) = channel(channel_type, value);
     let contact = Spi::connect_mut(|client| {
         first::<i64>(client.update(
             "UPDATE engage.channels SET status = 'active', confirmed_at = coalesce(confirmed_at, now()),
@@ -134,4 +118,34 @@ fn confirm_channel(channel_type: &str, value: &str) -> i64 {
         )
         .raise()
     })
+}
+
+/// A channel's value as pg_engage stores it (an email lower-cased, a phone number in digits):
+/// what to compare with `engage.channels.value`. Raises 22023 for an unknown type and 22P02 for
+/// a value that is not one.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn normalize_channel(channel_type: &str, value: &str) -> String {
+    channel(channel_type, value).1
+}
+
+/// The channel type named and the value normalized, or the error a caller should see.
+fn channel(channel_type: &str, value: &str) -> (ChannelType, String) {
+    let ty = ChannelType::parse(channel_type.trim()).unwrap_or_else(|| {
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("unknown channel type \"{channel_type}\""),
+        )
+        .with_detail("argument channel_type")
+        .with_hint(format!("channel types: {CHANNEL_TYPES}"))
+        .raise()
+    });
+    let value = ty.normalize(value).unwrap_or_else(|why| {
+        EngageError::new(
+            PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+            format!("invalid {} \"{value}\": {why}", ty.as_str()),
+        )
+        .with_detail("argument value")
+        .raise()
+    });
+    (ty, value)
 }
