@@ -385,6 +385,15 @@ BEGIN
         END IF;
     ELSIF d.key_column IS NULL THEN
         mode := 'incremental';
+        -- People erased since (engage.erase_contact left 'contactId:<id>' and 'key:<identifier>'
+        -- tombstones): the rows that name them go from the history too.
+        keys := ARRAY(SELECT k FROM engage.export_tombstoned(d.dataset, since) k WHERE k IS NOT NULL);
+        IF cardinality(keys) > 0 THEN
+            EXECUTE format('DELETE FROM %s WHERE ''contactId:'' || "contactId" = ANY ($1) OR ''key:'' || %I = ANY ($1)',
+                           target, CASE d.dataset WHEN 'events' THEN 'keyValue' ELSE 'externalCustomerId' END)
+            USING keys;
+            GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+        END IF;
         PERFORM engage.export_progress_start(e.export_id, d.dataset, NULL);
         EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s($1, $2, $3, $4)', target, columns, rows_function)
         USING since, upto, NULL::bigint, NULL::bigint;
@@ -483,9 +492,24 @@ BEGIN
                                      outcome.rows_inserted, outcome.rows_updated, outcome.rows_deleted);
     END LOOP;
     UPDATE engage.data_exports x SET full_resync = false WHERE x.export_id = e.export_id AND x.full_resync;
+    PERFORM engage.forget_exported_tombstones();
     RETURN array_to_string(summary, '; ');
 END
 $$;
+-- Deletes the tombstones every export that copies their dataset has seen: those written by a
+-- transaction visible in the snapshot of the export's last run of the dataset (so a deleted
+-- row's key, a device's ID among them, is kept no longer than the exports need it).
+CREATE FUNCTION engage.forget_exported_tombstones() RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM engage.export_tombstones t
+    WHERE NOT EXISTS (
+        SELECT FROM engage.data_exports e
+        WHERE t.dataset = ANY (e.datasets)
+          AND NOT coalesce(txid_visible_in_snapshot(t.written_xid,
+                  (SELECT r.snapshot FROM engage.export_dataset_runs r
+                   WHERE r.export_id = e.export_id AND r.dataset = t.dataset ORDER BY r.run_id DESC LIMIT 1)), false))
+$$;
+
 INSERT INTO engage.job_kinds (kind, run_function, description)
 VALUES ('export', 'engage.run_export(jsonb)', 'Data export: datasets copied into the tables of a target schema');
 

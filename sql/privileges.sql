@@ -235,3 +235,12 @@ REVOKE EXECUTE ON FUNCTION
     engage.count_list_sync_retries(bigint, integer),
     engage.finish_list_sync_run(bigint, text, text, text)
 FROM engage_admin;
+
+-- Erasure: writers erase a person (the function runs as the extension owner, since writers
+-- delete nothing directly).
+ALTER FUNCTION engage.erase_contact(bigint, text, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+GRANT EXECUTE ON FUNCTION engage.erase_contact(bigint, text, text, text) TO engage_writer;
+GRANT EXECUTE ON FUNCTION engage.normalize_channel(text, text) TO engage_reader;
+-- An export's run (as its owner, under row security) forgets the tombstones every export has
+-- seen, its own and other owners' alike: as the extension owner.
+ALTER FUNCTION engage.forget_exported_tombstones() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

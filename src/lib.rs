@@ -93,6 +93,11 @@ extension_sql_file!(
     requires =
         ["exports_schema", "segments_schema", list_syncs::list_sync_row, list_syncs::list_sync_unsubscriber]
 );
+extension_sql_file!(
+    "../sql/erasure.sql",
+    name = "erasure_schema",
+    requires = ["list_syncs_schema", "rfm_schema", contacts::normalize_channel]
+);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]
