@@ -244,3 +244,8 @@ GRANT EXECUTE ON FUNCTION engage.normalize_channel(text, text) TO engage_reader;
 -- An export's run (as its owner, under row security) forgets the tombstones every export has
 -- seen, its own and other owners' alike: as the extension owner.
 ALTER FUNCTION engage.forget_exported_tombstones() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- Metrics: readers (a monitoring role) scrape them; counts over every owner's jobs, so they run as
+-- the extension owner.
+ALTER FUNCTION engage.metrics() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+GRANT EXECUTE ON FUNCTION engage.metrics() TO engage_reader;

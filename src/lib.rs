@@ -98,6 +98,11 @@ extension_sql_file!(
     name = "erasure_schema",
     requires = ["list_syncs_schema", "rfm_schema", contacts::normalize_channel]
 );
+extension_sql_file!(
+    "../sql/metrics.sql",
+    name = "metrics_schema",
+    requires = ["list_syncs_schema", "broadcasts_schema", scheduler::scheduler_status]
+);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]

@@ -193,19 +193,6 @@ fn scheduler_status() -> TableIterator<
     (name!(running, bool), name!(pid, Option<i32>), name!(database, String), name!(problem, Option<String>)),
 > {
     let pid = worker::SCHEDULER.pid_here();
-    let preloaded = worker::preloaded();
-    let database = guc::database();
-    let problem = match (pid, preloaded) {
-        (Some(_), _) => None,
-        (None, false) => Some(
-            "pg_engage is not in shared_preload_libraries: add it (and engage.database) to postgresql.conf and \
-             restart the server"
-                .to_string(),
-        ),
-        (None, true) => Some(format!(
-            "the scheduler runs for database \"{database}\" (engage.database), not this one; or it is starting, \
-             or engage.scheduler_enabled is off"
-        )),
-    };
-    TableIterator::once((pid.is_some(), pid, database, problem))
+    let problem = worker::SCHEDULER.problem_here("scheduler", "engage.scheduler_enabled");
+    TableIterator::once((pid.is_some(), pid, guc::database(), problem))
 }

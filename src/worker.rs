@@ -222,6 +222,25 @@ impl Worker {
         (alive && database.as_deref() == Some(guc::database().as_str())).then_some(pid)
     }
 
+    /// Why the worker does not run for this database (None when it does): pg_engage is not
+    /// preloaded, or it serves another database, or it is starting, or its setting `switch` is off.
+    pub fn problem_here(&self, label: &str, switch: &str) -> Option<String> {
+        if self.pid_here().is_some() {
+            return None;
+        }
+        if !preloaded() {
+            return Some(
+                "pg_engage is not in shared_preload_libraries: add it (and engage.database) to postgresql.conf \
+                 and restart the server"
+                    .to_string(),
+            );
+        }
+        Some(format!(
+            "the {label} runs for database \"{}\" (engage.database), not this one; or it is starting, or {switch} is off",
+            guc::database()
+        ))
+    }
+
     /// Sets the worker's latch when this transaction commits; returns whether the worker runs.
     /// Background workers (the workers themselves) wake no one.
     pub fn wake_at_commit(&self) -> bool {

@@ -80,9 +80,13 @@ fn wake_workflow_worker() -> bool {
     worker::WORKFLOWS.wake_at_commit()
 }
 
-/// Whether the workflow worker runs for this database.
+/// Whether the workflow worker runs for this database, and if not, why.
 #[pg_extern(stable)]
-fn workflow_worker_status() -> TableIterator<'static, (name!(running, bool), name!(pid, Option<i32>))> {
+fn workflow_worker_status() -> TableIterator<
+    'static,
+    (name!(running, bool), name!(pid, Option<i32>), name!(database, String), name!(problem, Option<String>)),
+> {
     let pid = worker::WORKFLOWS.pid_here();
-    TableIterator::once((pid.is_some(), pid))
+    let problem = worker::WORKFLOWS.problem_here("workflow worker", "engage.workflows_enabled");
+    TableIterator::once((pid.is_some(), pid, guc::database(), problem))
 }
