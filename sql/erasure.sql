@@ -67,6 +67,7 @@ DECLARE
     list_keys text[];
     erased_events bigint[];
     erased_sends uuid[];
+    step record;
     n bigint;
 BEGIN
     SELECT c.external_customer_id INTO external_id FROM engage.contacts c WHERE c.contact_id = person FOR UPDATE;
@@ -85,53 +86,40 @@ BEGIN
     erased_sends := ARRAY(SELECT s.request_id FROM engage.sends s WHERE s.contact_id = person
                           UNION SELECT s.request_id FROM engage.sends s WHERE s.locator = ANY (identifiers));
 
-    DELETE FROM engage.event_queue q WHERE q.event_id = ANY (erased_events);
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'event_queue'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.dead_letters l WHERE l.event_id = ANY (erased_events);
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'dead_letters'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.events e WHERE e.event_id = ANY (erased_events);
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'events'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.contact_activities a
-    WHERE a.contact_id = person OR a.request_id = ANY (erased_sends) OR a.external_customer_id = external_id;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'contact_activities'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.sends s WHERE s.request_id = ANY (erased_sends);
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'sends'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.workflow_instances i WHERE i.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'workflow_instances'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.regular_trigger_launches l WHERE l.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'regular_trigger_launches'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.segment_members m WHERE m.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'segment_members'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.segment_changes c WHERE c.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'segment_changes'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.revenue r WHERE r.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'revenue'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.order_status_history h WHERE h.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'order_status_history'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.order_items i WHERE i.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'order_items'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.orders o WHERE o.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'orders'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.contact_rfm r WHERE r.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'contact_rfm'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.rfm_stale r WHERE r.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'rfm_stale'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.devices d
-    WHERE d.contact_id = person OR d.external_customer_id = external_id OR d.email = ANY (emails)
-       OR d.phone = ANY (identifiers);
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'devices'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.contact_fields f WHERE f.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'contact_fields'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.channels ch WHERE ch.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'channels'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.unsubscribed_emails u WHERE u.email = ANY (emails);
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'unsubscribed_emails'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.list_sync_invalid_rows r WHERE r.row_key = ANY (list_keys);
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'list_sync_invalid_rows'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.list_sync_rows r WHERE r.row_key = ANY (list_keys);
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'list_sync_rows'; rows_removed := n; RETURN NEXT;
-    DELETE FROM engage.contacts c WHERE c.contact_id = person;
-    GET DIAGNOSTICS n = ROW_COUNT; table_name := 'contacts'; rows_removed := n; RETURN NEXT;
+    -- Each table in turn (children before their parents), with what names the person there:
+    -- $1 the contact ID, $2 the external ID, $3 the emails, $4 every identifier, $5 the events
+    -- and $6 the sends to erase, $7 the list syncs' keys.
+    FOR step IN SELECT * FROM (VALUES
+        ('event_queue', 'x.event_id = ANY ($5)'),
+        ('dead_letters', 'x.event_id = ANY ($5)'),
+        ('events', 'x.event_id = ANY ($5)'),
+        ('contact_activities', 'x.contact_id = $1 OR x.request_id = ANY ($6) OR x.external_customer_id = $2'),
+        ('sends', 'x.request_id = ANY ($6)'),
+        ('workflow_instances', 'x.contact_id = $1'),
+        ('regular_trigger_launches', 'x.contact_id = $1'),
+        ('segment_members', 'x.contact_id = $1'),
+        ('segment_changes', 'x.contact_id = $1'),
+        ('revenue', 'x.contact_id = $1'),
+        ('order_status_history', 'x.contact_id = $1'),
+        ('order_items', 'x.contact_id = $1'),
+        ('orders', 'x.contact_id = $1'),
+        ('contact_rfm', 'x.contact_id = $1'),
+        ('rfm_stale', 'x.contact_id = $1'),
+        ('devices', 'x.contact_id = $1 OR x.external_customer_id = $2 OR x.email = ANY ($3) OR x.phone = ANY ($4)'),
+        ('contact_fields', 'x.contact_id = $1'),
+        ('channels', 'x.contact_id = $1'),
+        ('unsubscribed_emails', 'x.email = ANY ($3)'),
+        ('list_sync_invalid_rows', 'x.row_key = ANY ($7)'),
+        ('list_sync_rows', 'x.row_key = ANY ($7)'),
+        ('contacts', 'x.contact_id = $1')) AS t(relation, condition)
+    LOOP
+        EXECUTE format('DELETE FROM engage.%I x WHERE %s', step.relation, step.condition)
+        USING person, external_id, emails, identifiers, erased_events, erased_sends, list_keys;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        table_name := step.relation;
+        rows_removed := n;
+        RETURN NEXT;
+    END LOOP;
     -- The deletes left tombstones for exports (a device's ID among them), and the append-only
     -- datasets get theirs here: the next run of an export deletes the exported events and
     -- activities of the contact ID or keyed by an identifier. Those no export needs go now, the
