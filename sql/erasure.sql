@@ -71,20 +71,27 @@ DECLARE
     n bigint;
 BEGIN
     SELECT c.external_customer_id INTO external_id FROM engage.contacts c WHERE c.contact_id = person FOR UPDATE;
+    -- An address given on an order or a device may be another contact's (a gift): what is another
+    -- contact's channel is theirs, not the person's.
     SELECT array_agg(DISTINCT v) INTO identifiers FROM (
         SELECT external_id
         UNION ALL SELECT ch.value FROM engage.channels ch WHERE ch.contact_id = person
         UNION ALL SELECT unnest(ARRAY[d.device_id, d.push_token, d.email, d.phone, d.external_customer_id])
                   FROM engage.devices d WHERE d.contact_id = person
         UNION ALL SELECT unnest(ARRAY[o.email, o.phone]) FROM engage.orders o WHERE o.contact_id = person) x(v)
-    WHERE v IS NOT NULL AND v <> '';
+    WHERE v IS NOT NULL AND v <> ''
+      AND NOT EXISTS (SELECT FROM engage.channels ch WHERE ch.value IN (x.v, lower(x.v)) AND ch.contact_id <> person);
     SELECT array_agg(DISTINCT lower(v)) INTO emails FROM unnest(identifiers) v WHERE v LIKE '%@%';
     list_keys := ARRAY(SELECT 'email:' || e FROM unnest(emails) e UNION ALL SELECT 'userId:' || external_id);
 
+    -- Events and sends of the person, and those of no contact that carry one of their identifiers
+    -- (another contact's are theirs, whatever key they carry).
     erased_events := ARRAY(SELECT e.event_id FROM engage.events e WHERE e.contact_id = person
-                           UNION SELECT e.event_id FROM engage.events e WHERE e.key_value = ANY (identifiers));
+                           UNION SELECT e.event_id FROM engage.events e
+                           WHERE e.key_value = ANY (identifiers) AND e.contact_id IS NULL);
     erased_sends := ARRAY(SELECT s.request_id FROM engage.sends s WHERE s.contact_id = person
-                          UNION SELECT s.request_id FROM engage.sends s WHERE s.locator = ANY (identifiers));
+                          UNION SELECT s.request_id FROM engage.sends s
+                          WHERE s.locator = ANY (identifiers) AND s.contact_id IS NULL);
 
     -- Each table in turn (children before their parents), with what names the person there:
     -- $1 the contact ID, $2 the external ID, $3 the emails, $4 every identifier, $5 the events
@@ -93,7 +100,7 @@ BEGIN
         ('event_queue', 'x.event_id = ANY ($5)'),
         ('dead_letters', 'x.event_id = ANY ($5)'),
         ('events', 'x.event_id = ANY ($5)'),
-        ('contact_activities', 'x.contact_id = $1 OR x.request_id = ANY ($6) OR x.external_customer_id = $2'),
+        ('contact_activities', 'x.contact_id = $1 OR x.request_id = ANY ($6) OR (x.contact_id IS NULL AND x.external_customer_id = $2)'),
         ('sends', 'x.request_id = ANY ($6)'),
         ('workflow_instances', 'x.contact_id = $1'),
         ('regular_trigger_launches', 'x.contact_id = $1'),
@@ -105,7 +112,7 @@ BEGIN
         ('orders', 'x.contact_id = $1'),
         ('contact_rfm', 'x.contact_id = $1'),
         ('rfm_stale', 'x.contact_id = $1'),
-        ('devices', 'x.contact_id = $1 OR x.external_customer_id = $2 OR x.email = ANY ($3) OR x.phone = ANY ($4)'),
+        ('devices', 'x.contact_id = $1 OR (x.contact_id IS NULL AND (x.external_customer_id = $2 OR x.email = ANY ($3) OR x.phone = ANY ($4)))'),
         ('contact_fields', 'x.contact_id = $1'),
         ('channels', 'x.contact_id = $1'),
         ('unsubscribed_emails', 'x.email = ANY ($3)'),

@@ -389,7 +389,8 @@ BEGIN
         -- tombstones): the rows that name them go from the history too.
         keys := ARRAY(SELECT k FROM engage.export_tombstoned(d.dataset, since) k WHERE k IS NOT NULL);
         IF cardinality(keys) > 0 THEN
-            EXECUTE format('DELETE FROM %s WHERE ''contactId:'' || "contactId" = ANY ($1) OR ''key:'' || %I = ANY ($1)',
+            EXECUTE format('DELETE FROM %s WHERE ''contactId:'' || "contactId" = ANY ($1)'
+                           ' OR ("contactId" IS NULL AND ''key:'' || %I = ANY ($1))',
                            target, CASE d.dataset WHEN 'events' THEN 'keyValue' ELSE 'externalCustomerId' END)
             USING keys;
             GET DIAGNOSTICS rows_deleted = ROW_COUNT;

@@ -419,6 +419,12 @@ BEGIN
             DETAIL = format('run_id: %s', run);
     END IF;
     SELECT * INTO job FROM engage.scheduled_jobs j WHERE j.job_id = r.job_id;
+    -- A run a worker delivers is planned by that worker (a superuser may take the steps by hand).
+    IF (SELECT k.worker_delivers FROM engage.job_kinds k WHERE k.kind = job.kind) AND NOT engage.in_background_worker()
+       AND NOT (SELECT x.rolsuper FROM pg_roles x WHERE x.rolname = session_user) THEN
+        RAISE EXCEPTION 'run % is planned and delivered by the scheduler''s background worker', run
+            USING ERRCODE = 'insufficient_privilege', DETAIL = format('run_id: %s, kind: %s', run, job.kind);
+    END IF;
     UPDATE engage.job_runs x SET pid = pg_backend_pid(), started_at = clock_timestamp() WHERE x.run_id = run;
     command := CASE WHEN job.kind = 'sql' THEN job.command
                     ELSE format('SELECT %s($1)::text', (SELECT k.run_function::regproc FROM engage.job_kinds k

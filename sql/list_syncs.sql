@@ -84,6 +84,7 @@ USING (EXISTS (SELECT FROM engage.list_sync_definitions d WHERE d.sync_id = list
 -- invalid, or removed (a stored row no longer in the source; operation unsubscribe when it is
 -- to leave the list, NULL when no call is needed).
 CREATE UNLOGGED TABLE engage.list_sync_stage (
+    sync_id    bigint NOT NULL,
     run_id     bigint NOT NULL,
     row_number bigint,
     row_key    text,
@@ -93,7 +94,11 @@ CREATE UNLOGGED TABLE engage.list_sync_stage (
     change     text NOT NULL,
     operation  text
 );
-CREATE INDEX list_sync_stage_key ON engage.list_sync_stage (run_id, row_key);
+CREATE INDEX list_sync_stage_key ON engage.list_sync_stage (sync_id, run_id, row_key);
+-- A role stages rows only for the syncs it may act on (another owner's run would send them).
+ALTER TABLE engage.list_sync_stage ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_list_sync_stage ON engage.list_sync_stage
+USING (EXISTS (SELECT FROM engage.list_sync_definitions d WHERE d.sync_id = list_sync_stage.sync_id));
 
 -- What each run planned and what came of it (the run's status is in engage.job_runs).
 CREATE TABLE engage.list_sync_run_counts (
@@ -219,8 +224,8 @@ DECLARE
     in_result bigint;
 BEGIN
     EXECUTE format($q$
-        INSERT INTO engage.list_sync_stage (run_id, row_number, row_key, hash, subscriber, problem, change, operation)
-        SELECT $1, c.n, c.row_key, c.hash, CASE WHEN c.change NOT IN ('unchanged', 'final') THEN c.subscriber END,
+        INSERT INTO engage.list_sync_stage (sync_id, run_id, row_number, row_key, hash, subscriber, problem, change, operation)
+        SELECT $6, $1, c.n, c.row_key, c.hash, CASE WHEN c.change NOT IN ('unchanged', 'final') THEN c.subscriber END,
                c.problem, c.change, $2
         FROM (SELECT s.n, s.row_key, s.hash, s.subscriber, s.problem,
                      CASE WHEN s.problem IS NOT NULL THEN 'invalid'
@@ -243,18 +248,18 @@ BEGIN
     UPDATE engage.list_sync_stage s SET change = 'invalid',
         problem = coalesce(s.problem || '; ', '') || format('the key appears %s times in the result', dup.n)
     FROM (SELECT x.row_key, count(*) AS n FROM engage.list_sync_stage x
-          WHERE x.run_id = run AND x.row_key IS NOT NULL GROUP BY x.row_key HAVING count(*) > 1) dup
-    WHERE s.run_id = run AND s.row_key = dup.row_key;
+          WHERE x.sync_id = d.sync_id AND x.run_id = run AND x.row_key IS NOT NULL GROUP BY x.row_key HAVING count(*) > 1) dup
+    WHERE s.sync_id = d.sync_id AND s.run_id = run AND s.row_key = dup.row_key;
 
-    INSERT INTO engage.list_sync_stage (run_id, row_key, subscriber, change, operation)
-    SELECT run, m.row_key, CASE WHEN leaves THEN engage.list_sync_unsubscriber(m.row_key) END, 'removed',
+    INSERT INTO engage.list_sync_stage (sync_id, run_id, row_key, subscriber, change, operation)
+    SELECT d.sync_id, run, m.row_key, CASE WHEN leaves THEN engage.list_sync_unsubscriber(m.row_key) END, 'removed',
            CASE WHEN leaves THEN 'unsubscribe' END
     FROM engage.list_sync_rows m,
-         LATERAL (SELECT mirror AND ((m.operation = 'subscribe' AND m.state IN ('delivered', 'pending'))
+         LATERAL (SELECT mirror AND ((m.operation = 'subscribe' AND m.state <> 'forgotten')
                                      OR (m.operation = 'unsubscribe' AND m.state IN ('pending', 'rejected'))) AS leaves) l
     WHERE m.sync_id = d.sync_id AND m.state <> 'dropped'
       AND NOT (mirror AND m.operation = 'unsubscribe' AND m.state = 'delivered')
-      AND NOT EXISTS (SELECT FROM engage.list_sync_stage s WHERE s.run_id = run AND s.row_key = m.row_key);
+      AND NOT EXISTS (SELECT FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = run AND s.row_key = m.row_key);
     RETURN in_result;
 END
 $$;
@@ -281,7 +286,7 @@ BEGIN
     in_result := engage.list_sync_stage_rows(d, run, d.full_resync);
 
     SELECT s.row_number, s.row_key, s.problem, count(*) OVER () AS total INTO bad
-    FROM engage.list_sync_stage s WHERE s.run_id = run AND s.change = 'invalid' ORDER BY s.row_number LIMIT 1;
+    FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = run AND s.change = 'invalid' ORDER BY s.row_number LIMIT 1;
     IF FOUND AND NOT d.skip_invalid_data THEN
         RAISE EXCEPTION 'list sync "%": row % is invalid: %', d.name, bad.row_number, bad.problem
             USING ERRCODE = 'data_exception',
@@ -291,16 +296,16 @@ BEGIN
     END IF;
     INSERT INTO engage.list_sync_invalid_rows (run_id, sync_id, row_number, row_key, reason)
     SELECT run, d.sync_id, s.row_number, s.row_key, s.problem
-    FROM engage.list_sync_stage s WHERE s.run_id = run AND s.change = 'invalid';
+    FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = run AND s.change = 'invalid';
 
     INSERT INTO engage.list_sync_rows AS m (sync_id, row_key, operation, state, reason, hash, subscriber, run_id, updated_at)
     SELECT d.sync_id, s.row_key, s.operation, 'pending', NULL, s.hash, s.subscriber, run, clock_timestamp()
-    FROM engage.list_sync_stage s WHERE s.run_id = run AND s.change IN ('new', 'changed', 'retry', 'resync')
+    FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = run AND s.change IN ('new', 'changed', 'retry', 'resync')
     ON CONFLICT (sync_id, row_key) DO UPDATE SET operation = EXCLUDED.operation, state = 'pending', reason = NULL,
         hash = EXCLUDED.hash, subscriber = EXCLUDED.subscriber, run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at;
     INSERT INTO engage.list_sync_rows AS m (sync_id, row_key, operation, state, reason, run_id, updated_at)
     SELECT DISTINCT ON (s.row_key) d.sync_id, s.row_key, s.operation, 'invalid', s.problem, run, clock_timestamp()
-    FROM engage.list_sync_stage s WHERE s.run_id = run AND s.change = 'invalid' AND s.row_key IS NOT NULL
+    FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = run AND s.change = 'invalid' AND s.row_key IS NOT NULL
     ORDER BY s.row_key, s.row_number
     ON CONFLICT (sync_id, row_key) DO UPDATE SET state = 'invalid', reason = EXCLUDED.reason, subscriber = NULL,
         run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
@@ -309,7 +314,7 @@ BEGIN
         operation = coalesce(s.operation, m.operation), subscriber = s.subscriber, reason = NULL, run_id = run,
         updated_at = clock_timestamp()
     FROM engage.list_sync_stage s
-    WHERE s.run_id = run AND s.change = 'removed' AND m.sync_id = d.sync_id AND m.row_key = s.row_key;
+    WHERE s.sync_id = d.sync_id AND s.run_id = run AND s.change = 'removed' AND m.sync_id = d.sync_id AND m.row_key = s.row_key;
 
     INSERT INTO engage.list_sync_run_counts AS c (run_id, sync_id, full_resync, rows_in_result, rows_new, rows_changed,
                                                   rows_removed, rows_invalid, rows_retried, rows_to_send)
@@ -318,9 +323,9 @@ BEGIN
            count(*) FILTER (WHERE s.change = 'removed'), count(*) FILTER (WHERE s.change = 'invalid'),
            count(*) FILTER (WHERE s.change = 'retry'),
            count(*) FILTER (WHERE s.change IN ('new', 'changed', 'retry', 'resync') OR s.operation IS NOT NULL AND s.change = 'removed')
-    FROM engage.list_sync_stage s WHERE s.run_id = run
+    FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = run
     RETURNING * INTO counts;
-    DELETE FROM engage.list_sync_stage s WHERE s.run_id = run;
+    DELETE FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = run;
     UPDATE engage.list_sync_definitions x SET full_resync = false WHERE x.sync_id = d.sync_id AND x.full_resync;
     RETURN engage.list_sync_summary(counts);
 END
@@ -347,7 +352,8 @@ $$;
 CREATE FUNCTION engage.list_sync_next_batch(run bigint, after_operation text DEFAULT '', after_key text DEFAULT '')
 RETURNS TABLE (action text, url text, api_key text, list_id bigint, campaign_id bigint, channel_unsubscribe boolean,
                keys text[], subscribers text[])
-LANGUAGE sql STABLE SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+    SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
     SELECT CASE p.operation WHEN 'subscribe' THEN 'add' ELSE 'remove' END,
            rtrim(coalesce(d.api_url, nullif(current_setting('engage.list_api_url', true), ''),
                           CASE d.region WHEN 'eu' THEN 'https://api.eu.iterable.com' ELSE 'https://api.iterable.com' END), '/')
@@ -381,7 +387,8 @@ $$;
 -- scan per key would read every pending row, out of the plan.
 CREATE FUNCTION engage.record_list_sync_batch(run bigint, keys text[], states text[], reasons text[], retries integer)
 RETURNS void
-LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+    SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
 DECLARE
     sync bigint := (SELECT c.sync_id FROM engage.list_sync_run_counts c WHERE c.run_id = run);
 BEGIN
@@ -402,7 +409,7 @@ $$;
 -- Counts requests of a run sent again that did not get an answer to record (the run then
 -- failed). The worker's step. Internal.
 CREATE FUNCTION engage.count_list_sync_retries(run bigint, retries integer) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE engage.list_sync_run_counts c SET batch_retries = c.batch_retries + retries WHERE c.run_id = run
 $$;
 
@@ -411,7 +418,7 @@ $$;
 -- Internal.
 CREATE FUNCTION engage.finish_list_sync_run(run bigint, message text DEFAULT NULL, detail text DEFAULT '',
                                             state text DEFAULT '') RETURNS engage.job_runs
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r engage.job_runs;
 BEGIN
@@ -647,9 +654,15 @@ BEGIN
         channel_unsubscribe = d.channel_unsubscribe, skip_invalid_data = d.skip_invalid_data, region = d.region,
         api_url = d.api_url
     WHERE x.sync_id = d.sync_id;
-    IF (d.query, d.segment_id, d.columns, d.action, d.list_id) IS DISTINCT FROM
-       (old.query, old.segment_id, old.columns, old.action, old.list_id) THEN
+    IF (d.api_url, d.region) IS DISTINCT FROM (old.api_url, old.region) AND api_key IS NULL THEN
+        RAISE EXCEPTION 'changing where a list sync posts needs its API key again' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'api_url or region changed', HINT = 'Give api_key => … in the same call: the key goes only where its giver sends it.';
+    END IF;
+    IF (d.query, d.segment_id, d.action, d.list_id) IS DISTINCT FROM (old.query, old.segment_id, old.action, old.list_id) THEN
         DELETE FROM engage.list_sync_rows m WHERE m.sync_id = d.sync_id;
+    ELSIF d.strings IS DISTINCT FROM old.strings THEN
+        -- Strings are not part of a row's hash (the time would change it every run): send all.
+        UPDATE engage.list_sync_definitions x SET full_resync = true WHERE x.sync_id = d.sync_id;
     END IF;
     IF api_key IS NOT NULL THEN
         PERFORM engage.store_list_sync_key(engage.vouch(), d.sync_id, api_key);
@@ -744,8 +757,8 @@ BEGIN
     PERFORM engage.list_sync_stage_rows(d, preview, full_resync);
     RETURN QUERY
     SELECT s.row_number, s.row_key, s.change, s.operation, s.subscriber::json, s.problem
-    FROM engage.list_sync_stage s WHERE s.run_id = preview
+    FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = preview
     ORDER BY s.row_number NULLS LAST, s.row_key;
-    DELETE FROM engage.list_sync_stage s WHERE s.run_id = preview;
+    DELETE FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = preview;
 END
 $$;

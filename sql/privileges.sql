@@ -229,6 +229,7 @@ GRANT INSERT, UPDATE, DELETE ON engage.list_sync_stage TO engage_admin;
 REVOKE ALL ON engage.list_sync_keys FROM engage_reader, engage_writer, engage_admin;
 ALTER FUNCTION engage.store_list_sync_key(bigint, bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.list_sync_has_key(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+GRANT EXECUTE ON FUNCTION engage.list_sync_has_key(bigint) TO engage_reader;
 REVOKE EXECUTE ON FUNCTION
     engage.list_sync_next_batch(bigint, text, text),
     engage.record_list_sync_batch(bigint, text[], text[], text[], integer),

@@ -46,7 +46,9 @@ fn execute_as(
         EngageError::new(ERRCODE_INVALID_PARAMETER_VALUE, "the job's search_path contains a NUL character")
             .raise()
     };
-    // The search_path is set at a new GUC nesting level, undone afterwards (as a function's SET).
+    // The search_path is set at a new GUC nesting level; afterwards every setting the command
+    // changed is undone, session-level ones too (as PostgreSQL does after a security-restricted
+    // operation), so nothing a job sets reaches what its process runs next as the scheduler.
     let level = unsafe { pg_sys::NewGUCNestLevel() };
     unsafe {
         pg_sys::set_config_option(
@@ -64,7 +66,7 @@ fn execute_as(
     PgTryBuilder::new(|| run(command, arguments))
         .finally(|| unsafe {
             pg_sys::SetUserIdAndSecContext(caller, context);
-            pg_sys::AtEOXact_GUC(true, level);
+            pg_sys::AtEOXact_GUC(false, level);
         })
         .execute()
 }

@@ -115,8 +115,18 @@ SELECT engage.erase_contact(email => 'not an address');
 SELECT count(*) FROM engage.upsert_contacts('{"contacts": [{"externalCustomerId": "cy-ext", "channels": [{"type": "email", "value": "cy@example.com"}]}]}');
 SELECT engage.erase_contact(external_customer_id => 'bob-ext', email => 'cy@example.com');
 \echo :LAST_ERROR_SQLSTATE
+-- An address on one person's order that is another contact's channel (a gift) is the other's:
+-- erasing Bob leaves Cy's event and unsubscribe alone.
+SELECT engage.generate_event('{"eventTypeKey": "visited", "keyValue": "cy@example.com"}') > 0 AS stored;
+SELECT engage.unsubscribe_emails('{"emails": ["cy@example.com"]}') AS unsubscribed;
+SELECT engage.add_orders('{"orders": [{"externalOrderId": "gift", "externalCustomerId": "bob-ext", "totalCost": 5,
+  "status": "DELIVERED", "date": "2026-12-02T10:00:00Z", "currency": "UAH", "email": "cy@example.com"}]}') ->> 'created' AS orders;
+SELECT count(*) AS tables FROM engage.erase_contact(external_customer_id => 'bob-ext');
+SELECT (SELECT count(*) FROM engage.events WHERE key_value = 'cy@example.com') AS cys_events,
+       (SELECT count(*) FROM engage.unsubscribed_emails WHERE email = 'cy@example.com') AS cy_unsubscribed,
+       (SELECT count(*) FROM engage.contacts WHERE external_customer_id = 'bob-ext') AS bob;
 SET ROLE regress_engage_reader;
-SELECT engage.erase_contact(external_customer_id => 'bob-ext');
+SELECT engage.erase_contact(external_customer_id => 'cy-ext');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SELECT count(*) AS contacts FROM engage.contacts;

@@ -87,10 +87,13 @@ SELECT name, action, campaign_id, channel_unsubscribe FROM engage.create_list_sy
     $$SELECT email, user_id, first_name FROM shop.customers WHERE visits > 3$$, 'remove', 43, api_key => 'k',
     campaign_id => 7, channel_unsubscribe => true, skip_invalid_data => true);
 SELECT row_key, operation, subscriber FROM engage.preview_list_sync('suppress');
--- A region chooses the base URL, which the sync's api_url overrides.
-SELECT name, region, api_url FROM engage.alter_list_sync('suppress', region => 'EU');
-SELECT name, region, api_url FROM engage.alter_list_sync('suppress', api_url => 'http://127.0.0.1:9/');
-SELECT name, campaign_id, api_url FROM engage.alter_list_sync('suppress', campaign_id => 0, api_url => '');
+-- A region chooses the base URL, which the sync's api_url overrides; changing either needs the
+-- key again (whoever may alter the sync could otherwise send its key to a server of theirs).
+SELECT name, region, api_url FROM engage.alter_list_sync('suppress', region => 'EU', api_key => 'k');
+SELECT name, region, api_url FROM engage.alter_list_sync('suppress', api_url => 'http://127.0.0.1:9/', api_key => 'k');
+SELECT engage.alter_list_sync('suppress', api_url => 'http://collector.example/');
+\echo :LAST_ERROR_SQLSTATE
+SELECT name, campaign_id, api_url FROM engage.alter_list_sync('suppress', campaign_id => 0, api_url => '', api_key => 'k');
 SELECT name, schedule, time_zone, delay, enabled, next_run_at IS NOT NULL AS scheduled
 FROM engage.alter_list_sync('suppress', schedule => '@daily', time_zone => 'Europe/Kyiv', delay => '5 minutes');
 
@@ -184,6 +187,40 @@ SELECT engage.create_list_sync('p', 'SELECT email FROM shop.private', 'add', 1, 
 -- A session's run_due_jobs leaves list syncs to the scheduler's workers.
 SELECT job_name, status FROM engage.run_due_jobs(now() + interval '2 days');
 SELECT name, state FROM engage.list_syncs ORDER BY name;
+
+-- No role stages rows for another owner's sync (its run would send them with its key), and
+-- only the scheduler's worker (or a superuser) plans a run.
+RESET ROLE;
+SELECT name FROM engage.create_list_sync('root''s', 'SELECT email FROM shop.customers', 'add', 9, api_key => 'k');
+SET ROLE regress_engage_admin;
+INSERT INTO engage.list_sync_stage (sync_id, run_id, row_key, subscriber, change, operation)
+SELECT sync_id, 1, 'email:x@example.com', '{"email":"x@example.com"}', 'new', 'unsubscribe'
+FROM engage.list_sync_definitions WHERE name = 'root''s';
+SELECT count(*) AS visible FROM engage.list_syncs WHERE name = 'root''s';
+INSERT INTO engage.list_sync_stage (sync_id, run_id, row_key, subscriber, change, operation)
+VALUES ((SELECT max(sync_id) FROM engage.list_syncs) + 1, 1, 'email:x@example.com', '{}', 'new', 'unsubscribe');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+INSERT INTO engage.job_runs (job_id, job_name, owner, started_by, status)
+SELECT job_id, name, owner, 'manual', 'running' FROM engage.scheduled_jobs WHERE name = 'list sync vips'
+RETURNING run_id AS run \gset
+SET SESSION AUTHORIZATION regress_engage_admin;
+SELECT engage.execute_run(:run);
+\echo :LAST_ERROR_SQLSTATE
+RESET SESSION AUTHORIZATION;
+DELETE FROM engage.job_runs WHERE run_id = :run;
+-- A job's command cannot leave settings behind for what its process runs next.
+SELECT engage.schedule_job('sets', NULL, $$SELECT set_config('search_path', 'shop, pg_catalog', false)$$) > 0 AS job;
+SELECT status FROM engage.run_job_now('sets');
+SHOW search_path;
+SET ROLE regress_engage_admin;
+
+-- A mirrored segment's member whose last send was rejected may still be in the list from an
+-- earlier one: when it leaves the segment, it is unsubscribed.
+INSERT INTO engage.list_sync_rows (sync_id, row_key, operation, state, reason, hash, run_id)
+SELECT sync_id, 'email:gone@example.com', 'subscribe', 'rejected', 'invalid data in dataFields', 1, 0
+FROM engage.list_sync_definitions WHERE name = 'vips';
+SELECT row_key, change, operation, subscriber FROM engage.preview_list_sync('vips') WHERE change = 'removed';
 
 -- Dropping a sync drops its job, key and rows.
 SELECT engage.drop_list_sync('vips');
