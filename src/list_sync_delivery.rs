@@ -6,11 +6,9 @@
 //! cancel, SIGTERM or shutdown acts within milliseconds even when the API does not answer.
 
 use crate::guc::{self, ListSyncSettings};
-use crate::worker::{self, Failure};
+use crate::worker::{step, Failure};
 use engage_listsync::{answer, subscribe_body, unsubscribe_body, Action, Answer, Outcome};
-use pgrx::bgworkers::BackgroundWorker;
 use pgrx::prelude::*;
-use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::mpsc::{self, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -18,15 +16,6 @@ use std::time::{Duration, Instant};
 const MAX_ANSWER: u64 = 8 << 20;
 /// The longest wait between two tries of a batch, whatever Retry-After asks.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
-
-/// Whether `run` is one whose planning committed and whose worker must now deliver it.
-pub fn planned(run: i64) -> bool {
-    let query = "SELECT EXISTS (SELECT FROM engage.job_runs r
-                                JOIN engage.scheduled_jobs j ON j.job_id = r.job_id
-                                JOIN engage.job_kinds k ON k.kind = j.kind
-                                WHERE r.run_id = $1 AND r.status = 'running' AND k.worker_delivers)";
-    matches!(step(move || Spi::get_one_with_args::<bool>(query, &[run.into()])), Ok(Some(true)))
-}
 
 /// One batch to send: where, with which key, and its rows' keys and subscribers in order.
 struct Batch {
@@ -281,18 +270,5 @@ fn finish(run: i64, failure: Option<Failure>) {
     });
     if let Err(e) = finished {
         warning!("pg_engage list sync run {run}: its end could not be recorded: {e}");
-    }
-}
-
-/// Runs `f` in a transaction of its own; an error it raises is returned, its work undone.
-fn step<T>(
-    f: impl FnOnce() -> Result<T, pgrx::spi::Error> + UnwindSafe + RefUnwindSafe,
-) -> Result<T, Failure> {
-    match worker::caught(|| BackgroundWorker::transaction(f)) {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => {
-            Err(Failure { message: e.to_string(), detail: String::new(), sqlstate: "XX000".into() })
-        }
-        Err(failure) => Err(failure),
     }
 }

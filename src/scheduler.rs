@@ -132,34 +132,30 @@ pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
         warning!("pg_engage job run {run}: {e}");
         return;
     }
-    let outcome = worker::caught(|| {
-        BackgroundWorker::transaction(|| Spi::run_with_args("SELECT engage.execute_run($1)", &[run.into()]))
+    // A run still running after execute_run succeeded is one its worker delivers (a list sync's
+    // planning): the delivery happens here, outside that transaction.
+    let outcome = worker::step(|| {
+        Spi::get_one_with_args::<bool>("SELECT status = 'running' FROM engage.execute_run($1)", &[run.into()])
     });
     let failure = match outcome {
-        Ok(Ok(())) => {
-            // A list sync's planning left the run running: its delivery happens here, outside it.
-            if crate::list_sync_delivery::planned(run) {
+        Ok(still_running) => {
+            if still_running == Some(true) {
                 crate::list_sync_delivery::deliver(run);
             }
             return;
-        }
-        Ok(Err(e)) => {
-            worker::Failure { message: e.to_string(), detail: String::new(), sqlstate: "XX000".into() }
         }
         Err(failure) => failure,
     };
     // The run's transaction failed as a whole (execute_run records what it can catch): record
     // the failure in a new one, so that it counts towards the job's max_failures.
     warning!("pg_engage job run {run}: {failure}");
-    let recorded = worker::caught(move || {
-        BackgroundWorker::transaction(move || {
-            Spi::run_with_args(
-                "SELECT engage.fail_run($1, $2, $3, $4)",
-                &[run.into(), failure.message.into(), failure.detail.into(), failure.sqlstate.into()],
-            )
-        })
+    let recorded = worker::step(move || {
+        Spi::run_with_args(
+            "SELECT engage.fail_run($1, $2, $3, $4)",
+            &[run.into(), failure.message.into(), failure.detail.into(), failure.sqlstate.into()],
+        )
     });
-    if !matches!(recorded, Ok(Ok(()))) {
+    if recorded.is_err() {
         warning!("pg_engage job run {run}: its failure could not be recorded");
     }
 }

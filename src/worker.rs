@@ -200,6 +200,20 @@ pub fn caught<T>(f: impl FnOnce() -> T + UnwindSafe) -> Result<T, Failure> {
         .execute()
 }
 
+/// Runs `f` in a transaction of its own; an error it raises (or an SPI error it returns) is
+/// returned as a `Failure`, its work undone.
+pub fn step<T>(
+    f: impl FnOnce() -> Result<T, pgrx::spi::Error> + UnwindSafe + RefUnwindSafe,
+) -> Result<T, Failure> {
+    match caught(|| BackgroundWorker::transaction(f)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => {
+            Err(Failure { message: e.to_string(), detail: String::new(), sqlstate: "XX000".into() })
+        }
+        Err(failure) => Err(failure),
+    }
+}
+
 thread_local! {
     /// The workers (by process ID) this transaction will wake at commit.
     static PENDING: RefCell<Vec<i32>> = const { RefCell::new(Vec::new()) };
