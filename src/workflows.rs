@@ -17,10 +17,8 @@ fn create_workflow(
     tags: default!(Option<Vec<Option<String>>>, "'{}'"),
 ) -> i64 {
     let name = required(name, "name");
-    let blocks = JsonB(required(blocks, "blocks").0);
+    let (blocks, rows) = checked_graph(blocks);
     let tags = without_nulls(tags.unwrap_or_default(), "tags");
-    let workflow = engage_workflow::parse(&blocks.0).or_raise();
-    let rows = JsonB(workflow.rows());
     Spi::connect_mut(|client| {
         first::<i64>(client.update(
             "SELECT engage.store_workflow($1, $2, $3, $4)",
@@ -30,4 +28,41 @@ fn create_workflow(
     })
     .or_raise()
     .expect("store_workflow returns the new ID")
+}
+
+/// Makes `blocks` the workflow's next version and returns it with how many waiting instances
+/// moved to it and how many stay on older versions. New launches use the new version; an
+/// instance already waiting finishes on its own version unless `move_waiting` is set, and then
+/// moves when the block it will resume at has the same ID in the new version.
+#[pg_extern]
+fn alter_workflow(
+    workflow: Option<&str>,
+    blocks: Option<JsonBody>,
+    move_waiting: default!(Option<bool>, false),
+) -> TableIterator<'static, (name!(version, i32), name!(moved, i32), name!(staying, i32))> {
+    let workflow = required(workflow, "workflow");
+    let (blocks, rows) = checked_graph(blocks);
+    let move_waiting = required(move_waiting, "move_waiting");
+    let row = Spi::connect_mut(|client| {
+        let table = client.update(
+            "SELECT version, moved, staying FROM engage.store_workflow_version($1, $2, $3, $4)",
+            None,
+            &[workflow.into(), blocks.into(), rows.into(), move_waiting.into()],
+        )?;
+        let row = table.first();
+        Ok::<_, pgrx::spi::Error>((
+            row.get::<i32>(1)?.unwrap_or_default(),
+            row.get::<i32>(2)?.unwrap_or_default(),
+            row.get::<i32>(3)?.unwrap_or_default(),
+        ))
+    })
+    .or_raise();
+    TableIterator::once(row)
+}
+
+/// The blocks as given and their checked, normalized rows (`engage_workflow`).
+fn checked_graph(blocks: Option<JsonBody>) -> (JsonB, JsonB) {
+    let blocks = JsonB(required(blocks, "blocks").0);
+    let rows = JsonB(engage_workflow::parse(&blocks.0).or_raise().rows());
+    (blocks, rows)
 }
