@@ -183,6 +183,8 @@ ALTER FUNCTION engage.create_event_type(text, text, text, text) SECURITY DEFINER
 
 ALTER FUNCTION engage.create_workflow(text, jsonb, text[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.alter_workflow(text, jsonb, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.set_retention(text, interval) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage.apply_retention(timestamptz, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.link_event(text, text, text, text, interval) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.unlink_event(text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.activate_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

@@ -103,6 +103,11 @@ extension_sql_file!(
     name = "metrics_schema",
     requires = ["list_syncs_schema", "broadcasts_schema", scheduler::scheduler_status]
 );
+extension_sql_file!(
+    "../sql/retention.sql",
+    name = "retention_schema",
+    requires = ["sends_schema", "jobs_schema", "segments_schema", scheduler::wake_scheduler, schedules::cron_next]
+);
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 
 #[pg_guard]

@@ -1,0 +1,111 @@
+-- Retention: how long each kind of data pg_engage writes by itself is kept. A built-in job
+-- (engage retention, hourly) removes what is older, a bounded number of rows per kind and run,
+-- so no run holds long locks or a long transaction and nothing is rewritten; a backlog goes
+-- over the following runs. Data that is a record a user expects to keep (events, sends,
+-- activities) is kept forever by default; the engine's own traces are not. Job runs keep their
+-- own setting, engage.job_run_retention.
+
+CREATE TABLE engage.retention (
+    kind        text PRIMARY KEY,
+    -- NULL: kept forever.
+    keep        interval CHECK (keep >= interval '1 hour'),
+    description text NOT NULL,
+    last_run_at timestamptz,
+    last_removed bigint
+);
+INSERT INTO engage.retention (kind, keep, description) VALUES
+    ('events', NULL, 'events registered longer ago (never one still queued for the workflow worker)'),
+    ('sends', NULL, 'sends created longer ago with their rendered bodies, once delivered, undelivered, '
+                    'suppressed or failed (never one still queued, held, paused or sending)'),
+    ('activities', NULL, 'contact activities (deliveries, opens, clicks, …) that happened longer ago'),
+    ('workflow_instances', '90 days', 'workflow instances that ended longer ago, except those whose once or '
+                                      'once every period still holds (they are the launch rule)'),
+    ('segment_changes', '90 days', 'segment entries and exits recorded longer ago'),
+    ('notifications', '30 days', 'notifications created longer ago'),
+    ('dead_letters', '90 days', 'events set aside longer ago (retry them with engage.retry_dead_letters before)');
+
+-- Block ranges of the times retention compares: rows arrive in about time order, so the old rows
+-- are the first pages, and the indexes cost next to nothing on the insert paths.
+CREATE INDEX events_registered ON engage.events USING brin (registered_at);
+CREATE INDEX sends_created ON engage.sends USING brin (created_at);
+CREATE INDEX contact_activities_time ON engage.contact_activities USING brin (activity_at);
+CREATE INDEX workflow_instances_started ON engage.workflow_instances USING brin (started_at);
+
+-- Sets how long a kind of data is kept (NULL: forever); returns the setting.
+CREATE FUNCTION engage.set_retention(kind text, keep interval) RETURNS engage.retention
+LANGUAGE plpgsql AS $$
+DECLARE
+    r engage.retention;
+BEGIN
+    IF keep < interval '1 hour' THEN
+        RAISE EXCEPTION 'a retention must be at least an hour' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('argument keep: %s', keep), HINT = 'NULL keeps the data forever.';
+    END IF;
+    UPDATE engage.retention x SET keep = set_retention.keep WHERE x.kind = set_retention.kind RETURNING * INTO r;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown kind of data "%"', kind USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'argument kind',
+            HINT = format('The kinds are %s.', (SELECT string_agg(x.kind, ', ' ORDER BY x.kind) FROM engage.retention x));
+    END IF;
+    RETURN r;
+END
+$$;
+
+-- Removes, for each kind with a retention, up to max_rows rows older than at minus the retention
+-- (each statement reads the old rows through the time's block-range index and deletes them by
+-- their row address). Returns per kind how many it removed and whether older rows remain.
+CREATE FUNCTION engage.apply_retention(at timestamptz DEFAULT now(), max_rows integer DEFAULT 100000)
+RETURNS TABLE (kind text, removed bigint, more boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    PERFORM engage.require_at_least_one('max_rows', max_rows);
+    IF at IS NULL THEN
+        RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
+    END IF;
+    FOR r IN
+        SELECT x.kind, x.keep, t.relation, t.old_rows
+        FROM engage.retention x
+        JOIN (VALUES
+            ('events', 'events', 'x.registered_at < $1 AND NOT EXISTS (SELECT FROM engage.event_queue q WHERE q.event_id = x.event_id)'),
+            ('sends', 'sends', 'x.created_at < $1 AND x.status NOT IN (''QUEUED'', ''HELD'', ''PAUSED'', ''SENDING'')'),
+            ('activities', 'contact_activities', 'x.activity_at < $1'),
+            ('workflow_instances', 'workflow_instances',
+             'x.started_at < $1 AND x.ended_at < $1 AND x.status IN (''completed'', ''stopped'', ''failed'') '
+             'AND (x.launch_period IS NULL OR upper(x.launch_period) <= $2)'),
+            ('segment_changes', 'segment_changes', 'x.changed_at < $1'),
+            ('notifications', 'notifications', 'x.created_at < $1'),
+            ('dead_letters', 'dead_letters', 'x.failed_at < $1')
+        ) AS t(kind, relation, old_rows) ON t.kind = x.kind
+        WHERE x.keep IS NOT NULL
+        ORDER BY x.kind
+    LOOP
+        kind := r.kind;
+        EXECUTE format('WITH gone AS (DELETE FROM engage.%1$I t WHERE t.ctid = ANY (ARRAY('
+                       'SELECT x.ctid FROM engage.%1$I x WHERE %2$s LIMIT $3)) RETURNING 1) '
+                       'SELECT count(*) FROM gone', r.relation, r.old_rows)
+        INTO removed USING at - r.keep, at, max_rows;
+        more := removed = max_rows;
+        UPDATE engage.retention x SET last_run_at = at, last_removed = apply_retention.removed WHERE x.kind = r.kind;
+        RETURN NEXT;
+    END LOOP;
+    -- Old workflow versions' blocks go with the last instance that stood in them.
+    PERFORM engage.prune_workflow_versions(w.workflow_id)
+    FROM engage.workflows w
+    WHERE EXISTS (SELECT FROM engage.workflow_blocks b WHERE b.workflow_id = w.workflow_id AND b.version < w.version);
+END
+$$;
+
+-- Retention as a job kind: arguments {"max_rows": N} (default 100,000 a kind).
+CREATE FUNCTION engage.run_retention_job(arguments jsonb) RETURNS text
+LANGUAGE sql AS $$
+    SELECT coalesce(string_agg(format('%s %s%s', r.kind, r.removed, CASE WHEN r.more THEN '+' ELSE '' END), ', '),
+                    'no retention set')
+    FROM engage.apply_retention(now(), coalesce((arguments ->> 'max_rows')::integer, 100000)) r
+$$;
+INSERT INTO engage.job_kinds (kind, run_function, description)
+VALUES ('retention', 'engage.run_retention_job(jsonb)',
+        'removes data older than its retention (engage.retention): arguments {"max_rows": N} a kind and run');
+INSERT INTO engage.scheduled_jobs (name, schedule, kind, time_zone)
+VALUES ('engage retention', '7 * * * *', 'retention', 'UTC');
