@@ -35,8 +35,9 @@ $$;
 -- history, segments), and by key value (history search). event_type_id has no per-row foreign
 -- key (each check is a query; events arrive one call at a time): generate_event takes the ID from
 -- event_types in the same statement, and the guard below keeps a used type from being deleted.
+-- Partitioned by month of registered_at (sql/partitions.sql), so that retention drops months.
 CREATE TABLE engage.events (
-    event_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id      bigint GENERATED ALWAYS AS IDENTITY,
     event_type_id integer NOT NULL,
     key_value     text NOT NULL,
     contact_id    bigint,
@@ -45,8 +46,14 @@ CREATE TABLE engage.events (
     -- The transaction that wrote the event, with its epoch: an export finds what arrived since its
     -- last run by this range (sql/export_datasets.sql), where the event ID cannot tell (IDs are
     -- taken before the writers commit, in another order).
-    written_xid   bigint NOT NULL DEFAULT txid_current()
-);
+    written_xid   bigint NOT NULL DEFAULT txid_current(),
+    -- The key of a partitioned table holds its partition key; event IDs alone are unique too
+    -- (one sequence).
+    PRIMARY KEY (event_id, registered_at),
+    CHECK (isfinite(registered_at))
+) PARTITION BY RANGE (registered_at);
+SELECT engage.partition_by_month('engage.events', 'registered_at', 'time',
+                                 date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC');
 CREATE INDEX events_type_time ON engage.events (event_type_id, registered_at);
 -- Block ranges: rows arrive in about the order of their transactions, so a range of recent
 -- transactions is a few recent pages, and the index costs next to nothing to keep.

@@ -161,8 +161,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- Rows of the datasets. Keyed datasets take the keys to return (NULL: all); append-only ones the
--- snapshots of the last run and this one (NULL: none) and a range of heap pages (NULL: no bound).
--- Inlined into the statement that calls them, with NULLs folded away.
+-- snapshots of the last run and this one (NULL: none), a range of heap pages (NULL: no bound) and
+-- a range of their partition key (page numbers are a partition's own, so a first copy names
+-- the partition by its range, which the planner prunes to). Inlined into the statement that
+-- calls them, with NULLs folded away.
 
 CREATE FUNCTION engage.export_rows_broadcasts(keys bigint[])
 RETURNS TABLE ("createdDate" timestamptz, "groupId" bigint, id bigint, "mediaType" text, "messageId" integer,
@@ -176,7 +178,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 CREATE FUNCTION engage.export_rows_contact_activities(since txid_snapshot, upto txid_snapshot, first_page bigint,
-                                                      last_page bigint)
+                                                      last_page bigint, key_from uuid, key_to uuid)
 RETURNS TABLE (activity text, "activityStatus" text, "workflowInstanceId" text, "broadcastId" bigint,
                "campaignType" text, "clickEventLink" text, "contactId" bigint, "errorCode" text,
                "statusDescription" text, "eventKey" text, "eventTypeKey" text, "externalCustomerId" text,
@@ -191,7 +193,8 @@ LANGUAGE sql STABLE AS $$
            a.message_tags, a.message_url, a.sender_name, a.activity_at, a.activity_at, a.utm_campaign,
            a.workflow_id, a.workflow_block_id
     FROM engage.contact_activities a
-    WHERE engage.in_pages(a.ctid, first_page, last_page) AND engage.appended_between(a.written_xid, since, upto)
+    WHERE a.request_id >= key_from AND a.request_id < key_to
+      AND engage.in_pages(a.ctid, first_page, last_page) AND engage.appended_between(a.written_xid, since, upto)
 $$;
 
 -- Sent: reported DELIVERED or UNDELIVERED by the transport; received: DELIVERED (spec 001: "the
@@ -255,14 +258,16 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     FROM (SELECT * FROM jsonb_each_text(params) LIMIT 50) p
 $$;
 
-CREATE FUNCTION engage.export_rows_events(since txid_snapshot, upto txid_snapshot, first_page bigint, last_page bigint)
+CREATE FUNCTION engage.export_rows_events(since txid_snapshot, upto txid_snapshot, first_page bigint, last_page bigint,
+                                          key_from timestamptz, key_to timestamptz)
 RETURNS TABLE ("contactId" bigint, "eventId" bigint, "eventTypeKey" text, "keyValue" text, occured timestamptz,
                "paramsJson" json)
 LANGUAGE sql STABLE AS $$
     SELECT e.contact_id, e.event_id, t.key, e.key_value, e.registered_at, engage.export_event_params(e.params)
     FROM engage.events e
     JOIN engage.event_types t ON t.event_type_id = e.event_type_id
-    WHERE engage.in_pages(e.ctid, first_page, last_page) AND engage.appended_between(e.written_xid, since, upto)
+    WHERE e.registered_at >= key_from AND e.registered_at < key_to
+      AND engage.in_pages(e.ctid, first_page, last_page) AND engage.appended_between(e.written_xid, since, upto)
 $$;
 
 -- translations: the languages of the message's other versions, comma-separated.

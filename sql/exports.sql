@@ -305,15 +305,17 @@ BEGIN
 END
 $$;
 
--- How many rows a table has, as the planner estimates them (NULL before it was ever analyzed),
--- scaled to its size now.
+-- How many rows a table (all its partitions) has, as the planner estimates them (NULL before it
+-- was ever analyzed), scaled to its size now.
 CREATE FUNCTION engage.export_estimate(relation regclass) RETURNS bigint
 LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN r.reltuples < 0 THEN NULL
-                WHEN r.relpages = 0 THEN r.reltuples::bigint
-                ELSE (r.reltuples / r.relpages * (pg_relation_size(relation) / current_setting('block_size')::bigint))::bigint
+    SELECT CASE WHEN bool_and(r.reltuples < 0) THEN NULL
+                ELSE sum(CASE WHEN r.reltuples < 0 THEN 0
+                              WHEN r.relpages = 0 THEN r.reltuples
+                              ELSE r.reltuples / r.relpages * (pg_relation_size(r.oid) / current_setting('block_size')::bigint)
+                         END)::bigint
            END
-    FROM pg_class r WHERE r.oid = relation
+    FROM engage.leaf_tables(relation) p(relid) JOIN pg_class r ON r.oid = p.relid
 $$;
 
 -- Sends one dataset to the target, from the snapshot `since` (NULL: everything, replacing what
@@ -336,6 +338,8 @@ DECLARE
     old_keys text[];
     new_keys text[];
     pages bigint;
+    part record;
+    whole record;
     -- 16 MB of an 8 kB-page table a batch: tens of thousands of rows.
     batch_pages constant bigint := 2048;
     page_cost constant text := current_setting('random_page_cost');
@@ -360,15 +364,20 @@ BEGIN
             GET DIAGNOSTICS rows_deleted = ROW_COUNT;
         END IF;
         IF d.key_column IS NULL THEN
-            -- Every row visible in `upto` was written before the table's size was read here.
-            pages := pg_relation_size(d.source) / current_setting('block_size')::bigint;
             PERFORM engage.export_progress_start(e.export_id, d.dataset, engage.export_estimate(d.source));
-            FOR first_page IN 0..pages - 1 BY batch_pages LOOP
-                EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s(NULL, $1, $2, $3)', target, columns, rows_function)
-                USING upto, first_page, first_page + batch_pages;
-                GET DIAGNOSTICS n = ROW_COUNT;
-                rows_inserted := rows_inserted + n;
-                PERFORM engage.export_progress_add(n);
+            -- Partition by partition (the append-only tables are partitioned by month), each in
+            -- batches of its pages. Every row visible in `upto` was written before the
+            -- partition's size was read here.
+            FOR part IN SELECT * FROM engage.partition_ranges(d.source) LOOP
+                pages := pg_relation_size(part.partition) / current_setting('block_size')::bigint;
+                FOR first_page IN 0..pages - 1 BY batch_pages LOOP
+                    EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s(NULL, $1, $2, $3, $4::%s, $5::%s)', target, columns,
+                                   rows_function, part.key_type, part.key_type)
+                    USING upto, first_page, first_page + batch_pages, part.key_from, part.key_to;
+                    GET DIAGNOSTICS n = ROW_COUNT;
+                    rows_inserted := rows_inserted + n;
+                    PERFORM engage.export_progress_add(n);
+                END LOOP;
             END LOOP;
         ELSE
             PERFORM engage.export_progress_start(e.export_id, d.dataset, engage.export_estimate(d.source));
@@ -396,8 +405,10 @@ BEGIN
             GET DIAGNOSTICS rows_deleted = ROW_COUNT;
         END IF;
         PERFORM engage.export_progress_start(e.export_id, d.dataset, NULL);
-        EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s($1, $2, $3, $4)', target, columns, rows_function)
-        USING since, upto, NULL::bigint, NULL::bigint;
+        SELECT * INTO whole FROM engage.partition_key_span(d.source);
+        EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s($1, $2, $3, $4, $5::%s, $6::%s)', target, columns,
+                       rows_function, whole.key_type, whole.key_type)
+        USING since, upto, NULL::bigint, NULL::bigint, whole.key_from, whole.key_to;
         GET DIAGNOSTICS rows_inserted = ROW_COUNT;
         PERFORM engage.export_progress_add(rows_inserted);
     ELSE

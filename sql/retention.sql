@@ -51,42 +51,60 @@ BEGIN
 END
 $$;
 
--- Removes, for each kind with a retention, up to max_rows rows older than at minus the retention
--- (each statement reads the old rows through the time's block-range index and deletes them by
--- their row address). Returns per kind how many it removed and whether older rows remain.
+-- Applies the retentions: first the partitioned tables (engage.maintain_partitions) get their
+-- months ahead and drop whole months past their retention; then, for each kind with a
+-- retention, up to max_rows rows older than at minus the retention are removed from what is
+-- left (the month the retention ends in, rows written with old times, the unpartitioned
+-- tables). Each delete reads one partition's old rows through the time's block-range index and
+-- deletes them by row address. Returns per kind the months it dropped, the rows it deleted, and
+-- whether older rows remain.
 CREATE FUNCTION engage.apply_retention(at timestamptz DEFAULT now(), max_rows integer DEFAULT 100000)
-RETURNS TABLE (kind text, removed bigint, more boolean)
+RETURNS TABLE (kind text, months_dropped integer, removed bigint, more boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     r record;
+    leaf regclass;
+    n bigint;
+    dropped jsonb;
 BEGIN
     PERFORM engage.require_at_least_one('max_rows', max_rows);
     IF at IS NULL THEN
         RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
     END IF;
+    SELECT coalesce(jsonb_object_agg(m.relation::text, m.months), '{}') INTO dropped
+    FROM (SELECT m.relation, count(*) AS months FROM engage.maintain_partitions(at) m
+          WHERE m.action = 'dropped' GROUP BY m.relation) m;
     FOR r IN
         SELECT x.kind, x.keep, t.relation, t.old_rows
         FROM engage.retention x
         JOIN (VALUES
-            ('events', 'events', 'x.registered_at < $1 AND NOT EXISTS (SELECT FROM engage.event_queue q WHERE q.event_id = x.event_id)'),
-            ('sends', 'sends', 'x.created_at < $1 AND x.status NOT IN (''QUEUED'', ''HELD'', ''PAUSED'', ''SENDING'')'),
-            ('activities', 'contact_activities', 'x.activity_at < $1'),
-            ('workflow_instances', 'workflow_instances',
+            ('events', 'engage.events'::regclass,
+             'x.registered_at < $1 AND NOT EXISTS (SELECT FROM engage.event_queue q WHERE q.event_id = x.event_id)'),
+            ('sends', 'engage.sends', 'x.created_at < $1 AND x.status NOT IN (''QUEUED'', ''HELD'', ''PAUSED'', ''SENDING'')'),
+            ('activities', 'engage.contact_activities', 'x.activity_at < $1'),
+            ('workflow_instances', 'engage.workflow_instances',
              'x.started_at < $1 AND x.ended_at < $1 AND x.status IN (''completed'', ''stopped'', ''failed'') '
              'AND (x.launch_period IS NULL OR upper(x.launch_period) <= $2)'),
-            ('segment_changes', 'segment_changes', 'x.changed_at < $1'),
-            ('notifications', 'notifications', 'x.created_at < $1'),
-            ('dead_letters', 'dead_letters', 'x.failed_at < $1')
+            ('segment_changes', 'engage.segment_changes', 'x.changed_at < $1'),
+            ('notifications', 'engage.notifications', 'x.created_at < $1'),
+            ('dead_letters', 'engage.dead_letters', 'x.failed_at < $1')
         ) AS t(kind, relation, old_rows) ON t.kind = x.kind
         WHERE x.keep IS NOT NULL
         ORDER BY x.kind
     LOOP
         kind := r.kind;
-        EXECUTE format('WITH gone AS (DELETE FROM engage.%1$I t WHERE t.ctid = ANY (ARRAY('
-                       'SELECT x.ctid FROM engage.%1$I x WHERE %2$s LIMIT $3)) RETURNING 1) '
-                       'SELECT count(*) FROM gone', r.relation, r.old_rows)
-        INTO removed USING at - r.keep, at, max_rows;
-        more := removed = max_rows;
+        removed := 0;
+        -- Row addresses are a partition's own: each partition is deleted from by itself.
+        FOR leaf IN SELECT l FROM engage.leaf_tables(r.relation) l ORDER BY l LOOP
+            EXIT WHEN removed >= max_rows;
+            EXECUTE format('WITH gone AS (DELETE FROM %1$s t WHERE t.ctid = ANY (ARRAY('
+                           'SELECT x.ctid FROM %1$s x WHERE %2$s LIMIT $3)) RETURNING 1) '
+                           'SELECT count(*) FROM gone', leaf, r.old_rows)
+            INTO n USING at - r.keep, at, max_rows - removed;
+            removed := removed + n;
+        END LOOP;
+        more := removed >= max_rows;
+        months_dropped := coalesce((dropped ->> r.relation::text)::integer, 0);
         UPDATE engage.retention x SET last_run_at = at, last_removed = apply_retention.removed WHERE x.kind = r.kind;
         RETURN NEXT;
     END LOOP;
@@ -100,7 +118,9 @@ $$;
 -- Retention as a job kind: arguments {"max_rows": N} (default 100,000 a kind).
 CREATE FUNCTION engage.run_retention_job(arguments jsonb) RETURNS text
 LANGUAGE sql AS $$
-    SELECT coalesce(string_agg(format('%s %s%s', r.kind, r.removed, CASE WHEN r.more THEN '+' ELSE '' END), ', '),
+    SELECT coalesce(string_agg(format('%s %s%s%s', r.kind, r.removed, CASE WHEN r.more THEN '+' ELSE '' END,
+                                      CASE WHEN r.months_dropped > 0 THEN format(' (%s months dropped)', r.months_dropped) END),
+                               ', '),
                     'no retention set')
     FROM engage.apply_retention(now(), coalesce((arguments ->> 'max_rows')::integer, 100000)) r
 $$;
@@ -109,3 +129,5 @@ VALUES ('retention', 'engage.run_retention_job(jsonb)',
         'removes data older than its retention (engage.retention): arguments {"max_rows": N} a kind and run');
 INSERT INTO engage.scheduled_jobs (name, schedule, kind, time_zone)
 VALUES ('engage retention', '7 * * * *', 'retention', 'UTC');
+-- The months ahead of the partitioned tables (engage.apply_retention keeps them coming).
+SELECT count(*) FROM engage.maintain_partitions();

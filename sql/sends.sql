@@ -40,8 +40,10 @@ LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
                                           FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
 $$;
 
+-- Partitioned by month of request_id (its first 48 bits are the time: sql/partitions.sql), so
+-- that retention drops months and request IDs stay unique.
 CREATE TABLE engage.sends (
-    send_id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    send_id             bigint GENERATED ALWAYS AS IDENTITY,
     request_id          uuid NOT NULL DEFAULT engage.time_ordered_uuid() UNIQUE,
     external_request_id text,
     message_id          integer NOT NULL,
@@ -83,8 +85,11 @@ CREATE TABLE engage.sends (
     updated_at          timestamptz NOT NULL DEFAULT now(),
     CHECK ((status IN ('SUPPRESSED', 'FAILED')) = (reason IS NOT NULL) OR status = 'UNDELIVERED'),
     CHECK ((status = 'SENDING') = (lease_until IS NOT NULL)),
-    CHECK ((status = 'HELD') = (not_before IS NOT NULL))
-);
+    CHECK ((status = 'HELD') = (not_before IS NOT NULL)),
+    PRIMARY KEY (send_id, request_id)
+) PARTITION BY RANGE (request_id);
+SELECT engage.partition_by_month('engage.sends', 'request_id', 'uuid7',
+                                 date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC');
 CREATE INDEX sends_queue ON engage.sends (channel, priority, send_id) WHERE status = 'QUEUED';
 CREATE INDEX sends_leased ON engage.sends (lease_until) WHERE status = 'SENDING';
 CREATE INDEX sends_held ON engage.sends (not_before) WHERE status = 'HELD';
@@ -107,12 +112,15 @@ $$;
 CREATE TRIGGER broadcasts_kept BEFORE DELETE ON engage.broadcasts FOR EACH ROW EXECUTE FUNCTION engage.broadcasts_kept();
 
 -- What happened to sends, with the columns of spec 001's contactActivities dataset.
+-- Partitioned as sends are, by their send's request ID: a send's activities go with it.
 CREATE TABLE engage.contact_activities (
-    activity_id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    activity_id           bigint GENERATED ALWAYS AS IDENTITY,
     activity              text NOT NULL CHECK (activity IN ('DELIVERED', 'UNDELIVERED', 'RECEIVED', 'UNSUBSCRIBED',
                                                             'CLICKED', 'SPAM', 'SUBSCRIPTION_CHANGED', 'PUSH_SUBSCRIBED')),
     activity_at           timestamptz NOT NULL DEFAULT now(),
-    request_id            uuid,
+    -- The send's request ID; an activity about no send (written by hand, a subscription
+    -- change) gets one of its own, since it decides the row's month (partition).
+    request_id            uuid NOT NULL DEFAULT engage.time_ordered_uuid(),
     message_instance_id   bigint,
     workflow_instance_id  bigint,
     workflow_id           bigint,
@@ -136,8 +144,11 @@ CREATE TABLE engage.contact_activities (
     -- The transport's own ID of the report (detail.reportId): the same report made again is one.
     report_id             text,
     -- The transaction that wrote the row, as engage.events.written_xid (exports read by it).
-    written_xid           bigint NOT NULL DEFAULT txid_current()
-);
+    written_xid           bigint NOT NULL DEFAULT txid_current(),
+    PRIMARY KEY (activity_id, request_id)
+) PARTITION BY RANGE (request_id);
+SELECT engage.partition_by_month('engage.contact_activities', 'request_id', 'uuid7',
+                                 date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC');
 CREATE UNIQUE INDEX contact_activities_report ON engage.contact_activities (request_id, report_id);
 -- A contact's activities in time order; with the activity itself, so that counting a contact's
 -- opens and clicks (the export's contact totals) reads the index alone.

@@ -40,7 +40,8 @@ mod workflow_worker;
 mod workflows;
 
 extension_sql_file!("../sql/contacts.sql", name = "contacts_schema", bootstrap);
-extension_sql_file!("../sql/events.sql", name = "events_schema", requires = ["contacts_schema"]);
+extension_sql_file!("../sql/partitions.sql", name = "partitions_schema", requires = ["contacts_schema"]);
+extension_sql_file!("../sql/events.sql", name = "events_schema", requires = ["partitions_schema"]);
 extension_sql_file!(
     "../sql/templates.sql",
     name = "templates_schema",

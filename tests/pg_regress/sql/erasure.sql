@@ -64,7 +64,7 @@ BEGIN
     FOR t IN SELECT c.oid::regclass AS relation, c.relname,
                     EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'contact_id') AS has_contact
              FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-             WHERE s.nspname = 'engage' AND c.relkind = 'r' ORDER BY c.relname LOOP
+             WHERE s.nspname = 'engage' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname LOOP
         EXECUTE format('SELECT count(*) FROM %s x WHERE x::text ILIKE ANY ($1) %s', t.relation,
                        CASE WHEN t.has_contact THEN 'OR x.contact_id = $2' ELSE '' END)
         INTO n USING ARRAY(SELECT '%' || i || '%' FROM unnest(identifiers) i), person;

@@ -44,7 +44,7 @@ SELECT count(*) AS events FROM (
 SELECT events, launched, not_launched FROM engage.process_events();
 
 -- Two days on, the day's periods are over and those instances go; 'once' stays for good.
-SELECT kind, removed FROM engage.apply_retention(now() + interval '2 days') WHERE kind = 'workflow_instances';
+SELECT kind, months_dropped, removed FROM engage.apply_retention(now() + interval '2 days') WHERE kind = 'workflow_instances';
 SELECT w.name, count(*) AS instances FROM engage.workflow_instances i JOIN engage.workflows w USING (workflow_id)
 GROUP BY w.name ORDER BY 1;
 
@@ -53,13 +53,16 @@ SELECT engage.generate_event('{"eventTypeKey": "eachEvent", "keyValue": "R-1"}')
 SELECT count(*) FROM engage.smartsend((SELECT message_id FROM engage.messages WHERE name = 'hi')::integer,
     '{"recipients": [{"locator": "r2@example.com"}]}');
 
--- A hundred days on, with events, sends and activities kept 30 days: two rows a kind per call,
--- until nothing old is left. A queued event and a queued send are never removed.
+-- A hundred days on, with events, sends and activities kept 30 days. Events, sends and
+-- activities are partitioned by month: a month that ended before the retention goes whole
+-- (activities' months here), unless it holds an event still queued or a send still to go out
+-- (this month's events and sends): then its old rows are deleted, two a kind per call here, until
+-- nothing old is left. A queued event and a queued send are never removed.
 SELECT (engage.set_retention(k, '30 days')).keep FROM unnest(ARRAY['events', 'sends', 'activities']) k;
 SELECT (SELECT count(*) FROM engage.events) AS events, (SELECT count(*) FROM engage.sends) AS sends,
        (SELECT count(*) FROM engage.contact_activities) AS activities,
        (SELECT count(*) FROM engage.segment_changes) AS segment_changes;
-SELECT * FROM engage.apply_retention(now() + interval '100 days', 2);
+SELECT kind, months_dropped > 0 AS months_dropped, removed, more FROM engage.apply_retention(now() + interval '100 days', 2);
 DO $$ BEGIN FOR i IN 1..10 LOOP PERFORM engage.apply_retention(now() + interval '100 days', 2); END LOOP; END $$;
 SELECT (SELECT count(*) FROM engage.events) AS events, (SELECT count(*) FROM engage.event_queue) AS queued_events,
        (SELECT string_agg(status, ',') FROM engage.sends) AS sends,
@@ -68,6 +71,14 @@ SELECT (SELECT count(*) FROM engage.events) AS events, (SELECT count(*) FROM eng
        (SELECT count(*) FROM engage.notifications) AS notifications,
        (SELECT count(*) FROM engage.dead_letters) AS dead_letters;
 SELECT kind, last_removed IS NOT NULL AS ran FROM engage.retention ORDER BY kind;
+-- The months: this month's events and sends are still there, the activities' months are gone
+-- (_before now reaches past them), and the months ahead are there.
+SELECT t.relation, count(*) FILTER (WHERE p.to_time <= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                                       AND p.from_time IS NOT NULL) AS past_months,
+       count(*) FILTER (WHERE p.from_time >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                          AND p.to_time IS NOT NULL) >= 3 AS three_months_ahead,
+       max(p.to_time) FILTER (WHERE p.from_time IS NULL) > now() AS before_reaches_now
+FROM engage.partitioned_tables t JOIN engage.time_partitions p USING (relation) GROUP BY t.relation ORDER BY 1;
 -- The queued event is still processed.
 SELECT events, launched, sends FROM engage.process_events();
 -- The job's function says what it did.
