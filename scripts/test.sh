@@ -46,6 +46,10 @@ if [ $status -eq 0 ]; then
     "$ROOT/tests/list_sync.sh" || status=$?
 fi
 if [ $status -eq 0 ]; then
+    say "several databases served by one server (the launcher starts and stops their workers)"
+    "$ROOT/tests/databases.sh" || status=$?
+fi
+if [ $status -eq 0 ]; then
     say "hardening on a throwaway cluster (hostile inputs, absurd templates, cancels, a failing worker)"
     "$ROOT/tests/hardening.sh" || status=$?
 fi

@@ -8,6 +8,7 @@ static ORGANISATION_NAME: GucSetting<Option<CString>> = GucSetting::<Option<CStr
 static TIME_ZONE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"UTC"));
 static JOB_RUN_RETENTION: GucSetting<i32> = GucSetting::<i32>::new(30 * 24 * 60);
 static DATABASE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"postgres"));
+static DATABASES: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 static SCHEDULER_ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 static WORKFLOWS_ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 static EVENT_BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(1000);
@@ -58,13 +59,21 @@ pub fn init() {
     if unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress } {
         GucRegistry::define_string_guc(
             c"engage.database",
-            c"The database whose jobs the scheduler runs and whose events the workflow worker processes.",
+            c"The database pg_engage serves when engage.databases is empty.",
             c"Read when the server starts; pg_engage must be in shared_preload_libraries.",
             &DATABASE,
             GucContext::Postmaster,
             GucFlags::default(),
         );
     }
+    GucRegistry::define_string_guc(
+        c"engage.databases",
+        c"The databases pg_engage serves, comma-separated: each gets a scheduler and a workflow worker.",
+        c"Read again on reload (SIGHUP); empty: the one named by engage.database.",
+        &DATABASES,
+        GucContext::Sighup,
+        GucFlags::default(),
+    );
     GucRegistry::define_bool_guc(
         c"engage.scheduler_enabled",
         c"Whether the scheduler starts due jobs; read again on reload (SIGHUP).",
@@ -204,9 +213,24 @@ pub fn organisation_name() -> Option<String> {
     string(&ORGANISATION_NAME)
 }
 
-/// `engage.database`: where the scheduler runs jobs.
-pub fn database() -> String {
+/// `engage.database`: the one database served when `engage.databases` is empty.
+fn database() -> String {
     string(&DATABASE).unwrap_or_else(|| "postgres".to_string())
+}
+
+/// The databases pg_engage serves: `engage.databases` (names separated by commas, each once), or
+/// when that is empty the one `engage.database` names.
+pub fn databases() -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in string(&DATABASES).unwrap_or_default().split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    if names.is_empty() {
+        names.push(database());
+    }
+    names
 }
 
 /// `engage.scheduler_enabled`.

@@ -24,6 +24,7 @@ mod groups;
 mod guc;
 mod jobs;
 mod json_body;
+mod launcher;
 mod list_sync_delivery;
 mod list_syncs;
 mod orders;
@@ -121,8 +122,7 @@ pub extern "C-unwind" fn _PG_init() {
     if worker::preloaded() {
         export_progress::init();
     }
-    worker::SCHEDULER.register();
-    worker::WORKFLOWS.register();
+    launcher::register();
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The scheduler: a launcher background worker (registered when pg_engage is in
-//! `shared_preload_libraries`) that sleeps until the next job is due, claims the due runs with
+//! The scheduler: a background worker for each database pg_engage serves (started by
+//! `launcher`) that sleeps until the next job is due, claims the due runs with
 //! `engage.claim_due_runs`, and starts each in its own dynamic background worker, which runs
 //! `engage.execute_run`, so a slow job never holds up another. Writes to the jobs table wake it
 //! when they commit, so a new or changed schedule counts at once.
@@ -27,10 +27,10 @@ struct Pass {
 
 #[pg_guard]
 #[no_mangle]
-pub extern "C-unwind" fn engage_scheduler_main(_arg: pg_sys::Datum) {
+pub extern "C-unwind" fn engage_scheduler_main(database: pg_sys::Datum) {
     let mut started = false;
     let mut backoff = Backoff::default();
-    worker::SCHEDULER.run(|| {
+    worker::SCHEDULER.run(database, || {
         let pass = match backoff.step(&worker::SCHEDULER, move || launcher_pass(started)) {
             Ok(pass) => pass,
             Err(wait) => return wait,
@@ -90,6 +90,8 @@ fn start_run(run: i64) {
         .set_library("pg_engage")
         .set_function("engage_job_run_main")
         .set_argument(Some(pg_sys::Datum::from(run)))
+        // The run's database, by OID.
+        .set_extra(&unsafe { pg_sys::MyDatabaseId }.to_u32().to_string())
         .enable_spi_access()
         .set_start_time(BgWorkerStartTime::RecoveryFinished)
         .set_restart_time(None)
@@ -118,7 +120,8 @@ pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
     // WITH (FORCE), pg_terminate_backend); the run is then marked interrupted.
     unsafe { pg_sys::pqsignal(pg_sys::SIGTERM as i32, Some(terminate_run)) };
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::empty());
-    BackgroundWorker::connect_worker_to_spi(Some(&guc::database()), None);
+    let database = BackgroundWorker::get_extra().parse::<u32>().unwrap_or_default();
+    BackgroundWorker::connect_worker_to_spi_by_oid(Some(pg_sys::Oid::from(database)), None);
     let run = arg.value() as i64;
     // The process is recorded first, in its own transaction, so that a launcher that restarts
     // meanwhile sees the run is alive.
@@ -190,5 +193,5 @@ fn scheduler_status() -> TableIterator<
 > {
     let pid = worker::SCHEDULER.pid_here();
     let problem = worker::SCHEDULER.problem_here("scheduler", "engage.scheduler_enabled");
-    TableIterator::once((pid.is_some(), pid, guc::database(), problem))
+    TableIterator::once((pid.is_some(), pid, worker::current_database(), problem))
 }

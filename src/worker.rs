@@ -1,36 +1,58 @@
-//! The long-lived background workers (the scheduler's launcher, the workflow worker): how they
-//! are registered, their main loop, and waking one when the current transaction commits. A
-//! worker sleeps on its latch, and a commit that gives it work sets the latch, so the work starts
-//! at once instead of at the next timeout. Each worker keeps its process ID in shared memory (set
-//! up when pg_engage is preloaded), so that a wake costs no catalog or statistics lookup: one is
+//! The long-lived background workers of each database pg_engage serves (its scheduler and its
+//! workflow worker): their slots in shared memory, their main loop, and waking one when the
+//! current transaction commits. `launcher` starts them. A worker sleeps on its latch, and a
+//! commit that gives it work sets the latch, so the work starts at once instead of at the next
+//! timeout. Each worker keeps its process ID in a slot for its database in shared memory (set up
+//! when pg_engage is preloaded), so that a wake costs no catalog or statistics lookup: one is
 //! asked for on every event. Nothing happens on rollback, or when the worker does not run.
 
 use crate::guc;
-use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
+use pgrx::bgworkers::{BackgroundWorker, SignalWakeFlags};
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
-use pgrx::{pg_shmem_init, PgAtomic, PgTryBuilder};
+use pgrx::shmem::PGRXSharedMemory;
+use pgrx::{pg_shmem_init, PgLwLock, PgTryBuilder};
 use std::cell::RefCell;
 use std::panic::{RefUnwindSafe, UnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-// SAFETY (both): the names are unique to pg_engage.
-static SCHEDULER_PID: PgAtomic<AtomicI32> = unsafe { PgAtomic::new(c"pg_engage scheduler pid") };
-static WORKFLOWS_PID: PgAtomic<AtomicI32> = unsafe { PgAtomic::new(c"pg_engage workflows pid") };
+/// How many databases one server's pg_engage can serve at once.
+pub const MAX_DATABASES: usize = 32;
 
-/// A long-lived worker: its `backend_type` in `pg_stat_activity`, the library function that
-/// runs it, and where its process ID is kept.
-pub struct Worker {
-    pub name: &'static str,
-    function: &'static str,
-    pid: &'static PgAtomic<AtomicI32>,
+/// The workers of one database: its OID (0: a free slot) and each worker's process ID (0: none).
+#[derive(Copy, Clone, Default)]
+struct Slot {
+    database: u32,
+    pids: [i32; 2],
 }
 
-pub static SCHEDULER: Worker =
-    Worker { name: "pg_engage scheduler", function: "engage_scheduler_main", pid: &SCHEDULER_PID };
-pub static WORKFLOWS: Worker =
-    Worker { name: "pg_engage workflows", function: "engage_workflows_main", pid: &WORKFLOWS_PID };
+#[derive(Copy, Clone)]
+pub struct Slots([Slot; MAX_DATABASES]);
+
+impl Default for Slots {
+    fn default() -> Self {
+        Slots([Slot::default(); MAX_DATABASES])
+    }
+}
+
+// SAFETY: plain integers, no pointers.
+unsafe impl PGRXSharedMemory for Slots {}
+
+// SAFETY: the name is unique to pg_engage.
+static SLOTS: PgLwLock<Slots> = unsafe { PgLwLock::new(c"pg_engage workers") };
+
+/// A long-lived worker of a database: its `backend_type` in `pg_stat_activity`, the library
+/// function that runs it, and its place in the database's slot.
+pub struct Worker {
+    pub name: &'static str,
+    pub function: &'static str,
+    index: usize,
+}
+
+pub static SCHEDULER: Worker = Worker { name: "pg_engage scheduler", function: "engage_scheduler_main", index: 0 };
+pub static WORKFLOWS: Worker = Worker { name: "pg_engage workflows", function: "engage_workflows_main", index: 1 };
+pub static DATABASE_WORKERS: [&Worker; 2] = [&SCHEDULER, &WORKFLOWS];
 
 /// Whether the library was preloaded (set in the postmaster; backends inherit it by fork), and
 /// so whether the shared memory above exists.
@@ -42,66 +64,112 @@ pub fn init() {
         return;
     }
     PRELOADED.store(true, Ordering::Relaxed);
-    pg_shmem_init!(SCHEDULER_PID);
-    pg_shmem_init!(WORKFLOWS_PID);
+    pg_shmem_init!(SLOTS);
 }
 
 pub fn preloaded() -> bool {
     PRELOADED.load(Ordering::Relaxed)
 }
 
+/// Whether a process ID is a live process of this server.
+fn alive(pid: i32) -> bool {
+    // SAFETY: BackendPidGetProc only reads the process array.
+    pid != 0 && !unsafe { pg_sys::BackendPidGetProc(pid) }.is_null()
+}
+
 impl Worker {
-    /// Registers the worker (only possible while shared_preload_libraries are loaded): started
-    /// after recovery, started again 5 seconds after it exits with a non-zero code.
-    pub fn register(&self) {
-        if !preloaded() {
+    /// The worker's main loop for the database the launcher gave it (the argument): connects,
+    /// takes its slot (leaving at once when another process has it), then calls `pass` and
+    /// sleeps for the time it returns (or until its latch is set), reloading the configuration
+    /// on SIGHUP, until SIGTERM or until the database is no longer in `engage.databases`.
+    pub fn run(&self, database: pg_sys::Datum, mut pass: impl FnMut() -> Duration) {
+        BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+        let oid = pg_sys::Oid::from(database.value() as u32);
+        BackgroundWorker::connect_worker_to_spi_by_oid(Some(oid), None);
+        let me = unsafe { pg_sys::MyProcPid };
+        // A catalog lookup: only inside a transaction.
+        let name = BackgroundWorker::transaction(current_database);
+        if !self.claim(oid, me) {
+            log!("{} for database \"{name}\": another process serves it already", self.name);
             return;
         }
-        BackgroundWorkerBuilder::new(self.name)
-            .set_type(self.name)
-            .set_library("pg_engage")
-            .set_function(self.function)
-            .enable_spi_access()
-            .set_start_time(BgWorkerStartTime::RecoveryFinished)
-            .set_restart_time(Some(Duration::from_secs(5)))
-            .load();
-    }
-
-    /// The worker's main loop: connects to `engage.database`, then calls `pass` and sleeps for
-    /// the time it returns (or until its latch is set), reloading the configuration on SIGHUP,
-    /// until SIGTERM.
-    pub fn run(&self, mut pass: impl FnMut() -> Duration) -> ! {
-        BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
-        let database = guc::database();
-        BackgroundWorker::connect_worker_to_spi(Some(&database), None);
-        self.set_pid(unsafe { pg_sys::MyProcPid });
-        log!("{} started for database \"{database}\"", self.name);
+        log!("{} started for database \"{name}\"", self.name);
         loop {
             if BackgroundWorker::sighup_received() {
                 unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+                if !guc::databases().contains(&name) {
+                    log!("{} for database \"{name}\": no longer in engage.databases", self.name);
+                    break;
+                }
             }
             if !BackgroundWorker::wait_latch(Some(pass())) {
                 break;
             }
         }
-        self.set_pid(0);
-        log!("{} stopped", self.name);
-        // Exit code 1: the postmaster starts the worker again unless the server is shutting down
-        // (with 0 it would be unregistered, say after pg_terminate_backend or DROP DATABASE).
-        unsafe { pg_sys::proc_exit(1) }
+        self.release(oid, me);
+        log!("{} stopped for database \"{name}\"", self.name);
     }
 
-    fn set_pid(&self, pid: i32) {
-        if preloaded() {
-            self.pid.get().store(pid, Ordering::Relaxed);
+    /// Takes the worker's place in the database's slot, unless a live process has it.
+    fn claim(&self, database: pg_sys::Oid, pid: i32) -> bool {
+        let database = database.to_u32();
+        let mut slots = SLOTS.exclusive();
+        let found = slots.0.iter().position(|s| s.database == database);
+        let free = || slots.0.iter().position(|s| s.database == 0 || s.pids.iter().all(|p| !alive(*p)));
+        let Some(at) = found.or_else(free) else {
+            warning!("pg_engage serves at most {MAX_DATABASES} databases at once");
+            return false;
+        };
+        let slot = &mut slots.0[at];
+        if slot.database == database && slot.pids[self.index] != pid && alive(slot.pids[self.index]) {
+            return false;
+        }
+        if slot.database != database {
+            *slot = Slot { database, pids: [0; 2] };
+        }
+        slot.pids[self.index] = pid;
+        true
+    }
+
+    fn release(&self, database: pg_sys::Oid, pid: i32) {
+        let mut slots = SLOTS.exclusive();
+        if let Some(slot) = slots.0.iter_mut().find(|s| s.database == database.to_u32()) {
+            if slot.pids[self.index] == pid {
+                slot.pids[self.index] = 0;
+            }
         }
     }
 
+    /// The process of this worker for a database, if one is registered (it may have died since:
+    /// see `alive`).
+    pub fn pid_for(&self, database: pg_sys::Oid) -> i32 {
+        if !preloaded() {
+            return 0;
+        }
+        let slots = SLOTS.share();
+        slots.0.iter().find(|s| s.database == database.to_u32()).map_or(0, |s| s.pids[self.index])
+    }
+
     fn pid(&self) -> i32 {
-        if preloaded() {
-            self.pid.get().load(Ordering::Relaxed)
+        self.pid_for(unsafe { pg_sys::MyDatabaseId })
+    }
+
+    /// Whether this worker runs for the database.
+    pub fn running_for(&self, database: pg_sys::Oid) -> bool {
+        alive(self.pid_for(database))
+    }
+}
+
+/// The name of the database this process is connected to (a catalog lookup: call it inside a
+/// transaction).
+pub fn current_database() -> String {
+    // SAFETY: get_database_name returns a palloc'd name or null.
+    unsafe {
+        let name = pg_sys::get_database_name(pg_sys::MyDatabaseId);
+        if name.is_null() {
+            String::new()
         } else {
-            0
+            std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned()
         }
     }
 }
@@ -220,39 +288,36 @@ thread_local! {
 }
 
 impl Worker {
-    /// The worker's process if it runs and serves this database. The process ID is in shared
-    /// memory and `engage.database` is a server-start setting every backend reads alike, so the
-    /// answer does not depend on which processes the calling role may see in `pg_stat_activity`.
+    /// The worker's process if it runs for this database. The process ID is in shared memory, so
+    /// the answer does not depend on which processes the calling role may see in
+    /// `pg_stat_activity`.
     pub fn pid_here(&self) -> Option<i32> {
         let pid = self.pid();
-        // SAFETY: BackendPidGetProc only reads the process array; get_database_name returns a
-        // palloc'd name or null.
-        let (alive, database) = unsafe {
-            let name = pg_sys::get_database_name(pg_sys::MyDatabaseId);
-            let database =
-                (!name.is_null()).then(|| std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned());
-            (pid != 0 && !pg_sys::BackendPidGetProc(pid).is_null(), database)
-        };
-        (alive && database.as_deref() == Some(guc::database().as_str())).then_some(pid)
+        alive(pid).then_some(pid)
     }
 
     /// Why the worker does not run for this database (None when it does): pg_engage is not
-    /// preloaded, or it serves another database, or it is starting, or its setting `switch` is off.
+    /// preloaded, or this database is not among those it serves, or it is starting, or its
+    /// setting `switch` is off.
     pub fn problem_here(&self, label: &str, switch: &str) -> Option<String> {
         if self.pid_here().is_some() {
             return None;
         }
         if !preloaded() {
             return Some(
-                "pg_engage is not in shared_preload_libraries: add it (and engage.database) to postgresql.conf \
+                "pg_engage is not in shared_preload_libraries: add it (and engage.databases) to postgresql.conf \
                  and restart the server"
                     .to_string(),
             );
         }
-        Some(format!(
-            "the {label} runs for database \"{}\" (engage.database), not this one; or it is starting, or {switch} is off",
-            guc::database()
-        ))
+        let served = guc::databases();
+        if !served.contains(&current_database()) {
+            return Some(format!(
+                "this database is not one pg_engage serves (engage.databases: {}); add it and reload",
+                served.join(", ")
+            ));
+        }
+        Some(format!("the {label} is starting, or {switch} is off, or max_worker_processes is too low"))
     }
 
     /// Sets the worker's latch when this transaction commits; returns whether the worker runs.

@@ -1,5 +1,5 @@
-//! The workflow worker: a background worker (registered when pg_engage is preloaded) that
-//! processes queued events with `engage.process_events` and resumes ended waits with
+//! The workflow worker: a background worker for each database pg_engage serves (started by
+//! `launcher`) that processes queued events with `engage.process_events` and resumes ended waits with
 //! `engage.run_due_waits`, each batch in its own transaction, then sleeps until the next wait
 //! ends. A commit that queues events sets its latch (`engage.wake_workflow_worker`, called by
 //! the events trigger), so an event is acted on at once. A batch that dies (the worker is
@@ -16,9 +16,9 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 #[pg_guard]
 #[no_mangle]
-pub extern "C-unwind" fn engage_workflows_main(_arg: pg_sys::Datum) {
+pub extern "C-unwind" fn engage_workflows_main(database: pg_sys::Datum) {
     let mut backoff = Backoff::default();
-    worker::WORKFLOWS.run(move || work(&mut backoff))
+    worker::WORKFLOWS.run(database, move || work(&mut backoff))
 }
 
 /// One step in its own transaction: the number the query returns (an SPI failure is raised, so
@@ -88,5 +88,5 @@ fn workflow_worker_status() -> TableIterator<
 > {
     let pid = worker::WORKFLOWS.pid_here();
     let problem = worker::WORKFLOWS.problem_here("workflow worker", "engage.workflows_enabled");
-    TableIterator::once((pid.is_some(), pid, guc::database(), problem))
+    TableIterator::once((pid.is_some(), pid, worker::current_database(), problem))
 }
