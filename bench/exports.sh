@@ -51,7 +51,10 @@ ms() { timing_ms | awk '{s += $1} END {printf "%d\n", s}'; }
 plain_copy() {
     q -At -c "SELECT format('INSERT INTO %I.%I SELECT * FROM engage.%I(%s);', '$1', d.table_name,
                             'export_rows_' || d.table_name,
-                            CASE WHEN d.key_column IS NULL THEN 'NULL, NULL, NULL, NULL' ELSE 'NULL' END)
+                            CASE WHEN d.key_column IS NULL
+                                 THEN (SELECT format('NULL, NULL, NULL, NULL, %1\$L::%2\$s, %3\$L::%2\$s', k.key_from, k.key_type, k.key_to)
+                                       FROM engage.partition_key_span(d.source) k)
+                                 ELSE 'NULL' END)
               FROM engage.export_datasets d WHERE d.dataset = ANY ($DATASETS)" >"$BUILD/exports-plain.sql"
     q -c '\timing on' -f "$BUILD/exports-plain.sql" | ms
 }
