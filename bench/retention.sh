@@ -31,7 +31,7 @@ load() {
                  date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + (i % 86400) * interval '1 second'
           FROM generate_series(1, $EVENTS) i"
     if [ "${1:-}" = queued ]; then
-        q -c "INSERT INTO engage.event_queue SELECT min(event_id) FROM engage.events"
+        q -c "INSERT INTO engage.event_queue SELECT event_id, registered_at FROM engage.events ORDER BY event_id LIMIT 1"
     fi
     q -c "VACUUM ANALYZE engage.events" -c CHECKPOINT
     echo "loaded $EVENTS events in $((SECONDS - started)) s" >&2

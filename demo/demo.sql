@@ -418,5 +418,42 @@ FROM engage.wait_for_list_sync('newsletter');
 SELECT name, state, last_run_status, api_key_set FROM engage.list_syncs;
 SELECT run_id, status, result FROM engage.list_sync_runs ORDER BY run_id;
 
+\echo '== 25. Operating pg_engage: change a live workflow, keep tables bounded, see the backlog'
+\echo '   the abandoned-cart reminder gets a new text; the instance already waiting finishes on version 1,'
+\echo '   new carts run version 2:'
+INSERT INTO engage.messages (name, subject, body) VALUES ('Cart reminder v2', 'Still thinking, $!contact.firstName?',
+'$!data.get(''items'') is waiting, and shipping is free today.');
+SELECT * FROM engage.alter_workflow('Abandoned cart', format($$[
+    {"id": "remind", "type": "send_message", "messageId": %1$s, "next": "wait"},
+    {"id": "wait", "type": "wait", "duration": "1 hour", "next": "paid?"},
+    {"id": "paid?", "type": "condition", "param": "paid", "op": "exists", "yes": "end", "no": "again"},
+    {"id": "again", "type": "send_message", "messageId": %1$s},
+    {"id": "end", "type": "exit"}]$$, (SELECT message_id FROM engage.messages WHERE name = 'Cart reminder v2'))::jsonb);
+SELECT engage.generate_event('{"eventTypeKey": "cartAbandoned", "keyValue": "ivan@example.com", "params": [{"name": "items", "value": "Blue hat"}]}') > 0 AS stored;
+CALL pg_temp.wait_for_worker();
+SELECT c.first_name, i.version, i.status, i.block_id AS next_block
+FROM engage.workflow_instances i JOIN engage.workflows w USING (workflow_id) JOIN engage.contacts c USING (contact_id)
+WHERE w.name = 'Abandoned cart' ORDER BY i.instance_id;
+SELECT s.subject FROM engage.sends s JOIN engage.workflows w USING (workflow_id) WHERE w.name = 'Abandoned cart' ORDER BY s.send_id;
+SELECT version, moved, created_by FROM engage.workflow_versions v JOIN engage.workflows w USING (workflow_id)
+WHERE w.name = 'Abandoned cart' ORDER BY version;
+\echo '   retention: what is kept how long (events, sends, activities forever unless set), the built-in job,'
+\echo '   and the monthly partitions of the append tables that retention drops whole:'
+SELECT kind, keep FROM engage.retention ORDER BY kind;
+SELECT (engage.set_retention('events', '400 days')).keep AS events_kept;
+SELECT name, schedule, kind, next_run_at IS NOT NULL AS scheduled FROM engage.jobs WHERE kind = 'retention';
+SELECT relation, string_agg(partition::text, ', ' ORDER BY from_time NULLS FIRST) AS partitions
+FROM engage.time_partitions GROUP BY relation ORDER BY relation::text;
+SELECT kind, months_dropped, removed FROM engage.apply_retention();
+\echo '   one server, two shops: engage.databases names them, and the launcher keeps a scheduler and a workflow'
+\echo '   worker running in each (a database created or added later gets its own within seconds):'
+SHOW engage.databases;
+SELECT coalesce(datname, '(none)') AS database, backend_type FROM pg_stat_activity
+WHERE backend_type LIKE 'pg_engage %' AND backend_type <> 'pg_engage job run' ORDER BY 1, 2;
+\echo '   the backlog, as a monitoring system would scrape it:'
+SELECT metric, labels, value FROM engage.metrics()
+WHERE metric IN ('events_queued', 'instances_waiting', 'sends', 'scheduler_running', 'workflow_worker_running', 'dead_letters')
+ORDER BY metric, labels::text;
+
 \echo
 \echo '== Demo finished.'

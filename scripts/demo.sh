@@ -10,18 +10,21 @@ mkdir -p "$BUILD"
 ensure_deps
 install_extension --release
 cluster_start demo
-# The scheduler serves the demo database (a server setting: restart once when it changes).
-if [ "$(cluster_psql demo -d postgres -XAtc "SHOW engage.database")" != engage_demo ]; then
-    cluster_psql demo -d postgres -Xqc "ALTER SYSTEM SET engage.database = 'engage_demo'"
-    cluster_start demo
+# pg_engage serves the demo database and a second shop's (engage.databases, read on reload).
+if [ "$(cluster_psql demo -d postgres -XAtc "SHOW engage.databases")" != "engage_demo, engage_demo_branch" ]; then
+    cluster_psql demo -d postgres -Xq -c "ALTER SYSTEM SET engage.databases = 'engage_demo, engage_demo_branch'" \
+        -c "SELECT pg_reload_conf()"
 fi
 PGOPTIONS="-c client_min_messages=warning" cluster_psql demo -d postgres -qc \
-    "DROP DATABASE IF EXISTS engage_demo WITH (FORCE)" -c "CREATE DATABASE engage_demo"
-# Dropping the database stopped the scheduler and the workflow worker; they reconnect within
-# seconds.
+    "DROP DATABASE IF EXISTS engage_demo WITH (FORCE)" -c "CREATE DATABASE engage_demo" \
+    -c "DROP DATABASE IF EXISTS engage_demo_branch WITH (FORCE)" -c "CREATE DATABASE engage_demo_branch"
+cluster_psql demo -d engage_demo_branch -Xqc "CREATE EXTENSION pg_engage CASCADE"
+# Dropping the databases stopped their schedulers and workflow workers; the launcher starts them
+# again within seconds.
 for _ in $(seq 30); do
     [ "$(cluster_psql demo -d postgres -XAtc "SELECT count(*) FROM pg_stat_activity
-        WHERE backend_type IN ('pg_engage scheduler', 'pg_engage workflows') AND datname = 'engage_demo'")" = 2 ] && break
+        WHERE backend_type IN ('pg_engage scheduler', 'pg_engage workflows')
+          AND datname IN ('engage_demo', 'engage_demo_branch')")" = 4 ] && break
     sleep 0.5
 done
 # The list API the demo's list sync posts to: a local stand-in for Iterable's (tests/list_api),

@@ -153,9 +153,12 @@ $$;
 
 -- Events waiting to be processed: those of types that start an active workflow or stop one.
 -- process_events deletes what it claims in the transaction that acts on it, so an event is
--- processed once, or (when that transaction dies) again from the start.
+-- processed once, or (when that transaction dies) again from the start. The event's time says
+-- which months (partitions) of engage.events a batch reads, so that its statements plan and scan
+-- those alone, however many months are kept.
 CREATE TABLE engage.event_queue (
-    event_id bigint PRIMARY KEY
+    event_id      bigint PRIMARY KEY,
+    registered_at timestamptz NOT NULL
 );
 
 -- Finds a workflow by name or ID.
@@ -411,8 +414,8 @@ CREATE FUNCTION engage.queue_events() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO engage.event_queue (event_id)
-    SELECT f.event_id FROM fresh f
+    INSERT INTO engage.event_queue (event_id, registered_at)
+    SELECT f.event_id, f.registered_at FROM fresh f
     WHERE f.event_type_id IN (
         SELECT t.event_type_id FROM engage.workflow_triggers t JOIN engage.workflows w USING (workflow_id)
         WHERE w.status = 'active' OR t.action = 'stop');
@@ -475,15 +478,15 @@ CREATE TYPE engage.workflow_step AS (instance_id bigint, workflow_id bigint, ver
 
 -- Runs send-message blocks: renders each step's message for its contact (with the start event's
 -- params as $data) and queues the send in the outbox, or records it with why it was not sent.
--- Returns where each instance goes next: on (running) to the next block, completed at the end of
--- its path, or failed when its template failed; and how many sends it made (a push message goes to
--- every device of the contact). The one place workflow sends are made: for
+-- Returns for each instance whether its template failed (with the error) and how many sends it
+-- made (a push message goes to every device of the contact); the callers move it on from its
+-- block (they hold its version). The one place workflow sends are made: for
 -- instances moving through a graph (engage.advance_instances) and for launches that start with
 -- a send (engage.run_events), which are written once, already past it. $contact is built per
 -- instance, by index (OFFSET 0 keeps it so): a plan that guesses one instance would otherwise
 -- rebuild them all per row; it holds what the message can read of it (found once per message).
 CREATE FUNCTION engage.send_blocks(steps engage.workflow_step[], at timestamptz)
-RETURNS TABLE (instance_id bigint, status text, block_id text, error text, sends integer)
+RETURNS TABLE (instance_id bigint, failed boolean, error text, sends integer)
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY
@@ -529,16 +532,12 @@ BEGIN
                                             x.bounce_reason, x.error) s
             ORDER BY x.instance_id
             -- A send is FAILED exactly when its template failed, with the error as its reason.
-            RETURNING sends.instance_id, sends.workflow_id, sends.block_id, sends.status, sends.reason
+            RETURNING sends.instance_id, sends.status, sends.reason
         )
         -- One row per instance (a push send is one per device; a template fails for all of them).
-        SELECT q.instance_id,
-               CASE WHEN bool_or(q.status = 'FAILED') THEN 'failed' WHEN min(b.next) IS NULL THEN 'completed'
-                    ELSE 'running' END,
-               CASE WHEN NOT bool_or(q.status = 'FAILED') THEN min(b.next) END,
-               min(q.reason) FILTER (WHERE q.status = 'FAILED'), count(*)::integer
+        SELECT q.instance_id, bool_or(q.status = 'FAILED'), min(q.reason) FILTER (WHERE q.status = 'FAILED'),
+               count(*)::integer
         FROM queued q
-        JOIN due b ON b.instance_id = q.instance_id
         GROUP BY q.instance_id;
 END
 $$;
@@ -567,14 +566,18 @@ BEGIN
         -- the send completes here, not in another update.
         WITH moved AS (
             UPDATE engage.workflow_instances i
-            SET block_id = x.block_id, status = x.status, error = x.error,
-                ended_at = CASE WHEN x.status <> 'running' THEN at END, steps = i.steps + 1, updated_at = at
+            SET block_id = CASE WHEN NOT x.failed THEN b.next END,
+                status = CASE WHEN x.failed THEN 'failed' WHEN b.next IS NULL THEN 'completed' ELSE 'running' END,
+                error = x.error, ended_at = CASE WHEN x.failed OR b.next IS NULL THEN at END, steps = i.steps + 1,
+                updated_at = at
             FROM engage.send_blocks(ARRAY(
                      SELECT ROW(r.instance_id, r.workflow_id, r.version, r.contact_id, r.block_id, r.params)::engage.workflow_step
                      FROM engage.workflow_instances r
                      JOIN engage.workflow_blocks b ON b.workflow_id = r.workflow_id AND b.version = r.version AND b.block_id = r.block_id
-                     WHERE r.status = 'running' AND b.type = 'send_message'), at) x
+                     WHERE r.status = 'running' AND b.type = 'send_message'), at) x,
+                 engage.workflow_blocks b
             WHERE i.instance_id = x.instance_id
+              AND b.workflow_id = i.workflow_id AND b.version = i.version AND b.block_id = i.block_id
             RETURNING i.status, x.sends
         )
         SELECT coalesce(sum(moved.sends), 0), count(*) FILTER (WHERE status = 'failed'),
@@ -694,9 +697,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- Launches the workflows the claimed events start, under each link's launch rule, runs the new
--- instances until they wait or end, then ends the instances their stop events stop. Internal:
--- engage.process_events calls it for a batch, and for one event at a time when the batch fails.
-CREATE FUNCTION engage.run_events(claimed bigint[], at timestamptz,
+-- instances until they wait or end, then ends the instances their stop events stop. The events
+-- were registered between earliest and latest. Internal: engage.process_events calls it for a
+-- batch, and for one event at a time when the batch fails.
+CREATE FUNCTION engage.run_events(claimed bigint[], at timestamptz, earliest timestamptz, latest timestamptz,
     OUT launched integer, OUT not_launched integer, OUT no_contact integer,
     OUT stopped integer, OUT sends integer, OUT waiting integer, OUT completed integer, OUT failed integer)
 LANGUAGE plpgsql AS $$
@@ -712,7 +716,8 @@ BEGIN
     PERFORM FROM (SELECT FROM engage.workflows w
                   WHERE w.workflow_id IN (SELECT t.workflow_id FROM engage.events e
                                           JOIN engage.workflow_triggers t ON t.event_type_id = e.event_type_id
-                                          WHERE e.event_id = ANY (claimed) AND t.action = 'start')
+                                          WHERE e.event_id = ANY (claimed) AND t.action = 'start'
+                                            AND e.registered_at BETWEEN earliest AND latest)
                   ORDER BY w.workflow_id FOR KEY SHARE) x;
     -- The start links the events hit; launched in event order, so that of two events within a
     -- period the earlier launches. A launch under 'each time' (which no other can hold back) whose
@@ -722,10 +727,10 @@ BEGIN
         FROM engage.events e
         JOIN engage.workflow_triggers t ON t.event_type_id = e.event_type_id AND t.action = 'start'
         JOIN engage.workflows w ON w.workflow_id = t.workflow_id AND w.status = 'active'
-        WHERE e.event_id = ANY (claimed)
+        WHERE e.event_id = ANY (claimed) AND e.registered_at BETWEEN earliest AND latest
     ), fresh AS MATERIALIZED (
         SELECT nextval('engage.workflow_instances_instance_id_seq') AS instance_id,
-               h.workflow_id, h.version, h.contact_id, h.event_id, h.params, b.block_id,
+               h.workflow_id, h.version, h.contact_id, h.event_id, h.params, b.block_id, b.next,
                CASE h.launch WHEN 'once' THEN tstzrange(h.registered_at, 'infinity')
                              WHEN 'once every' THEN tstzrange(h.registered_at, h.registered_at + h.every) END AS period,
                h.launch = 'each time' AND b.type = 'send_message' AS sends_now
@@ -740,10 +745,12 @@ BEGIN
     ), inserted AS (
         INSERT INTO engage.workflow_instances (instance_id, workflow_id, version, contact_id, event_id, launch_period,
                                               status, block_id, params, error, steps, started_at, updated_at, ended_at)
-        SELECT f.instance_id, f.workflow_id, f.version, f.contact_id, f.event_id, f.period, coalesce(x.status, 'running'),
-               CASE WHEN x.instance_id IS NULL THEN f.block_id ELSE x.block_id END, f.params, x.error,
+        SELECT f.instance_id, f.workflow_id, f.version, f.contact_id, f.event_id, f.period,
+               CASE WHEN x.failed THEN 'failed' WHEN x.instance_id IS NOT NULL AND f.next IS NULL THEN 'completed'
+                    ELSE 'running' END,
+               CASE WHEN x.instance_id IS NULL THEN f.block_id WHEN NOT x.failed THEN f.next END, f.params, x.error,
                CASE WHEN x.instance_id IS NULL THEN 0 ELSE 1 END, at, at,
-               CASE WHEN x.status <> 'running' THEN at END
+               CASE WHEN x.failed OR (x.instance_id IS NOT NULL AND f.next IS NULL) THEN at END
         FROM fresh f LEFT JOIN sent x ON x.instance_id = f.instance_id
         ORDER BY f.event_id, f.workflow_id
         ON CONFLICT DO NOTHING
@@ -769,7 +776,8 @@ BEGIN
     SET status = 'stopped', block_id = NULL, resume_at = NULL, ended_at = at, updated_at = at
     FROM engage.events e
     JOIN engage.workflow_triggers t ON t.event_type_id = e.event_type_id AND t.action = 'stop'
-    WHERE e.event_id = ANY (claimed) AND i.workflow_id = t.workflow_id AND i.contact_id = e.contact_id
+    WHERE e.event_id = ANY (claimed) AND e.registered_at BETWEEN earliest AND latest
+      AND i.workflow_id = t.workflow_id AND i.contact_id = e.contact_id
       AND i.status = 'waiting' AND i.event_id < e.event_id;
     GET DIAGNOSTICS stopped = ROW_COUNT;
 END
@@ -786,8 +794,9 @@ CREATE FUNCTION engage.process_events(max_events integer DEFAULT 1000,
 LANGUAGE plpgsql AS $$
 DECLARE
     claimed bigint[];
+    times timestamptz[];
     at timestamptz := now();
-    event bigint;
+    n integer;
     r record;
     state text;
     message text;
@@ -797,23 +806,24 @@ BEGIN
         DELETE FROM engage.event_queue q
         WHERE q.event_id IN (SELECT x.event_id FROM engage.event_queue x ORDER BY x.event_id
                              LIMIT max_events FOR UPDATE SKIP LOCKED)
-        RETURNING q.event_id)
-    SELECT coalesce(array_agg(c.event_id ORDER BY c.event_id), '{}') INTO claimed FROM c;
+        RETURNING q.event_id, q.registered_at)
+    SELECT coalesce(array_agg(c.event_id ORDER BY c.event_id), '{}'), coalesce(array_agg(c.registered_at ORDER BY c.event_id), '{}')
+    INTO claimed, times FROM c;
     events := cardinality(claimed);
     launched := 0; not_launched := 0; no_contact := 0; stopped := 0; sends := 0; waiting := 0; completed := 0;
     failed := 0; dead_letters := 0;
     BEGIN
         SELECT * INTO launched, not_launched, no_contact, stopped, sends, waiting, completed, failed
-        FROM engage.run_events(claimed, at);
+        FROM engage.run_events(claimed, at, (SELECT min(t) FROM unnest(times) t), (SELECT max(t) FROM unnest(times) t));
         RETURN;
     EXCEPTION WHEN OTHERS THEN
         IF engage.transient_error(SQLSTATE) THEN
             RAISE;
         END IF;
     END;
-    FOREACH event IN ARRAY claimed LOOP
+    FOR n IN 1 .. cardinality(claimed) LOOP
         BEGIN
-            SELECT * INTO r FROM engage.run_events(ARRAY[event], at);
+            SELECT * INTO r FROM engage.run_events(ARRAY[claimed[n]], at, times[n], times[n]);
             launched := launched + r.launched; not_launched := not_launched + r.not_launched;
             no_contact := no_contact + r.no_contact; stopped := stopped + r.stopped; sends := sends + r.sends;
             waiting := waiting + r.waiting; completed := completed + r.completed; failed := failed + r.failed;
@@ -822,7 +832,7 @@ BEGIN
             IF engage.transient_error(state) THEN
                 RAISE;
             END IF;
-            INSERT INTO engage.dead_letters (event_id, sqlstate, error) VALUES (event, state, message)
+            INSERT INTO engage.dead_letters (event_id, sqlstate, error) VALUES (claimed[n], state, message)
             ON CONFLICT (event_id) DO UPDATE SET failed_at = EXCLUDED.failed_at, sqlstate = EXCLUDED.sqlstate,
                                                  error = EXCLUDED.error;
             dead_letters := dead_letters + 1;
@@ -839,7 +849,9 @@ LANGUAGE sql AS $$
         DELETE FROM engage.dead_letters d WHERE event_ids IS NULL OR d.event_id = ANY (event_ids)
         RETURNING d.event_id),
     queued AS (
-        INSERT INTO engage.event_queue (event_id) SELECT event_id FROM retried ON CONFLICT DO NOTHING RETURNING 1)
+        INSERT INTO engage.event_queue (event_id, registered_at)
+        SELECT e.event_id, e.registered_at FROM engage.events e WHERE e.event_id IN (SELECT r.event_id FROM retried r)
+        ON CONFLICT DO NOTHING RETURNING 1)
     SELECT count(*)::integer FROM queued
 $$;
 
