@@ -419,8 +419,21 @@ SELECT name, state, last_run_status, api_key_set FROM engage.list_syncs;
 SELECT run_id, status, result FROM engage.list_sync_runs ORDER BY run_id;
 
 \echo '== 25. Operating pg_engage: change a live workflow, keep tables bounded, see the backlog'
-\echo '   the abandoned-cart reminder gets a new text; the instance already waiting finishes on version 1,'
-\echo '   new carts run version 2:'
+\echo '   the abandoned-cart reminder gets a new text while Ivan''s cart waits: his instance finishes on'
+\echo '   version 1, a cart after the change runs version 2:'
+-- (The session was opened again above, so the helper that waits for the worker is made again.)
+CREATE PROCEDURE pg_temp.wait_for_worker() LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1..100 LOOP
+        EXIT WHEN NOT EXISTS (SELECT FROM engage.event_queue);
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+    IF EXISTS (SELECT FROM engage.event_queue) THEN
+        PERFORM engage.process_events();
+    END IF;
+END $$;
+SELECT engage.generate_event('{"eventTypeKey": "cartAbandoned", "keyValue": "ivan.franko@example.com", "params": [{"name": "items", "value": "Blue hat"}]}') > 0 AS stored;
+CALL pg_temp.wait_for_worker();
 INSERT INTO engage.messages (name, subject, body) VALUES ('Cart reminder v2', 'Still thinking, $!contact.firstName?',
 '$!data.get(''items'') is waiting, and shipping is free today.');
 SELECT * FROM engage.alter_workflow('Abandoned cart', format($$[
@@ -429,14 +442,16 @@ SELECT * FROM engage.alter_workflow('Abandoned cart', format($$[
     {"id": "paid?", "type": "condition", "param": "paid", "op": "exists", "yes": "end", "no": "again"},
     {"id": "again", "type": "send_message", "messageId": %1$s},
     {"id": "end", "type": "exit"}]$$, (SELECT message_id FROM engage.messages WHERE name = 'Cart reminder v2'))::jsonb);
-SELECT engage.generate_event('{"eventTypeKey": "cartAbandoned", "keyValue": "ivan@example.com", "params": [{"name": "items", "value": "Blue hat"}]}') > 0 AS stored;
+SELECT engage.generate_event('{"eventTypeKey": "cartAbandoned", "keyValue": "marta@example.com", "params": [{"name": "items", "value": "Green scarf"}]}') > 0 AS stored;
 CALL pg_temp.wait_for_worker();
-SELECT c.first_name, i.version, i.status, i.block_id AS next_block
+\echo '   an hour later both waits end: Ivan gets version 1''s second reminder, Marta version 2''s:'
+SELECT resumed, sends FROM engage.run_due_waits(now() + interval '61 minutes');
+SELECT c.first_name, i.version, i.status, s.block_id, s.subject
 FROM engage.workflow_instances i JOIN engage.workflows w USING (workflow_id) JOIN engage.contacts c USING (contact_id)
-WHERE w.name = 'Abandoned cart' ORDER BY i.instance_id;
-SELECT s.subject FROM engage.sends s JOIN engage.workflows w USING (workflow_id) WHERE w.name = 'Abandoned cart' ORDER BY s.send_id;
-SELECT version, moved, created_by FROM engage.workflow_versions v JOIN engage.workflows w USING (workflow_id)
-WHERE w.name = 'Abandoned cart' ORDER BY version;
+JOIN engage.sends s ON s.instance_id = i.instance_id
+WHERE w.name = 'Abandoned cart' AND c.first_name IN ('Ivan Ya.', 'Marta') ORDER BY s.send_id;
+SELECT v.version, v.moved, v.created_by FROM engage.workflow_versions v JOIN engage.workflows w USING (workflow_id)
+WHERE w.name = 'Abandoned cart' ORDER BY v.version;
 \echo '   retention: what is kept how long (events, sends, activities forever unless set), the built-in job,'
 \echo '   and the monthly partitions of the append tables that retention drops whole:'
 SELECT kind, keep FROM engage.retention ORDER BY kind;

@@ -11,8 +11,8 @@
 use crate::guc;
 use crate::worker::{Worker, DATABASE_WORKERS, MAX_DATABASES};
 use pgrx::bgworkers::{
-    BackgroundWorker, BackgroundWorkerBuilder, BackgroundWorkerStatus, BgWorkerStartTime, DynamicBackgroundWorker,
-    SignalWakeFlags,
+    BackgroundWorker, BackgroundWorkerBuilder, BackgroundWorkerStatus, BgWorkerStartTime,
+    DynamicBackgroundWorker, SignalWakeFlags,
 };
 use pgrx::prelude::*;
 use std::collections::HashMap;
@@ -54,7 +54,8 @@ pub extern "C-unwind" fn engage_launcher_main(_arg: pg_sys::Datum) {
         }
         let wanted = existing_databases(&guc::databases());
         // Workers of databases no longer wanted: ended (they also leave by themselves on a reload).
-        let gone: Vec<(u32, usize)> = started.keys().filter(|(db, _)| !wanted.contains(db)).copied().collect();
+        let gone: Vec<(u32, usize)> =
+            started.keys().filter(|(db, _)| !wanted.contains(db)).copied().collect();
         for key in gone {
             if let Some(handle) = started.remove(&key) {
                 handle.terminate();
@@ -63,7 +64,10 @@ pub extern "C-unwind" fn engage_launcher_main(_arg: pg_sys::Datum) {
         for &database in &wanted {
             for (index, worker) in DATABASE_WORKERS.iter().enumerate() {
                 let stopped = started.get(&(database, index)).is_none_or(|h| {
-                    matches!(h.pid(), Err(BackgroundWorkerStatus::Stopped | BackgroundWorkerStatus::PostmasterDied))
+                    matches!(
+                        h.pid(),
+                        Err(BackgroundWorkerStatus::Stopped | BackgroundWorkerStatus::PostmasterDied)
+                    )
                 });
                 if stopped && !worker.running_for(pg_sys::Oid::from(database)) {
                     started.remove(&(database, index));
@@ -85,7 +89,10 @@ pub extern "C-unwind" fn engage_launcher_main(_arg: pg_sys::Datum) {
 /// process connected to no database cannot use its index (its relcache entry needs pg_class).
 fn existing_databases(names: &[String]) -> Vec<u32> {
     if names.len() > MAX_DATABASES {
-        warning!("{NAME}: engage.databases names {} databases; only the first {MAX_DATABASES} are served", names.len());
+        warning!(
+            "{NAME}: engage.databases names {} databases; only the first {MAX_DATABASES} are served",
+            names.len()
+        );
     }
     let names: Vec<String> = names.iter().take(MAX_DATABASES).cloned().collect();
     BackgroundWorker::transaction(move || {

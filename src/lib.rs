@@ -108,7 +108,8 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/retention.sql",
     name = "retention_schema",
-    requires = ["sends_schema", "jobs_schema", "segments_schema", scheduler::wake_scheduler, schedules::cron_next]
+    requires =
+        ["sends_schema", "jobs_schema", "segments_schema", scheduler::wake_scheduler, schedules::cron_next]
 );
 extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);
 

@@ -50,8 +50,10 @@ pub struct Worker {
     index: usize,
 }
 
-pub static SCHEDULER: Worker = Worker { name: "pg_engage scheduler", function: "engage_scheduler_main", index: 0 };
-pub static WORKFLOWS: Worker = Worker { name: "pg_engage workflows", function: "engage_workflows_main", index: 1 };
+pub static SCHEDULER: Worker =
+    Worker { name: "pg_engage scheduler", function: "engage_scheduler_main", index: 0 };
+pub static WORKFLOWS: Worker =
+    Worker { name: "pg_engage workflows", function: "engage_workflows_main", index: 1 };
 pub static DATABASE_WORKERS: [&Worker; 2] = [&SCHEDULER, &WORKFLOWS];
 
 /// Whether the library was preloaded (set in the postmaster; backends inherit it by fork), and
