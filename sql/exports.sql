@@ -368,6 +368,8 @@ BEGIN
             -- Partition by partition (the append-only tables are partitioned by month), each in
             -- batches of its pages. Every row visible in `upto` was written before the
             -- partition's size was read here.
+            -- Held first, so that no month is dropped between listing the partitions and reading them.
+            EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', d.source);
             FOR part IN SELECT * FROM engage.partition_ranges(d.source) LOOP
                 pages := pg_relation_size(part.partition) / current_setting('block_size')::bigint;
                 FOR first_page IN 0..pages - 1 BY batch_pages LOOP

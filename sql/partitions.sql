@@ -149,7 +149,7 @@ BEGIN
         EXECUTE format('ALTER EXTENSION pg_engage ADD TABLE %s', month);
     END IF;
     EXECUTE format('WITH moved AS (DELETE FROM %1$s x WHERE x.%2$I < %3$L RETURNING x.*) '
-                   'INSERT INTO %4$s (%5$s) SELECT %5$s FROM moved',
+                   'INSERT INTO %4$s (%5$s) OVERRIDING SYSTEM VALUE SELECT %5$s FROM moved',
                    after.partition, t.key_column, engage.partition_key_value(t.key_kind, month_end), month,
                    engage.copied_columns(t.relation));
     EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', t.relation, after.partition,
@@ -184,68 +184,97 @@ BEGIN
 END
 $$;
 
--- Whether a partition holds rows the engine still has to act on (a queued event, a send not
--- yet delivered or given up): such a month is not dropped, whatever its age.
-CREATE FUNCTION engage.partition_has_pending(relation regclass, partition regclass) RETURNS boolean
+-- Whether a month of a table can go whole at cutoff (its retention's start): it ended before
+-- the cutoff and holds nothing the engine still has to act on (a queued event, a send not yet
+-- delivered or given up) or a row newer than the cutoff (a send made, an activity that happened,
+-- later than its request ID's month: activities go by their send's month).
+CREATE FUNCTION engage.month_can_go(relation regclass, partition regclass, cutoff timestamptz) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    pending boolean := false;
+    kept boolean;
 BEGIN
-    IF relation = 'engage.events'::regclass THEN
-        EXECUTE format('SELECT EXISTS (SELECT FROM engage.event_queue q JOIN %s e ON e.event_id = q.event_id)', partition)
-        INTO pending;
-    ELSIF relation = 'engage.sends'::regclass THEN
-        EXECUTE format('SELECT EXISTS (SELECT FROM %s s WHERE s.status IN (''QUEUED'', ''HELD'', ''PAUSED'', ''SENDING''))',
-                       partition)
-        INTO pending;
+    IF NOT EXISTS (SELECT FROM engage.time_partitions p WHERE p.partition = month_can_go.partition
+                   AND p.from_time IS NOT NULL AND p.to_time <= cutoff) THEN
+        RETURN false;
     END IF;
-    RETURN pending;
+    EXECUTE CASE relation
+        WHEN 'engage.events'::regclass THEN
+            format('SELECT EXISTS (SELECT FROM engage.event_queue q JOIN %s e ON e.event_id = q.event_id)', partition)
+        WHEN 'engage.sends'::regclass THEN
+            format('SELECT EXISTS (SELECT FROM %s s WHERE s.status IN (''QUEUED'', ''HELD'', ''PAUSED'', ''SENDING'') '
+                   'OR s.created_at >= $1)', partition)
+        ELSE format('SELECT EXISTS (SELECT FROM %s a WHERE a.activity_at >= $1)', partition) END
+    INTO kept USING cutoff;
+    RETURN NOT kept;
 END
 $$;
 
--- Keeps each partitioned table's months ahead of time (the current month and `ahead` more)
--- and, where its kind has a retention (engage.retention), drops the months that ended before
--- `at` minus the retention and hold nothing pending. Each table's changes run in a
--- subtransaction with a short lock_timeout: a table busy past it is left for the next run
--- (said in the result).
+-- How long a partitioned table's rows are kept (engage.retention; NULL: forever).
+CREATE FUNCTION engage.partition_keep(relation regclass) RETURNS interval
+LANGUAGE sql STABLE AS $$
+    SELECT r.keep FROM engage.retention r
+    WHERE r.kind = CASE relation WHEN 'engage.events'::regclass THEN 'events' WHEN 'engage.sends'::regclass THEN 'sends'
+                                 WHEN 'engage.contact_activities'::regclass THEN 'activities' END
+$$;
+
+-- Keeps each partitioned table's months ahead of time (the current month and `ahead` more, at
+-- most 24 new ones a call) and, where its kind has a retention, drops the months that can go
+-- (engage.month_can_go, checked once the table is held). Each table's changes run in a
+-- subtransaction with a short lock_timeout: a table busy past it (or locked in a circle with
+-- another session) is left for the next run, said in the result. The changes hold the tables
+-- exclusively until the caller's transaction ends: call it last.
 CREATE FUNCTION engage.maintain_partitions(at timestamptz DEFAULT now(), ahead integer DEFAULT 2)
 RETURNS TABLE (relation regclass, action text, partition text)
 LANGUAGE plpgsql AS $$
 DECLARE
-    t record;
+    t engage.partitioned_tables;
     horizon timestamptz := (date_trunc('month', at AT TIME ZONE 'UTC') + make_interval(months => ahead + 1)) AT TIME ZONE 'UTC';
+    keep interval;
     oldest engage.time_partitions;
+    actions text[];
+    partitions text[];
     previous_wait text := current_setting('lock_timeout');
 BEGIN
     PERFORM set_config('lock_timeout', '2s', true);
-    FOR t IN SELECT x.*, r.keep FROM engage.partitioned_tables x
-             LEFT JOIN engage.retention r ON r.kind = CASE x.relation WHEN 'engage.contact_activities'::regclass
-                                                      THEN 'activities' ELSE (SELECT c.relname FROM pg_class c WHERE c.oid = x.relation) END
-             ORDER BY x.relation::text
-    LOOP
+    FOR t IN SELECT * FROM engage.partitioned_tables x ORDER BY x.relation::text LOOP
         relation := t.relation;
+        keep := engage.partition_keep(t.relation);
+        actions := '{}';
+        partitions := '{}';
+        -- The table is held only when there may be something to do: a month to make, or an
+        -- oldest month that ended before the retention.
+        CONTINUE WHEN (SELECT p.from_time FROM engage.time_partitions p WHERE p.relation = t.relation AND p.to_time IS NULL) >= horizon
+                  AND NOT EXISTS (SELECT FROM engage.time_partitions p
+                                  WHERE p.relation = t.relation AND p.from_time IS NOT NULL AND p.to_time <= at - keep);
         BEGIN
-            WHILE (SELECT p.from_time FROM engage.time_partitions p WHERE p.relation = t.relation AND p.to_time IS NULL) < horizon LOOP
-                action := 'created';
-                partition := engage.split_month_off(t.relation)::text;
-                RETURN NEXT;
+            -- Held before anything is looked at, so that nothing is queued into a month while it
+            -- is found done with and dropped.
+            EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', t.relation);
+            WHILE (SELECT p.from_time FROM engage.time_partitions p WHERE p.relation = t.relation AND p.to_time IS NULL) < horizon
+                  AND cardinality(actions) < 24 LOOP
+                actions := actions || 'created'::text;
+                partitions := partitions || engage.split_month_off(t.relation)::text;
             END LOOP;
             LOOP
                 SELECT p.* INTO oldest FROM engage.time_partitions p
                 WHERE p.relation = t.relation AND p.from_time IS NOT NULL AND p.to_time IS NOT NULL
                 ORDER BY p.from_time LIMIT 1;
-                EXIT WHEN t.keep IS NULL OR oldest.partition IS NULL OR oldest.to_time > at - t.keep
-                          OR engage.partition_has_pending(t.relation, oldest.partition);
-                action := 'dropped';
-                partition := oldest.partition::text;
+                EXIT WHEN keep IS NULL OR oldest.partition IS NULL
+                          OR NOT engage.month_can_go(t.relation, oldest.partition, at - keep);
+                actions := actions || 'dropped'::text;
+                partitions := partitions || oldest.partition::text;
                 PERFORM engage.drop_oldest_month(t.relation);
-                RETURN NEXT;
             END LOOP;
-        EXCEPTION WHEN lock_not_available THEN
-            action := 'busy: left for the next run';
-            partition := NULL;
-            RETURN NEXT;
+        EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+            -- What the block did was undone with it.
+            actions := ARRAY['busy: left for the next run'];
+            partitions := ARRAY[NULL];
         END;
+        FOR i IN 1 .. cardinality(actions) LOOP
+            action := actions[i];
+            partition := partitions[i];
+            RETURN NEXT;
+        END LOOP;
     END LOOP;
     PERFORM set_config('lock_timeout', previous_wait, true);
 END

@@ -203,10 +203,13 @@ ALTER FUNCTION engage.pause_broadcast(bigint) SECURITY DEFINER SET search_path =
 ALTER FUNCTION engage.resume_broadcast(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.cancel_broadcast(bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
--- The nightly RFM job belongs to engage_admin, so that every admin sees and changes it (row
--- security shows a role the jobs of roles it has the rights of) and it runs with admin rights.
+-- The nightly RFM job and the retention job belong to engage_admin, so that every admin sees and
+-- changes them (row security shows a role the jobs of roles it has the rights of) and they run
+-- with admin rights.
 SET LOCAL ROLE engage_admin;
 INSERT INTO engage.scheduled_jobs (name, schedule, kind) VALUES ('rfm nightly', '0 3 * * *', 'rfm');
+-- Retention likewise (sql/retention.sql): hourly at minute 7, UTC.
+INSERT INTO engage.scheduled_jobs (name, schedule, kind, time_zone) VALUES ('engage retention', '7 * * * *', 'retention', 'UTC');
 RESET ROLE;
 
 -- Exports: admins define and run them (they copy every dataset out), under row security like

@@ -51,13 +51,12 @@ BEGIN
 END
 $$;
 
--- Applies the retentions: first the partitioned tables (engage.maintain_partitions) get their
--- months ahead and drop whole months past their retention; then, for each kind with a
--- retention, up to max_rows rows older than at minus the retention are removed from what is
--- left (the month the retention ends in, rows written with old times, the unpartitioned
--- tables). Each delete reads one partition's old rows through the time's block-range index and
--- deletes them by row address. Returns per kind the months it dropped, the rows it deleted, and
--- whether older rows remain.
+-- Applies the retentions: for each kind with a retention, up to max_rows rows older than at minus
+-- the retention are deleted (each partition's old rows read through the time's block-range index
+-- and deleted by row address); then the partitioned tables (engage.maintain_partitions) get their
+-- months ahead and drop whole months past their retention. Returns per kind the months it
+-- dropped, the rows it deleted, and whether older rows remain. at is for trials and tests: a
+-- time far ahead would drop every month.
 CREATE FUNCTION engage.apply_retention(at timestamptz DEFAULT now(), max_rows integer DEFAULT 100000)
 RETURNS TABLE (kind text, months_dropped integer, removed bigint, more boolean)
 LANGUAGE plpgsql AS $$
@@ -65,15 +64,21 @@ DECLARE
     r record;
     leaf regclass;
     n bigint;
-    dropped jsonb;
+    -- What each kind's deletes did (reported once the months dropped are known too).
+    kinds text[] := '{}';
+    relations regclass[] := '{}';
+    removals bigint[] := '{}';
+    dropped jsonb := '{}';
+    i integer;
 BEGIN
     PERFORM engage.require_at_least_one('max_rows', max_rows);
     IF at IS NULL THEN
         RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
     END IF;
-    SELECT coalesce(jsonb_object_agg(m.relation::text, m.months), '{}') INTO dropped
-    FROM (SELECT m.relation, count(*) AS months FROM engage.maintain_partitions(at) m
-          WHERE m.action = 'dropped' GROUP BY m.relation) m;
+    IF NOT isfinite(at) OR at > now() + interval '10 years' THEN
+        RAISE EXCEPTION 'at must be a time before ten years from now' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('argument at: %s', at);
+    END IF;
     FOR r IN
         SELECT x.kind, x.keep, t.relation, t.old_rows
         FROM engage.retention x
@@ -92,26 +97,36 @@ BEGIN
         WHERE x.keep IS NOT NULL
         ORDER BY x.kind
     LOOP
-        kind := r.kind;
-        removed := 0;
+        n := 0;
         -- Row addresses are a partition's own: each partition is deleted from by itself.
         FOR leaf IN SELECT l FROM engage.leaf_tables(r.relation) l ORDER BY l LOOP
-            EXIT WHEN removed >= max_rows;
+            EXIT WHEN n >= max_rows;
+            -- A month that goes whole below is not deleted from row by row first.
+            CONTINUE WHEN r.relation IN (SELECT p.relation FROM engage.partitioned_tables p)
+                          AND engage.month_can_go(r.relation, leaf, at - r.keep);
             EXECUTE format('WITH gone AS (DELETE FROM %1$s t WHERE t.ctid = ANY (ARRAY('
                            'SELECT x.ctid FROM %1$s x WHERE %2$s LIMIT $3)) RETURNING 1) '
-                           'SELECT count(*) FROM gone', leaf, r.old_rows)
-            INTO n USING at - r.keep, at, max_rows - removed;
-            removed := removed + n;
+                           'SELECT $4 + count(*) FROM gone', leaf, r.old_rows)
+            INTO n USING at - r.keep, at, max_rows - n, n;
         END LOOP;
-        more := removed >= max_rows;
-        months_dropped := coalesce((dropped ->> r.relation::text)::integer, 0);
-        UPDATE engage.retention x SET last_run_at = at, last_removed = apply_retention.removed WHERE x.kind = r.kind;
+        kinds := kinds || r.kind;
+        relations := relations || r.relation;
+        removals := removals || n;
+    END LOOP;
+    -- The partitions last: changing them holds their tables exclusively until this transaction
+    -- ends, which then comes at once, and this transaction holds nothing that a session waiting
+    -- for those tables could be waiting for in turn.
+    SELECT coalesce(jsonb_object_agg(m.relation::text, m.months), '{}') INTO dropped
+    FROM (SELECT m.relation, count(*) AS months FROM engage.maintain_partitions(at) m
+          WHERE m.action = 'dropped' GROUP BY m.relation) m;
+    FOR i IN 1 .. cardinality(kinds) LOOP
+        kind := kinds[i];
+        months_dropped := coalesce((dropped ->> relations[i]::text)::integer, 0);
+        removed := removals[i];
+        more := removals[i] >= max_rows;
+        UPDATE engage.retention x SET last_run_at = at, last_removed = removals[i] WHERE x.kind = kinds[i];
         RETURN NEXT;
     END LOOP;
-    -- Old workflow versions' blocks go with the last instance that stood in them.
-    PERFORM engage.prune_workflow_versions(w.workflow_id)
-    FROM engage.workflows w
-    WHERE EXISTS (SELECT FROM engage.workflow_blocks b WHERE b.workflow_id = w.workflow_id AND b.version < w.version);
 END
 $$;
 
@@ -127,7 +142,6 @@ $$;
 INSERT INTO engage.job_kinds (kind, run_function, description)
 VALUES ('retention', 'engage.run_retention_job(jsonb)',
         'removes data older than its retention (engage.retention): arguments {"max_rows": N} a kind and run');
-INSERT INTO engage.scheduled_jobs (name, schedule, kind, time_zone)
-VALUES ('engage retention', '7 * * * *', 'retention', 'UTC');
+-- The job itself, 'engage retention', is scheduled by privileges.sql, owned by engage_admin.
 -- The months ahead of the partitioned tables (engage.apply_retention keeps them coming).
 SELECT count(*) FROM engage.maintain_partitions();

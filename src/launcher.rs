@@ -109,6 +109,11 @@ fn existing_databases(names: &[String]) -> Vec<u32> {
                     break;
                 }
                 let row = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_database>(tuple);
+                // One that takes no connections, or left invalid by an interrupted DROP
+                // DATABASE (connection limit -2), is skipped, as autovacuum skips it.
+                if !(*row).datallowconn || (*row).datconnlimit == -2 {
+                    continue;
+                }
                 let name = CStr::from_ptr((*row).datname.data.as_ptr()).to_string_lossy();
                 if let Some(at) = names.iter().position(|n| *n == name) {
                     found.push((at, (*row).oid.to_u32()));

@@ -73,10 +73,18 @@ pub fn preloaded() -> bool {
     PRELOADED.load(Ordering::Relaxed)
 }
 
-/// Whether a process ID is a live process of this server.
-fn alive(pid: i32) -> bool {
-    // SAFETY: BackendPidGetProc only reads the process array.
-    pid != 0 && !unsafe { pg_sys::BackendPidGetProc(pid) }.is_null()
+/// Whether a process ID is a live background worker connected to the database: the process a
+/// slot names may have ended with an error, and its ID gone to another backend since.
+fn serving(pid: i32, database: u32) -> bool {
+    if pid == 0 {
+        return false;
+    }
+    // SAFETY: BackendPidGetProc only reads the process array; the PGPROC it returns stays valid
+    // memory (a slot of the array), and two plain fields are read from it.
+    unsafe {
+        let proc = pg_sys::BackendPidGetProc(pid);
+        !proc.is_null() && (*proc).isBackgroundWorker && (*proc).databaseId.to_u32() == database
+    }
 }
 
 impl Worker {
@@ -117,13 +125,18 @@ impl Worker {
         let database = database.to_u32();
         let mut slots = SLOTS.exclusive();
         let found = slots.0.iter().position(|s| s.database == database);
-        let free = || slots.0.iter().position(|s| s.database == 0 || s.pids.iter().all(|p| !alive(*p)));
+        let free = || {
+            slots.0.iter().position(|s| s.database == 0 || s.pids.iter().all(|p| !serving(*p, s.database)))
+        };
         let Some(at) = found.or_else(free) else {
             warning!("pg_engage serves at most {MAX_DATABASES} databases at once");
             return false;
         };
         let slot = &mut slots.0[at];
-        if slot.database == database && slot.pids[self.index] != pid && alive(slot.pids[self.index]) {
+        if slot.database == database
+            && slot.pids[self.index] != pid
+            && serving(slot.pids[self.index], database)
+        {
             return false;
         }
         if slot.database != database {
@@ -158,7 +171,7 @@ impl Worker {
 
     /// Whether this worker runs for the database.
     pub fn running_for(&self, database: pg_sys::Oid) -> bool {
-        alive(self.pid_for(database))
+        serving(self.pid_for(database), database.to_u32())
     }
 }
 
@@ -295,7 +308,7 @@ impl Worker {
     /// `pg_stat_activity`.
     pub fn pid_here(&self) -> Option<i32> {
         let pid = self.pid();
-        alive(pid).then_some(pid)
+        serving(pid, unsafe { pg_sys::MyDatabaseId }.to_u32()).then_some(pid)
     }
 
     /// Why the worker does not run for this database (None when it does): pg_engage is not

@@ -93,6 +93,9 @@ SELECT * FROM engage.apply_retention(now(), 0);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM engage.apply_retention(NULL);
 \echo :LAST_ERROR_SQLSTATE
+-- A time far ahead would drop every month (and make months without end): refused.
+SELECT * FROM engage.apply_retention('infinity');
+\echo :LAST_ERROR_SQLSTATE
 SET ROLE regress_engage_writer;
 SELECT engage.set_retention('events', NULL);
 \echo :LAST_ERROR_SQLSTATE
