@@ -168,18 +168,7 @@ SELECT * FROM engage.run_regular_trigger(:trigger_id, '2026-11-23 12:00Z');
 SELECT * FROM engage.run_regular_trigger(:trigger_id, '2026-11-23 18:00Z');
 SELECT t.key AS event_type, e.key_value, e.params FROM engage.events e JOIN engage.event_types t USING (event_type_id)
 WHERE t.key LIKE 'regularEventType-%';
--- The workflow worker processes events as they commit; wait until it has (a second at most).
-CREATE PROCEDURE pg_temp.wait_for_worker() LANGUAGE plpgsql AS $$
-BEGIN
-    FOR i IN 1..100 LOOP
-        EXIT WHEN NOT EXISTS (SELECT FROM engage.event_queue);
-        PERFORM pg_sleep(0.01);
-    END LOOP;
-    IF EXISTS (SELECT FROM engage.event_queue) THEN
-        RAISE NOTICE 'the workflow worker is not running: processing the events here';
-        PERFORM engage.process_events();
-    END IF;
-END $$;
+\ir wait_for_worker.sql
 SELECT running AS workflow_worker_running FROM engage.workflow_worker_status();
 CALL pg_temp.wait_for_worker();
 \echo '   the workflow worker picked the events up at once and rendered the send from ${jsonParam}:'
@@ -422,16 +411,7 @@ SELECT run_id, status, result FROM engage.list_sync_runs ORDER BY run_id;
 \echo '   the abandoned-cart reminder gets a new text while Ivan''s cart waits: his instance finishes on'
 \echo '   version 1, a cart after the change runs version 2:'
 -- (The session was opened again above, so the helper that waits for the worker is made again.)
-CREATE PROCEDURE pg_temp.wait_for_worker() LANGUAGE plpgsql AS $$
-BEGIN
-    FOR i IN 1..100 LOOP
-        EXIT WHEN NOT EXISTS (SELECT FROM engage.event_queue);
-        PERFORM pg_sleep(0.01);
-    END LOOP;
-    IF EXISTS (SELECT FROM engage.event_queue) THEN
-        PERFORM engage.process_events();
-    END IF;
-END $$;
+\ir wait_for_worker.sql
 SELECT engage.generate_event('{"eventTypeKey": "cartAbandoned", "keyValue": "ivan.franko@example.com", "params": [{"name": "items", "value": "Blue hat"}]}') > 0 AS stored;
 CALL pg_temp.wait_for_worker();
 INSERT INTO engage.messages (name, subject, body) VALUES ('Cart reminder v2', 'Still thinking, $!contact.firstName?',
