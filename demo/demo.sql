@@ -407,7 +407,7 @@ FROM engage.wait_for_list_sync('newsletter');
 SELECT name, state, last_run_status, api_key_set FROM engage.list_syncs;
 SELECT run_id, status, result FROM engage.list_sync_runs ORDER BY run_id;
 
-\echo '== 25. Operating pg_engage: change a live workflow, keep tables bounded, see the backlog'
+\echo '== 25. Operating pg_engage: change a live workflow, keep tables bounded, erase a person, see the backlog'
 \echo '   the abandoned-cart reminder gets a new text while Ivan''s cart waits: his instance finishes on'
 \echo '   version 1, a cart after the change runs version 2:'
 -- (The session was opened again above, so the helper that waits for the worker is made again.)
@@ -445,6 +445,10 @@ SELECT kind, months_dropped, removed FROM engage.apply_retention();
 SHOW engage.databases;
 SELECT coalesce(datname, '(none)') AS database, backend_type FROM pg_stat_activity
 WHERE backend_type LIKE 'pg_engage %' AND backend_type <> 'pg_engage job run' ORDER BY 1, 2;
+\echo '   Marta asks to be forgotten: erase_contact removes everything that names her, table by table'
+\echo '   (the warehouse export deletes her rows at its next run):'
+SELECT table_name, rows_removed FROM engage.erase_contact(email => 'marta@example.com') WHERE rows_removed > 0;
+SELECT count(*) AS contacts_named_marta FROM engage.contacts WHERE first_name = 'Marta';
 \echo '   the backlog, as a monitoring system would scrape it:'
 SELECT metric, labels, value FROM engage.metrics()
 WHERE metric IN ('events_queued', 'instances_waiting', 'sends', 'scheduler_running', 'workflow_worker_running', 'dead_letters')
