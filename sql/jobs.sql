@@ -149,6 +149,17 @@ LEFT JOIN LATERAL (
 ) last ON true;
 
 -- Refuses a count argument (a failure limit, a batch size) that is NULL or below 1, naming it.
+-- Refuses a NULL where an argument must have a value (22004, the argument named in DETAIL).
+CREATE FUNCTION engage.require_value(argument text, value anyelement) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF value IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', argument USING ERRCODE = 'null_value_not_allowed',
+            DETAIL = format('argument %s', argument);
+    END IF;
+END
+$$;
+
 CREATE FUNCTION engage.require_at_least_one(argument text, value bigint) RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN

@@ -212,9 +212,7 @@ $$;
 -- How long a partitioned table's rows are kept (engage.retention; NULL: forever).
 CREATE FUNCTION engage.partition_keep(relation regclass) RETURNS interval
 LANGUAGE sql STABLE AS $$
-    SELECT r.keep FROM engage.retention r
-    WHERE r.kind = CASE relation WHEN 'engage.events'::regclass THEN 'events' WHEN 'engage.sends'::regclass THEN 'sends'
-                                 WHEN 'engage.contact_activities'::regclass THEN 'activities' END
+    SELECT r.keep FROM engage.retention r WHERE r.relation = partition_keep.relation
 $$;
 
 -- Keeps each partitioned table's months ahead of time (the current month and `ahead` more, at
@@ -225,7 +223,7 @@ $$;
 -- exclusively until the caller's transaction ends: call it last.
 CREATE FUNCTION engage.maintain_partitions(at timestamptz DEFAULT now(), ahead integer DEFAULT 2)
 RETURNS TABLE (relation regclass, action text, partition text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET lock_timeout = '2s' AS $$
 DECLARE
     t engage.partitioned_tables;
     horizon timestamptz := (date_trunc('month', at AT TIME ZONE 'UTC') + make_interval(months => ahead + 1)) AT TIME ZONE 'UTC';
@@ -233,9 +231,7 @@ DECLARE
     oldest engage.time_partitions;
     actions text[];
     partitions text[];
-    previous_wait text := current_setting('lock_timeout');
 BEGIN
-    PERFORM set_config('lock_timeout', '2s', true);
     FOR t IN SELECT * FROM engage.partitioned_tables x ORDER BY x.relation::text LOOP
         relation := t.relation;
         keep := engage.partition_keep(t.relation);
@@ -276,6 +272,5 @@ BEGIN
             RETURN NEXT;
         END LOOP;
     END LOOP;
-    PERFORM set_config('lock_timeout', previous_wait, true);
 END
 $$;

@@ -7,22 +7,24 @@
 
 CREATE TABLE engage.retention (
     kind        text PRIMARY KEY,
+    -- The table the kind's rows are in.
+    relation    regclass NOT NULL,
     -- NULL: kept forever.
     keep        interval CHECK (keep >= interval '1 hour'),
     description text NOT NULL,
     last_run_at timestamptz,
     last_removed bigint
 );
-INSERT INTO engage.retention (kind, keep, description) VALUES
-    ('events', NULL, 'events registered longer ago (never one still queued for the workflow worker)'),
-    ('sends', NULL, 'sends created longer ago with their rendered bodies, once delivered, undelivered, '
+INSERT INTO engage.retention (kind, relation, keep, description) VALUES
+    ('events', 'engage.events', NULL, 'events registered longer ago (never one still queued for the workflow worker)'),
+    ('sends', 'engage.sends', NULL, 'sends created longer ago with their rendered bodies, once delivered, undelivered, '
                     'suppressed or failed (never one still queued, held, paused or sending)'),
-    ('activities', NULL, 'contact activities (deliveries, opens, clicks, …) that happened longer ago'),
-    ('workflow_instances', '90 days', 'workflow instances that ended longer ago, except those whose once or '
+    ('activities', 'engage.contact_activities', NULL, 'contact activities (deliveries, opens, clicks, …) that happened longer ago'),
+    ('workflow_instances', 'engage.workflow_instances', '90 days', 'workflow instances that ended longer ago, except those whose once or '
                                       'once every period still holds (they are the launch rule)'),
-    ('segment_changes', '90 days', 'segment entries and exits recorded longer ago'),
-    ('notifications', '30 days', 'notifications created longer ago'),
-    ('dead_letters', '90 days', 'events set aside longer ago (retry them with engage.retry_dead_letters before)');
+    ('segment_changes', 'engage.segment_changes', '90 days', 'segment entries and exits recorded longer ago'),
+    ('notifications', 'engage.notifications', '30 days', 'notifications created longer ago'),
+    ('dead_letters', 'engage.dead_letters', '90 days', 'events set aside longer ago (retry them with engage.retry_dead_letters before)');
 
 -- Block ranges of the times retention compares: rows arrive in about time order, so the old rows
 -- are the first pages, and the indexes cost next to nothing on the insert paths.
@@ -72,28 +74,25 @@ DECLARE
     i integer;
 BEGIN
     PERFORM engage.require_at_least_one('max_rows', max_rows);
-    IF at IS NULL THEN
-        RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
-    END IF;
+    PERFORM engage.require_value('at', at);
     IF NOT isfinite(at) OR at > now() + interval '10 years' THEN
         RAISE EXCEPTION 'at must be a time before ten years from now' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('argument at: %s', at);
     END IF;
     FOR r IN
-        SELECT x.kind, x.keep, t.relation, t.old_rows
+        SELECT x.kind, x.keep, x.relation, t.old_rows
         FROM engage.retention x
         JOIN (VALUES
-            ('events', 'engage.events'::regclass,
-             'x.registered_at < $1 AND NOT EXISTS (SELECT FROM engage.event_queue q WHERE q.event_id = x.event_id)'),
-            ('sends', 'engage.sends', 'x.created_at < $1 AND x.status NOT IN (''QUEUED'', ''HELD'', ''PAUSED'', ''SENDING'')'),
-            ('activities', 'engage.contact_activities', 'x.activity_at < $1'),
-            ('workflow_instances', 'engage.workflow_instances',
+            ('events', 'x.registered_at < $1 AND NOT EXISTS (SELECT FROM engage.event_queue q WHERE q.event_id = x.event_id)'),
+            ('sends', 'x.created_at < $1 AND x.status NOT IN (''QUEUED'', ''HELD'', ''PAUSED'', ''SENDING'')'),
+            ('activities', 'x.activity_at < $1'),
+            ('workflow_instances',
              'x.started_at < $1 AND x.ended_at < $1 AND x.status IN (''completed'', ''stopped'', ''failed'') '
              'AND (x.launch_period IS NULL OR upper(x.launch_period) <= $2)'),
-            ('segment_changes', 'engage.segment_changes', 'x.changed_at < $1'),
-            ('notifications', 'engage.notifications', 'x.created_at < $1'),
-            ('dead_letters', 'engage.dead_letters', 'x.failed_at < $1')
-        ) AS t(kind, relation, old_rows) ON t.kind = x.kind
+            ('segment_changes', 'x.changed_at < $1'),
+            ('notifications', 'x.created_at < $1'),
+            ('dead_letters', 'x.failed_at < $1')
+        ) AS t(kind, old_rows) ON t.kind = x.kind
         WHERE x.keep IS NOT NULL
         ORDER BY x.kind
     LOOP
@@ -102,8 +101,7 @@ BEGIN
         FOR leaf IN SELECT l FROM engage.leaf_tables(r.relation) l ORDER BY l LOOP
             EXIT WHEN n >= max_rows;
             -- A month that goes whole below is not deleted from row by row first.
-            CONTINUE WHEN r.relation IN (SELECT p.relation FROM engage.partitioned_tables p)
-                          AND engage.month_can_go(r.relation, leaf, at - r.keep);
+            CONTINUE WHEN engage.month_can_go(r.relation, leaf, at - r.keep);
             EXECUTE format('WITH gone AS (DELETE FROM %1$s t WHERE t.ctid = ANY (ARRAY('
                            'SELECT x.ctid FROM %1$s x WHERE %2$s LIMIT $3)) RETURNING 1) '
                            'SELECT $4 + count(*) FROM gone', leaf, r.old_rows)

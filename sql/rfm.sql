@@ -138,9 +138,7 @@ DECLARE
         CASE WHEN c.monetary >= $13 THEN 5 WHEN c.monetary >= $12 THEN 4 WHEN c.monetary >= $11 THEN 3
              WHEN c.monetary >= $10 THEN 2 ELSE 1 END AS m';
 BEGIN
-    IF at IS NULL THEN
-        RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
-    END IF;
+    PERFORM engage.require_value('at', at);
     -- One recompute at a time: the lock ends with the transaction.
     SELECT * INTO b FROM engage.rfm_bands FOR UPDATE;
     was_full := coalesce(full_recompute, false) OR b.recomputed_at IS NULL OR b.changed_at > b.recomputed_at;

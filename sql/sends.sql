@@ -309,9 +309,7 @@ DECLARE
     new_outcome_at timestamptz;
     activity bigint;
 BEGIN
-    IF request_id IS NULL THEN
-        RAISE EXCEPTION 'request_id must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument request_id';
-    END IF;
+    PERFORM engage.require_value('request_id', request_id);
     IF what IS NULL OR what NOT IN ('DELIVERED', 'UNDELIVERED', 'RECEIVED', 'CLICKED', 'UNSUBSCRIBED', 'SPAM') THEN
         RAISE EXCEPTION 'unknown delivery status "%"', status USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'argument status', HINT = 'Report DELIVERED, UNDELIVERED, RECEIVED, CLICKED, UNSUBSCRIBED or SPAM.';

@@ -879,9 +879,7 @@ DECLARE
     message text;
 BEGIN
     PERFORM engage.require_at_least_one('max_instances', max_instances);
-    IF at IS NULL THEN
-        RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
-    END IF;
+    PERFORM engage.require_value('at', at);
     SELECT coalesce(array_agg(x.instance_id), '{}') INTO due
     FROM (SELECT x.instance_id FROM engage.workflow_instances x
           WHERE x.status = 'waiting' AND x.resume_at <= at
@@ -1042,9 +1040,7 @@ BEGIN
         RAISE EXCEPTION 'regular trigger % does not exist', trigger_id USING ERRCODE = 'undefined_object',
             DETAIL = 'argument trigger_id';
     END IF;
-    IF at IS NULL THEN
-        RAISE EXCEPTION 'at must not be NULL' USING ERRCODE = 'null_value_not_allowed', DETAIL = 'argument at';
-    END IF;
+    PERFORM engage.require_value('at', at);
     IF (SELECT kind FROM engage.segments s WHERE s.segment_id = r.segment_id) = 'dynamic' THEN
         PERFORM engage.refresh_segment(r.segment_id::text, at);
     END IF;
