@@ -53,14 +53,14 @@ plain_copy() {
                             'export_rows_' || d.table_name,
                             CASE WHEN d.key_column IS NULL
                                  THEN (SELECT format('NULL, NULL, NULL, NULL, %1\$L::%2\$s, %3\$L::%2\$s', k.key_from, k.key_type, k.key_to)
-                                       FROM engage.partition_key_span(d.source) k)
+                                       FROM engage_internal.partition_key_span(d.source) k)
                                  ELSE 'NULL' END)
               FROM engage.export_datasets d WHERE d.dataset = ANY ($DATASETS)" >"$BUILD/exports-plain.sql"
     q -c '\timing on' -f "$BUILD/exports-plain.sql" | ms
 }
-# Tables made with the datasets' definitions (engage.export_table_ddl) in schema $1, run by $2.
+# Tables made with the datasets' definitions (engage_internal.export_table_ddl) in schema $1, run by $2.
 make_tables() {
-    q -At -c "SELECT engage.export_table_ddl('$1', d) || ';' FROM unnest($DATASETS) d" | $2 >/dev/null
+    q -At -c "SELECT engage_internal.export_table_ddl('$1', d) || ';' FROM unnest($DATASETS) d" | $2 >/dev/null
 }
 
 say "first export into this database ($ROUNDS rounds)"

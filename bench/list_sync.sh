@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # List-sync benchmark, on ROWS (default 1,000,000) rows of a customers table with seven columns:
 #   - payloads: the subscribe bodies of every row (batches of 1,000, in email order) built the
-#     way a run builds them (row_to_json, engage.list_sync_row, the bodies joined), vs one
+#     way a run builds them (row_to_json, engage_internal.list_sync_row, the bodies joined), vs one
 #     jsonb_agg statement producing the same JSON (checked equal, parsed, batch by batch);
 #     target: within 1.5x;
 #   - planning: a first run's planning (every row new: staged, compared, written pending), and an
@@ -41,7 +41,7 @@ SELECT c.batch, '{"listId":42,"subscribers":[' || string_agg(s.subscriber, ',' O
                 || '],"updateExistingUsersOnly":false}' AS body
 FROM (SELECT (row_number() OVER (ORDER BY r.email) - 1) / 1000 AS batch, r.email, row_to_json(r)::text AS j
       FROM (SELECT email, first_name, last_name, city, visits, vip, signed_up FROM bench.customers) r) c,
-     LATERAL engage.list_sync_row(c.j, 'add', NULL) s
+     LATERAL engage_internal.list_sync_row(c.j, 'add', NULL) s
 GROUP BY c.batch;
 CREATE VIEW bench.jsonb_agg_bodies AS
 SELECT c.batch, jsonb_build_object('listId', 42, 'subscribers', jsonb_agg(jsonb_build_object('email', c.email,
@@ -62,7 +62,7 @@ elapsed_ms() { local t0; t0="$(date +%s%N)"; "$@" >/dev/null; echo $((($(date +%
 plan() {
     q -c "INSERT INTO engage.job_runs (job_id, job_name, owner, started_by, status)
           SELECT job_id, name, owner, 'manual', 'running' FROM engage.scheduled_jobs WHERE name = 'list sync bench'
-          RETURNING run_id" -At -c "SELECT status FROM engage.execute_run(currval('engage.job_runs_run_id_seq'))" \
+          RETURNING run_id" -At -c "SELECT status FROM engage_internal.execute_run(currval('engage.job_runs_run_id_seq'))" \
           -c "UPDATE engage.job_runs SET status = 'succeeded', finished_at = now() WHERE status = 'running'"
 }
 declare -A T

@@ -83,7 +83,7 @@ $$;
 
 -- The RFM baseline: the same cells in one statement, scores by CASE over the default bands.
 CREATE TABLE bench.rfm (LIKE engage.contact_rfm INCLUDING ALL);
-CREATE TABLE bench.cells AS SELECT * FROM engage.rfm_cells();
+CREATE TABLE bench.cells AS SELECT * FROM engage_internal.rfm_cells();
 CREATE PROCEDURE bench.plain_rfm(at timestamptz)
 LANGUAGE sql AS $$
     INSERT INTO bench.rfm (contact_id, last_order_at, frequency, monetary, r, f, m, segment, segment_since, computed_at)

@@ -2,7 +2,7 @@
 # Retention benchmark: removing EVENTS (default 10,000,000) old events both ways, each through
 # engage.apply_retention on the same data loaded afresh, in the same run and cluster:
 #   - by partition: the events fill one month, which ends before the retention, so the run drops
-#     the month (engage.maintain_partitions: detach _before, drop the month, attach _before);
+#     the month (engage_internal.maintain_partitions: detach _before, drop the month, attach _before);
 #   - by DELETE: the same month holds one queued event, so it cannot be dropped and the run
 #     deletes the old rows in batches (BATCH, default 100,000 rows a call: what the hourly job does
 #     per run) until none is left; then the VACUUM that makes their space reusable.
@@ -23,7 +23,7 @@ ms() { timing_ms | awk '{s += $1} END {printf "%d\n", s}'; }
 load() {
     PGOPTIONS="-c client_min_messages=warning" cluster_psql "$C" -d postgres -X -q \
         -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-    q -c "CREATE EXTENSION pg_engage CASCADE" -c "SELECT engage.register_event_types(ARRAY['viewedProduct'])" >/dev/null
+    q -c "CREATE EXTENSION pg_engage CASCADE" -c "SELECT engage_internal.register_event_types(ARRAY['viewedProduct'])" >/dev/null
     local started=$SECONDS
     q -c "INSERT INTO engage.events (event_type_id, key_value, contact_id, params, registered_at)
           SELECT (SELECT event_type_id FROM engage.event_types WHERE key = 'viewedProduct'), 'c' || (i % 100000),
@@ -36,7 +36,7 @@ load() {
     q -c "VACUUM ANALYZE engage.events" -c CHECKPOINT
     echo "loaded $EVENTS events in $((SECONDS - started)) s" >&2
 }
-size() { q -c "SELECT pg_size_pretty(sum(pg_total_relation_size(l))) FROM engage.leaf_tables('engage.events') l"; }
+size() { q -c "SELECT pg_size_pretty(sum(pg_total_relation_size(l))) FROM engage_internal.leaf_tables('engage.events') l"; }
 count() { q -c "SELECT count(*) FROM engage.events"; }
 # Retention of 30 days, applied as if two months had passed: this month ended before it.
 AT="now() + interval '2 months'"

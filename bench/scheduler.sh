@@ -46,10 +46,10 @@ timed() { # timed SQL: median of ROUNDS timings (ms) of SQL in a transaction rol
     done | median
 }
 next_due="$(timed "SELECT min(next_run_at) FROM engage.scheduled_jobs WHERE enabled")"
-none_due="$(timed "SELECT count(*) FROM engage.claim_due_runs(now() - interval '1 day')")"
+none_due="$(timed "SELECT count(*) FROM engage_internal.claim_due_runs(now() - interval '1 day')")"
 q -c "UPDATE engage.scheduled_jobs SET next_scheduled_at = now() - interval '1 minute',
           next_run_at = now() - interval '1 minute' WHERE job_id % ($N / 100) = 0"
-hundred_due="$(timed "SELECT count(*) FROM engage.claim_due_runs(now())")"
+hundred_due="$(timed "SELECT count(*) FROM engage_internal.claim_due_runs(now())")"
 printf '%-46s %10s ms\n' "schedule_job x $N (one statement)" "$scheduled" \
     "next due time (the launcher's sleep)" "$next_due" \
     "claim_due_runs, nothing due" "$none_due" \

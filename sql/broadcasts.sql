@@ -4,7 +4,7 @@
 
 -- The member of several segments once each, after refreshing the dynamic ones (as of now: a
 -- broadcast never sends to last week's members).
-CREATE FUNCTION engage.broadcast_members(segment_ids bigint[]) RETURNS bigint[]
+CREATE FUNCTION engage_internal.broadcast_members(segment_ids bigint[]) RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
     s engage.segments;
@@ -23,7 +23,7 @@ $$;
 -- statement. A member without an address on the message's channel, with a bounced, unconfirmed
 -- or unsubscribed one, or whose render fails gets a send row too (SUPPRESSED or FAILED, with the reason), so that every member
 -- has an answer (engage.broadcast_recipient). Internal: send_broadcast and the job kind call it.
-CREATE FUNCTION engage.start_broadcast(broadcast_id bigint, OUT queued integer, OUT suppressed integer,
+CREATE FUNCTION engage_internal.start_broadcast(broadcast_id bigint, OUT queued integer, OUT suppressed integer,
     OUT failed integer)
 LANGUAGE plpgsql SET work_mem = '256MB' AS $$
 DECLARE
@@ -33,13 +33,13 @@ DECLARE
 BEGIN
     SELECT * INTO b FROM engage.broadcasts x WHERE x.broadcast_id = start_broadcast.broadcast_id FOR UPDATE;
     SELECT * INTO m FROM engage.messages x WHERE x.message_id = b.message_id;
-    ids := engage.broadcast_members(b.segment_ids);
+    ids := engage_internal.broadcast_members(b.segment_ids);
     EXECUTE format($sql$
         WITH made AS (
             SELECT x.contact_id, ch.value AS locator, ch.status AS channel_status, ch.bounce_reason,
                    (u.email IS NOT NULL) AS unsubscribed, coalesce(t.language, m.language) AS language,
                    p.subject, p.body, coalesce(d.data::jsonb, '{}') AS data, p.error
-            FROM engage.contact_contexts($1, $6) x
+            FROM engage_internal.contact_contexts($1, $6) x
             CROSS JOIN engage.messages m
             LEFT JOIN engage.message_translations t
                 ON t.message_id = m.message_id AND t.language = lower(x.language_code) AND t.language <> m.language
@@ -48,23 +48,23 @@ BEGIN
             -- broadcast goes to every device of the contact.
             LEFT JOIN engage.channels ch ON ch.contact_id = x.contact_id AND ch.type = $3
             LEFT JOIN engage.unsubscribed_emails u ON $3 = 'email' AND u.email = ch.value
-            CROSS JOIN LATERAL engage.render_send($2, CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,
+            CROSS JOIN LATERAL engage_internal.render_send($2, CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,
                                                   coalesce(t.body, m.body), x.context, d.data) p
             WHERE m.message_id = $2
         ), stored AS (
             INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
                                       campaign_type, broadcast_id, status, reason)
             SELECT $2, x.language, $3, x.locator, x.contact_id, x.subject, x.body, x.data, 'Group', $4, s.status, s.reason
-            FROM made x, engage.send_state('Group', $5, $3, x.locator, x.channel_status, x.unsubscribed,
+            FROM made x, engage_internal.send_state('Group', $5, $3, x.locator, x.channel_status, x.unsubscribed,
                                            x.bounce_reason, x.error) s
             ORDER BY x.contact_id
             RETURNING sends.status)
         SELECT count(*) FILTER (WHERE status = 'QUEUED'), count(*) FILTER (WHERE status = 'SUPPRESSED'),
                count(*) FILTER (WHERE status = 'FAILED')
-        FROM stored$sql$, engage.data_sql('name'))
+        FROM stored$sql$, engage_internal.data_sql('name'))
     INTO queued, suppressed, failed
-    USING ids, m.message_id, engage.media_channel(m.media_type), b.broadcast_id, m.marketing,
-          engage.message_contact_reads(m.message_id);
+    USING ids, m.message_id, engage_internal.media_channel(m.media_type), b.broadcast_id, m.marketing,
+          engage_internal.message_contact_reads(m.message_id);
     UPDATE engage.broadcasts x
     SET status = CASE WHEN queued > 0 THEN 'RUNNING' ELSE 'IDLE' END, started_at = now(),
         members = cardinality(ids), updated_at = now()
@@ -89,7 +89,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'message % does not exist', message_id USING ERRCODE = 'undefined_object', DETAIL = 'argument message_id';
     END IF;
-    IF engage.media_channel(m.media_type) IS NULL THEN
+    IF engage_internal.media_channel(m.media_type) IS NULL THEN
         RAISE EXCEPTION 'message % is a % message, which goes to no contact channel', message_id, m.media_type
             USING ERRCODE = 'feature_not_supported', DETAIL = 'argument message_id';
     END IF;
@@ -123,14 +123,14 @@ BEGIN
     INSERT INTO engage.broadcasts (name, message_id, segment_ids, media_type, status)
     VALUES (btrim(name), m.message_id, segment_ids, m.media_type, 'RUNNING')
     RETURNING broadcasts.broadcast_id INTO broadcast_id;
-    SELECT * INTO queued, suppressed, failed FROM engage.start_broadcast(broadcast_id);
+    SELECT * INTO queued, suppressed, failed FROM engage_internal.start_broadcast(broadcast_id);
     SELECT b.status INTO status FROM engage.broadcasts b WHERE b.broadcast_id = send_broadcast.broadcast_id;
 END
 $$;
 
 -- The job kind that starts a scheduled broadcast (arguments {"broadcast": ID}), then switches its
 -- job off: it has done its one run.
-CREATE FUNCTION engage.run_broadcast_job(arguments jsonb) RETURNS text
+CREATE FUNCTION engage_internal.run_broadcast_job(arguments jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     id bigint := (arguments ->> 'broadcast')::bigint;
@@ -143,15 +143,15 @@ BEGIN
     IF NOT FOUND THEN
         RETURN format('broadcast %s was not waiting to start', id);
     END IF;
-    SELECT * INTO r FROM engage.start_broadcast(id);
+    SELECT * INTO r FROM engage_internal.start_broadcast(id);
     RETURN format('broadcast %s started: %s queued, %s suppressed, %s failed', id, r.queued, r.suppressed, r.failed);
 END
 $$;
 INSERT INTO engage.job_kinds (kind, run_function, description)
-VALUES ('broadcast', 'engage.run_broadcast_job(jsonb)', 'starts a scheduled broadcast: arguments {"broadcast": ID}');
+VALUES ('broadcast', 'engage_internal.run_broadcast_job(jsonb)', 'starts a scheduled broadcast: arguments {"broadcast": ID}');
 
 -- A broadcast by ID, locked, or an error.
-CREATE FUNCTION engage.broadcast_numbered(id bigint) RETURNS engage.broadcasts
+CREATE FUNCTION engage_internal.broadcast_numbered(id bigint) RETURNS engage.broadcasts
 LANGUAGE plpgsql AS $$
 DECLARE
     b engage.broadcasts;
@@ -166,7 +166,7 @@ END
 $$;
 
 -- Refuses a change a broadcast in status `b.status` cannot take.
-CREATE FUNCTION engage.require_broadcast_status(b engage.broadcasts, allowed text[], doing text) RETURNS void
+CREATE FUNCTION engage_internal.require_broadcast_status(b engage.broadcasts, allowed text[], doing text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT b.status = ANY (allowed) THEN
@@ -182,9 +182,9 @@ $$;
 CREATE FUNCTION engage.pause_broadcast(broadcast_id bigint) RETURNS engage.broadcasts
 LANGUAGE plpgsql AS $$
 DECLARE
-    b engage.broadcasts := engage.broadcast_numbered(broadcast_id);
+    b engage.broadcasts := engage_internal.broadcast_numbered(broadcast_id);
 BEGIN
-    PERFORM engage.require_broadcast_status(b, ARRAY['RUNNING'], 'paused');
+    PERFORM engage_internal.require_broadcast_status(b, ARRAY['RUNNING'], 'paused');
     UPDATE engage.sends s SET status = 'PAUSED', not_before = NULL, hold_reason = NULL, updated_at = now()
     WHERE s.broadcast_id = b.broadcast_id AND s.status IN ('QUEUED', 'HELD');
     UPDATE engage.broadcasts x SET status = 'PAUSED', updated_at = now() WHERE x.broadcast_id = b.broadcast_id
@@ -197,13 +197,13 @@ $$;
 CREATE FUNCTION engage.resume_broadcast(broadcast_id bigint) RETURNS engage.broadcasts
 LANGUAGE plpgsql AS $$
 DECLARE
-    b engage.broadcasts := engage.broadcast_numbered(broadcast_id);
+    b engage.broadcasts := engage_internal.broadcast_numbered(broadcast_id);
 BEGIN
-    PERFORM engage.require_broadcast_status(b, ARRAY['PAUSED'], 'resumed');
+    PERFORM engage_internal.require_broadcast_status(b, ARRAY['PAUSED'], 'resumed');
     UPDATE engage.sends s SET status = 'QUEUED', updated_at = now()
     WHERE s.broadcast_id = b.broadcast_id AND s.status = 'PAUSED';
     UPDATE engage.broadcasts x
-    SET status = CASE WHEN engage.broadcast_pending(b.broadcast_id) THEN 'RUNNING' ELSE 'IDLE' END,
+    SET status = CASE WHEN engage_internal.broadcast_pending(b.broadcast_id) THEN 'RUNNING' ELSE 'IDLE' END,
         updated_at = now()
     WHERE x.broadcast_id = b.broadcast_id RETURNING * INTO b;
     PERFORM pg_notify('engage_sends', '');
@@ -217,10 +217,10 @@ $$;
 CREATE FUNCTION engage.cancel_broadcast(broadcast_id bigint, reason text DEFAULT NULL) RETURNS engage.broadcasts
 LANGUAGE plpgsql AS $$
 DECLARE
-    b engage.broadcasts := engage.broadcast_numbered(broadcast_id);
+    b engage.broadcasts := engage_internal.broadcast_numbered(broadcast_id);
     why text := 'the broadcast was cancelled' || coalesce(': ' || nullif(btrim(reason), ''), '');
 BEGIN
-    PERFORM engage.require_broadcast_status(b, ARRAY['SCHEDULED', 'RUNNING', 'PAUSED'], 'cancelled');
+    PERFORM engage_internal.require_broadcast_status(b, ARRAY['SCHEDULED', 'RUNNING', 'PAUSED'], 'cancelled');
     UPDATE engage.scheduled_jobs j SET enabled = false
     WHERE j.kind = 'broadcast' AND j.arguments = jsonb_build_object('broadcast', b.broadcast_id);
     UPDATE engage.sends s SET status = 'SUPPRESSED', reason = why, not_before = NULL, hold_reason = NULL, updated_at = now()

@@ -1,5 +1,5 @@
 -- Devices (spec 001's devices dataset): what a mobile or web push SDK registers, and who uses
--- the device. engage.register_devices (Rust) checks the body; engage.store_devices writes it. A
+-- the device. engage.register_devices (Rust) checks the body; engage_internal.store_devices writes it. A
 -- device's push token is a push channel of its contact (one channel per device), so a push send
 -- goes to every active device of the contact; a device registered before its contact is known
 -- waits, and is linked when a registration names a contact that exists, or when a contact with
@@ -37,7 +37,7 @@ CREATE INDEX devices_waiting ON engage.devices (external_customer_id) WHERE cont
 
 -- Makes the channels of the devices listed what the devices are: each active device of a known
 -- contact is the push channel (category, token) of that contact, active and not bounced.
-CREATE FUNCTION engage.sync_device_channels(device_ids text[]) RETURNS void
+CREATE FUNCTION engage_internal.sync_device_channels(device_ids text[]) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO engage.channels AS ch (type, value, contact_id, status, confirmed_at)
     SELECT d.category, d.push_token, d.contact_id, 'active', now()
@@ -55,7 +55,7 @@ $$;
 -- a registration that names no contact keeps the device's. Its old token's channel goes when the
 -- token or the contact changed; another device holding the same token is deactivated (the token
 -- moved). Returns, per device in order, its contact and whether it is new. Internal.
-CREATE FUNCTION engage.store_devices(
+CREATE FUNCTION engage_internal.store_devices(
     contact_ids bigint[], device_ids text[], push_tokens text[], categories text[], os_types text[],
     os_versions text[], device_models text[], app_versions text[], application_ids bigint[],
     language_codes text[], time_zones text[], external_customer_ids text[], emails text[], phones text[],
@@ -107,13 +107,13 @@ BEGIN
     FROM stored s JOIN (SELECT unnest(device_ids) AS device_id, generate_subscripts(device_ids, 1) AS n) n
         USING (device_id);
 
-    PERFORM engage.sync_device_channels(device_ids);
+    PERFORM engage_internal.sync_device_channels(device_ids);
 END
 $$;
 
 -- Links devices waiting for a contact of one of these (new or changed) contacts' external IDs.
 -- Called by the contact writer; costs one probe when no device waits.
-CREATE FUNCTION engage.link_waiting_devices(contact_ids bigint[]) RETURNS integer
+CREATE FUNCTION engage_internal.link_waiting_devices(contact_ids bigint[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     linked text[];
@@ -128,14 +128,14 @@ BEGIN
           AND d.external_customer_id = c.external_customer_id
         RETURNING d.device_id)
     SELECT array_agg(l.device_id) INTO linked FROM l;
-    PERFORM engage.sync_device_channels(linked);
+    PERFORM engage_internal.sync_device_channels(linked);
     RETURN coalesce(cardinality(linked), 0);
 END
 $$;
 
 -- A push send the transport reports permanently undeliverable (an invalid token) deactivates the
 -- device of that token, and its channel goes.
-CREATE FUNCTION engage.deactivate_device(category text, push_token text, reason text) RETURNS void
+CREATE FUNCTION engage_internal.deactivate_device(category text, push_token text, reason text) RETURNS void
 LANGUAGE sql AS $$
     WITH gone AS (
         UPDATE engage.devices d

@@ -4,7 +4,7 @@
 
 -- The contact that every identifier given names (by ID, external ID, email or phone), or an
 -- error: 22023 when none is given or they name different contacts, 42704 when one names no one.
-CREATE FUNCTION engage.contact_to_erase(contact_id bigint, external_customer_id text, email text, phone text)
+CREATE FUNCTION engage_internal.contact_to_erase(contact_id bigint, external_customer_id text, email text, phone text)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -58,7 +58,7 @@ CREATE FUNCTION engage.erase_contact(contact_id bigint DEFAULT NULL, external_cu
 RETURNS TABLE (table_name text, rows_removed bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-    person bigint := engage.contact_to_erase(contact_id, external_customer_id, email, phone);
+    person bigint := engage_internal.contact_to_erase(contact_id, external_customer_id, email, phone);
     external_id text;
     -- Every value that identifies the person: the external ID, channel values, devices' IDs,
     -- tokens, emails and phones, orders' emails and phones.
@@ -134,6 +134,6 @@ BEGIN
     INSERT INTO engage.export_tombstones (dataset, key)
     SELECT d.dataset, k FROM unnest(ARRAY['events', 'contactActivities']) d(dataset),
                              unnest('contactId:' || person || ARRAY(SELECT 'key:' || i FROM unnest(identifiers) i)) k;
-    PERFORM engage.forget_exported_tombstones();
+    PERFORM engage_internal.forget_exported_tombstones();
 END
 $$;

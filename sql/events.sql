@@ -24,7 +24,7 @@ INSERT INTO engage.event_types (key, name, category) VALUES
 
 -- Registers the event types of keys that do not exist yet, in category Other and named by their
 -- key, as the platform does for the types API events and workflows name.
-CREATE FUNCTION engage.register_event_types(keys text[]) RETURNS void
+CREATE FUNCTION engage_internal.register_event_types(keys text[]) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO engage.event_types (key, name, category)
     SELECT DISTINCT k, k, 'Other' FROM unnest(keys) k
@@ -52,7 +52,7 @@ CREATE TABLE engage.events (
     PRIMARY KEY (event_id, registered_at),
     CHECK (isfinite(registered_at))
 ) PARTITION BY RANGE (registered_at);
-SELECT engage.partition_by_month('engage.events', 'registered_at', 'time',
+SELECT engage_internal.partition_by_month('engage.events', 'registered_at', 'time',
                                  date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC');
 CREATE INDEX events_type_time ON engage.events (event_type_id, registered_at);
 -- Block ranges: rows arrive in about the order of their transactions, so a range of recent
@@ -60,7 +60,7 @@ CREATE INDEX events_type_time ON engage.events (event_type_id, registered_at);
 CREATE INDEX events_written ON engage.events USING brin (written_xid);
 CREATE INDEX events_key ON engage.events (key_value);
 
-CREATE FUNCTION engage.event_types_guard() RETURNS trigger
+CREATE FUNCTION engage_internal.event_types_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -75,8 +75,8 @@ BEGIN
 END
 $$;
 CREATE TRIGGER event_types_deleted AFTER DELETE ON engage.event_types
-    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage.event_types_guard();
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.event_types_guard();
 CREATE TRIGGER event_types_truncated AFTER TRUNCATE ON engage.event_types
-    FOR EACH STATEMENT EXECUTE FUNCTION engage.event_types_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.event_types_guard();
 
 COMMENT ON COLUMN engage.events.contact_id IS 'the contact keyValue identified when the event was registered; NULL if none';

@@ -9,7 +9,7 @@
 -- the transaction that wrote it was not visible in that snapshot:
 -- * rows that are only ever added (events, contact activities) carry that transaction
 --   (written_xid, BRIN-indexed), so new rows are a range scan;
--- * rows that are updated in place are found by their xmin (engage.written_since): a scan with a
+-- * rows that are updated in place are found by their xmin (engage_internal.written_since): a scan with a
 --   cheap test, but no column or trigger on the tables the engine writes most;
 -- * rows that are deleted leave a tombstone (engage.export_tombstones) with the dataset and key;
 --   a TRUNCATE leaves one without a key, which makes the next run of the dataset a full one.
@@ -53,17 +53,17 @@ INSERT INTO engage.export_datasets (dataset, table_name, key_column, key_unique,
 -- as one sequential scan would, without an index.
 -- (STABLE, as format() is: an IMMUTABLE function whose body is not would not be inlined, and the
 -- scan would test every row of the table in every batch.)
-CREATE FUNCTION engage.in_pages(row_ctid tid, first_page bigint, last_page bigint) RETURNS boolean
+CREATE FUNCTION engage_internal.in_pages(row_ctid tid, first_page bigint, last_page bigint) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT (first_page IS NULL OR row_ctid >= format('(%s,0)', first_page)::tid)
            AND (last_page IS NULL OR row_ctid < format('(%s,0)', last_page)::tid)
 $$;
 
 -- Whether a row whose xmin is row_xmin was written since the snapshot `since`. `stable` is the
--- 64-bit form of the transaction age() counts from (engage.export_stable_xid()): the row's
+-- 64-bit form of the transaction age() counts from (engage_internal.export_stable_xid()): the row's
 -- transaction is stable - age(row_xmin). A frozen row's age is the largest there is, so it reads
 -- as older than any snapshot.
-CREATE FUNCTION engage.written_since(row_xmin xid, since txid_snapshot, stable bigint) RETURNS boolean
+CREATE FUNCTION engage_internal.written_since(row_xmin xid, since txid_snapshot, stable bigint) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT age(row_xmin) <= stable - txid_snapshot_xmin(since)
            AND NOT txid_visible_in_snapshot(stable - age(row_xmin), since)
@@ -72,14 +72,14 @@ $$;
 -- The transaction age() counts from in this transaction, with its epoch. age() counts from the
 -- current transaction's ID once it has one (this assigns it) or else from the next ID, fixed at
 -- its first use in the transaction; adding age() of our own ID covers both.
-CREATE FUNCTION engage.export_stable_xid() RETURNS bigint
+CREATE FUNCTION engage_internal.export_stable_xid() RETURNS bigint
 LANGUAGE sql VOLATILE AS $$
     SELECT x + age((x % 4294967296)::text::xid) FROM txid_current() x
 $$;
 
 -- Whether a row of an append-only table written by `written` belongs to a run that exports up
 -- to snapshot `upto` (NULL: whatever is visible) after one that exported `since` (NULL: none).
-CREATE FUNCTION engage.appended_between(written bigint, since txid_snapshot, upto txid_snapshot) RETURNS boolean
+CREATE FUNCTION engage_internal.appended_between(written bigint, since txid_snapshot, upto txid_snapshot) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT (since IS NULL OR (written >= txid_snapshot_xmin(since) AND NOT txid_visible_in_snapshot(written, since)))
            AND (upto IS NULL OR (written < txid_snapshot_xmax(upto) AND txid_visible_in_snapshot(written, upto)))
@@ -87,7 +87,7 @@ $$;
 
 -- Deleted rows of a dataset leave tombstones: the keys, read from the statement's deleted rows.
 -- A truncate leaves one without a key.
-CREATE FUNCTION engage.export_tombstone() RETURNS trigger
+CREATE FUNCTION engage_internal.export_tombstone() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
@@ -122,7 +122,7 @@ $$;
 -- copies it whole. Revenue rows are deleted and written again on every attribution, so they
 -- leave no tombstones (the order they belong to changed too, which the revenue dataset reads);
 -- a full attribution, which may drop rows of orders that did not change, calls this.
-CREATE FUNCTION engage.export_forget(dataset text) RETURNS void
+CREATE FUNCTION engage_internal.export_forget(dataset text) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO engage.export_tombstones (dataset, key) VALUES (dataset, NULL)
 $$;
@@ -138,24 +138,24 @@ BEGIN
         ('messages', '''messages'''), ('message_translations', '''messages''')) AS x(relation, datasets)
     LOOP
         EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON engage.%I REFERENCING OLD TABLE AS gone
-                        FOR EACH STATEMENT EXECUTE FUNCTION engage.export_tombstone()',
+                        FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.export_tombstone()',
                        t.relation || '_export_tombstones', t.relation);
         EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON engage.%I
-                        FOR EACH STATEMENT EXECUTE FUNCTION engage.export_tombstone(%s)',
+                        FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.export_tombstone(%s)',
                        t.relation || '_export_truncated', t.relation, t.datasets);
     END LOOP;
 END
 $$;
 
 -- Keys of the dataset's rows deleted since `since` (all of them: a NULL among them).
-CREATE FUNCTION engage.export_tombstoned(dataset text, since txid_snapshot) RETURNS SETOF text
+CREATE FUNCTION engage_internal.export_tombstoned(dataset text, since txid_snapshot) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
     SELECT t.key FROM engage.export_tombstones t
-    WHERE t.dataset = export_tombstoned.dataset AND engage.appended_between(t.written_xid, since, NULL)
+    WHERE t.dataset = export_tombstoned.dataset AND engage_internal.appended_between(t.written_xid, since, NULL)
 $$;
 
 -- Order statuses as spec 001 spells them (pg_engage stores IN_PROGRESS and CANCELLED).
-CREATE FUNCTION engage.export_order_status(status text) RETURNS text
+CREATE FUNCTION engage_internal.export_order_status(status text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE status WHEN 'IN_PROGRESS' THEN 'IN PROGRESS' WHEN 'CANCELLED' THEN 'CANCELED' ELSE status END
 $$;
@@ -166,7 +166,7 @@ $$;
 -- the partition by its range, which the planner prunes to). Inlined into the statement that
 -- calls them, with NULLs folded away.
 
-CREATE FUNCTION engage.export_rows_broadcasts(keys bigint[])
+CREATE FUNCTION engage_internal.export_rows_broadcasts(keys bigint[])
 RETURNS TABLE ("createdDate" timestamptz, "groupId" bigint, id bigint, "mediaType" text, "messageId" integer,
                name text, "startedDate" timestamptz, status text, "updatedDate" timestamptz)
 LANGUAGE sql STABLE AS $$
@@ -177,7 +177,7 @@ LANGUAGE sql STABLE AS $$
     WHERE keys IS NULL OR b.broadcast_id = ANY (keys)
 $$;
 
-CREATE FUNCTION engage.export_rows_contact_activities(since txid_snapshot, upto txid_snapshot, first_page bigint,
+CREATE FUNCTION engage_internal.export_rows_contact_activities(since txid_snapshot, upto txid_snapshot, first_page bigint,
                                                       last_page bigint, key_from uuid, key_to uuid)
 RETURNS TABLE (activity text, "activityStatus" text, "workflowInstanceId" text, "broadcastId" bigint,
                "campaignType" text, "clickEventLink" text, "contactId" bigint, "errorCode" text,
@@ -194,12 +194,12 @@ LANGUAGE sql STABLE AS $$
            a.workflow_id, a.workflow_block_id
     FROM engage.contact_activities a
     WHERE a.request_id >= key_from AND a.request_id < key_to
-      AND engage.in_pages(a.ctid, first_page, last_page) AND engage.appended_between(a.written_xid, since, upto)
+      AND engage_internal.in_pages(a.ctid, first_page, last_page) AND engage_internal.appended_between(a.written_xid, since, upto)
 $$;
 
 -- Sent: reported DELIVERED or UNDELIVERED by the transport; received: DELIVERED (spec 001: "the
 -- last delivery"); viewed: RECEIVED (an open); clicked: CLICKED.
-CREATE FUNCTION engage.export_rows_contacts(keys bigint[])
+CREATE FUNCTION engage_internal.export_rows_contacts(keys bigint[])
 RETURNS TABLE ("contactId" bigint, "contactSource" text, "createdDate" timestamptz, email text, "emailDomain" text,
                "emailStatus" text, "externalCustomerId" text, "firstName" text, "languageCode" text,
                "lastClickedDate" timestamptz, "lastName" text, "lastReceivedDate" timestamptz,
@@ -237,7 +237,7 @@ LANGUAGE sql STABLE AS $$
     WHERE keys IS NULL OR c.contact_id = ANY (keys)
 $$;
 
-CREATE FUNCTION engage.export_rows_devices(keys text[])
+CREATE FUNCTION engage_internal.export_rows_devices(keys text[])
 RETURNS TABLE ("appVersion" text, "applicationId" bigint, category text, "contactId" bigint, "deviceId" text,
                "deviceModel" text, "externalCustomerId" text, "languageCode" text, "osType" text,
                "osVersion" text, "pushToken" text, "timeZone" text)
@@ -252,26 +252,26 @@ $$;
 
 -- paramsJson: the first 50 params (in jsonb's key order: shorter names first) as
 -- [{"name", "value"}], each value as text cut to 300 characters.
-CREATE FUNCTION engage.export_event_params(params jsonb) RETURNS json
+CREATE FUNCTION engage_internal.export_event_params(params jsonb) RETURNS json
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(json_agg(jsonb_build_object('name', p.key, 'value', left(p.value, 300))), '[]')
     FROM (SELECT * FROM jsonb_each_text(params) LIMIT 50) p
 $$;
 
-CREATE FUNCTION engage.export_rows_events(since txid_snapshot, upto txid_snapshot, first_page bigint, last_page bigint,
+CREATE FUNCTION engage_internal.export_rows_events(since txid_snapshot, upto txid_snapshot, first_page bigint, last_page bigint,
                                           key_from timestamptz, key_to timestamptz)
 RETURNS TABLE ("contactId" bigint, "eventId" bigint, "eventTypeKey" text, "keyValue" text, occured timestamptz,
                "paramsJson" json)
 LANGUAGE sql STABLE AS $$
-    SELECT e.contact_id, e.event_id, t.key, e.key_value, e.registered_at, engage.export_event_params(e.params)
+    SELECT e.contact_id, e.event_id, t.key, e.key_value, e.registered_at, engage_internal.export_event_params(e.params)
     FROM engage.events e
     JOIN engage.event_types t ON t.event_type_id = e.event_type_id
     WHERE e.registered_at >= key_from AND e.registered_at < key_to
-      AND engage.in_pages(e.ctid, first_page, last_page) AND engage.appended_between(e.written_xid, since, upto)
+      AND engage_internal.in_pages(e.ctid, first_page, last_page) AND engage_internal.appended_between(e.written_xid, since, upto)
 $$;
 
 -- translations: the languages of the message's other versions, comma-separated.
-CREATE FUNCTION engage.export_rows_messages(keys integer[])
+CREATE FUNCTION engage_internal.export_rows_messages(keys integer[])
 RETURNS TABLE ("annoyanceLevel" integer, language text, "mediaType" text, "messageId" integer, name text,
                "replyTo" text, sender text, subject text, tags text, translations text, "updateDate" timestamptz)
 LANGUAGE sql STABLE AS $$
@@ -285,7 +285,7 @@ LANGUAGE sql STABLE AS $$
     WHERE keys IS NULL OR m.message_id = ANY (keys)
 $$;
 
-CREATE FUNCTION engage.export_rows_order_items(keys bigint[])
+CREATE FUNCTION engage_internal.export_rows_order_items(keys bigint[])
 RETURNS TABLE (cost numeric, description text, "externalProductId" text, "imageUrl" text, name text,
                "orderDate" timestamptz, "orderId" bigint, quantity integer, url text)
 LANGUAGE sql STABLE AS $$
@@ -295,7 +295,7 @@ LANGUAGE sql STABLE AS $$
     WHERE keys IS NULL OR o.order_id = ANY (keys)
 $$;
 
-CREATE FUNCTION engage.export_rows_orders(keys bigint[])
+CREATE FUNCTION engage_internal.export_rows_orders(keys bigint[])
 RETURNS TABLE ("contactId" bigint, "deliveryAddress" text, "deliveryMethod" text, discount numeric, email text,
                "externalOrderId" text, "firstName" text, "lastName" text, "orderCreatedDate" timestamptz,
                "orderDate" timestamptz, "orderId" bigint, "paymentMethod" text, phone text, status text,
@@ -303,12 +303,12 @@ RETURNS TABLE ("contactId" bigint, "deliveryAddress" text, "deliveryMethod" text
 LANGUAGE sql STABLE AS $$
     SELECT o.contact_id, o.delivery_address, o.delivery_method, o.discount, o.email, o.external_order_id, o.first_name,
            o.last_name, o.created_at, o.order_date, o.order_id, o.payment_method, o.phone,
-           engage.export_order_status(o.status), o.total_cost
+           engage_internal.export_order_status(o.status), o.total_cost
     FROM engage.orders o
     WHERE keys IS NULL OR o.order_id = ANY (keys)
 $$;
 
-CREATE FUNCTION engage.export_rows_revenue(keys text[])
+CREATE FUNCTION engage_internal.export_rows_revenue(keys text[])
 RETURNS TABLE (activity text, "activityStatus" text, "campaignType" text, "clickEventLink" text, "contactId" bigint,
                currency text, "externalCustomerId" text, "externalOrderId" text, "mediaType" text,
                "messageInstanceId" bigint, "messageName" text, "messageTags" text, "messageUrl" text,
@@ -326,69 +326,69 @@ $$;
 -- Keys of the keyed datasets whose rows changed since `since` (stable: see written_since),
 -- deleted ones included; a NULL among them means every row.
 
-CREATE FUNCTION engage.export_changes_broadcasts(since txid_snapshot, stable bigint) RETURNS SETOF text
+CREATE FUNCTION engage_internal.export_changes_broadcasts(since txid_snapshot, stable bigint) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT b.broadcast_id::text FROM engage.broadcasts b WHERE engage.written_since(b.xmin, since, stable)
-    UNION ALL SELECT engage.export_tombstoned('broadcasts', since)
+    SELECT b.broadcast_id::text FROM engage.broadcasts b WHERE engage_internal.written_since(b.xmin, since, stable)
+    UNION ALL SELECT engage_internal.export_tombstoned('broadcasts', since)
 $$;
 
 -- A contact's row changes with the contact, its email and sms channels, the unsubscribed list
 -- (emailStatus) and every reported activity (the totals).
-CREATE FUNCTION engage.export_changes_contacts(since txid_snapshot, stable bigint) RETURNS SETOF text
+CREATE FUNCTION engage_internal.export_changes_contacts(since txid_snapshot, stable bigint) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT c.contact_id::text FROM engage.contacts c WHERE engage.written_since(c.xmin, since, stable)
+    SELECT c.contact_id::text FROM engage.contacts c WHERE engage_internal.written_since(c.xmin, since, stable)
     UNION ALL
     SELECT ch.contact_id::text FROM engage.channels ch
-    WHERE ch.type IN ('email', 'sms') AND engage.written_since(ch.xmin, since, stable)
+    WHERE ch.type IN ('email', 'sms') AND engage_internal.written_since(ch.xmin, since, stable)
     UNION ALL
     SELECT ch.contact_id::text FROM engage.unsubscribed_emails u
     JOIN engage.channels ch ON ch.type = 'email' AND ch.value = u.email
-    WHERE engage.written_since(u.xmin, since, stable)
+    WHERE engage_internal.written_since(u.xmin, since, stable)
     UNION ALL
     SELECT a.contact_id::text FROM engage.contact_activities a
-    WHERE engage.appended_between(a.written_xid, since, NULL) AND a.contact_id IS NOT NULL
+    WHERE engage_internal.appended_between(a.written_xid, since, NULL) AND a.contact_id IS NOT NULL
       AND a.activity IN ('DELIVERED', 'UNDELIVERED', 'RECEIVED', 'CLICKED')
-    UNION ALL SELECT engage.export_tombstoned('contacts', since)
+    UNION ALL SELECT engage_internal.export_tombstoned('contacts', since)
 $$;
 
 -- A device's row shows its contact's external ID.
-CREATE FUNCTION engage.export_changes_devices(since txid_snapshot, stable bigint) RETURNS SETOF text
+CREATE FUNCTION engage_internal.export_changes_devices(since txid_snapshot, stable bigint) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT d.device_id FROM engage.devices d WHERE engage.written_since(d.xmin, since, stable)
+    SELECT d.device_id FROM engage.devices d WHERE engage_internal.written_since(d.xmin, since, stable)
     UNION ALL
     SELECT d.device_id FROM engage.contacts c JOIN engage.devices d ON d.contact_id = c.contact_id
-    WHERE engage.written_since(c.xmin, since, stable)
-    UNION ALL SELECT engage.export_tombstoned('devices', since)
+    WHERE engage_internal.written_since(c.xmin, since, stable)
+    UNION ALL SELECT engage_internal.export_tombstoned('devices', since)
 $$;
 
-CREATE FUNCTION engage.export_changes_messages(since txid_snapshot, stable bigint) RETURNS SETOF text
+CREATE FUNCTION engage_internal.export_changes_messages(since txid_snapshot, stable bigint) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT m.message_id::text FROM engage.messages m WHERE engage.written_since(m.xmin, since, stable)
+    SELECT m.message_id::text FROM engage.messages m WHERE engage_internal.written_since(m.xmin, since, stable)
     UNION ALL
-    SELECT t.message_id::text FROM engage.message_translations t WHERE engage.written_since(t.xmin, since, stable)
-    UNION ALL SELECT engage.export_tombstoned('messages', since)
+    SELECT t.message_id::text FROM engage.message_translations t WHERE engage_internal.written_since(t.xmin, since, stable)
+    UNION ALL SELECT engage_internal.export_tombstoned('messages', since)
 $$;
 
 -- An order's items are written when they change and when their order moves to another contact or
 -- date (add_orders: the rows show the order's date), not when only its status or totals do, so
 -- an order whose status changed does not have its items sent again.
-CREATE FUNCTION engage.export_changes_order_items(since txid_snapshot, stable bigint) RETURNS SETOF text
+CREATE FUNCTION engage_internal.export_changes_order_items(since txid_snapshot, stable bigint) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT i.order_id::text FROM engage.order_items i WHERE engage.written_since(i.xmin, since, stable)
-    UNION ALL SELECT engage.export_tombstoned('orderItems', since)
+    SELECT i.order_id::text FROM engage.order_items i WHERE engage_internal.written_since(i.xmin, since, stable)
+    UNION ALL SELECT engage_internal.export_tombstoned('orderItems', since)
 $$;
 
-CREATE FUNCTION engage.export_changes_orders(since txid_snapshot, stable bigint) RETURNS SETOF text
+CREATE FUNCTION engage_internal.export_changes_orders(since txid_snapshot, stable bigint) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT o.order_id::text FROM engage.orders o WHERE engage.written_since(o.xmin, since, stable)
-    UNION ALL SELECT engage.export_tombstoned('orders', since)
+    SELECT o.order_id::text FROM engage.orders o WHERE engage_internal.written_since(o.xmin, since, stable)
+    UNION ALL SELECT engage_internal.export_tombstoned('orders', since)
 $$;
 
 -- A revenue row is attributed again whenever its order is written.
-CREATE FUNCTION engage.export_changes_revenue(since txid_snapshot, stable bigint) RETURNS SETOF text
+CREATE FUNCTION engage_internal.export_changes_revenue(since txid_snapshot, stable bigint) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT r.external_order_id FROM engage.revenue r WHERE engage.written_since(r.xmin, since, stable)
+    SELECT r.external_order_id FROM engage.revenue r WHERE engage_internal.written_since(r.xmin, since, stable)
     UNION ALL
-    SELECT o.external_order_id FROM engage.orders o WHERE engage.written_since(o.xmin, since, stable)
-    UNION ALL SELECT engage.export_tombstoned('revenue', since)
+    SELECT o.external_order_id FROM engage.orders o WHERE engage_internal.written_since(o.xmin, since, stable)
+    UNION ALL SELECT engage_internal.export_tombstoned('revenue', since)
 $$;

@@ -81,7 +81,7 @@ LEFT JOIN engage.export_dataset_runs d ON d.export_id = e.export_id AND d.run_id
 
 -- The datasets named (spec 001's spelling or the table name, any case), checked and sorted;
 -- NULL: all nine.
-CREATE FUNCTION engage.export_dataset_names(datasets text[]) RETURNS text[]
+CREATE FUNCTION engage_internal.export_dataset_names(datasets text[]) RETURNS text[]
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     known text[] := ARRAY(SELECT d.dataset FROM engage.export_datasets d ORDER BY d.dataset);
@@ -109,27 +109,27 @@ END
 $$;
 
 -- The columns of a dataset's table: those the dataset's row function returns, in order.
-CREATE FUNCTION engage.export_columns(dataset text) RETURNS TABLE (ordinal bigint, name text, type text)
+CREATE FUNCTION engage_internal.export_columns(dataset text) RETURNS TABLE (ordinal bigint, name text, type text)
 LANGUAGE sql STABLE AS $$
     SELECT a.n, a.name, format_type(a.type, NULL)
     FROM engage.export_datasets d
-    JOIN pg_proc p ON p.oid = format('engage.export_rows_%s', d.table_name)::regproc
+    JOIN pg_proc p ON p.oid = format('engage_internal.export_rows_%s', d.table_name)::regproc
     CROSS JOIN LATERAL unnest(p.proargnames, p.proallargtypes, p.proargmodes) WITH ORDINALITY a(name, type, mode, n)
     WHERE d.dataset = export_columns.dataset AND a.mode = 't'
     ORDER BY a.n
 $$;
 
 -- The column list of a dataset's table, quoted, for INSERT and CREATE TABLE.
-CREATE FUNCTION engage.export_column_list(dataset text, with_types boolean DEFAULT false) RETURNS text
+CREATE FUNCTION engage_internal.export_column_list(dataset text, with_types boolean DEFAULT false) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT string_agg(format('%I', c.name) || CASE WHEN with_types THEN ' ' || c.type ELSE '' END, ', '
                       ORDER BY c.ordinal)
-    FROM engage.export_columns(dataset) c
+    FROM engage_internal.export_columns(dataset) c
 $$;
 
 -- The statements that create a dataset's table in `schema` (and its key's index), or the
 -- export's state table (dataset NULL).
-CREATE FUNCTION engage.export_table_ddl(schema name, dataset text) RETURNS text
+CREATE FUNCTION engage_internal.export_table_ddl(schema name, dataset text) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT CASE
         WHEN dataset IS NULL THEN
@@ -137,11 +137,11 @@ LANGUAGE sql STABLE AS $$
                    'exported_at timestamptz NOT NULL, PRIMARY KEY (export_key, dataset))', schema)
         WHEN d.key_unique THEN
             format('CREATE TABLE %I.%I (%s, PRIMARY KEY (%I))', schema, d.table_name,
-                   engage.export_column_list(d.dataset, true), d.key_column)
+                   engage_internal.export_column_list(d.dataset, true), d.key_column)
         WHEN d.key_column IS NOT NULL THEN
             format('CREATE TABLE %I.%I (%s); CREATE INDEX ON %I.%I (%I)', schema, d.table_name,
-                   engage.export_column_list(d.dataset, true), schema, d.table_name, d.key_column)
-        ELSE format('CREATE TABLE %I.%I (%s)', schema, d.table_name, engage.export_column_list(d.dataset, true))
+                   engage_internal.export_column_list(d.dataset, true), schema, d.table_name, d.key_column)
+        ELSE format('CREATE TABLE %I.%I (%s)', schema, d.table_name, engage_internal.export_column_list(d.dataset, true))
     END
     FROM (SELECT) one LEFT JOIN engage.export_datasets d ON d.dataset = export_table_ddl.dataset
 $$;
@@ -150,7 +150,7 @@ $$;
 -- jsonb text: whether the schema exists and the connecting role may create tables in it, and for
 -- each of the tables that exists, its columns and types and whether the role may read, insert
 -- and delete its rows.
-CREATE FUNCTION engage.export_target_query(schema name, tables name[]) RETURNS text
+CREATE FUNCTION engage_internal.export_target_query(schema name, tables name[]) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT format($q$
         SELECT jsonb_build_object(
@@ -169,7 +169,7 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- The tables of an export's target: its datasets' and the state table.
-CREATE FUNCTION engage.export_tables(datasets text[]) RETURNS name[]
+CREATE FUNCTION engage_internal.export_tables(datasets text[]) RETURNS name[]
 LANGUAGE sql STABLE AS $$
     SELECT array_append(ARRAY(SELECT d.table_name FROM engage.export_datasets d WHERE d.dataset = ANY (datasets)
                               ORDER BY d.dataset), 'engage_export_state'::name)
@@ -179,7 +179,7 @@ $$;
 -- messages) for the datasets: refuses a missing schema, a table with other columns than its
 -- dataset's, a table the role may not write, and a missing table the role may not create.
 -- Returns the datasets whose tables are missing, and whether the state table is.
-CREATE FUNCTION engage.export_check_target(schema name, datasets text[], target jsonb, place text,
+CREATE FUNCTION engage_internal.export_check_target(schema name, datasets text[], target jsonb, place text,
                                            OUT missing text[], OUT state_missing boolean)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -203,7 +203,7 @@ BEGIN
         SELECT CASE WHEN t->'columns'->>c.name IS NULL THEN format('column "%s" (%s) is missing', c.name, c.type)
                     ELSE format('column "%s" is %s, the dataset needs %s', c.name, t->'columns'->>c.name, c.type) END
         INTO problem
-        FROM engage.export_columns(d.dataset) c
+        FROM engage_internal.export_columns(d.dataset) c
         WHERE (t->'columns'->>c.name) IS DISTINCT FROM c.type
         ORDER BY c.ordinal LIMIT 1;
         IF problem IS NOT NULL THEN
@@ -233,10 +233,10 @@ $$;
 -- Describes the export's target (see export_target_query): here, or on the connector's server
 -- through dblink, as the calling role (the export's owner, who owns the connector and its user
 -- mapping). A connection that fails is an error that says why.
-CREATE FUNCTION engage.export_describe_target(c engage.connectors, schema name, datasets text[]) RETURNS jsonb
+CREATE FUNCTION engage_internal.export_describe_target(c engage.connectors, schema name, datasets text[]) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    query text := engage.export_target_query(schema, engage.export_tables(datasets));
+    query text := engage_internal.export_target_query(schema, engage_internal.export_tables(datasets));
     described text;
     message text;
     problem record;
@@ -246,11 +246,11 @@ BEGIN
         RETURN described::jsonb;
     END IF;
     BEGIN
-        EXECUTE format('SELECT t.j FROM %I.dblink($1, $2) AS t(j text)', engage.require_dblink())
+        EXECUTE format('SELECT t.j FROM %I.dblink($1, $2) AS t(j text)', engage_internal.require_dblink())
         USING c.server_name, query INTO described;
     EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_exception THEN
         GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
-        problem := engage.connection_problem(c, message);
+        problem := engage_internal.connection_problem(c, message);
         RAISE EXCEPTION 'cannot reach the target of connector "%": %', c.name, problem.message
             USING ERRCODE = 'sqlclient_unable_to_establish_sqlconnection', DETAIL = message, HINT = problem.hint;
     END;
@@ -260,44 +260,44 @@ $$;
 
 -- Where the rows of an export's table go: schema.table for a local target; for a remote one,
 -- the foreign table in the connector's schema (export_<id>_<table>) that reaches it.
-CREATE FUNCTION engage.export_relation(e engage.data_exports, c engage.connectors, table_name name) RETURNS text
+CREATE FUNCTION engage_internal.export_relation(e engage.data_exports, c engage.connectors, table_name name) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN c.server_name IS NULL THEN format('%I.%I', e.target_schema, table_name)
-                ELSE format('%I.%I', engage.connector_schema(c), format('export_%s_%s', e.export_id, table_name)) END
+                ELSE format('%I.%I', engage_internal.connector_schema(c), format('export_%s_%s', e.export_id, table_name)) END
 $$;
 
 -- Makes the target ready for a run: checks it, creates the tables that are missing (remotely
 -- through dblink, which commits them at once: an empty table is harmless) and, for a remote
 -- target, the foreign tables that reach them. Returns the datasets whose tables it created.
-CREATE FUNCTION engage.export_prepare_target(e engage.data_exports, c engage.connectors) RETURNS text[]
+CREATE FUNCTION engage_internal.export_prepare_target(e engage.data_exports, c engage.connectors) RETURNS text[]
 LANGUAGE plpgsql AS $$
 DECLARE
     place text := CASE WHEN c.server_name IS NULL THEN 'in this database'
                        ELSE format('on the server of connector "%s"', c.name) END;
-    target record := engage.export_check_target(e.target_schema, e.datasets,
-                                                engage.export_describe_target(c, e.target_schema, e.datasets), place);
+    target record := engage_internal.export_check_target(e.target_schema, e.datasets,
+                                                engage_internal.export_describe_target(c, e.target_schema, e.datasets), place);
     ddl text;
     d text;
     table_name name;
 BEGIN
     FOREACH d IN ARRAY target.missing || CASE WHEN target.state_missing THEN ARRAY[NULL::text] ELSE '{}' END LOOP
-        ddl := engage.export_table_ddl(e.target_schema, d);
+        ddl := engage_internal.export_table_ddl(e.target_schema, d);
         IF c.server_name IS NULL THEN
             EXECUTE ddl;
         ELSE
-            EXECUTE format('SELECT %I.dblink_exec($1, $2)', engage.require_dblink()) USING c.server_name, ddl;
+            EXECUTE format('SELECT %I.dblink_exec($1, $2)', engage_internal.require_dblink()) USING c.server_name, ddl;
         END IF;
     END LOOP;
     IF c.server_name IS NOT NULL THEN
         FOREACH d IN ARRAY e.datasets || ARRAY[NULL::text] LOOP
             table_name := coalesce((SELECT x.table_name FROM engage.export_datasets x WHERE x.dataset = d),
                                    'engage_export_state');
-            CONTINUE WHEN to_regclass(engage.export_relation(e, c, table_name)) IS NOT NULL;
+            CONTINUE WHEN to_regclass(engage_internal.export_relation(e, c, table_name)) IS NOT NULL;
             EXECUTE format('CREATE FOREIGN TABLE %s (%s) SERVER %I '
                            'OPTIONS (schema_name %L, table_name %L, batch_size ''1000'')',
-                           engage.export_relation(e, c, table_name),
+                           engage_internal.export_relation(e, c, table_name),
                            CASE WHEN d IS NULL THEN 'export_key text, dataset text, snapshot text, exported_at timestamptz'
-                                ELSE engage.export_column_list(d, true) END,
+                                ELSE engage_internal.export_column_list(d, true) END,
                            c.server_name, e.target_schema, table_name);
         END LOOP;
     END IF;
@@ -307,7 +307,7 @@ $$;
 
 -- How many rows a table (all its partitions) has, as the planner estimates them (NULL before it
 -- was ever analyzed), scaled to its size now.
-CREATE FUNCTION engage.export_estimate(relation regclass) RETURNS bigint
+CREATE FUNCTION engage_internal.export_estimate(relation regclass) RETURNS bigint
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN bool_and(r.reltuples < 0) THEN NULL
                 ELSE sum(CASE WHEN r.reltuples < 0 THEN 0
@@ -315,25 +315,25 @@ LANGUAGE sql STABLE AS $$
                               ELSE r.reltuples / r.relpages * (pg_relation_size(r.oid) / current_setting('block_size')::bigint)
                          END)::bigint
            END
-    FROM engage.leaf_tables(relation) p(relid) JOIN pg_class r ON r.oid = p.relid
+    FROM engage_internal.leaf_tables(relation) p(relid) JOIN pg_class r ON r.oid = p.relid
 $$;
 
 -- Sends one dataset to the target, from the snapshot `since` (NULL: everything, replacing what
--- the table holds) up to this run (`upto`; `stable`: see engage.written_since), and says what it
+-- the table holds) up to this run (`upto`; `stable`: see engage_internal.written_since), and says what it
 -- did. Append-only datasets get the rows added since (a first run copies them in batches of the
 -- batch column, reporting progress after each); keyed datasets have the rows of every changed
 -- key deleted and inserted again as the source has them now (a deleted key's rows just go).
-CREATE FUNCTION engage.export_dataset(e engage.data_exports, c engage.connectors, d engage.export_datasets,
+CREATE FUNCTION engage_internal.export_dataset(e engage.data_exports, c engage.connectors, d engage.export_datasets,
     since txid_snapshot, upto txid_snapshot, stable bigint, created boolean,
     OUT mode text, OUT rows_inserted bigint, OUT rows_updated bigint, OUT rows_deleted bigint)
 -- JIT compiling saves nothing measurable on a full copy and costs each small statement of an
 -- incremental run milliseconds.
 LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
-    target text := engage.export_relation(e, c, d.table_name);
-    columns text := engage.export_column_list(d.dataset);
-    rows_function text := format('engage.%I', 'export_rows_' || d.table_name);
-    key_type text := (SELECT x.type FROM engage.export_columns(d.dataset) x WHERE x.name = d.key_column);
+    target text := engage_internal.export_relation(e, c, d.table_name);
+    columns text := engage_internal.export_column_list(d.dataset);
+    rows_function text := format('engage_internal.%I', 'export_rows_' || d.table_name);
+    key_type text := (SELECT x.type FROM engage_internal.export_columns(d.dataset) x WHERE x.name = d.key_column);
     keys text[];
     old_keys text[];
     new_keys text[];
@@ -349,7 +349,7 @@ BEGIN
     rows_updated := 0;
     rows_deleted := 0;
     IF since IS NOT NULL AND d.key_column IS NOT NULL THEN
-        EXECUTE format('SELECT array_agg(DISTINCT k) FROM engage.%I($1, $2) k', 'export_changes_' || d.table_name)
+        EXECUTE format('SELECT array_agg(DISTINCT k) FROM engage_internal.%I($1, $2) k', 'export_changes_' || d.table_name)
         USING since, stable INTO keys;
         keys := coalesce(keys, '{}');
         IF array_position(keys, NULL) IS NOT NULL THEN
@@ -364,13 +364,13 @@ BEGIN
             GET DIAGNOSTICS rows_deleted = ROW_COUNT;
         END IF;
         IF d.key_column IS NULL THEN
-            PERFORM engage.export_progress_start(e.export_id, d.dataset, engage.export_estimate(d.source));
+            PERFORM engage_internal.export_progress_start(e.export_id, d.dataset, engage_internal.export_estimate(d.source));
             -- Partition by partition (the append-only tables are partitioned by month), each in
             -- batches of its pages. Every row visible in `upto` was written before the
             -- partition's size was read here.
             -- Held first, so that no month is dropped between listing the partitions and reading them.
             EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', d.source);
-            FOR part IN SELECT * FROM engage.partition_ranges(d.source) LOOP
+            FOR part IN SELECT * FROM engage_internal.partition_ranges(d.source) LOOP
                 pages := pg_relation_size(part.partition) / current_setting('block_size')::bigint;
                 FOR first_page IN 0..pages - 1 BY batch_pages LOOP
                     EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s(NULL, $1, $2, $3, $4::%s, $5::%s)', target, columns,
@@ -378,14 +378,14 @@ BEGIN
                     USING upto, first_page, first_page + batch_pages, part.key_from, part.key_to;
                     GET DIAGNOSTICS n = ROW_COUNT;
                     rows_inserted := rows_inserted + n;
-                    PERFORM engage.export_progress_add(n);
+                    PERFORM engage_internal.export_progress_add(n);
                 END LOOP;
             END LOOP;
         ELSE
-            PERFORM engage.export_progress_start(e.export_id, d.dataset, engage.export_estimate(d.source));
+            PERFORM engage_internal.export_progress_start(e.export_id, d.dataset, engage_internal.export_estimate(d.source));
             EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s(NULL)', target, columns, rows_function);
             GET DIAGNOSTICS rows_inserted = ROW_COUNT;
-            PERFORM engage.export_progress_add(rows_inserted);
+            PERFORM engage_internal.export_progress_add(rows_inserted);
         END IF;
         -- A table just filled has no statistics until autovacuum comes by: without them the next
         -- run's delete by key would scan it. Only its owner may analyze it; a remote table is left
@@ -398,7 +398,7 @@ BEGIN
         mode := 'incremental';
         -- People erased since (engage.erase_contact left 'contactId:<id>' and 'key:<identifier>'
         -- tombstones): the rows that name them go from the history too.
-        keys := ARRAY(SELECT k FROM engage.export_tombstoned(d.dataset, since) k WHERE k IS NOT NULL);
+        keys := ARRAY(SELECT k FROM engage_internal.export_tombstoned(d.dataset, since) k WHERE k IS NOT NULL);
         IF cardinality(keys) > 0 THEN
             EXECUTE format('DELETE FROM %s WHERE ''contactId:'' || "contactId" = ANY ($1)'
                            ' OR ("contactId" IS NULL AND ''key:'' || %I = ANY ($1))',
@@ -406,16 +406,16 @@ BEGIN
             USING keys;
             GET DIAGNOSTICS rows_deleted = ROW_COUNT;
         END IF;
-        PERFORM engage.export_progress_start(e.export_id, d.dataset, NULL);
-        SELECT * INTO whole FROM engage.partition_key_span(d.source);
+        PERFORM engage_internal.export_progress_start(e.export_id, d.dataset, NULL);
+        SELECT * INTO whole FROM engage_internal.partition_key_span(d.source);
         EXECUTE format('INSERT INTO %s (%s) SELECT * FROM %s($1, $2, $3, $4, $5::%s, $6::%s)', target, columns,
                        rows_function, whole.key_type, whole.key_type)
         USING since, upto, NULL::bigint, NULL::bigint, whole.key_from, whole.key_to;
         GET DIAGNOSTICS rows_inserted = ROW_COUNT;
-        PERFORM engage.export_progress_add(rows_inserted);
+        PERFORM engage_internal.export_progress_add(rows_inserted);
     ELSE
         mode := 'incremental';
-        PERFORM engage.export_progress_start(e.export_id, d.dataset, cardinality(keys));
+        PERFORM engage_internal.export_progress_start(e.export_id, d.dataset, cardinality(keys));
         IF cardinality(keys) > 0 THEN
             -- The keys are a small part of the tables: reach their rows by index. At the default
             -- random_page_cost, hashing a whole table (a million contacts' channels) and looking
@@ -435,7 +435,7 @@ BEGIN
             INTO rows_inserted, rows_updated, rows_deleted
             FROM unnest(old_keys) o(k) FULL JOIN unnest(new_keys) w(k) ON w.k = o.k;
             PERFORM set_config('random_page_cost', page_cost, true);
-            PERFORM engage.export_progress_add(cardinality(keys));
+            PERFORM engage_internal.export_progress_add(cardinality(keys));
         END IF;
     END IF;
 END
@@ -444,10 +444,10 @@ $$;
 -- The export job (kind 'export'; arguments: {"export_id"}), run as the export's owner: prepares
 -- the target, reads what the last committed run of each dataset exported up to, and sends each
 -- dataset from there, in one transaction with the new watermarks. Returns what it did.
-CREATE FUNCTION engage.run_export(arguments jsonb) RETURNS text
+CREATE FUNCTION engage_internal.run_export(arguments jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
-    stable bigint := engage.export_stable_xid();
+    stable bigint := engage_internal.export_stable_xid();
     upto txid_snapshot := txid_current_snapshot();
     export_key text;
     e engage.data_exports;
@@ -474,8 +474,8 @@ BEGIN
     SELECT * INTO c FROM engage.connectors x WHERE x.connector_id = e.connector_id;
     SELECT max(r.run_id) INTO run FROM engage.job_runs r WHERE r.job_id = e.job_id AND r.status = 'running';
     export_key := format('%s/%s', current_database(), e.export_id);
-    created := engage.export_prepare_target(e, c);
-    state_table := engage.export_relation(e, c, 'engage_export_state');
+    created := engage_internal.export_prepare_target(e, c);
+    state_table := engage_internal.export_relation(e, c, 'engage_export_state');
     EXECUTE format('SELECT jsonb_object_agg(s.dataset, s.snapshot) FROM %s s WHERE s.export_key = $1', state_table)
     USING export_key INTO states;
 
@@ -483,7 +483,7 @@ BEGIN
         started := clock_timestamp();
         since := CASE WHEN NOT e.full_resync AND d.dataset <> ALL (created) THEN (states->>d.dataset)::txid_snapshot END;
         BEGIN
-            SELECT * INTO outcome FROM engage.export_dataset(e, c, d, since, upto, stable, d.dataset = ANY (created));
+            SELECT * INTO outcome FROM engage_internal.export_dataset(e, c, d, since, upto, stable, d.dataset = ANY (created));
             EXECUTE format('DELETE FROM %s WHERE export_key = $1 AND dataset = $2', state_table) USING export_key, d.dataset;
             EXECUTE format('INSERT INTO %s (export_key, dataset, snapshot, exported_at) VALUES ($1, $2, $3, now())',
                            state_table)
@@ -506,14 +506,14 @@ BEGIN
                                      outcome.rows_inserted, outcome.rows_updated, outcome.rows_deleted);
     END LOOP;
     UPDATE engage.data_exports x SET full_resync = false WHERE x.export_id = e.export_id AND x.full_resync;
-    PERFORM engage.forget_exported_tombstones();
+    PERFORM engage_internal.forget_exported_tombstones();
     RETURN array_to_string(summary, '; ');
 END
 $$;
 -- Deletes the tombstones every export that copies their dataset has seen: those written by a
 -- transaction visible in the snapshot of the export's last run of the dataset (so a deleted
 -- row's key, a device's ID among them, is kept no longer than the exports need it).
-CREATE FUNCTION engage.forget_exported_tombstones() RETURNS void
+CREATE FUNCTION engage_internal.forget_exported_tombstones() RETURNS void
 LANGUAGE sql AS $$
     DELETE FROM engage.export_tombstones t
     WHERE NOT EXISTS (
@@ -525,10 +525,10 @@ LANGUAGE sql AS $$
 $$;
 
 INSERT INTO engage.job_kinds (kind, run_function, description)
-VALUES ('export', 'engage.run_export(jsonb)', 'Data export: datasets copied into the tables of a target schema');
+VALUES ('export', 'engage_internal.run_export(jsonb)', 'Data export: datasets copied into the tables of a target schema');
 
 -- The export of this name the calling role may act on, locked, or an error.
-CREATE FUNCTION engage.export_named(export_name text) RETURNS engage.data_exports
+CREATE FUNCTION engage_internal.export_named(export_name text) RETURNS engage.data_exports
 LANGUAGE plpgsql AS $$
 DECLARE
     e engage.data_exports;
@@ -545,7 +545,7 @@ $$;
 -- Refuses what would make an export unable to run: another export writing one of its tables,
 -- a remote connector the caller does not own, and (for a target in this database, checked now)
 -- a missing schema, tables with other columns, or tables the caller may neither write nor create.
-CREATE FUNCTION engage.export_check_definition(export_name text, c engage.connectors, schema name, datasets text[])
+CREATE FUNCTION engage_internal.export_check_definition(export_name text, c engage.connectors, schema name, datasets text[])
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -569,7 +569,7 @@ BEGIN
                                 clash.name);
     END IF;
     IF c.server_name IS NULL THEN
-        PERFORM engage.export_check_target(schema, datasets, engage.export_describe_target(c, schema, datasets),
+        PERFORM engage_internal.export_check_target(schema, datasets, engage_internal.export_describe_target(c, schema, datasets),
                                            'in this database');
     END IF;
 END
@@ -590,8 +590,8 @@ CREATE FUNCTION engage.create_export(
 ) RETURNS engage.exports
 LANGUAGE plpgsql AS $$
 DECLARE
-    c engage.connectors := engage.connector_named(connector);
-    names text[] := engage.export_dataset_names(datasets);
+    c engage.connectors := engage_internal.connector_named(connector);
+    names text[] := engage_internal.export_dataset_names(datasets);
     e engage.data_exports;
     job bigint;
     result engage.exports;
@@ -608,7 +608,7 @@ BEGIN
         RAISE EXCEPTION 'export "%" already exists', name USING ERRCODE = 'duplicate_object',
             DETAIL = format('name: %s', name), HINT = 'Change it with engage.alter_export, or pick another name.';
     END IF;
-    PERFORM engage.export_check_definition(name, c, schema, names);
+    PERFORM engage_internal.export_check_definition(name, c, schema, names);
     job := engage.schedule_job('export ' || name, schedule, time_zone => time_zone, delay => delay,
                                max_failures => max_failures, kind => 'export');
     INSERT INTO engage.data_exports AS x (name, connector_id, datasets, target_schema, job_id)
@@ -633,15 +633,15 @@ CREATE FUNCTION engage.alter_export(
 ) RETURNS engage.exports
 LANGUAGE plpgsql AS $$
 DECLARE
-    e engage.data_exports := engage.export_named(name);
+    e engage.data_exports := engage_internal.export_named(name);
     c engage.connectors;
     names text[];
     result engage.exports;
 BEGIN
     IF datasets IS NOT NULL THEN
-        names := engage.export_dataset_names(datasets);
+        names := engage_internal.export_dataset_names(datasets);
         SELECT * INTO c FROM engage.connectors x WHERE x.connector_id = e.connector_id;
-        PERFORM engage.export_check_definition(e.name, c, e.target_schema, names);
+        PERFORM engage_internal.export_check_definition(e.name, c, e.target_schema, names);
         UPDATE engage.data_exports x SET datasets = names WHERE x.export_id = e.export_id;
     END IF;
     PERFORM engage.alter_job(j.name, schedule => alter_export.schedule, time_zone => alter_export.time_zone,
@@ -658,7 +658,7 @@ $$;
 CREATE FUNCTION engage.drop_export(name text) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
-    e engage.data_exports := engage.export_named(name);
+    e engage.data_exports := engage_internal.export_named(name);
     c engage.connectors;
     t name;
 BEGIN
@@ -666,9 +666,9 @@ BEGIN
     DELETE FROM engage.data_exports x WHERE x.export_id = e.export_id;
     DELETE FROM engage.scheduled_jobs j WHERE j.job_id = e.job_id;
     IF c.server_name IS NOT NULL THEN
-        FOREACH t IN ARRAY engage.export_tables(e.datasets) LOOP
-            IF to_regclass(engage.export_relation(e, c, t)) IS NOT NULL THEN
-                EXECUTE format('DROP FOREIGN TABLE %s', engage.export_relation(e, c, t));
+        FOREACH t IN ARRAY engage_internal.export_tables(e.datasets) LOOP
+            IF to_regclass(engage_internal.export_relation(e, c, t)) IS NOT NULL THEN
+                EXECUTE format('DROP FOREIGN TABLE %s', engage_internal.export_relation(e, c, t));
             END IF;
         END LOOP;
     END IF;
@@ -681,7 +681,7 @@ $$;
 CREATE FUNCTION engage.run_export_now(name text, full_resync boolean DEFAULT false) RETURNS engage.job_runs
 LANGUAGE plpgsql AS $$
 DECLARE
-    e engage.data_exports := engage.export_named(name);
+    e engage.data_exports := engage_internal.export_named(name);
 BEGIN
     IF full_resync THEN
         UPDATE engage.data_exports x SET full_resync = true WHERE x.export_id = e.export_id;
@@ -695,5 +695,5 @@ $$;
 -- unknown). Reported from shared memory, so it moves while the run's transaction is open.
 CREATE VIEW engage.export_progress WITH (security_invoker = true) AS
 SELECT e.name AS export, p.dataset, p.rows_done, p.rows_estimate, p.dataset_started_at, p.pid
-FROM engage.export_progress_slots() p
+FROM engage_internal.export_progress_slots() p
 JOIN engage.data_exports e ON e.export_id = p.export_id;

@@ -1,7 +1,7 @@
 -- Scheduled jobs: a cron schedule in a time zone, a command run as the role that scheduled it,
 -- a history of runs, and jobs that keep failing switched off with a notification. The same
 -- steps the background worker takes are SQL functions users and tests can call:
--- engage.claim_due_runs(at) starts the runs that are due, engage.execute_run(run_id) runs one,
+-- engage_internal.claim_due_runs(at) starts the runs that are due, engage_internal.execute_run(run_id) runs one,
 -- engage.run_due_jobs(at) does both in the calling session.
 
 -- What a job can run. 'sql' runs the job's command text; every other kind is one row here and
@@ -60,7 +60,7 @@ CREATE POLICY own_jobs ON engage.scheduled_jobs USING (pg_has_role(owner, 'USAGE
 -- time zone (the
 -- engage.time_zone setting), and the next run time; refuses a bad schedule or time zone with
 -- the error engage.cron_next gives. Re-enabling a job resets its failure count.
-CREATE FUNCTION engage.scheduled_jobs_written() RETURNS trigger
+CREATE FUNCTION engage_internal.scheduled_jobs_written() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     NEW.owner := CASE WHEN TG_OP = 'INSERT' THEN current_user::regrole ELSE OLD.owner END;
@@ -84,18 +84,18 @@ BEGIN
 END
 $$;
 CREATE TRIGGER scheduled_jobs_written BEFORE INSERT OR UPDATE ON engage.scheduled_jobs
-FOR EACH ROW EXECUTE FUNCTION engage.scheduled_jobs_written();
+FOR EACH ROW EXECUTE FUNCTION engage_internal.scheduled_jobs_written();
 
 -- Commits that change jobs wake the scheduler, so that it sleeps until the right time.
-CREATE FUNCTION engage.scheduled_jobs_changed() RETURNS trigger
+CREATE FUNCTION engage_internal.scheduled_jobs_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM engage.wake_scheduler();
+    PERFORM engage_internal.wake_scheduler();
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER scheduled_jobs_changed AFTER INSERT OR UPDATE OR DELETE ON engage.scheduled_jobs
-FOR EACH STATEMENT EXECUTE FUNCTION engage.scheduled_jobs_changed();
+FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.scheduled_jobs_changed();
 
 CREATE TABLE engage.job_runs (
     run_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -150,7 +150,7 @@ LEFT JOIN LATERAL (
 
 -- Refuses a count argument (a failure limit, a batch size) that is NULL or below 1, naming it.
 -- Refuses a NULL where an argument must have a value (22004, the argument named in DETAIL).
-CREATE FUNCTION engage.require_value(argument text, value anyelement) RETURNS void
+CREATE FUNCTION engage_internal.require_value(argument text, value anyelement) RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
     IF value IS NULL THEN
@@ -160,7 +160,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION engage.require_at_least_one(argument text, value bigint) RETURNS void
+CREATE FUNCTION engage_internal.require_at_least_one(argument text, value bigint) RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
     IF value IS NULL OR value < 1 THEN
@@ -204,7 +204,7 @@ BEGIN
         RAISE EXCEPTION 'delay must not be negative' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('delay: %s', delay);
     END IF;
-    PERFORM engage.require_at_least_one('max_failures', max_failures);
+    PERFORM engage_internal.require_at_least_one('max_failures', max_failures);
     INSERT INTO engage.scheduled_jobs AS j (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments)
     VALUES (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, coalesce(arguments, '{}'))
     RETURNING j.job_id INTO id;
@@ -221,7 +221,7 @@ END
 $$;
 
 -- The job of this name the calling role may act on, locked, or an error.
-CREATE FUNCTION engage.job_named(job_name text) RETURNS engage.scheduled_jobs
+CREATE FUNCTION engage_internal.job_named(job_name text) RETURNS engage.scheduled_jobs
 LANGUAGE plpgsql AS $$
 DECLARE
     job engage.scheduled_jobs;
@@ -238,7 +238,7 @@ $$;
 CREATE FUNCTION engage.unschedule_job(name text) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
-    job engage.scheduled_jobs := engage.job_named(name);
+    job engage.scheduled_jobs := engage_internal.job_named(name);
 BEGIN
     IF job.kind IN ('export', 'list_sync') THEN
         RAISE EXCEPTION 'job "%" runs %', job.name, CASE job.kind WHEN 'export' THEN 'an export' ELSE 'a list sync' END
@@ -267,7 +267,7 @@ CREATE FUNCTION engage.alter_job(
 ) RETURNS engage.jobs
 LANGUAGE plpgsql AS $$
 DECLARE
-    job engage.scheduled_jobs := engage.job_named(name);
+    job engage.scheduled_jobs := engage_internal.job_named(name);
     changed engage.jobs;
 BEGIN
     IF command IS NOT NULL AND job.kind <> 'sql' THEN
@@ -303,11 +303,11 @@ $$;
 -- for_worker: the caller is the scheduler, whose runs each get a background worker; it also
 -- starts the runs asked for by hand of kinds a worker delivers (engage.run_list_sync_now). A
 -- session (run_due_jobs) leaves jobs of those kinds alone.
-CREATE FUNCTION engage.claim_due_runs(at timestamptz DEFAULT now(), voucher bigint DEFAULT NULL,
+CREATE FUNCTION engage_internal.claim_due_runs(at timestamptz DEFAULT now(), voucher bigint DEFAULT NULL,
                                       for_worker boolean DEFAULT false) RETURNS SETOF bigint
 LANGUAGE plpgsql AS $$
 DECLARE
-    caller oid := CASE WHEN at > now() THEN engage.vouched_role(voucher) END;
+    caller oid := CASE WHEN at > now() THEN engage_internal.vouched_role(voucher) END;
     job engage.scheduled_jobs;
     passed bigint;
     last_passed timestamptz;
@@ -316,11 +316,11 @@ DECLARE
     run bigint;
     retention int := (SELECT s.setting::int FROM pg_settings s WHERE s.name = 'engage.job_run_retention');
 BEGIN
-    IF for_worker AND NOT engage.in_background_worker() THEN
+    IF for_worker AND NOT engage_internal.in_background_worker() THEN
         RAISE EXCEPTION 'only the scheduler claims runs for background workers' USING ERRCODE = 'insufficient_privilege',
             HINT = 'engage.run_due_jobs() runs due jobs in this session.';
     END IF;
-    PERFORM engage.mark_interrupted_runs();
+    PERFORM engage_internal.mark_interrupted_runs();
     IF retention > 0 THEN
         DELETE FROM engage.job_runs r WHERE r.finished_at < now() - make_interval(mins => retention);
     END IF;
@@ -374,7 +374,7 @@ $$;
 -- max_failures-th failure in a row also switches it off, with a NOTIFY engage_job_disabled.
 -- Called by execute_run, and by the scheduler's worker for a run whose transaction failed as a
 -- whole (see execute_run). Internal.
-CREATE FUNCTION engage.fail_run(run bigint, message text, detail text, state text) RETURNS engage.job_runs
+CREATE FUNCTION engage_internal.fail_run(run bigint, message text, detail text, state text) RETURNS engage.job_runs
 LANGUAGE plpgsql AS $$
 DECLARE
     r engage.job_runs;
@@ -407,13 +407,13 @@ BEGIN
 END
 $$;
 
--- Runs one claimed run as its job's owner and records how it ended (engage.fail_run when it
+-- Runs one claimed run as its job's owner and records how it ended (engage_internal.fail_run when it
 -- failed). A failure that leaves a foreign server's transaction in an unknown state (a lost
 -- connection, class 08; a foreign data wrapper's error, class HV; the other server shutting the
 -- connection, 57P0x) cannot be caught and this transaction committed (postgres_fdw refuses
 -- the commit): it fails the whole transaction, and the scheduler's worker records the run
 -- failed in a new one.
-CREATE FUNCTION engage.execute_run(run bigint) RETURNS engage.job_runs
+CREATE FUNCTION engage_internal.execute_run(run bigint) RETURNS engage.job_runs
 LANGUAGE plpgsql AS $$
 DECLARE
     r engage.job_runs;
@@ -431,7 +431,7 @@ BEGIN
     END IF;
     SELECT * INTO job FROM engage.scheduled_jobs j WHERE j.job_id = r.job_id;
     -- A run a worker delivers is planned by that worker (a superuser may take the steps by hand).
-    IF (SELECT k.worker_delivers FROM engage.job_kinds k WHERE k.kind = job.kind) AND NOT engage.in_background_worker()
+    IF (SELECT k.worker_delivers FROM engage.job_kinds k WHERE k.kind = job.kind) AND NOT engage_internal.in_background_worker()
        AND NOT (SELECT x.rolsuper FROM pg_roles x WHERE x.rolname = session_user) THEN
         RAISE EXCEPTION 'run % is planned and delivered by the scheduler''s background worker', run
             USING ERRCODE = 'insufficient_privilege', DETAIL = format('run_id: %s, kind: %s', run, job.kind);
@@ -441,7 +441,7 @@ BEGIN
                     ELSE format('SELECT %s($1)::text', (SELECT k.run_function::regproc FROM engage.job_kinds k
                                                         WHERE k.kind = job.kind)) END;
     BEGIN
-        outcome := engage.execute_as(job.owner, job.search_path, command,
+        outcome := engage_internal.execute_as(job.owner, job.search_path, command,
                                      CASE WHEN job.kind = 'sql' THEN NULL ELSE job.arguments END);
         IF (SELECT k.worker_delivers FROM engage.job_kinds k WHERE k.kind = job.kind) THEN
             -- Planned: the run stays running while its worker delivers (see job_kinds).
@@ -456,7 +456,7 @@ BEGIN
         IF left(state, 2) IN ('08', 'HV') OR state LIKE '57P0_' THEN
             RAISE;
         END IF;
-        r := engage.fail_run(run, message, detail, state);
+        r := engage_internal.fail_run(run, message, detail, state);
     END;
     RETURN r;
 END
@@ -466,7 +466,7 @@ $$;
 -- only when the calling role could run them by hand.
 CREATE FUNCTION engage.run_due_jobs(at timestamptz DEFAULT now()) RETURNS SETOF engage.job_runs
 LANGUAGE sql AS $$
-    SELECT r.* FROM engage.claim_due_runs(at, engage.vouch()) AS c(run), LATERAL engage.execute_run(c.run) AS r
+    SELECT r.* FROM engage_internal.claim_due_runs(at, engage_internal.vouch()) AS c(run), LATERAL engage_internal.execute_run(c.run) AS r
 $$;
 
 -- Runs a job now, in this session, whatever its schedule (its scheduled times stay as they are).
@@ -474,14 +474,14 @@ $$;
 CREATE FUNCTION engage.run_job_now(name text) RETURNS engage.job_runs
 LANGUAGE plpgsql AS $$
 DECLARE
-    job engage.scheduled_jobs := engage.job_named(name);
+    job engage.scheduled_jobs := engage_internal.job_named(name);
 BEGIN
     UPDATE engage.scheduled_jobs j SET run_requested = true WHERE j.job_id = job.job_id;
-    RETURN engage.run_requested_job(job.job_id);
+    RETURN engage_internal.run_requested_job(job.job_id);
 END
 $$;
 
-CREATE FUNCTION engage.run_requested_job(job bigint) RETURNS engage.job_runs
+CREATE FUNCTION engage_internal.run_requested_job(job bigint) RETURNS engage.job_runs
 LANGUAGE plpgsql AS $$
 DECLARE
     j engage.scheduled_jobs;
@@ -504,13 +504,13 @@ BEGIN
     END IF;
     INSERT INTO engage.job_runs AS r (job_id, job_name, owner, started_by, status)
     VALUES (j.job_id, j.name, j.owner, 'manual', 'running') RETURNING r.run_id INTO run;
-    RETURN engage.execute_run(run);
+    RETURN engage_internal.execute_run(run);
 END
 $$;
 
 -- Runs left 'running' by a server that stopped or a worker that died are marked interrupted: a
 -- run whose process is gone, or that no process took up within a minute of being claimed.
-CREATE FUNCTION engage.mark_interrupted_runs() RETURNS int
+CREATE FUNCTION engage_internal.mark_interrupted_runs() RETURNS int
 LANGUAGE sql AS $$
     WITH marked AS (
         UPDATE engage.job_runs r SET status = 'interrupted', finished_at = clock_timestamp(),

@@ -3,13 +3,13 @@
 -- explains the shape; the README's "Audience-list sync" section is the user's view.
 --
 -- A run has three steps, each its own transaction in the run's background worker:
--- 1. planning (engage.run_list_sync, as the sync's owner): the source's rows become
---    subscribers (Rust, engage.list_sync_row) in engage.list_sync_stage, are compared with what
+-- 1. planning (engage_internal.run_list_sync, as the sync's owner): the source's rows become
+--    subscribers (Rust, engage_internal.list_sync_row) in engage.list_sync_stage, are compared with what
 --    earlier runs delivered (engage.list_sync_rows), and the rows to send are marked pending;
 -- 2. delivery (the worker, src/list_sync_delivery.rs): batches of at most 1,000 pending rows
 --    are posted over HTTP with no transaction open, and each answer is recorded per row
---    (engage.record_list_sync_batch) in a short transaction of its own;
--- 3. the run is finished (engage.finish_list_sync_run), or failed with the API's message.
+--    (engage_internal.record_list_sync_batch) in a short transaction of its own;
+-- 3. the run is finished (engage_internal.finish_list_sync_run), or failed with the API's message.
 -- A run interrupted anywhere leaves each row in one state: pending rows are sent by the next run.
 
 CREATE TABLE engage.list_sync_definitions (
@@ -42,14 +42,14 @@ ALTER TABLE engage.list_sync_definitions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_list_syncs ON engage.list_sync_definitions USING (pg_has_role(owner, 'USAGE'));
 
 -- The API keys. No user role may read this table (privileges.sql revokes it); only the
--- extension owner's delivery step does. A key is written by engage.store_list_sync_key.
+-- extension owner's delivery step does. A key is written by engage_internal.store_list_sync_key.
 CREATE TABLE engage.list_sync_keys (
     sync_id bigint PRIMARY KEY REFERENCES engage.list_sync_definitions ON DELETE CASCADE,
     api_key text NOT NULL
 );
 
 -- Whether a sync has an API key stored (the key itself is never shown).
-CREATE FUNCTION engage.list_sync_has_key(sync bigint) RETURNS boolean
+CREATE FUNCTION engage_internal.list_sync_has_key(sync bigint) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT FROM engage.list_sync_keys k WHERE k.sync_id = sync)
 $$;
@@ -151,7 +151,7 @@ SELECT d.name, CASE WHEN d.query IS NOT NULL THEN 'query' ELSE 'segment' END AS 
        last.run_id AS last_run_id, last.status AS last_run_status, last.started_at AS last_run_started_at,
        last.finished_at AS last_run_finished_at, last.error AS last_run_error,
        CASE WHEN j.enabled THEN j.next_run_at END AS next_run_at,
-       engage.list_sync_has_key(d.sync_id) AS api_key_set, d.owner, j.name AS job_name, d.sync_id, d.created_at
+       engage_internal.list_sync_has_key(d.sync_id) AS api_key_set, d.owner, j.name AS job_name, d.sync_id, d.created_at
 FROM engage.list_sync_definitions d
 JOIN engage.scheduled_jobs j ON j.job_id = d.job_id
 LEFT JOIN engage.segments s ON s.segment_id = d.segment_id
@@ -171,7 +171,7 @@ JOIN engage.job_runs r ON r.job_id = d.job_id
 LEFT JOIN engage.list_sync_run_counts c ON c.run_id = r.run_id;
 
 -- The sync of this name the calling role may act on, locked, or an error.
-CREATE FUNCTION engage.list_sync_named(sync_name text) RETURNS engage.list_sync_definitions
+CREATE FUNCTION engage_internal.list_sync_named(sync_name text) RETURNS engage.list_sync_definitions
 LANGUAGE plpgsql AS $$
 DECLARE
     d engage.list_sync_definitions;
@@ -186,11 +186,11 @@ END
 $$;
 
 -- The SQL of a sync's source. A segment's members are read with the columns of the contacts
--- dataset (engage.export_rows_contacts), chosen and renamed by `columns`.
-CREATE FUNCTION engage.list_sync_source(d engage.list_sync_definitions) RETURNS text
+-- dataset (engage_internal.export_rows_contacts), chosen and renamed by `columns`.
+CREATE FUNCTION engage_internal.list_sync_source(d engage.list_sync_definitions) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(d.query, format(
-        'SELECT %s FROM engage.export_rows_contacts(ARRAY(SELECT m.contact_id FROM engage.segment_members m WHERE m.segment_id = %s)) c',
+        'SELECT %s FROM engage_internal.export_rows_contacts(ARRAY(SELECT m.contact_id FROM engage.segment_members m WHERE m.segment_id = %s)) c',
         (SELECT string_agg(format('c.%I AS %I', x.key, x.value), ', ' ORDER BY x.ordinal)
          FROM jsonb_each_text(coalesce(d.columns, '{"email": "email"}')) WITH ORDINALITY AS x(key, value, ordinal)),
         d.segment_id))
@@ -199,7 +199,7 @@ $$;
 -- The segment source's strings (spec 003's string builder) as one JSON object's text, added to
 -- each subscriber's dataFields: a constant, the time of the run (`at`, ISO 8601), the segment's
 -- ID or name. NULL when there are none.
-CREATE FUNCTION engage.list_sync_strings(d engage.list_sync_definitions, at timestamptz) RETURNS text
+CREATE FUNCTION engage_internal.list_sync_strings(d engage.list_sync_definitions, at timestamptz) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT '{' || string_agg(to_json(s->>'name')::text || ':' || to_json(CASE s->>'type'
                WHEN 'string' THEN s->>'value'
@@ -214,7 +214,7 @@ $$;
 -- Fills the stage for `run` with the source's rows as subscribers, each classified against what
 -- earlier runs delivered, and the stored rows that left the source. Duplicate keys make every
 -- row of that key invalid. Returns the number of rows in the source.
-CREATE FUNCTION engage.list_sync_stage_rows(d engage.list_sync_definitions, run bigint, full_resync boolean)
+CREATE FUNCTION engage_internal.list_sync_stage_rows(d engage.list_sync_definitions, run bigint, full_resync boolean)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -237,12 +237,12 @@ BEGIN
                           WHEN $5 THEN 'resync'
                           ELSE 'unchanged' END AS change
               FROM (SELECT r.n, (r.s).* FROM (
-                        SELECT src.n, engage.list_sync_row(src.j, $3, $4) AS s
+                        SELECT src.n, engage_internal.list_sync_row(src.j, $3, $4) AS s
                         FROM (SELECT row_number() OVER () AS n, row_to_json(q)::text AS j FROM (%s) AS q) src
                         OFFSET 0) r) s
               LEFT JOIN engage.list_sync_rows m ON m.sync_id = $6 AND m.row_key = s.row_key) c
-        $q$, engage.list_sync_source(d))
-    USING run, operation, d.action, engage.list_sync_strings(d, now()), full_resync, d.sync_id;
+        $q$, engage_internal.list_sync_source(d))
+    USING run, operation, d.action, engage_internal.list_sync_strings(d, now()), full_resync, d.sync_id;
     GET DIAGNOSTICS in_result = ROW_COUNT;
 
     UPDATE engage.list_sync_stage s SET change = 'invalid',
@@ -252,7 +252,7 @@ BEGIN
     WHERE s.sync_id = d.sync_id AND s.run_id = run AND s.row_key = dup.row_key;
 
     INSERT INTO engage.list_sync_stage (sync_id, run_id, row_key, subscriber, change, operation)
-    SELECT d.sync_id, run, m.row_key, CASE WHEN leaves THEN engage.list_sync_unsubscriber(m.row_key) END, 'removed',
+    SELECT d.sync_id, run, m.row_key, CASE WHEN leaves THEN engage_internal.list_sync_unsubscriber(m.row_key) END, 'removed',
            CASE WHEN leaves THEN 'unsubscribe' END
     FROM engage.list_sync_rows m,
          LATERAL (SELECT mirror AND ((m.operation = 'subscribe' AND m.state <> 'forgotten')
@@ -268,7 +268,7 @@ $$;
 -- the run (see the top of this file). Without skip_invalid_data, an invalid row fails the run
 -- before anything is sent, naming the first one; with it, invalid rows are recorded and skipped.
 -- The run's worker then delivers what was planned.
-CREATE FUNCTION engage.run_list_sync(arguments jsonb) RETURNS text
+CREATE FUNCTION engage_internal.run_list_sync(arguments jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     d engage.list_sync_definitions;
@@ -283,7 +283,7 @@ BEGIN
             DETAIL = format('arguments: %s', arguments), HINT = 'engage.list_syncs lists the syncs you can see.';
     END IF;
     SELECT max(r.run_id) INTO run FROM engage.job_runs r WHERE r.job_id = d.job_id AND r.status = 'running';
-    in_result := engage.list_sync_stage_rows(d, run, d.full_resync);
+    in_result := engage_internal.list_sync_stage_rows(d, run, d.full_resync);
 
     SELECT s.row_number, s.row_key, s.problem, count(*) OVER () AS total INTO bad
     FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = run AND s.change = 'invalid' ORDER BY s.row_number LIMIT 1;
@@ -327,15 +327,15 @@ BEGIN
     RETURNING * INTO counts;
     DELETE FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = run;
     UPDATE engage.list_sync_definitions x SET full_resync = false WHERE x.sync_id = d.sync_id AND x.full_resync;
-    RETURN engage.list_sync_summary(counts);
+    RETURN engage_internal.list_sync_summary(counts);
 END
 $$;
 INSERT INTO engage.job_kinds (kind, run_function, description, worker_delivers)
-VALUES ('list_sync', 'engage.run_list_sync(jsonb)',
+VALUES ('list_sync', 'engage_internal.run_list_sync(jsonb)',
         'Audience-list sync: a query''s rows or a segment''s members added to or removed from a list', true);
 
 -- What a run planned and delivered, in words (engage.job_runs.result).
-CREATE FUNCTION engage.list_sync_summary(c engage.list_sync_run_counts) RETURNS text
+CREATE FUNCTION engage_internal.list_sync_summary(c engage.list_sync_run_counts) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT format('%s rows: %s new, %s changed, %s removed, %s invalid, %s retried; %s to send, %s sent, %s succeeded, %s rejected',
                   c.rows_in_result, c.rows_new, c.rows_changed, c.rows_removed, c.rows_invalid, c.rows_retried,
@@ -349,7 +349,7 @@ $$;
 -- subscribers (one row of up to 256 KB, the most a row may be, always goes), with where and how
 -- to send them; no row when nothing is pending. The worker's step. Internal. Read by index
 -- whatever the statistics say (see record_list_sync_batch).
-CREATE FUNCTION engage.list_sync_next_batch(run bigint, after_operation text DEFAULT '', after_key text DEFAULT '')
+CREATE FUNCTION engage_internal.list_sync_next_batch(run bigint, after_operation text DEFAULT '', after_key text DEFAULT '')
 RETURNS TABLE (action text, url text, api_key text, list_id bigint, campaign_id bigint, channel_unsubscribe boolean,
                keys text[], subscribers text[])
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
@@ -385,7 +385,7 @@ $$;
 -- so joins other than a nested loop are off, and a pending row is told by its subscriber (the
 -- check constraint makes that the same), which keeps the partial index of pending rows, whose
 -- scan per key would read every pending row, out of the plan.
-CREATE FUNCTION engage.record_list_sync_batch(run bigint, keys text[], states text[], reasons text[], retries integer)
+CREATE FUNCTION engage_internal.record_list_sync_batch(run bigint, keys text[], states text[], reasons text[], retries integer)
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
     SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
@@ -408,25 +408,25 @@ $$;
 
 -- Counts requests of a run sent again that did not get an answer to record (the run then
 -- failed). The worker's step. Internal.
-CREATE FUNCTION engage.count_list_sync_retries(run bigint, retries integer) RETURNS void
+CREATE FUNCTION engage_internal.count_list_sync_retries(run bigint, retries integer) RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE engage.list_sync_run_counts c SET batch_retries = c.batch_retries + retries WHERE c.run_id = run
 $$;
 
 -- Ends a run the worker delivered: succeeded with its summary, or (message given) failed
--- through engage.fail_run, which counts towards the job's max_failures. The worker's step.
+-- through engage_internal.fail_run, which counts towards the job's max_failures. The worker's step.
 -- Internal.
-CREATE FUNCTION engage.finish_list_sync_run(run bigint, message text DEFAULT NULL, detail text DEFAULT '',
+CREATE FUNCTION engage_internal.finish_list_sync_run(run bigint, message text DEFAULT NULL, detail text DEFAULT '',
                                             state text DEFAULT '') RETURNS engage.job_runs
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r engage.job_runs;
 BEGIN
     IF message IS NOT NULL THEN
-        RETURN engage.fail_run(run, message, detail, state);
+        RETURN engage_internal.fail_run(run, message, detail, state);
     END IF;
     UPDATE engage.job_runs x SET status = 'succeeded', finished_at = clock_timestamp(),
-        result = (SELECT engage.list_sync_summary(c) FROM engage.list_sync_run_counts c WHERE c.run_id = run)
+        result = (SELECT engage_internal.list_sync_summary(c) FROM engage.list_sync_run_counts c WHERE c.run_id = run)
     WHERE x.run_id = run AND x.status = 'running' RETURNING * INTO r;
     UPDATE engage.scheduled_jobs j SET consecutive_failures = 0 WHERE j.job_id = r.job_id AND j.consecutive_failures > 0;
     RETURN r;
@@ -436,7 +436,7 @@ $$;
 -- Refuses a definition that cannot run, before anything is written: a bad action, list ID,
 -- campaign ID, region or URL; a query the caller cannot run; segment columns that the contacts
 -- dataset lacks or output names used twice; strings of an unknown type.
-CREATE FUNCTION engage.list_sync_check(d engage.list_sync_definitions) RETURNS void
+CREATE FUNCTION engage_internal.list_sync_check(d engage.list_sync_definitions) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     bad text;
@@ -474,11 +474,11 @@ BEGIN
                       HINT = 'For example {"email": "email", "firstName": "first_name", "externalCustomerId": "user_id"}.';
         END IF;
         SELECT x.key INTO bad FROM jsonb_each_text(d.columns) x
-        WHERE x.key NOT IN (SELECT c.name FROM engage.export_columns('contacts') c) LIMIT 1;
+        WHERE x.key NOT IN (SELECT c.name FROM engage_internal.export_columns('contacts') c) LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION 'the contacts dataset has no column "%"', bad USING ERRCODE = 'undefined_column',
                 DETAIL = format('columns: %s', d.columns),
-                HINT = format('Its columns: %s.', (SELECT string_agg(c.name, ', ' ORDER BY c.ordinal) FROM engage.export_columns('contacts') c));
+                HINT = format('Its columns: %s.', (SELECT string_agg(c.name, ', ' ORDER BY c.ordinal) FROM engage_internal.export_columns('contacts') c));
         END IF;
     END IF;
     IF jsonb_typeof(d.strings) <> 'array' OR EXISTS (
@@ -504,7 +504,7 @@ BEGIN
             DETAIL = format('columns: %s, strings: %s', coalesce(d.columns::text, 'NULL'), d.strings);
     END IF;
     BEGIN
-        EXECUTE format('SELECT FROM (%s) AS q LIMIT 0', engage.list_sync_source(d));
+        EXECUTE format('SELECT FROM (%s) AS q LIMIT 0', engage_internal.list_sync_source(d));
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, code = RETURNED_SQLSTATE;
         RAISE EXCEPTION 'the list sync''s query cannot run: %', message USING ERRCODE = code,
@@ -517,10 +517,10 @@ $$;
 -- Stores a sync's API key where no user role can read it, for a caller (the voucher's maker)
 -- who may act on the sync. Never puts the key in a message. Internal: create_list_sync and
 -- alter_list_sync call it.
-CREATE FUNCTION engage.store_list_sync_key(voucher bigint, sync bigint, api_key text) RETURNS void
+CREATE FUNCTION engage_internal.store_list_sync_key(voucher bigint, sync bigint, api_key text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    caller oid := engage.vouched_role(voucher);
+    caller oid := engage_internal.vouched_role(voucher);
     owner regrole := (SELECT d.owner FROM engage.list_sync_definitions d WHERE d.sync_id = sync);
 BEGIN
     IF owner IS NULL OR NOT pg_has_role(caller, owner, 'USAGE') THEN
@@ -572,7 +572,7 @@ BEGIN
             DETAIL = format('name: %s', name), HINT = 'Change it with engage.alter_list_sync, or pick another name.';
     END IF;
     d.query := nullif(btrim(query), '');
-    d.segment_id := CASE WHEN segment IS NOT NULL THEN (engage.segment_named(segment)).segment_id END;
+    d.segment_id := CASE WHEN segment IS NOT NULL THEN (engage_internal.segment_named(segment)).segment_id END;
     d.columns := columns;
     d.strings := coalesce(strings, '[]');
     d.action := lower(action);
@@ -582,7 +582,7 @@ BEGIN
     d.skip_invalid_data := coalesce(skip_invalid_data, false);
     d.region := lower(region);
     d.api_url := api_url;
-    PERFORM engage.list_sync_check(d);
+    PERFORM engage_internal.list_sync_check(d);
     IF coalesce(btrim(api_key), '') = '' THEN
         RAISE EXCEPTION 'a list sync needs an API key' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'api_key: (not shown)', HINT = 'The list API''s key, with the rights to update lists.';
@@ -595,7 +595,7 @@ BEGIN
     VALUES (name, d.query, d.segment_id, d.columns, d.strings, d.action, d.list_id, d.campaign_id,
             d.channel_unsubscribe, d.skip_invalid_data, d.region, d.api_url, d.job_id)
     RETURNING * INTO d;
-    PERFORM engage.store_list_sync_key(engage.vouch(), d.sync_id, api_key);
+    PERFORM engage_internal.store_list_sync_key(engage_internal.vouch(), d.sync_id, api_key);
     UPDATE engage.scheduled_jobs j SET arguments = jsonb_build_object('sync_id', d.sync_id) WHERE j.job_id = d.job_id;
     SELECT * INTO result FROM engage.list_syncs x WHERE x.sync_id = d.sync_id;
     RETURN result;
@@ -627,7 +627,7 @@ CREATE FUNCTION engage.alter_list_sync(
 ) RETURNS engage.list_syncs
 LANGUAGE plpgsql AS $$
 DECLARE
-    old engage.list_sync_definitions := engage.list_sync_named(name);
+    old engage.list_sync_definitions := engage_internal.list_sync_named(name);
     d engage.list_sync_definitions := old;
     result engage.list_syncs;
 BEGIN
@@ -636,7 +636,7 @@ BEGIN
         d.segment_id := NULL;
     END IF;
     IF segment IS NOT NULL THEN
-        d.segment_id := (engage.segment_named(segment)).segment_id;
+        d.segment_id := (engage_internal.segment_named(segment)).segment_id;
         d.query := NULL;
     END IF;
     d.columns := coalesce(columns, d.columns);
@@ -648,7 +648,7 @@ BEGIN
     d.skip_invalid_data := coalesce(skip_invalid_data, d.skip_invalid_data);
     d.region := coalesce(lower(region), d.region);
     d.api_url := CASE WHEN api_url = '' THEN NULL ELSE coalesce(api_url, d.api_url) END;
-    PERFORM engage.list_sync_check(d);
+    PERFORM engage_internal.list_sync_check(d);
     UPDATE engage.list_sync_definitions x SET query = d.query, segment_id = d.segment_id, columns = d.columns,
         strings = d.strings, action = d.action, list_id = d.list_id, campaign_id = d.campaign_id,
         channel_unsubscribe = d.channel_unsubscribe, skip_invalid_data = d.skip_invalid_data, region = d.region,
@@ -665,7 +665,7 @@ BEGIN
         UPDATE engage.list_sync_definitions x SET full_resync = true WHERE x.sync_id = d.sync_id;
     END IF;
     IF api_key IS NOT NULL THEN
-        PERFORM engage.store_list_sync_key(engage.vouch(), d.sync_id, api_key);
+        PERFORM engage_internal.store_list_sync_key(engage_internal.vouch(), d.sync_id, api_key);
     END IF;
     PERFORM engage.alter_job(j.name, schedule => alter_list_sync.schedule, time_zone => alter_list_sync.time_zone,
                              delay => alter_list_sync.delay, max_failures => alter_list_sync.max_failures,
@@ -680,7 +680,7 @@ $$;
 CREATE FUNCTION engage.drop_list_sync(name text) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
-    d engage.list_sync_definitions := engage.list_sync_named(name);
+    d engage.list_sync_definitions := engage_internal.list_sync_named(name);
 BEGIN
     IF EXISTS (SELECT FROM engage.job_runs r WHERE r.job_id = d.job_id AND r.status = 'running') THEN
         RAISE EXCEPTION 'list sync "%" is running', d.name USING ERRCODE = 'object_in_use',
@@ -698,7 +698,7 @@ $$;
 CREATE FUNCTION engage.run_list_sync_now(name text, full_resync boolean DEFAULT false) RETURNS engage.list_syncs
 LANGUAGE plpgsql AS $$
 DECLARE
-    d engage.list_sync_definitions := engage.list_sync_named(name);
+    d engage.list_sync_definitions := engage_internal.list_sync_named(name);
     problem text := (SELECT s.problem FROM engage.scheduler_status() s);
     result engage.list_syncs;
 BEGIN
@@ -727,7 +727,7 @@ DECLARE
 BEGIN
     SELECT * INTO d FROM engage.list_sync_definitions x WHERE x.name = wait_for_list_sync.name;
     IF NOT FOUND THEN
-        PERFORM engage.list_sync_named(name);
+        PERFORM engage_internal.list_sync_named(name);
     END IF;
     WHILE EXISTS (SELECT FROM engage.scheduled_jobs j WHERE j.job_id = d.job_id AND j.run_requested)
        OR EXISTS (SELECT FROM engage.job_runs r WHERE r.job_id = d.job_id AND r.status = 'running') LOOP
@@ -750,11 +750,11 @@ CREATE FUNCTION engage.preview_list_sync(name text, full_resync boolean DEFAULT 
 RETURNS TABLE (row_number bigint, row_key text, change text, operation text, subscriber json, problem text)
 LANGUAGE plpgsql AS $$
 DECLARE
-    d engage.list_sync_definitions := engage.list_sync_named(name);
+    d engage.list_sync_definitions := engage_internal.list_sync_named(name);
     -- A stage of its own: no run has a negative ID.
     preview bigint := -txid_current();
 BEGIN
-    PERFORM engage.list_sync_stage_rows(d, preview, full_resync);
+    PERFORM engage_internal.list_sync_stage_rows(d, preview, full_resync);
     RETURN QUERY
     SELECT s.row_number, s.row_key, s.change, s.operation, s.subscriber::json, s.problem
     FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = preview

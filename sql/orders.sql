@@ -1,11 +1,11 @@
 -- Orders (spec 002's Add orders): one row per externalOrderId, its items, the history of its
 -- statuses, and the revenue row that ties it to the message that earned it (spec 001's orders,
 -- orderItems and revenue datasets). engage.add_orders (Rust) checks a request body and finds or
--- creates the contacts; engage.store_orders writes it set-based.
+-- creates the contacts; engage_internal.store_orders writes it set-based.
 --
 -- Like the other per-contact tables these carry contact_id first in their keys (so they can be
 -- distributed by it) and have no per-row foreign keys (amendment 2): store_orders holds the
--- contacts it writes under FOR KEY SHARE, and engage.delete_dependents cascades deletes.
+-- contacts it writes under FOR KEY SHARE, and engage_internal.delete_dependents cascades deletes.
 
 CREATE TABLE engage.orders (
     contact_id           bigint NOT NULL,
@@ -120,7 +120,7 @@ INSERT INTO engage.event_types (key, name, category) VALUES
 -- A contact's order as the get_order workflow block hands it to templates ($data.get('order')):
 -- the Add orders keys, with the internal orderId, the status as stored and the items in their
 -- order; keys without a value are left out. NULL when the contact has no such order.
-CREATE FUNCTION engage.order_object(contact_id bigint, external_order_id text) RETURNS jsonb
+CREATE FUNCTION engage_internal.order_object(contact_id bigint, external_order_id text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object(
         'orderId', o.order_id, 'externalOrderId', o.external_order_id, 'externalCustomerId', o.external_customer_id,
@@ -142,7 +142,7 @@ $$;
 -- The activity an order is attributed to: the contact's last click on a message within the
 -- attribution window before the order (engage.revenue_attribution_window), else the last open
 -- in it; none when neither happened.
-CREATE FUNCTION engage.attributed_activity(contact_id bigint, order_date timestamptz, attribution_window interval)
+CREATE FUNCTION engage_internal.attributed_activity(contact_id bigint, order_date timestamptz, attribution_window interval)
 RETURNS SETOF engage.contact_activities
 LANGUAGE sql STABLE ROWS 1 AS $$
     SELECT a.* FROM engage.contact_activities a
@@ -155,7 +155,7 @@ $$;
 
 -- The window the attribution looks back over: the setting engage.revenue_attribution_window
 -- (minutes; shown with the largest unit that fits, like 7d, which interval input reads).
-CREATE FUNCTION engage.revenue_attribution_window() RETURNS interval
+CREATE FUNCTION engage_internal.revenue_attribution_window() RETURNS interval
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(current_setting('engage.revenue_attribution_window', true), '7d')::interval
 $$;
@@ -168,7 +168,7 @@ SELECT o.contact_id, o.order_id, o.external_order_id, o.external_customer_id, o.
        a.click_event_link, a.media_type, a.message_id, a.message_name, a.message_tags, a.message_url,
        a.sender_name, a.utm_campaign
 FROM engage.orders o
-CROSS JOIN LATERAL engage.attributed_activity(o.contact_id, o.order_date, engage.revenue_attribution_window()) a
+CROSS JOIN LATERAL engage_internal.attributed_activity(o.contact_id, o.order_date, engage_internal.revenue_attribution_window()) a
 WHERE o.status NOT IN ('CANCELLED', 'ABANDONED_SHOPPING_CART');
 
 -- Attributes orders again: the (contact, order) pairs listed, or every order when NULL. Their
@@ -187,7 +187,7 @@ BEGIN
     END IF;
     IF contact_ids IS NULL THEN
         DELETE FROM engage.revenue;
-        PERFORM engage.export_forget('revenue');
+        PERFORM engage_internal.export_forget('revenue');
         INSERT INTO engage.revenue SELECT v.*, now() FROM engage.order_attributions v;
     ELSE
         DELETE FROM engage.revenue r USING (SELECT unnest(contact_ids) AS contact_id, unnest(order_ids) AS order_id) k
@@ -209,7 +209,7 @@ $$;
 -- changed, gets a status history row and registers its order<STATUS> event (key:
 -- externalOrderId). Its revenue row is attributed again, and RFM is told when delivered orders
 -- changed. Internal.
-CREATE FUNCTION engage.store_orders(
+CREATE FUNCTION engage_internal.store_orders(
     contact_ids bigint[], external_order_ids text[], external_customer_ids text[], statuses text[],
     status_descriptions text[], dates text[], total_costs text[], currencies text[], shippings text[],
     discounts text[], taxes text[], emails text[], phones text[], first_names text[], last_names text[],

@@ -8,9 +8,9 @@
 -- key range with no gap and no default partition: <table>_before (everything older than the
 -- first month), one partition per month, <table>_after (everything newer). So any row has a
 -- place, and each partition is a range that a query (an export's first copy) can address and
--- the planner prune to. engage.maintain_partitions splits months off _after ahead of time and,
+-- the planner prune to. engage_internal.maintain_partitions splits months off _after ahead of time and,
 -- for retention, drops whole months past it and widens _before over them. Each table's file
--- partitions it with engage.partition_by_month; retention.sql adds the months ahead.
+-- partitions it with engage_internal.partition_by_month; retention.sql adds the months ahead.
 
 CREATE TABLE engage.partitioned_tables (
     relation   regclass PRIMARY KEY,
@@ -32,14 +32,14 @@ CREATE TABLE engage.time_partitions (
 
 -- The start of the month after the one `at` is in, in UTC (month arithmetic on timestamptz would
 -- follow the session's time zone).
-CREATE FUNCTION engage.next_month(at timestamptz) RETURNS timestamptz
+CREATE FUNCTION engage_internal.next_month(at timestamptz) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT (date_trunc('month', at AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
 $$;
 
 -- The value of a table's key at a time (NULL: the key's lowest or highest value, for an open
 -- end): a timestamptz, or a time-ordered UUID with the millisecond and zeros.
-CREATE FUNCTION engage.partition_key_value(key_kind text, at timestamptz, high boolean DEFAULT false) RETURNS text
+CREATE FUNCTION engage_internal.partition_key_value(key_kind text, at timestamptz, high boolean DEFAULT false) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN key_kind = 'time' THEN coalesce(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US+00'),
@@ -51,11 +51,11 @@ $$;
 
 -- The partitions of a table in time order, with the key range each holds, as literals of the
 -- key's type (an open end as the key's lowest or highest value).
-CREATE FUNCTION engage.partition_ranges(relation regclass)
+CREATE FUNCTION engage_internal.partition_ranges(relation regclass)
 RETURNS TABLE (partition regclass, key_type text, key_from text, key_to text, from_time timestamptz, to_time timestamptz)
 LANGUAGE sql STABLE AS $$
     SELECT p.partition, CASE t.key_kind WHEN 'time' THEN 'timestamptz' ELSE 'uuid' END,
-           engage.partition_key_value(t.key_kind, p.from_time), engage.partition_key_value(t.key_kind, p.to_time, true),
+           engage_internal.partition_key_value(t.key_kind, p.from_time), engage_internal.partition_key_value(t.key_kind, p.to_time, true),
            p.from_time, p.to_time
     FROM engage.time_partitions p JOIN engage.partitioned_tables t USING (relation)
     WHERE p.relation = partition_ranges.relation
@@ -63,7 +63,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The tables that hold a table's rows: its partitions, or the table itself.
-CREATE FUNCTION engage.leaf_tables(relation regclass) RETURNS SETOF regclass
+CREATE FUNCTION engage_internal.leaf_tables(relation regclass) RETURNS SETOF regclass
 LANGUAGE sql STABLE AS $$
     SELECT p.relid FROM pg_partition_tree(relation) p WHERE p.isleaf
     UNION ALL
@@ -71,53 +71,53 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- A partitioned table's whole key range, as partition_ranges gives a partition's.
-CREATE FUNCTION engage.partition_key_span(relation regclass) RETURNS TABLE (key_type text, key_from text, key_to text)
+CREATE FUNCTION engage_internal.partition_key_span(relation regclass) RETURNS TABLE (key_type text, key_from text, key_to text)
 LANGUAGE sql STABLE AS $$
-    SELECT CASE t.key_kind WHEN 'time' THEN 'timestamptz' ELSE 'uuid' END, engage.partition_key_value(t.key_kind, NULL),
-           engage.partition_key_value(t.key_kind, NULL, true)
+    SELECT CASE t.key_kind WHEN 'time' THEN 'timestamptz' ELSE 'uuid' END, engage_internal.partition_key_value(t.key_kind, NULL),
+           engage_internal.partition_key_value(t.key_kind, NULL, true)
     FROM engage.partitioned_tables t WHERE t.relation = partition_key_span.relation
 $$;
 
 -- The name of a table's partition for the month starting at month_start (in UTC).
-CREATE FUNCTION engage.partition_name(relation regclass, month_start timestamptz) RETURNS text
+CREATE FUNCTION engage_internal.partition_name(relation regclass, month_start timestamptz) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT format('%s_%s', (SELECT c.relname FROM pg_class c WHERE c.oid = relation),
                   CASE WHEN month_start IS NULL THEN 'before' ELSE to_char(month_start AT TIME ZONE 'UTC', 'YYYY_MM') END)
 $$;
 
 -- The FOR VALUES clause of a partition from `from_time` to `to_time` (NULL: open).
-CREATE FUNCTION engage.partition_bounds(key_kind text, from_time timestamptz, to_time timestamptz) RETURNS text
+CREATE FUNCTION engage_internal.partition_bounds(key_kind text, from_time timestamptz, to_time timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT format('FOR VALUES FROM (%s) TO (%s)',
-                  CASE WHEN from_time IS NULL THEN 'MINVALUE' ELSE quote_literal(engage.partition_key_value(key_kind, from_time)) END,
-                  CASE WHEN to_time IS NULL THEN 'MAXVALUE' ELSE quote_literal(engage.partition_key_value(key_kind, to_time)) END)
+                  CASE WHEN from_time IS NULL THEN 'MINVALUE' ELSE quote_literal(engage_internal.partition_key_value(key_kind, from_time)) END,
+                  CASE WHEN to_time IS NULL THEN 'MAXVALUE' ELSE quote_literal(engage_internal.partition_key_value(key_kind, to_time)) END)
 $$;
 
 -- Partitions a table created PARTITION BY RANGE (key) into _before (up to month_start), the
 -- month starting there, and _after. Called once per table when the extension is created.
-CREATE FUNCTION engage.partition_by_month(relation regclass, key_column name, key_kind text, month_start timestamptz)
+CREATE FUNCTION engage_internal.partition_by_month(relation regclass, key_column name, key_kind text, month_start timestamptz)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    next_month timestamptz := engage.next_month(month_start);
+    next_month timestamptz := engage_internal.next_month(month_start);
     base text := (SELECT c.relname FROM pg_class c WHERE c.oid = relation);
 BEGIN
     INSERT INTO engage.partitioned_tables VALUES (relation, key_column, key_kind);
     EXECUTE format('CREATE TABLE engage.%I PARTITION OF %s %s', base || '_before', relation,
-                   engage.partition_bounds(key_kind, NULL, month_start));
-    EXECUTE format('CREATE TABLE engage.%I PARTITION OF %s %s', engage.partition_name(relation, month_start), relation,
-                   engage.partition_bounds(key_kind, month_start, next_month));
+                   engage_internal.partition_bounds(key_kind, NULL, month_start));
+    EXECUTE format('CREATE TABLE engage.%I PARTITION OF %s %s', engage_internal.partition_name(relation, month_start), relation,
+                   engage_internal.partition_bounds(key_kind, month_start, next_month));
     EXECUTE format('CREATE TABLE engage.%I PARTITION OF %s %s', base || '_after', relation,
-                   engage.partition_bounds(key_kind, next_month, NULL));
+                   engage_internal.partition_bounds(key_kind, next_month, NULL));
     INSERT INTO engage.time_partitions VALUES
         (relation, format('engage.%I', base || '_before')::regclass, NULL, month_start),
-        (relation, format('engage.%I', engage.partition_name(relation, month_start))::regclass, month_start, next_month),
+        (relation, format('engage.%I', engage_internal.partition_name(relation, month_start))::regclass, month_start, next_month),
         (relation, format('engage.%I', base || '_after')::regclass, next_month, NULL);
 END
 $$;
 
 -- The columns a copy of rows between partitions writes (not generated ones), quoted.
-CREATE FUNCTION engage.copied_columns(relation regclass) RETURNS text
+CREATE FUNCTION engage_internal.copied_columns(relation regclass) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
     FROM pg_attribute a
@@ -128,7 +128,7 @@ $$;
 -- _after is detached, the month is created, the rows of _after in that month (normally none)
 -- move into it, and _after is attached again from the month's end. Detaching holds the table
 -- exclusively until the transaction ends, so the caller keeps lock_timeout short.
-CREATE FUNCTION engage.split_month_off(relation regclass) RETURNS regclass
+CREATE FUNCTION engage_internal.split_month_off(relation regclass) RETURNS regclass
 LANGUAGE plpgsql AS $$
 DECLARE
     t engage.partitioned_tables;
@@ -138,11 +138,11 @@ DECLARE
 BEGIN
     SELECT * INTO t FROM engage.partitioned_tables x WHERE x.relation = split_month_off.relation;
     SELECT * INTO after FROM engage.time_partitions p WHERE p.relation = t.relation AND p.to_time IS NULL;
-    month_end := engage.next_month(after.from_time);
+    month_end := engage_internal.next_month(after.from_time);
     EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', t.relation, after.partition);
-    EXECUTE format('CREATE TABLE engage.%I PARTITION OF %s %s', engage.partition_name(t.relation, after.from_time),
-                   t.relation, engage.partition_bounds(t.key_kind, after.from_time, month_end));
-    month := format('engage.%I', engage.partition_name(t.relation, after.from_time))::regclass;
+    EXECUTE format('CREATE TABLE engage.%I PARTITION OF %s %s', engage_internal.partition_name(t.relation, after.from_time),
+                   t.relation, engage_internal.partition_bounds(t.key_kind, after.from_time, month_end));
+    month := format('engage.%I', engage_internal.partition_name(t.relation, after.from_time))::regclass;
     -- A member of the extension like the table it is part of (during CREATE EXTENSION it is one
     -- already).
     IF NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = month AND d.deptype = 'e') THEN
@@ -150,10 +150,10 @@ BEGIN
     END IF;
     EXECUTE format('WITH moved AS (DELETE FROM %1$s x WHERE x.%2$I < %3$L RETURNING x.*) '
                    'INSERT INTO %4$s (%5$s) OVERRIDING SYSTEM VALUE SELECT %5$s FROM moved',
-                   after.partition, t.key_column, engage.partition_key_value(t.key_kind, month_end), month,
-                   engage.copied_columns(t.relation));
+                   after.partition, t.key_column, engage_internal.partition_key_value(t.key_kind, month_end), month,
+                   engage_internal.copied_columns(t.relation));
     EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', t.relation, after.partition,
-                   engage.partition_bounds(t.key_kind, month_end, NULL));
+                   engage_internal.partition_bounds(t.key_kind, month_end, NULL));
     UPDATE engage.time_partitions p SET from_time = month_end WHERE p.partition = after.partition;
     INSERT INTO engage.time_partitions VALUES (t.relation, month, after.from_time, month_end);
     RETURN month;
@@ -164,7 +164,7 @@ $$;
 -- place. Attaching _before again checks its rows against the wider range while the table is
 -- held; _before holds only rows written with times older than every month (a backfill), which
 -- retention removes as it goes, so the check is short.
-CREATE FUNCTION engage.drop_oldest_month(relation regclass) RETURNS void
+CREATE FUNCTION engage_internal.drop_oldest_month(relation regclass) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     t engage.partitioned_tables;
@@ -178,7 +178,7 @@ BEGIN
     EXECUTE format('ALTER EXTENSION pg_engage DROP TABLE %s', oldest.partition);
     EXECUTE format('DROP TABLE %s', oldest.partition);
     EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', t.relation, before.partition,
-                   engage.partition_bounds(t.key_kind, NULL, oldest.to_time));
+                   engage_internal.partition_bounds(t.key_kind, NULL, oldest.to_time));
     DELETE FROM engage.time_partitions p WHERE p.partition = oldest.partition;
     UPDATE engage.time_partitions p SET to_time = oldest.to_time WHERE p.partition = before.partition;
 END
@@ -188,7 +188,7 @@ $$;
 -- the cutoff and holds nothing the engine still has to act on (a queued event, a send not yet
 -- delivered or given up) or a row newer than the cutoff (a send made, an activity that happened,
 -- later than its request ID's month: activities go by their send's month).
-CREATE FUNCTION engage.month_can_go(relation regclass, partition regclass, cutoff timestamptz) RETURNS boolean
+CREATE FUNCTION engage_internal.month_can_go(relation regclass, partition regclass, cutoff timestamptz) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     kept boolean;
@@ -210,18 +210,18 @@ END
 $$;
 
 -- How long a partitioned table's rows are kept (engage.retention; NULL: forever).
-CREATE FUNCTION engage.partition_keep(relation regclass) RETURNS interval
+CREATE FUNCTION engage_internal.partition_keep(relation regclass) RETURNS interval
 LANGUAGE sql STABLE AS $$
     SELECT r.keep FROM engage.retention r WHERE r.relation = partition_keep.relation
 $$;
 
 -- Keeps each partitioned table's months ahead of time (the current month and `ahead` more, at
 -- most 24 new ones a call) and, where its kind has a retention, drops the months that can go
--- (engage.month_can_go, checked once the table is held). Each table's changes run in a
+-- (engage_internal.month_can_go, checked once the table is held). Each table's changes run in a
 -- subtransaction with a short lock_timeout: a table busy past it (or locked in a circle with
 -- another session) is left for the next run, said in the result. The changes hold the tables
 -- exclusively until the caller's transaction ends: call it last.
-CREATE FUNCTION engage.maintain_partitions(at timestamptz DEFAULT now(), ahead integer DEFAULT 2)
+CREATE FUNCTION engage_internal.maintain_partitions(at timestamptz DEFAULT now(), ahead integer DEFAULT 2)
 RETURNS TABLE (relation regclass, action text, partition text)
 LANGUAGE plpgsql SET lock_timeout = '2s' AS $$
 DECLARE
@@ -234,7 +234,7 @@ DECLARE
 BEGIN
     FOR t IN SELECT * FROM engage.partitioned_tables x ORDER BY x.relation::text LOOP
         relation := t.relation;
-        keep := engage.partition_keep(t.relation);
+        keep := engage_internal.partition_keep(t.relation);
         actions := '{}';
         partitions := '{}';
         -- The table is held only when there may be something to do: a month to make, or an
@@ -249,17 +249,17 @@ BEGIN
             WHILE (SELECT p.from_time FROM engage.time_partitions p WHERE p.relation = t.relation AND p.to_time IS NULL) < horizon
                   AND cardinality(actions) < 24 LOOP
                 actions := actions || 'created'::text;
-                partitions := partitions || engage.split_month_off(t.relation)::text;
+                partitions := partitions || engage_internal.split_month_off(t.relation)::text;
             END LOOP;
             LOOP
                 SELECT p.* INTO oldest FROM engage.time_partitions p
                 WHERE p.relation = t.relation AND p.from_time IS NOT NULL AND p.to_time IS NOT NULL
                 ORDER BY p.from_time LIMIT 1;
                 EXIT WHEN keep IS NULL OR oldest.partition IS NULL
-                          OR NOT engage.month_can_go(t.relation, oldest.partition, at - keep);
+                          OR NOT engage_internal.month_can_go(t.relation, oldest.partition, at - keep);
                 actions := actions || 'dropped'::text;
                 partitions := partitions || oldest.partition::text;
-                PERFORM engage.drop_oldest_month(t.relation);
+                PERFORM engage_internal.drop_oldest_month(t.relation);
             END LOOP;
         EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
             -- What the block did was undone with it.

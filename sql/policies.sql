@@ -27,7 +27,7 @@ CREATE TABLE engage.delivery_policies (
 );
 
 -- Refuses a policy name that is empty or taken, and an unknown applies_to.
-CREATE FUNCTION engage.check_policy(name text, applies_to text) RETURNS void
+CREATE FUNCTION engage_internal.check_policy(name text, applies_to text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     IF coalesce(btrim(name), '') = '' THEN
@@ -52,7 +52,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     id integer;
 BEGIN
-    PERFORM engage.check_policy(name, applies_to);
+    PERFORM engage_internal.check_policy(name, applies_to);
     IF max_messages IS NULL OR max_messages < 1 THEN
         RAISE EXCEPTION 'max_messages must be at least 1' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('argument max_messages: %s', coalesce(max_messages::text, 'NULL'));
@@ -80,7 +80,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     id integer;
 BEGIN
-    PERFORM engage.check_policy(name, applies_to);
+    PERFORM engage_internal.check_policy(name, applies_to);
     IF quiet_from IS NULL OR quiet_until IS NULL OR quiet_from = quiet_until THEN
         RAISE EXCEPTION 'quiet hours need two different times' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('arguments quiet_from: %s, quiet_until: %s', quiet_from, quiet_until);
@@ -109,13 +109,13 @@ $$;
 -- on the contact's clock; a frequency cap holds it until the oldest counted message of the
 -- contact leaves the period, counting the contact's messages claimed in the period and those
 -- ahead of it in this claim.
-CREATE FUNCTION engage.policy_holds(send_ids bigint[], at timestamptz)
+CREATE FUNCTION engage_internal.policy_holds(send_ids bigint[], at timestamptz)
 RETURNS TABLE (send_id bigint, hold_until timestamptz, reason text)
 LANGUAGE sql STABLE AS $$
 WITH candidate AS (
     SELECT s.send_id, s.contact_id, coalesce(m.annoyance_level, 0) AS level,
            (s.campaign_type = 'Group' OR coalesce(m.marketing, false)) AS bulk,
-           coalesce(c.time_zone, engage.default_time_zone()) AS zone,
+           coalesce(c.time_zone, engage_internal.default_time_zone()) AS zone,
            row_number() OVER (PARTITION BY s.contact_id ORDER BY s.priority, s.send_id) AS rank
     FROM engage.sends s
     LEFT JOIN engage.messages m ON m.message_id = s.message_id

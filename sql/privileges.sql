@@ -22,7 +22,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA engage FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA engage, engage_internal FROM PUBLIC;
 GRANT USAGE ON SCHEMA engage TO engage_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA engage TO engage_reader;
 
@@ -35,7 +35,7 @@ GRANT EXECUTE ON FUNCTION
     engage.check_template(text),
     engage.render_message(bigint, bigint, jsonb, text)
 TO engage_reader;
-GRANT EXECUTE ON FUNCTION engage.forget_loaded_templates() TO engage_writer;
+GRANT EXECUTE ON FUNCTION engage_internal.forget_loaded_templates() TO engage_writer;
 
 -- Data sources: admins connect them; readers read a contact's data through them (the foreign
 -- tables and user mappings belong to the extension owner).
@@ -47,16 +47,16 @@ GRANT EXECUTE ON FUNCTION
     engage.preview_segment(jsonb, timestamptz, integer),
     engage.segment_sql(text),
     engage.segment_contacts(text),
-    engage.segment_named(text),
-    engage.dynamic_segment_named(text),
-    engage.default_time_zone()
+    engage_internal.segment_named(text),
+    engage_internal.dynamic_segment_named(text),
+    engage_internal.default_time_zone()
 TO engage_reader;
 GRANT EXECUTE ON FUNCTION
     engage.create_segment(text, jsonb),
     engage.alter_segment(text, jsonb),
     engage.drop_segment(text),
     engage.refresh_segment(text, timestamptz),
-    engage.refresh_segment_job(jsonb)
+    engage_internal.refresh_segment_job(jsonb)
 TO engage_writer;
 
 -- Jobs: writers schedule their own (row security shows each role the jobs of roles whose rights
@@ -66,7 +66,7 @@ GRANT EXECUTE ON FUNCTION
     engage.cron_count(text, timestamptz, timestamptz, text, text),
     engage.scheduler_status()
 TO engage_reader;
-GRANT EXECUTE ON FUNCTION engage.wake_scheduler() TO engage_writer;
+GRANT EXECUTE ON FUNCTION engage_internal.wake_scheduler() TO engage_writer;
 GRANT INSERT (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments, enabled),
     UPDATE (name, schedule, command, time_zone, delay, day_rule, max_failures, kind, arguments, enabled, run_requested),
     DELETE ON engage.scheduled_jobs TO engage_writer;
@@ -75,10 +75,10 @@ GRANT EXECUTE ON FUNCTION
     engage.schedule_job(text, text, text, text, interval, text, integer, text, jsonb),
     engage.alter_job(text, text, text, text, interval, text, integer, boolean, text, jsonb),
     engage.unschedule_job(text),
-    engage.job_named(text),
+    engage_internal.job_named(text),
     engage.run_job_now(text),
-    engage.run_requested_job(bigint),
-    engage.require_at_least_one(text, bigint)
+    engage_internal.run_requested_job(bigint),
+    engage_internal.require_at_least_one(text, bigint)
 TO engage_writer;
 
 -- Messages and templates are written directly; their triggers check every template.
@@ -99,7 +99,7 @@ GRANT EXECUTE ON FUNCTION
     engage.add_orders(jsonb, boolean),
     engage.register_devices(jsonb),
     engage.recompute_rfm(timestamptz, boolean),
-    engage.recompute_rfm_job(jsonb)
+    engage_internal.recompute_rfm_job(jsonb)
 TO engage_writer;
 
 -- Workflows and sends: readers see them (event history, statuses); writers feed and run them
@@ -107,18 +107,18 @@ TO engage_writer;
 -- define workflows, their links and regular triggers.
 GRANT EXECUTE ON FUNCTION
     engage.contact_context(bigint),
-    engage.contact_contexts(bigint[], text[]),
-    engage.message_version(bigint, text),
-    engage.workflow_named(text),
+    engage_internal.contact_contexts(bigint[], text[]),
+    engage_internal.message_version(bigint, text),
+    engage_internal.workflow_named(text),
     engage.event_history(text, timestamptz, timestamptz, text, integer),
     engage.message_status(text),
-    engage.request_uuid(text, text),
-    engage.media_channel(text),
+    engage_internal.request_uuid(text, text),
+    engage_internal.media_channel(text),
     engage.workflow_worker_status(),
     engage.broadcast_recipient(bigint, bigint)
 TO engage_reader;
 GRANT EXECUTE ON FUNCTION
-    engage.wake_workflow_worker(),
+    engage_internal.wake_workflow_worker(),
     engage.process_events(integer),
     engage.retry_dead_letters(bigint[]),
     engage.run_due_waits(timestamptz, integer),
@@ -131,15 +131,115 @@ GRANT EXECUTE ON FUNCTION
     engage.resume_broadcast(bigint),
     engage.cancel_broadcast(bigint, text),
     engage.run_regular_trigger(bigint, timestamptz),
-    engage.run_regular_trigger_job(jsonb)
+    engage_internal.run_regular_trigger_job(jsonb)
 TO engage_writer;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engage TO engage_admin;
+
+-- Internal steps (schema engage_internal) are not an API. PostgreSQL checks EXECUTE as the
+-- current user, so the steps that a public function, trigger or job runs with the caller's own
+-- rights (an export or list sync acting as its owner, a job as the role that scheduled it) must be
+-- executable by that role; they grant no rights of their own. The definer steps among them take a
+-- voucher (engage_internal.vouch) and act only for the role it names. The catalog test lists them.
+GRANT USAGE ON SCHEMA engage_internal TO engage_reader;
+GRANT EXECUTE ON FUNCTION
+    engage_internal.appended_between(written bigint, since txid_snapshot, upto txid_snapshot),
+    engage_internal.broadcast_members(segment_ids bigint[]),
+    engage_internal.claim_due_runs(at timestamp with time zone, voucher bigint, for_worker boolean),
+    engage_internal.column_type(relation regclass, key_column text),
+    engage_internal.connection_problem(c engage.connectors, server_message text, OUT message text, OUT hint text),
+    engage_internal.connector_named(connector_name text),
+    engage_internal.connector_schema(c engage.connectors),
+    engage_internal.contact_contexts(contact_ids bigint[], reads text[]),
+    engage_internal.data_sql(keyed_by text, ids text),
+    engage_internal.default_time_zone(),
+    engage_internal.dynamic_segment_named(segment text),
+    engage_internal.execute_run(run bigint),
+    engage_internal.export_changes_broadcasts(since txid_snapshot, stable bigint),
+    engage_internal.export_changes_contacts(since txid_snapshot, stable bigint),
+    engage_internal.export_changes_devices(since txid_snapshot, stable bigint),
+    engage_internal.export_changes_messages(since txid_snapshot, stable bigint),
+    engage_internal.export_changes_order_items(since txid_snapshot, stable bigint),
+    engage_internal.export_changes_orders(since txid_snapshot, stable bigint),
+    engage_internal.export_changes_revenue(since txid_snapshot, stable bigint),
+    engage_internal.export_check_definition(export_name text, c engage.connectors, schema name, datasets text[]),
+    engage_internal.export_check_target(schema name, datasets text[], target jsonb, place text, OUT missing text[], OUT state_missing boolean),
+    engage_internal.export_column_list(dataset text, with_types boolean),
+    engage_internal.export_columns(dataset text),
+    engage_internal.export_dataset(e engage.data_exports, c engage.connectors, d engage.export_datasets, since txid_snapshot, upto txid_snapshot, stable bigint, created boolean, OUT mode text, OUT rows_inserted bigint, OUT rows_updated bigint, OUT rows_deleted bigint),
+    engage_internal.export_dataset_names(datasets text[]),
+    engage_internal.export_describe_target(c engage.connectors, schema name, datasets text[]),
+    engage_internal.export_estimate(relation regclass),
+    engage_internal.export_event_params(params jsonb),
+    engage_internal.export_named(export_name text),
+    engage_internal.export_order_status(status text),
+    engage_internal.export_prepare_target(e engage.data_exports, c engage.connectors),
+    engage_internal.export_progress_add(rows bigint),
+    engage_internal.export_progress_start(export_id bigint, dataset text, rows_estimate bigint),
+    engage_internal.export_relation(e engage.data_exports, c engage.connectors, table_name name),
+    engage_internal.export_rows_broadcasts(keys bigint[]),
+    engage_internal.export_rows_contact_activities(since txid_snapshot, upto txid_snapshot, first_page bigint, last_page bigint, key_from uuid, key_to uuid),
+    engage_internal.export_rows_contacts(keys bigint[]),
+    engage_internal.export_rows_devices(keys text[]),
+    engage_internal.export_rows_events(since txid_snapshot, upto txid_snapshot, first_page bigint, last_page bigint, key_from timestamp with time zone, key_to timestamp with time zone),
+    engage_internal.export_rows_messages(keys integer[]),
+    engage_internal.export_rows_order_items(keys bigint[]),
+    engage_internal.export_rows_orders(keys bigint[]),
+    engage_internal.export_rows_revenue(keys text[]),
+    engage_internal.export_stable_xid(),
+    engage_internal.export_table_ddl(schema name, dataset text),
+    engage_internal.export_tables(datasets text[]),
+    engage_internal.export_target_query(schema name, tables name[]),
+    engage_internal.export_tombstoned(dataset text, since txid_snapshot),
+    engage_internal.forget_exported_tombstones(),
+    engage_internal.forget_loaded_templates(),
+    engage_internal.in_pages(row_ctid tid, first_page bigint, last_page bigint),
+    engage_internal.job_named(job_name text),
+    engage_internal.json_instant(t timestamp with time zone),
+    engage_internal.leaf_tables(relation regclass),
+    engage_internal.list_sync_check(d engage.list_sync_definitions),
+    engage_internal.list_sync_has_key(sync bigint),
+    engage_internal.list_sync_named(sync_name text),
+    engage_internal.list_sync_row("row" text, action text, extra text),
+    engage_internal.list_sync_source(d engage.list_sync_definitions),
+    engage_internal.list_sync_stage_rows(d engage.list_sync_definitions, run bigint, full_resync boolean),
+    engage_internal.list_sync_strings(d engage.list_sync_definitions, at timestamp with time zone),
+    engage_internal.list_sync_summary(c engage.list_sync_run_counts),
+    engage_internal.list_sync_unsubscriber(key text),
+    engage_internal.media_channel(media_type text),
+    engage_internal.message_contact_reads(message_id integer),
+    engage_internal.message_version(message_id bigint, wanted text, OUT language text, OUT subject text, OUT body text),
+    engage_internal.partition_key_span(relation regclass),
+    engage_internal.partition_key_value(key_kind text, at timestamp with time zone, high boolean),
+    engage_internal.partition_ranges(relation regclass),
+    engage_internal.properties_read(variable text, templates text[]),
+    engage_internal.recompute_rfm_job(arguments jsonb),
+    engage_internal.refresh_segment_job(arguments jsonb),
+    engage_internal.render_send(message_id integer, subject text, body text, contact jsonb, data json),
+    engage_internal.request_uuid(id text, element text),
+    engage_internal.require_at_least_one(argument text, value bigint),
+    engage_internal.require_dblink(),
+    engage_internal.run_broadcast_job(arguments jsonb),
+    engage_internal.run_export(arguments jsonb),
+    engage_internal.run_list_sync(arguments jsonb),
+    engage_internal.run_regular_trigger_job(arguments jsonb),
+    engage_internal.run_requested_job(job bigint),
+    engage_internal.run_retention_job(arguments jsonb),
+    engage_internal.segment_named(segment text),
+    engage_internal.send_state(campaign_type text, marketing boolean, channel text, locator text, channel_status text, unsubscribed boolean, bounce_reason text, error text),
+    engage_internal.source_row_json(relation regclass),
+    engage_internal.start_broadcast(broadcast_id bigint, OUT queued integer, OUT suppressed integer, OUT failed integer),
+    engage_internal.store_connector(voucher bigint, name text, host text, port integer, database text, username text, password text, contact_key text, contact_key_field integer, ssl_mode text),
+    engage_internal.store_data_source(voucher bigint, name text, connector text, relation text, local regclass, key_column text),
+    engage_internal.store_list_sync_key(voucher bigint, sync bigint, api_key text),
+    engage_internal.vouch(),
+    engage_internal.wake_scheduler(),
+    engage_internal.wake_workflow_worker(),
+    engage_internal.written_since(row_xmin xid, since txid_snapshot, stable bigint)
+TO engage_admin;
 ALTER FUNCTION engage.create_frequency_cap(text, integer, interval, integer, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.create_quiet_hours(text, time, time, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.drop_delivery_policy(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
--- Running commands as other roles is the scheduler's alone.
-REVOKE EXECUTE ON FUNCTION engage.execute_as(oid, text, text, jsonb) FROM engage_admin;
 
 ALTER FUNCTION engage.drop_connector(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SET client_min_messages = warning;
@@ -152,10 +252,10 @@ ALTER FUNCTION engage.create_segment(text, jsonb) SECURITY DEFINER SET search_pa
 ALTER FUNCTION engage.alter_segment(text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.drop_segment(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.refresh_segment(text, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.run_requested_job(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.claim_due_runs(timestamptz, bigint, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.execute_run(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.mark_interrupted_runs() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage_internal.run_requested_job(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage_internal.claim_due_runs(timestamptz, bigint, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage_internal.execute_run(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage_internal.mark_interrupted_runs() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 ALTER FUNCTION engage.subscribe_contact(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION engage.upsert_contacts(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
@@ -218,8 +318,6 @@ GRANT INSERT (name, connector_id, datasets, target_schema, job_id), UPDATE (data
     ON engage.data_exports TO engage_admin;
 GRANT USAGE ON SEQUENCE engage.data_exports_export_id_seq TO engage_admin;
 GRANT INSERT ON engage.export_dataset_runs TO engage_admin;
--- Recording a run failed is the scheduler's alone (execute_run, the scheduler's worker).
-REVOKE EXECUTE ON FUNCTION engage.fail_run(bigint, text, text, text) FROM engage_admin;
 
 -- List syncs: admins define and run them, under row security like jobs; each run's planning acts
 -- as the sync's owner. The API keys are the delivery step's alone: no user role reads them.
@@ -233,15 +331,9 @@ GRANT INSERT, UPDATE, DELETE ON engage.list_sync_rows TO engage_admin;
 GRANT INSERT ON engage.list_sync_run_counts, engage.list_sync_invalid_rows TO engage_admin;
 GRANT INSERT, UPDATE, DELETE ON engage.list_sync_stage TO engage_admin;
 REVOKE ALL ON engage.list_sync_keys FROM engage_reader, engage_writer, engage_admin;
-ALTER FUNCTION engage.store_list_sync_key(bigint, bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.list_sync_has_key(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-GRANT EXECUTE ON FUNCTION engage.list_sync_has_key(bigint) TO engage_reader;
-REVOKE EXECUTE ON FUNCTION
-    engage.list_sync_next_batch(bigint, text, text),
-    engage.record_list_sync_batch(bigint, text[], text[], text[], integer),
-    engage.count_list_sync_retries(bigint, integer),
-    engage.finish_list_sync_run(bigint, text, text, text)
-FROM engage_admin;
+ALTER FUNCTION engage_internal.store_list_sync_key(bigint, bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage_internal.list_sync_has_key(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+GRANT EXECUTE ON FUNCTION engage_internal.list_sync_has_key(bigint) TO engage_reader;
 
 -- Erasure: writers erase a person (the function runs as the extension owner, since writers
 -- delete nothing directly).
@@ -250,7 +342,7 @@ GRANT EXECUTE ON FUNCTION engage.erase_contact(bigint, text, text, text) TO enga
 GRANT EXECUTE ON FUNCTION engage.normalize_channel(text, text) TO engage_reader;
 -- An export's run (as its owner, under row security) forgets the tombstones every export has
 -- seen, its own and other owners' alike: as the extension owner.
-ALTER FUNCTION engage.forget_exported_tombstones() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION engage_internal.forget_exported_tombstones() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- Metrics: readers (a monitoring role) scrape them; counts over every owner's jobs, so they run as
 -- the extension owner.

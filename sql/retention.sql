@@ -55,7 +55,7 @@ $$;
 
 -- Applies the retentions: for each kind with a retention, up to max_rows rows older than at minus
 -- the retention are deleted (each partition's old rows read through the time's block-range index
--- and deleted by row address); then the partitioned tables (engage.maintain_partitions) get their
+-- and deleted by row address); then the partitioned tables (engage_internal.maintain_partitions) get their
 -- months ahead and drop whole months past their retention. Returns per kind the months it
 -- dropped, the rows it deleted, and whether older rows remain. at is for trials and tests: a
 -- time far ahead would drop every month.
@@ -73,8 +73,8 @@ DECLARE
     dropped jsonb := '{}';
     i integer;
 BEGIN
-    PERFORM engage.require_at_least_one('max_rows', max_rows);
-    PERFORM engage.require_value('at', at);
+    PERFORM engage_internal.require_at_least_one('max_rows', max_rows);
+    PERFORM engage_internal.require_value('at', at);
     IF NOT isfinite(at) OR at > now() + interval '10 years' THEN
         RAISE EXCEPTION 'at must be a time before ten years from now' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('argument at: %s', at);
@@ -98,10 +98,10 @@ BEGIN
     LOOP
         n := 0;
         -- Row addresses are a partition's own: each partition is deleted from by itself.
-        FOR leaf IN SELECT l FROM engage.leaf_tables(r.relation) l ORDER BY l LOOP
+        FOR leaf IN SELECT l FROM engage_internal.leaf_tables(r.relation) l ORDER BY l LOOP
             EXIT WHEN n >= max_rows;
             -- A month that goes whole below is not deleted from row by row first.
-            CONTINUE WHEN engage.month_can_go(r.relation, leaf, at - r.keep);
+            CONTINUE WHEN engage_internal.month_can_go(r.relation, leaf, at - r.keep);
             EXECUTE format('WITH gone AS (DELETE FROM %1$s t WHERE t.ctid = ANY (ARRAY('
                            'SELECT x.ctid FROM %1$s x WHERE %2$s LIMIT $3)) RETURNING 1) '
                            'SELECT $4 + count(*) FROM gone', leaf, r.old_rows)
@@ -115,7 +115,7 @@ BEGIN
     -- ends, which then comes at once, and this transaction holds nothing that a session waiting
     -- for those tables could be waiting for in turn.
     SELECT coalesce(jsonb_object_agg(m.relation::text, m.months), '{}') INTO dropped
-    FROM (SELECT m.relation, count(*) AS months FROM engage.maintain_partitions(at) m
+    FROM (SELECT m.relation, count(*) AS months FROM engage_internal.maintain_partitions(at) m
           WHERE m.action = 'dropped' GROUP BY m.relation) m;
     FOR i IN 1 .. cardinality(kinds) LOOP
         kind := kinds[i];
@@ -129,7 +129,7 @@ END
 $$;
 
 -- Retention as a job kind: arguments {"max_rows": N} (default 100,000 a kind).
-CREATE FUNCTION engage.run_retention_job(arguments jsonb) RETURNS text
+CREATE FUNCTION engage_internal.run_retention_job(arguments jsonb) RETURNS text
 LANGUAGE sql AS $$
     SELECT coalesce(string_agg(format('%s %s%s%s', r.kind, r.removed, CASE WHEN r.more THEN '+' ELSE '' END,
                                       CASE WHEN r.months_dropped > 0 THEN format(' (%s months dropped)', r.months_dropped) END),
@@ -138,8 +138,8 @@ LANGUAGE sql AS $$
     FROM engage.apply_retention(now(), coalesce((arguments ->> 'max_rows')::integer, 100000)) r
 $$;
 INSERT INTO engage.job_kinds (kind, run_function, description)
-VALUES ('retention', 'engage.run_retention_job(jsonb)',
+VALUES ('retention', 'engage_internal.run_retention_job(jsonb)',
         'removes data older than its retention (engage.retention): arguments {"max_rows": N} a kind and run');
 -- The job itself, 'engage retention', is scheduled by privileges.sql, owned by engage_admin.
 -- The months ahead of the partitioned tables (engage.apply_retention keeps them coming).
-SELECT count(*) FROM engage.maintain_partitions();
+SELECT count(*) FROM engage_internal.maintain_partitions();

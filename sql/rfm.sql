@@ -47,7 +47,7 @@ INSERT INTO engage.rfm_segments (name, position, r_min, r_max, f_min, f_max, m_m
     ('Lost',              9, 1, 1, 1, 2, 1, 5);
 
 -- Changing the segments makes the next recompute a full one.
-CREATE FUNCTION engage.rfm_definitions_changed() RETURNS trigger
+CREATE FUNCTION engage_internal.rfm_definitions_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -56,7 +56,7 @@ BEGIN
 END
 $$;
 CREATE TRIGGER rfm_segments_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON engage.rfm_segments
-    FOR EACH STATEMENT EXECUTE FUNCTION engage.rfm_definitions_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.rfm_definitions_changed();
 
 -- Each contact with a delivered order: its values, scores and segment, as of computed_at.
 CREATE TABLE engage.contact_rfm (
@@ -108,7 +108,7 @@ END
 $$;
 
 -- The segment of each of the 125 cells (r, f, m).
-CREATE FUNCTION engage.rfm_cells() RETURNS TABLE (r smallint, f smallint, m smallint, segment text)
+CREATE FUNCTION engage_internal.rfm_cells() RETURNS TABLE (r smallint, f smallint, m smallint, segment text)
 LANGUAGE sql STABLE AS $$
     SELECT r, f, m, (SELECT s.name FROM engage.rfm_segments s
                      WHERE r BETWEEN s.r_min AND s.r_max AND f BETWEEN s.f_min AND s.f_max AND m BETWEEN s.m_min AND s.m_max
@@ -138,7 +138,7 @@ DECLARE
         CASE WHEN c.monetary >= $13 THEN 5 WHEN c.monetary >= $12 THEN 4 WHEN c.monetary >= $11 THEN 3
              WHEN c.monetary >= $10 THEN 2 ELSE 1 END AS m';
 BEGIN
-    PERFORM engage.require_value('at', at);
+    PERFORM engage_internal.require_value('at', at);
     -- One recompute at a time: the lock ends with the transaction.
     SELECT * INTO b FROM engage.rfm_bands FOR UPDATE;
     was_full := coalesce(full_recompute, false) OR b.recomputed_at IS NULL OR b.changed_at > b.recomputed_at;
@@ -164,7 +164,7 @@ BEGIN
     -- these rows), contacts looked at without a delivered order leave, and a move between two
     -- segments is an event.
     EXECUTE format($sql$
-        WITH cells AS MATERIALIZED (SELECT * FROM engage.rfm_cells()),
+        WITH cells AS MATERIALIZED (SELECT * FROM engage_internal.rfm_cells()),
         computed AS (
             SELECT o.contact_id, max(o.order_date) AS last_order_at, count(*)::integer AS frequency,
                    sum(o.total_cost) AS monetary
@@ -225,7 +225,7 @@ $$;
 -- privileges.sql, once the roles exist).
 -- The job also refreshes the dynamic segments whose rule reads RFM cells ({"rfm_segment": …}
 -- anywhere in it), so that they follow the recompute.
-CREATE FUNCTION engage.recompute_rfm_job(arguments jsonb) RETURNS text
+CREATE FUNCTION engage_internal.recompute_rfm_job(arguments jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     r record;
@@ -243,7 +243,7 @@ BEGIN
 END
 $$;
 INSERT INTO engage.job_kinds (kind, run_function, description)
-VALUES ('rfm', 'engage.recompute_rfm_job(jsonb)',
+VALUES ('rfm', 'engage_internal.recompute_rfm_job(jsonb)',
         'recomputes RFM cells (incremental; arguments {"full": true} for every contact)');
 
 -- One dynamic segment per RFM segment ("RFM: Champions", …), ruled {"rfm_segment": name};

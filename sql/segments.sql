@@ -11,7 +11,7 @@ CREATE TABLE engage.segment_changes (
 );
 CREATE INDEX segment_changes_segment ON engage.segment_changes (segment_id, change_id);
 
-CREATE FUNCTION engage.segment_named(segment text) RETURNS engage.segments
+CREATE FUNCTION engage_internal.segment_named(segment text) RETURNS engage.segments
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s engage.segments;
@@ -26,10 +26,10 @@ END
 $$;
 
 -- A dynamic segment by name or ID; a static group is refused.
-CREATE FUNCTION engage.dynamic_segment_named(segment text) RETURNS engage.segments
+CREATE FUNCTION engage_internal.dynamic_segment_named(segment text) RETURNS engage.segments
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    s engage.segments := engage.segment_named(segment);
+    s engage.segments := engage_internal.segment_named(segment);
 BEGIN
     IF s.kind <> 'dynamic' THEN
         RAISE EXCEPTION 'segment "%" is a static group: it has members, not a rule', s.name
@@ -41,7 +41,7 @@ END
 $$;
 
 -- The time zone of contacts without one.
-CREATE FUNCTION engage.default_time_zone() RETURNS text
+CREATE FUNCTION engage_internal.default_time_zone() RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('engage.time_zone', true), ''), 'UTC') $$;
 
 CREATE FUNCTION engage.create_segment(name text, rule jsonb) RETURNS bigint
@@ -70,7 +70,7 @@ $$;
 CREATE FUNCTION engage.alter_segment(segment text, rule jsonb) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
-    s engage.segments := engage.dynamic_segment_named(segment);
+    s engage.segments := engage_internal.dynamic_segment_named(segment);
     compiled record;
 BEGIN
     SELECT * INTO compiled FROM engage.compile_segment_rule(rule, s.segment_id);
@@ -83,7 +83,7 @@ $$;
 CREATE FUNCTION engage.drop_segment(segment text) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
-    s engage.segments := engage.segment_named(segment);
+    s engage.segments := engage_internal.segment_named(segment);
     user_of text;
 BEGIN
     SELECT x.name INTO user_of FROM engage.segments x WHERE s.segment_id = ANY (x.uses) LIMIT 1;
@@ -101,10 +101,10 @@ $$;
 CREATE FUNCTION engage.segment_sql(segment text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    s engage.segments := engage.dynamic_segment_named(segment);
+    s engage.segments := engage_internal.dynamic_segment_named(segment);
 BEGIN
     RETURN format(E'-- $1 timestamptz: the instant (now()), $2 text: the default time zone (%s), $3 text[]: %s\n%s',
-                  engage.default_time_zone(), quote_literal(s.params), s.sql);
+                  engage_internal.default_time_zone(), quote_literal(s.params), s.sql);
 END
 $$;
 
@@ -120,7 +120,7 @@ BEGIN
     SELECT * INTO compiled FROM engage.compile_segment_rule(rule, NULL);
     EXECUTE format('SELECT count(*), (array_agg(contact_id ORDER BY contact_id))[1:%s] FROM (%s) matched',
                    greatest(sample, 0), compiled.sql)
-    INTO contacts, sample_ids USING at, engage.default_time_zone(), compiled.params;
+    INTO contacts, sample_ids USING at, engage_internal.default_time_zone(), compiled.params;
 END
 $$;
 
@@ -133,7 +133,7 @@ CREATE FUNCTION engage.refresh_segment(segment text, at timestamptz DEFAULT now(
     OUT entered bigint, OUT "left" bigint, OUT members bigint)
 LANGUAGE plpgsql SET work_mem = '256MB' SET parallel_tuple_cost = 0.001 AS $$
 DECLARE
-    s engage.segments := engage.dynamic_segment_named(segment);
+    s engage.segments := engage_internal.dynamic_segment_named(segment);
     diff bigint[];
     came bigint[];
     went bigint[];
@@ -141,15 +141,15 @@ BEGIN
     PERFORM 1 FROM engage.segments x WHERE x.segment_id = s.segment_id FOR UPDATE;
     -- Who came and who went is found by one read-only statement (which may run in parallel; a
     -- statement that writes may not): the computed set and the stored members, side by side,
-    -- go through engage.segment_diff, which returns [entered count, members, entered…, left…].
+    -- go through engage_internal.segment_diff, which returns [entered count, members, entered…, left…].
     -- Only the differences are written.
     EXECUTE format($q$
-        SELECT engage.segment_diff(u.contact_id, u.stored)
+        SELECT engage_internal.segment_diff(u.contact_id, u.stored)
         FROM (SELECT t.matched, false FROM (%s) t(matched)
               UNION ALL
               SELECT m.contact_id, true FROM engage.segment_members m WHERE m.segment_id = $4) u(contact_id, stored)
         $q$, s.sql)
-    INTO diff USING at, engage.default_time_zone(), s.params, s.segment_id;
+    INTO diff USING at, engage_internal.default_time_zone(), s.params, s.segment_id;
     came := diff[3:diff[1] + 2];
     went := diff[diff[1] + 3:];
     members := diff[2];
@@ -169,11 +169,11 @@ $$;
 CREATE FUNCTION engage.segment_contacts(segment text) RETURNS TABLE (contact_id bigint, added_at timestamptz)
 LANGUAGE sql STABLE AS $$
     SELECT m.contact_id, m.added_at FROM engage.segment_members m
-    WHERE m.segment_id = (engage.segment_named(segment)).segment_id ORDER BY m.contact_id
+    WHERE m.segment_id = (engage_internal.segment_named(segment)).segment_id ORDER BY m.contact_id
 $$;
 
 -- Segment refreshes as a job kind: arguments {"segment": "<name or ID>"}.
-CREATE FUNCTION engage.refresh_segment_job(arguments jsonb) RETURNS text
+CREATE FUNCTION engage_internal.refresh_segment_job(arguments jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     r record;
@@ -183,4 +183,4 @@ BEGIN
 END
 $$;
 INSERT INTO engage.job_kinds (kind, run_function, description)
-VALUES ('segment_refresh', 'engage.refresh_segment_job(jsonb)', 'refreshes a dynamic segment: arguments {"segment": name or ID}');
+VALUES ('segment_refresh', 'engage_internal.refresh_segment_job(jsonb)', 'refreshes a dynamic segment: arguments {"segment": name or ID}');

@@ -50,10 +50,10 @@ CREATE TABLE engage.data_sources (
 ALTER SEQUENCE engage.data_sources_source_id_seq OWNED BY engage.data_sources.source_id;
 
 -- The schema holding a remote connector's foreign tables.
-CREATE FUNCTION engage.connector_schema(c engage.connectors) RETURNS name
+CREATE FUNCTION engage_internal.connector_schema(c engage.connectors) RETURNS name
 LANGUAGE sql IMMUTABLE AS $$ SELECT format('engage_connector_%s', c.connector_id)::name $$;
 
-CREATE FUNCTION engage.connector_named(connector_name text) RETURNS engage.connectors
+CREATE FUNCTION engage_internal.connector_named(connector_name text) RETURNS engage.connectors
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     c engage.connectors;
@@ -80,11 +80,11 @@ CREATE FUNCTION engage.create_connector(
     ssl_mode text DEFAULT 'prefer'
 ) RETURNS engage.connectors
 LANGUAGE sql AS $$
-    SELECT engage.store_connector(engage.vouch(), $1, $2, $3, $4, $5, $6, $7, $8, $9)
+    SELECT engage_internal.store_connector(engage_internal.vouch(), $1, $2, $3, $4, $5, $6, $7, $8, $9)
 $$;
 
 -- create_connector's definer step, for the role that made the voucher. Internal.
-CREATE FUNCTION engage.store_connector(
+CREATE FUNCTION engage_internal.store_connector(
     voucher bigint,
     name text,
     host text,
@@ -98,7 +98,7 @@ CREATE FUNCTION engage.store_connector(
 ) RETURNS engage.connectors
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    owner oid := engage.vouched_role(voucher);
+    owner oid := engage_internal.vouched_role(voucher);
     c engage.connectors;
     problem text;
     element text;
@@ -148,7 +148,7 @@ BEGIN
         c.server_name := format('engage_connector_%s', c.connector_id);
         UPDATE engage.connectors x SET server_name = c.server_name WHERE x.connector_id = c.connector_id;
         IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'postgres_fdw') THEN
-            CREATE EXTENSION postgres_fdw SCHEMA engage;
+            CREATE EXTENSION postgres_fdw SCHEMA engage_internal;
         END IF;
         EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host %L, port %L, sslmode %L, connect_timeout %L%s)',
                        c.server_name, host, port::text, ssl_mode, '5',
@@ -158,7 +158,7 @@ BEGIN
         EXECUTE format('CREATE USER MAPPING FOR %I SERVER %I OPTIONS (user %L, password %L)',
                        owner::regrole::name, c.server_name, username, password);
         EXECUTE format('GRANT USAGE ON FOREIGN SERVER %I TO %I', c.server_name, owner::regrole::name);
-        EXECUTE format('CREATE SCHEMA %I AUTHORIZATION %I', engage.connector_schema(c), owner::regrole::name);
+        EXECUTE format('CREATE SCHEMA %I AUTHORIZATION %I', engage_internal.connector_schema(c), owner::regrole::name);
         IF ssl_mode IN ('disable', 'allow', 'prefer') THEN
             RAISE WARNING 'the connection of connector "%" is not SSL-secured', name
                 USING DETAIL = format('ssl_mode %s does not require SSL: data and the password may cross the network unencrypted', ssl_mode),
@@ -172,7 +172,7 @@ $$;
 CREATE FUNCTION engage.drop_connector(name text) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
-    c engage.connectors := engage.connector_named(name);
+    c engage.connectors := engage_internal.connector_named(name);
     exports text;
 BEGIN
     -- (engage.data_exports is created later, by sql/exports.sql.)
@@ -182,10 +182,10 @@ BEGIN
         RAISE EXCEPTION 'connector "%" has exports', c.name USING ERRCODE = 'dependent_objects_still_exist',
             DETAIL = format('exports: %s', exports), HINT = 'Drop them first (engage.drop_export).';
     END IF;
-    PERFORM engage.drop_source_view(s) FROM engage.data_sources s WHERE s.connector_id = c.connector_id;
+    PERFORM engage_internal.drop_source_view(s) FROM engage.data_sources s WHERE s.connector_id = c.connector_id;
     DELETE FROM engage.connectors x WHERE x.connector_id = c.connector_id;
     IF c.server_name IS NOT NULL THEN
-        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', engage.connector_schema(c));
+        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', engage_internal.connector_schema(c));
         EXECUTE format('DROP SERVER IF EXISTS %I CASCADE', c.server_name);
     END IF;
     RETURN true;
@@ -193,7 +193,7 @@ END
 $$;
 
 -- What a failed connection says, in words a user can act on.
-CREATE FUNCTION engage.connection_problem(c engage.connectors, server_message text, OUT message text, OUT hint text)
+CREATE FUNCTION engage_internal.connection_problem(c engage.connectors, server_message text, OUT message text, OUT hint text)
 LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(known.message, 'the connection failed'), known.hint
     FROM (SELECT 1) one
@@ -224,11 +224,11 @@ $$;
 -- The schema dblink is installed in, installing it (as the extension's owner) when it is not.
 -- dblink runs statements on a connector's server that postgres_fdw cannot: validating the
 -- connection, and an export's CREATE TABLE.
-CREATE FUNCTION engage.require_dblink() RETURNS name
+CREATE FUNCTION engage_internal.require_dblink() RETURNS name
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'dblink') THEN
-        CREATE EXTENSION dblink SCHEMA engage;
+        CREATE EXTENSION dblink SCHEMA engage_internal;
     END IF;
     RETURN (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dblink');
 END
@@ -240,7 +240,7 @@ CREATE FUNCTION engage.validate_connector(name text,
     OUT ok boolean, OUT message text, OUT ssl boolean, OUT hint text, OUT server_message text)
 LANGUAGE plpgsql AS $$
 DECLARE
-    c engage.connectors := engage.connector_named(name);
+    c engage.connectors := engage_internal.connector_named(name);
     detail text;
 BEGIN
     IF c.server_name IS NULL THEN
@@ -253,9 +253,9 @@ BEGIN
     -- mapping, as the owner: dblink refuses a role that is not a superuser when the server does
     -- not ask it for the password.
     BEGIN
-        ssl := engage.execute_as(c.owner, 'pg_catalog, pg_temp',
+        ssl := engage_internal.execute_as(c.owner, 'pg_catalog, pg_temp',
                    format('SELECT t.ssl::text FROM %I.dblink($1->>''server'', $1->>''query'') AS t(ssl boolean)',
-                          engage.require_dblink()),
+                          engage_internal.require_dblink()),
                    jsonb_build_object('server', c.server_name,
                                       'query', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'))::boolean;
         ok := true;
@@ -268,13 +268,13 @@ BEGIN
         GET STACKED DIAGNOSTICS server_message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
         server_message := btrim(concat_ws(E'\n', nullif(server_message, 'could not establish connection'), detail));
         ok := false;
-        SELECT p.message, p.hint INTO message, hint FROM engage.connection_problem(c, server_message) p;
+        SELECT p.message, p.hint INTO message, hint FROM engage_internal.connection_problem(c, server_message) p;
     END;
 END
 $$;
 
 -- The type of a column (for binding a key as that type), or an error naming what is missing.
-CREATE FUNCTION engage.column_type(relation regclass, key_column text) RETURNS text
+CREATE FUNCTION engage_internal.column_type(relation regclass, key_column text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     t text;
@@ -297,19 +297,19 @@ $$;
 CREATE FUNCTION engage.create_data_source(name text, connector text, relation text, key_column text)
 RETURNS engage.data_sources
 LANGUAGE sql AS $$
-    SELECT engage.store_data_source(engage.vouch(), $1, $2, $3, to_regclass($3), $4)
+    SELECT engage_internal.store_data_source(engage_internal.vouch(), $1, $2, $3, to_regclass($3), $4)
 $$;
 
 -- create_data_source's definer step, for the role that made the voucher. A local table must be
 -- one that role can read (never a system catalog); a remote one is imported and read as the
 -- connector's owner, whose rights the caller must have. Internal.
-CREATE FUNCTION engage.store_data_source(voucher bigint, name text, connector text, relation text, local regclass,
+CREATE FUNCTION engage_internal.store_data_source(voucher bigint, name text, connector text, relation text, local regclass,
                                          key_column text)
 RETURNS engage.data_sources
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    caller oid := engage.vouched_role(voucher);
-    c engage.connectors := engage.connector_named(connector);
+    caller oid := engage_internal.vouched_role(voucher);
+    c engage.connectors := engage_internal.connector_named(connector);
     s engage.data_sources;
     remote_schema text;
     remote_table text;
@@ -330,7 +330,7 @@ BEGIN
             RAISE EXCEPTION 'relation "%" does not exist', relation USING ERRCODE = 'undefined_table',
                 DETAIL = format('relation: %s', relation), HINT = 'Give a table or view of this database, schema-qualified if needed.';
         END IF;
-        PERFORM engage.check_source_relation(caller, local, key_column);
+        PERFORM engage_internal.check_source_relation(caller, local, key_column);
         reader := caller;
     ELSE
         IF NOT pg_has_role(caller, c.owner, 'USAGE') THEN
@@ -343,9 +343,9 @@ BEGIN
         remote_table := parts[cardinality(parts)];
         relation := format('%I.%I', remote_schema, remote_table);
         BEGIN
-            PERFORM engage.execute_as(c.owner, 'pg_catalog, pg_temp',
+            PERFORM engage_internal.execute_as(c.owner, 'pg_catalog, pg_temp',
                 format('IMPORT FOREIGN SCHEMA %I LIMIT TO (%I) FROM SERVER %I INTO %I',
-                       remote_schema, remote_table, c.server_name, engage.connector_schema(c)), NULL);
+                       remote_schema, remote_table, c.server_name, engage_internal.connector_schema(c)), NULL);
         EXCEPTION WHEN duplicate_table THEN
             NULL; -- already imported for another source of this connector
         WHEN OTHERS THEN
@@ -353,12 +353,12 @@ BEGIN
                 USING ERRCODE = 'connection_failure', DETAIL = format('relation: %s', relation),
                       HINT = format('SELECT * FROM engage.validate_connector(%L) tells what is wrong with the connection.', c.name);
         END;
-        local := to_regclass(format('%I.%I', engage.connector_schema(c), remote_table));
+        local := to_regclass(format('%I.%I', engage_internal.connector_schema(c), remote_table));
         IF local IS NULL THEN
             RAISE EXCEPTION 'relation "%" does not exist on the server of connector "%"', relation, c.name
                 USING ERRCODE = 'undefined_table', DETAIL = format('relation: %s', relation);
         END IF;
-        PERFORM engage.column_type(local, key_column);
+        PERFORM engage_internal.column_type(local, key_column);
         reader := c.owner;
     END IF;
     -- Reads go through a view owned by the reading role, so its rights are checked at every read.
@@ -374,7 +374,7 @@ END
 $$;
 
 -- Refuses a local relation the role cannot read, or that is a system catalog or temporary.
-CREATE FUNCTION engage.check_source_relation(role oid, relation regclass, key_column text) RETURNS void
+CREATE FUNCTION engage_internal.check_source_relation(role oid, relation regclass, key_column text) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     namespace name := (SELECT n.nspname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = relation);
@@ -391,12 +391,12 @@ BEGIN
             HINT = format('A data source is read with the rights of the role that registers it: GRANT SELECT ON %s TO %s.',
                           relation, role::regrole);
     END IF;
-    PERFORM engage.column_type(relation, key_column);
+    PERFORM engage_internal.column_type(relation, key_column);
 END
 $$;
 
 -- Drops the view a source is read through.
-CREATE FUNCTION engage.drop_source_view(s engage.data_sources) RETURNS void
+CREATE FUNCTION engage_internal.drop_source_view(s engage.data_sources) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE format('DROP VIEW IF EXISTS engage_sources.%I', 'source_' || s.source_id);
@@ -413,7 +413,7 @@ BEGIN
         RAISE EXCEPTION 'data source "%" does not exist', name USING ERRCODE = 'undefined_object',
             DETAIL = format('name: %s', name);
     END IF;
-    PERFORM engage.drop_source_view(s);
+    PERFORM engage_internal.drop_source_view(s);
     RETURN true;
 END
 $$;
@@ -421,21 +421,21 @@ $$;
 -- A row of a source as JSON (`json`, so that its keys keep the table's column order): its
 -- columns by name, dates and times as UTC instants in the form `2020-09-02T00:00:00Z` (spec 000),
 -- everything else as row_to_json types it.
-CREATE FUNCTION engage.source_row_json(relation regclass) RETURNS text
+CREATE FUNCTION engage_internal.source_row_json(relation regclass) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN bool_or(a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype))
                 THEN format('row_to_json((SELECT x FROM (SELECT %s) x))', string_agg(format('%s AS %I',
                          CASE a.atttypid
-                             WHEN 'timestamptz'::regtype THEN format('engage.json_instant(r.%I)', a.attname)
-                             WHEN 'timestamp'::regtype THEN format('engage.json_instant(r.%I AT TIME ZONE ''UTC'')', a.attname)
-                             WHEN 'date'::regtype THEN format('engage.json_instant(r.%I::timestamp AT TIME ZONE ''UTC'')', a.attname)
+                             WHEN 'timestamptz'::regtype THEN format('engage_internal.json_instant(r.%I)', a.attname)
+                             WHEN 'timestamp'::regtype THEN format('engage_internal.json_instant(r.%I AT TIME ZONE ''UTC'')', a.attname)
+                             WHEN 'date'::regtype THEN format('engage_internal.json_instant(r.%I::timestamp AT TIME ZONE ''UTC'')', a.attname)
                              ELSE format('r.%I', a.attname) END, a.attname), ', ' ORDER BY a.attnum))
                 ELSE 'row_to_json(r)' END
     FROM pg_attribute a
     WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
-CREATE FUNCTION engage.json_instant(t timestamptz) RETURNS text
+CREATE FUNCTION engage_internal.json_instant(t timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
         || CASE WHEN extract(microseconds FROM t)::bigint % 1000000 <> 0
@@ -448,7 +448,7 @@ $$;
 -- data being {source: [rows…]} (json, in source ID order, each row's keys in column order) keyed
 -- by source name (or ID, keyed_by => 'id'), each source's rows ordered by their JSON text. One statement for any number of contacts: a broadcast or a regular
 -- trigger builds every member's object in one pass, a single contact's is the same statement.
-CREATE FUNCTION engage.data_sql(keyed_by text, ids text DEFAULT '$1::bigint[]') RETURNS text
+CREATE FUNCTION engage_internal.data_sql(keyed_by text, ids text DEFAULT '$1::bigint[]') RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     parts text[];
@@ -465,7 +465,7 @@ BEGIN
             WHEN 'external_id' THEN '(SELECT x.contact_id, x.external_customer_id AS value FROM engage.contacts x) k
                                      ON k.contact_id = m.id'
             ELSE format('engage.contact_fields k ON k.contact_id = m.id AND k.field_id = %s', c.contact_key_field_id) END,
-        s.key_column, engage.source_row_json(s.relation), s.relation, engage.column_type(s.relation, s.key_column))
+        s.key_column, engage_internal.source_row_json(s.relation), s.relation, engage_internal.column_type(s.relation, s.key_column))
         ORDER BY s.source_id)
     INTO parts
     FROM engage.data_sources s JOIN engage.connectors c USING (connector_id);
@@ -498,7 +498,7 @@ BEGIN
         RAISE EXCEPTION 'contact % does not exist', contact_id USING ERRCODE = 'undefined_object',
             DETAIL = format('contact_id: %s', contact_id);
     END IF;
-    EXECUTE format('SELECT d.data::jsonb FROM (%s) d', engage.data_sql(keyed_by)) INTO result USING ARRAY[contact_id];
+    EXECUTE format('SELECT d.data::jsonb FROM (%s) d', engage_internal.data_sql(keyed_by)) INTO result USING ARRAY[contact_id];
     RETURN coalesce(result, '{}');
 END
 $$;

@@ -43,7 +43,7 @@ CREATE TABLE engage.message_translations (
 
 -- Before a write: the template columns named in the trigger's arguments must compile; language
 -- codes are stored lower-case; the updated time is now.
-CREATE FUNCTION engage.templates_checked() RETURNS trigger
+CREATE FUNCTION engage_internal.templates_checked() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -71,31 +71,31 @@ END
 $$;
 
 CREATE TRIGGER templates_checked BEFORE INSERT OR UPDATE ON engage.templates
-    FOR EACH ROW EXECUTE FUNCTION engage.templates_checked('body');
+    FOR EACH ROW EXECUTE FUNCTION engage_internal.templates_checked('body');
 CREATE TRIGGER messages_checked BEFORE INSERT OR UPDATE ON engage.messages
-    FOR EACH ROW EXECUTE FUNCTION engage.templates_checked('subject', 'body');
+    FOR EACH ROW EXECUTE FUNCTION engage_internal.templates_checked('subject', 'body');
 CREATE TRIGGER message_translations_checked BEFORE INSERT OR UPDATE ON engage.message_translations
-    FOR EACH ROW EXECUTE FUNCTION engage.templates_checked('subject', 'body');
+    FOR EACH ROW EXECUTE FUNCTION engage_internal.templates_checked('subject', 'body');
 
 -- A render later in the same statement must see a template just written.
-CREATE FUNCTION engage.templates_written() RETURNS trigger
+CREATE FUNCTION engage_internal.templates_written() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM engage.forget_loaded_templates();
+    PERFORM engage_internal.forget_loaded_templates();
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER templates_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON engage.templates
-    FOR EACH STATEMENT EXECUTE FUNCTION engage.templates_written();
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.templates_written();
 
 -- What templates see as $contact, for each contact listed: ID, names, language, time zone, email,
 -- phone (the sms number), channels ({type, value, status}) and additional fields by name (numbers
 -- and booleans as such, the rest as text). One statement for any number of contacts, so that a
 -- broadcast or a batch of workflow sends builds them all in one pass. With reads (the properties
--- the templates can read, engage.message_contact_reads), channels and fields are gathered, and
+-- the templates can read, engage_internal.message_contact_reads), channels and fields are gathered, and
 -- the object holds them, only when read: they cost a contact several times what the rest does.
-CREATE FUNCTION engage.contact_contexts(contact_ids bigint[], reads text[] DEFAULT NULL)
+CREATE FUNCTION engage_internal.contact_contexts(contact_ids bigint[], reads text[] DEFAULT NULL)
 RETURNS TABLE (contact_id bigint, language_code text, context jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT c.contact_id, c.language_code,
@@ -130,10 +130,10 @@ CROSS JOIN LATERAL (
 $$;
 
 -- The properties of $contact that a message's versions (subject and body, main and
--- translations) can read, or NULL when they can read it whole (engage.properties_read).
-CREATE FUNCTION engage.message_contact_reads(message_id integer) RETURNS text[]
+-- translations) can read, or NULL when they can read it whole (engage_internal.properties_read).
+CREATE FUNCTION engage_internal.message_contact_reads(message_id integer) RETURNS text[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT engage.properties_read('contact', ARRAY[m.subject, m.body] || ARRAY(
+    SELECT engage_internal.properties_read('contact', ARRAY[m.subject, m.body] || ARRAY(
                SELECT v FROM engage.message_translations t, LATERAL (VALUES (t.subject), (t.body)) x(v)
                WHERE t.message_id = m.message_id))
     FROM engage.messages m WHERE m.message_id = message_contact_reads.message_id
@@ -142,11 +142,11 @@ $$;
 -- $contact for one contact (NULL when there is none).
 CREATE FUNCTION engage.contact_context(contact_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT x.context FROM engage.contact_contexts(ARRAY[contact_id]) x
+    SELECT x.context FROM engage_internal.contact_contexts(ARRAY[contact_id]) x
 $$;
 
 -- The version of a message in language wanted (the contact's, usually), or its main one.
-CREATE FUNCTION engage.message_version(message_id bigint, wanted text,
+CREATE FUNCTION engage_internal.message_version(message_id bigint, wanted text,
     OUT language text, OUT subject text, OUT body text)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT coalesce(t.language, m.language), CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,

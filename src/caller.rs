@@ -2,8 +2,8 @@
 //! role that called it, yet some steps must act with exactly that role's rights: registering a
 //! relation as a data source, connecting as a connector's owner, running another role's job
 //! early. Such a function is split in two: a `SECURITY INVOKER` wrapper takes a voucher with
-//! `engage.vouch()`, which records the role the wrapper runs as, and passes it to the internal
-//! definer step, which redeems it with `engage.vouched_role(voucher)`. A voucher is a random
+//! `engage_internal.vouch()`, which records the role the wrapper runs as, and passes it to the internal
+//! definer step, which redeems it with `engage_internal.vouched_role(voucher)`. A voucher is a random
 //! number that is valid once, in the transaction that made it, so a role can only ever present
 //! itself: calling the internal step directly needs a voucher, and every voucher names its maker.
 
@@ -31,7 +31,7 @@ fn current_transaction() -> pg_sys::LocalTransactionId {
 
 /// A voucher for the role this runs as (the caller of the SECURITY INVOKER function that calls
 /// it), to pass to an internal step that must know who asked.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "engage_internal")]
 fn vouch() -> i64 {
     let mut bytes = [0u8; 8];
     // SAFETY: the buffer is 8 writable bytes.
@@ -51,7 +51,7 @@ fn vouch() -> i64 {
 
 /// The role that made `voucher`, which is used up; an error when no such voucher was made in this
 /// transaction (or it was used already).
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "engage_internal")]
 fn vouched_role(voucher: Option<i64>) -> pg_sys::Oid {
     let transaction = current_transaction();
     let found = VOUCHERS.with_borrow_mut(|v| {
@@ -64,7 +64,7 @@ fn vouched_role(voucher: Option<i64>) -> pg_sys::Oid {
             ERRCODE_INSUFFICIENT_PRIVILEGE,
             "this step acts only for the role that called the public function",
         )
-        .with_detail("It was called without a valid voucher from engage.vouch().")
+        .with_detail("It was called without a valid voucher from engage_internal.vouch().")
         .with_hint("Call the documented function instead of its internal step.")
         .raise()
     })
@@ -77,22 +77,26 @@ mod tests {
 
     #[pg_test]
     fn a_voucher_names_its_maker_once() {
-        let role =
-            Spi::get_one::<bool>("SELECT engage.vouched_role(engage.vouch()) = current_user::regrole::oid");
+        let role = Spi::get_one::<bool>(
+            "SELECT engage_internal.vouched_role(engage_internal.vouch()) = current_user::regrole::oid",
+        );
         assert_eq!(role, Ok(Some(true)));
-        Spi::run("CREATE TEMP TABLE v AS SELECT engage.vouch() AS n").unwrap();
-        assert_eq!(Spi::get_one::<bool>("SELECT engage.vouched_role(n) IS NOT NULL FROM v"), Ok(Some(true)));
+        Spi::run("CREATE TEMP TABLE v AS SELECT engage_internal.vouch() AS n").unwrap();
+        assert_eq!(
+            Spi::get_one::<bool>("SELECT engage_internal.vouched_role(n) IS NOT NULL FROM v"),
+            Ok(Some(true))
+        );
     }
 
     #[pg_test(error = "this step acts only for the role that called the public function")]
     fn a_voucher_is_used_up() {
-        Spi::run("CREATE TEMP TABLE v AS SELECT engage.vouch() AS n").unwrap();
-        Spi::run("SELECT engage.vouched_role(n) FROM v").unwrap();
-        Spi::run("SELECT engage.vouched_role(n) FROM v").unwrap();
+        Spi::run("CREATE TEMP TABLE v AS SELECT engage_internal.vouch() AS n").unwrap();
+        Spi::run("SELECT engage_internal.vouched_role(n) FROM v").unwrap();
+        Spi::run("SELECT engage_internal.vouched_role(n) FROM v").unwrap();
     }
 
     #[pg_test(error = "this step acts only for the role that called the public function")]
     fn a_made_up_voucher_is_refused() {
-        Spi::run("SELECT engage.vouched_role(42)").unwrap();
+        Spi::run("SELECT engage_internal.vouched_role(42)").unwrap();
     }
 }

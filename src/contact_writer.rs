@@ -28,7 +28,7 @@ pub struct Written {
 }
 
 /// The contact each (external ID, email, phone) triple names, found in that order and held FOR
-/// KEY SHARE (`engage.contacts_by_keys`); `None` where none exists. For requests that name a
+/// KEY SHARE (`engage_internal.contacts_by_keys`); `None` where none exists. For requests that name a
 /// contact without writing it (an order, a device).
 pub fn contacts_by_keys<'a>(
     client: &mut SpiClient,
@@ -42,7 +42,7 @@ pub fn contacts_by_keys<'a>(
     }
     Ok(client
         .update(
-            "SELECT engage.contacts_by_keys($1, $2, $3)",
+            "SELECT engage_internal.contacts_by_keys($1, $2, $3)",
             None,
             &[external_ids.into(), emails.into(), phones.into()],
         )?
@@ -263,7 +263,7 @@ fn write_attributes(
         client.update(UPDATE_CONTACTS, None, &args)?;
     }
     if !linkable.is_empty() {
-        client.update("SELECT engage.link_waiting_devices($1)", None, &[linkable.into()])?;
+        client.update("SELECT engage_internal.link_waiting_devices($1)", None, &[linkable.into()])?;
     }
     Ok(())
 }

@@ -88,7 +88,7 @@ fn upsert_contacts(
         let written = write_contacts(client, &request.contacts, &catalog, &element_name, &opts)?;
         let created: Vec<i64> = written.iter().filter(|w| w.created).map(|w| w.contact_id).collect();
         if !created.is_empty() {
-            client.update("SELECT engage.record_imported($1)", None, &[created.into()])?;
+            client.update("SELECT engage_internal.record_imported($1)", None, &[created.into()])?;
         }
         Ok(written.iter().enumerate().map(|(i, w)| (i as i32, w.contact_id, w.created)).collect())
     })

@@ -1,7 +1,7 @@
 //! Devices as SQL: `register_devices`, what a push SDK registers. The body is checked by
 //! `engage_requests::device`; each device's contact is found (external ID, then email, then
 //! phone) but never created: a device may be registered before its contact exists, and waits.
-//! `engage.store_devices` writes the devices and their push channels.
+//! `engage_internal.store_devices` writes the devices and their push channels.
 
 use crate::contact_writer::contacts_by_keys;
 use crate::error::{EngageError, OrRaise, Result};
@@ -48,7 +48,7 @@ fn unknown_zone(zone: &str, i: usize) -> EngageError {
 }
 
 const STORE_DEVICES: &str =
-    "SELECT * FROM engage.store_devices($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    "SELECT * FROM engage_internal.store_devices($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
 fn store(client: &mut SpiClient, devices: &[Device]) -> Result<(Vec<Option<i64>>, Vec<bool>)> {
     let text = |column: fn(&Device) -> Option<&str>| -> DatumWithOid<'_> {

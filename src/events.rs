@@ -69,7 +69,7 @@ const INSERT_EVENTS: &str = insert_events!(
 
 /// Registers event types that do not exist yet in category `Other`, as the platform does for API
 /// events.
-const REGISTER_TYPES: &str = "SELECT engage.register_event_types($1)";
+const REGISTER_TYPES: &str = "SELECT engage_internal.register_event_types($1)";
 
 thread_local! {
     /// `INSERT_EVENT`, planned once per backend: events arrive one call at a time.

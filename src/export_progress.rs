@@ -74,7 +74,7 @@ fn register_cleanup() {
 }
 
 /// Starts reporting a dataset of an export: rows done 0 of `rows_estimate` (NULL: unknown).
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "engage_internal")]
 fn export_progress_start(export_id: Option<i64>, dataset: Option<&str>, rows_estimate: Option<i64>) {
     let (export_id, dataset) = (required(export_id, "export_id"), required(dataset, "dataset"));
     if !preloaded() {
@@ -101,7 +101,7 @@ fn export_progress_start(export_id: Option<i64>, dataset: Option<&str>, rows_est
 }
 
 /// Adds `rows` to the rows done of this backend's export.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "engage_internal")]
 fn export_progress_add(rows: Option<i64>) {
     let rows = required(rows, "rows");
     if !preloaded() {
@@ -115,7 +115,7 @@ fn export_progress_add(rows: Option<i64>) {
 }
 
 /// The exports running now, as the view `engage.export_progress` shows them.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "engage_internal")]
 fn export_progress_slots() -> TableIterator<
     'static,
     (

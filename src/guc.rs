@@ -12,10 +12,10 @@ static DATABASES: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::n
 static SCHEDULER_ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 static WORKFLOWS_ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 static EVENT_BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(1000);
-/// Read in SQL (`engage.revenue_attribution_window()`), so it has no accessor here.
+/// Read in SQL (`engage_internal.revenue_attribution_window()`), so it has no accessor here.
 static REVENUE_ATTRIBUTION_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(7 * 24 * 60);
 
-/// Read in SQL (`engage.list_sync_next_batch`), so it has no accessor here.
+/// Read in SQL (`engage_internal.list_sync_next_batch`), so it has no accessor here.
 static LIST_API_URL: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 static LIST_SYNC_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(30_000);
 static LIST_SYNC_MAX_RETRIES: GucSetting<i32> = GucSetting::<i32>::new(5);

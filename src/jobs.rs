@@ -13,7 +13,7 @@ use std::ffi::CString;
 /// `arguments`, the command takes them as `$1` (how job kinds call their function). Only a
 /// caller that already has the role's rights may do this; the scheduler (the extension owner)
 /// has every role's.
-#[pg_extern(volatile)]
+#[pg_extern(volatile, schema = "engage_internal")]
 fn execute_as(
     role: Option<pg_sys::Oid>,
     search_path: Option<&str>,

@@ -40,6 +40,11 @@ mod worker;
 mod workflow_worker;
 mod workflows;
 
+/// The engine's internal steps, apart from the API in schema `engage` (created first, in
+/// contacts.sql, since the SQL files use it; declared here so Rust functions can live in it).
+#[pg_schema]
+mod engage_internal {}
+
 extension_sql_file!("../sql/contacts.sql", name = "contacts_schema", bootstrap);
 extension_sql_file!("../sql/partitions.sql", name = "partitions_schema", requires = ["contacts_schema"]);
 extension_sql_file!("../sql/events.sql", name = "events_schema", requires = ["partitions_schema"]);

@@ -86,7 +86,7 @@ pub fn deliver(run: i64) {
             Err(failure) => {
                 let _ = step(move || {
                     Spi::run_with_args(
-                        "SELECT engage.count_list_sync_retries($1, $2)",
+                        "SELECT engage_internal.count_list_sync_retries($1, $2)",
                         &[run.into(), retries.into()],
                     )
                 });
@@ -212,12 +212,12 @@ fn wait(time: Duration) {
 }
 
 /// The run's next batch after the row `after` (operation, key), or None when nothing is pending
-/// (engage.list_sync_next_batch).
+/// (engage_internal.list_sync_next_batch).
 fn next_batch(run: i64, after: (String, String)) -> Result<Option<Batch>, pgrx::spi::Error> {
     Spi::connect(|client| {
         let table = client.select(
             "SELECT action, url, api_key, list_id, campaign_id, channel_unsubscribe, keys, subscribers
-             FROM engage.list_sync_next_batch($1, $2, $3)",
+             FROM engage_internal.list_sync_next_batch($1, $2, $3)",
             Some(1),
             &[run.into(), after.0.into(), after.1.into()],
         )?;
@@ -247,13 +247,13 @@ fn record(run: i64, keys: Vec<String>, outcomes: Vec<Outcome>, retries: i32) -> 
     let reasons: Vec<Option<String>> = outcomes.into_iter().map(|o| o.reason).collect();
     step(move || {
         Spi::run_with_args(
-            "SELECT engage.record_list_sync_batch($1, $2, $3, $4, $5)",
+            "SELECT engage_internal.record_list_sync_batch($1, $2, $3, $4, $5)",
             &[run.into(), keys.into(), states.into(), reasons.into(), retries.into()],
         )
     })
 }
 
-/// Ends the run (engage.finish_list_sync_run), failed when `failure` is given.
+/// Ends the run (engage_internal.finish_list_sync_run), failed when `failure` is given.
 fn finish(run: i64, failure: Option<Failure>) {
     if let Some(f) = &failure {
         warning!("pg_engage list sync run {run}: {}", f.message);
@@ -264,7 +264,7 @@ fn finish(run: i64, failure: Option<Failure>) {
     };
     let finished = step(move || {
         Spi::run_with_args(
-            "SELECT engage.finish_list_sync_run($1, $2, $3, $4)",
+            "SELECT engage_internal.finish_list_sync_run($1, $2, $3, $4)",
             &[run.into(), message.into(), detail.into(), sqlstate.into()],
         )
     });

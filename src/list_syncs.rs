@@ -8,7 +8,7 @@ use pgrx::prelude::*;
 /// `extra` (a JSON object's text) added to its dataFields: the row's key, the hash the next run
 /// compares, the subscriber's JSON; or, for a row that cannot be sent, its key if it has one and
 /// the problem. Never raises for a bad row, so that one row cannot fail the statement.
-#[pg_extern(immutable, parallel_safe)]
+#[pg_extern(immutable, parallel_safe, schema = "engage_internal")]
 #[allow(clippy::type_complexity)]
 fn list_sync_row(
     row: Option<&str>,
@@ -38,7 +38,7 @@ fn list_sync_row(
 }
 
 /// The unsubscriber (`{"email"}` or `{"userId"}`) for a stored row's key.
-#[pg_extern(immutable, strict, parallel_safe)]
+#[pg_extern(immutable, strict, parallel_safe, schema = "engage_internal")]
 fn list_sync_unsubscriber(key: &str) -> Option<String> {
     engage_listsync::unsubscriber_for_key(key)
 }
@@ -53,17 +53,19 @@ mod tests {
         let (key, subscriber) = Spi::get_two::<String, String>(
             "SELECT s.row_key, s.subscriber
              FROM (SELECT 'A@B.co' AS email, 7 AS visits, true AS vip) q,
-                  LATERAL engage.list_sync_row(row_to_json(q)::text, 'add', NULL) s",
+                  LATERAL engage_internal.list_sync_row(row_to_json(q)::text, 'add', NULL) s",
         )
         .unwrap();
         assert_eq!(key.as_deref(), Some("email:a@b.co"));
         assert_eq!(subscriber.as_deref(), Some(r#"{"email":"a@b.co","dataFields":{"visits":7,"vip":true}}"#));
-        let problem =
-            Spi::get_one::<String>("SELECT problem FROM engage.list_sync_row('{\"x\": 1}', 'add', NULL)")
-                .unwrap();
+        let problem = Spi::get_one::<String>(
+            "SELECT problem FROM engage_internal.list_sync_row('{\"x\": 1}', 'add', NULL)",
+        )
+        .unwrap();
         assert_eq!(problem.as_deref(), Some("the row has no email and no user_id"));
         let null =
-            Spi::get_one::<String>("SELECT problem FROM engage.list_sync_row(NULL, 'add', NULL)").unwrap();
+            Spi::get_one::<String>("SELECT problem FROM engage_internal.list_sync_row(NULL, 'add', NULL)")
+                .unwrap();
         assert_eq!(null.as_deref(), Some("the row is NULL"));
     }
 }

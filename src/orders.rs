@@ -1,6 +1,6 @@
 //! Orders as SQL: `add_orders` (spec 002's Add orders). The body is checked by
 //! `engage_requests::order`; each order's contact is found (external ID, then email, then phone)
-//! or created with source `ORDER`; `engage.store_orders` writes the orders, items, status
+//! or created with source `ORDER`; `engage_internal.store_orders` writes the orders, items, status
 //! history, `order<STATUS>` events and revenue set-based.
 
 use crate::contact_writer::{contacts_by_keys, write_contacts, WriteOptions};
@@ -95,7 +95,7 @@ fn store(client: &mut SpiClient, orders: &[Order]) -> Result<Stored> {
     })
 }
 
-const STORE_ORDERS: &str = "SELECT * FROM engage.store_orders($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+const STORE_ORDERS: &str = "SELECT * FROM engage_internal.store_orders($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
     $14, $15, $16, $17, $18, $19, $20, $21, $22::text[]::jsonb[], $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)";
 
 /// Each order's contact: found by the order's external customer ID, else email, else phone, or
@@ -186,7 +186,7 @@ fn patch(value: &Option<String>) -> Patch<String> {
     }
 }
 
-/// The orders' columns, one array each, in the order of `engage.store_orders`'s arguments, and
+/// The orders' columns, one array each, in the order of `engage_internal.store_orders`'s arguments, and
 /// whether each order states its items.
 fn order_args(orders: &[Order], contact_ids: Vec<i64>) -> Vec<DatumWithOid<'_>> {
     let text = |column: fn(&Order) -> Option<&str>| -> DatumWithOid<'_> {

@@ -1,7 +1,7 @@
 //! The scheduler: a background worker for each database pg_engage serves (started by
 //! `launcher`) that sleeps until the next job is due, claims the due runs with
-//! `engage.claim_due_runs`, and starts each in its own dynamic background worker, which runs
-//! `engage.execute_run`, so a slow job never holds up another. Writes to the jobs table wake it
+//! `engage_internal.claim_due_runs`, and starts each in its own dynamic background worker, which runs
+//! `engage_internal.execute_run`, so a slow job never holds up another. Writes to the jobs table wake it
 //! when they commit, so a new or changed schedule counts at once.
 
 use crate::guc;
@@ -57,14 +57,14 @@ fn launcher_pass(started: bool) -> Pass {
         return idle;
     }
     if !started {
-        if let Ok(Some(n)) = Spi::get_one::<i32>("SELECT engage.mark_interrupted_runs()") {
+        if let Ok(Some(n)) = Spi::get_one::<i32>("SELECT engage_internal.mark_interrupted_runs()") {
             if n > 0 {
                 log!("pg_engage scheduler: {n} job runs were interrupted by the last shutdown");
             }
         }
     }
     let runs = Spi::get_one::<Vec<i64>>(
-        "SELECT array_agg(run) FROM engage.claim_due_runs(now(), NULL, true) AS c(run)",
+        "SELECT array_agg(run) FROM engage_internal.claim_due_runs(now(), NULL, true) AS c(run)",
     )
     .ok()
     .flatten()
@@ -138,7 +138,10 @@ pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
     // A run still running after execute_run succeeded is one its worker delivers (a list sync's
     // planning): the delivery happens here, outside that transaction.
     let outcome = worker::step(|| {
-        Spi::get_one_with_args::<bool>("SELECT status = 'running' FROM engage.execute_run($1)", &[run.into()])
+        Spi::get_one_with_args::<bool>(
+            "SELECT status = 'running' FROM engage_internal.execute_run($1)",
+            &[run.into()],
+        )
     });
     let failure = match outcome {
         Ok(still_running) => {
@@ -154,7 +157,7 @@ pub extern "C-unwind" fn engage_job_run_main(arg: pg_sys::Datum) {
     warning!("pg_engage job run {run}: {failure}");
     let recorded = worker::step(move || {
         Spi::run_with_args(
-            "SELECT engage.fail_run($1, $2, $3, $4)",
+            "SELECT engage_internal.fail_run($1, $2, $3, $4)",
             &[run.into(), failure.message.into(), failure.detail.into(), failure.sqlstate.into()],
         )
     });
@@ -173,14 +176,14 @@ unsafe extern "C-unwind" fn terminate_run(_signal: i32) {
 /// Wakes the launcher when the current transaction commits (called by the jobs table's
 /// trigger), so that it reads the changed schedules; nothing happens when it is not running.
 /// The scheduler's own writes (claiming runs, recording them) need no wake-up.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "engage_internal")]
 fn wake_scheduler() -> bool {
     worker::SCHEDULER.wake_at_commit()
 }
 
 /// Whether this process is a background worker (the scheduler claims runs for its workers; a
 /// session may not, since such runs would wait for a worker that never comes).
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, schema = "engage_internal")]
 fn in_background_worker() -> bool {
     !unsafe { pg_sys::MyBgworkerEntry }.is_null()
 }

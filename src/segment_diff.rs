@@ -1,4 +1,4 @@
-//! `engage.segment_diff(contact_id, stored)`: the aggregate a refresh compares a segment's
+//! `engage_internal.segment_diff(contact_id, stored)`: the aggregate a refresh compares a segment's
 //! computed members with its stored ones through (the logic is `engage_segments::Collected`).
 //! It is parallel safe, so Postgres can run the rule's statement in parallel workers and send
 //! the leader sorted lists instead of rows.
@@ -15,7 +15,7 @@ use pgrx::{Internal, PgMemoryContexts};
 unsafe fn in_aggregate_context<R>(fcinfo: pg_sys::FunctionCallInfo, f: impl FnOnce() -> R) -> R {
     let mut context = std::ptr::null_mut();
     if unsafe { pg_sys::AggCheckCallContext(fcinfo, &mut context) } == 0 {
-        error!("engage.segment_diff's support functions are called by the aggregate only");
+        error!("engage_internal.segment_diff's support functions are called by the aggregate only");
     }
     unsafe { PgMemoryContexts::For(context).switch_to(|_| f()) }
 }
@@ -63,7 +63,7 @@ pub unsafe extern "C-unwind" fn segment_diff_step(fcinfo: pg_sys::FunctionCallIn
 }
 
 /// Combine: the second part's IDs join the first's.
-#[pg_extern(immutable, parallel_safe)]
+#[pg_extern(immutable, parallel_safe, schema = "engage_internal")]
 fn segment_diff_combine(
     first: Option<Internal>,
     second: Option<Internal>,
@@ -82,22 +82,22 @@ fn segment_diff_combine(
 }
 
 /// Serialize (in a parallel worker): the part, sorted, as bytes.
-#[pg_extern(immutable, parallel_safe, strict)]
+#[pg_extern(immutable, parallel_safe, strict, schema = "engage_internal")]
 fn segment_diff_serialize(mut state: Internal) -> Vec<u8> {
     unsafe { collected(&mut state) }.to_bytes()
 }
 
 /// Deserialize (in the leader): a worker's part back.
-#[pg_extern(immutable, parallel_safe, strict)]
+#[pg_extern(immutable, parallel_safe, strict, schema = "engage_internal")]
 fn segment_diff_deserialize(bytes: &[u8], _unused: Internal) -> Internal {
-    let part =
-        Collected::from_bytes(bytes).unwrap_or_else(|_| error!("a malformed engage.segment_diff part"));
+    let part = Collected::from_bytes(bytes)
+        .unwrap_or_else(|_| error!("a malformed engage_internal.segment_diff part"));
     Internal::new(part)
 }
 
 /// Final: `[entered count, members, entered IDs…, left IDs…]`, IDs ascending. One array, so
 /// that the plpgsql reading it needs no composite type; `engage.refresh_segment` takes it apart.
-#[pg_extern(immutable, parallel_safe)]
+#[pg_extern(immutable, parallel_safe, schema = "engage_internal")]
 fn segment_diff_final(state: Option<Internal>) -> Vec<i64> {
     let mut state = state.unwrap_or_default();
     let diff = std::mem::take(unsafe { collected(&mut state) }).finish(&mut || {
@@ -112,15 +112,15 @@ fn segment_diff_final(state: Option<Internal>) -> Vec<i64> {
 
 extension_sql!(
     r#"
-CREATE FUNCTION engage.segment_diff_step(internal, bigint, boolean) RETURNS internal
+CREATE FUNCTION engage_internal.segment_diff_step(internal, bigint, boolean) RETURNS internal
     AS 'MODULE_PATHNAME', 'segment_diff_step' LANGUAGE c IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE engage.segment_diff(contact_id bigint, stored boolean) (
+CREATE AGGREGATE engage_internal.segment_diff(contact_id bigint, stored boolean) (
     STYPE = internal,
-    SFUNC = engage.segment_diff_step,
-    COMBINEFUNC = engage.segment_diff_combine,
-    SERIALFUNC = engage.segment_diff_serialize,
-    DESERIALFUNC = engage.segment_diff_deserialize,
-    FINALFUNC = engage.segment_diff_final,
+    SFUNC = engage_internal.segment_diff_step,
+    COMBINEFUNC = engage_internal.segment_diff_combine,
+    SERIALFUNC = engage_internal.segment_diff_serialize,
+    DESERIALFUNC = engage_internal.segment_diff_deserialize,
+    FINALFUNC = engage_internal.segment_diff_final,
     PARALLEL = SAFE
 );
 "#,

@@ -1,5 +1,5 @@
 //! `engage.smartsend` (Send prepared message, spec 002): the body is checked by
-//! `engage_requests::smartsend`, the sends are rendered and stored by `engage.store_smartsend`.
+//! `engage_requests::smartsend`, the sends are rendered and stored by `engage_internal.store_smartsend`.
 
 use crate::error::{EngageError, OrRaise};
 use crate::json_body::JsonBody;
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 #[pg_extern]
 fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
     let (media, channel) = Spi::get_two_with_args::<String, String>(
-        "SELECT m.media_type, engage.media_channel(m.media_type)
+        "SELECT m.media_type, engage_internal.media_channel(m.media_type)
          FROM (SELECT (SELECT media_type FROM engage.messages WHERE message_id = $1) AS media_type) m",
         &[message_id.into()],
     )
@@ -45,7 +45,7 @@ fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
     let rows: Vec<(Option<pgrx::Uuid>, Option<String>)> = Spi::connect_mut(|client| {
         client
             .update(
-                "SELECT request_id, error FROM engage.store_smartsend($1, $2, $3, $4)",
+                "SELECT request_id, error FROM engage_internal.store_smartsend($1, $2, $3, $4)",
                 None,
                 &[
                     message_id.into(),

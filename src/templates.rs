@@ -216,7 +216,7 @@ fn template_context(value: Option<TemplateData>) -> Result<vtl::Value> {
 /// Forgets the templates read in this statement: called by a trigger after each write to
 /// `engage.templates`, so a later read in the same statement (possible from read-only SPI, which
 /// does not advance the command counter) sees the write.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "engage_internal")]
 fn forget_loaded_templates() {
     TEMPLATES.with(|t| {
         if let Some(state) = t.borrow_mut().as_mut() {
@@ -293,7 +293,7 @@ fn check_template(
 /// `vtl::compile::Template::properties_read`). The sends of workflows and broadcasts build only
 /// those parts of `$contact`: a contact's channels and fields cost more to gather than the
 /// render that reads its first name. NULL elements (a message without subject) read nothing.
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, schema = "engage_internal")]
 pub fn properties_read(variable: &str, templates: Vec<Option<String>>) -> Option<Vec<String>> {
     let mut read = std::collections::BTreeSet::new();
     for (i, source) in templates.iter().enumerate() {
@@ -310,7 +310,7 @@ pub fn properties_read(variable: &str, templates: Vec<Option<String>>) -> Option
 }
 
 /// The message version and contact a render needs, in one statement: the language version
-/// asked for (`$3`), else the contact's, else the main one (`engage.message_version`; no row
+/// asked for (`$3`), else the contact's, else the main one (`engage_internal.message_version`; no row
 /// when the message does not exist), whether an asked-for version exists, and the others.
 const MESSAGE_AND_CONTACT: &str = "
 SELECT v.language, v.subject, v.body, $3 IS NULL OR v.language = lower($3),
@@ -318,7 +318,7 @@ SELECT v.language, v.subject, v.body, $3 IS NULL OR v.language = lower($3),
        (SELECT string_agg(language, ', ' ORDER BY language) FROM engage.message_translations
          WHERE message_id = $1)
 FROM (SELECT 1) one
-LEFT JOIN engage.message_version($1, coalesce($3, (SELECT language_code FROM engage.contacts WHERE contact_id = $2))) v
+LEFT JOIN engage_internal.message_version($1, coalesce($3, (SELECT language_code FROM engage.contacts WHERE contact_id = $2))) v
     ON true";
 
 thread_local! {
@@ -450,7 +450,7 @@ fn send_data(
     }
 }
 
-/// Renders a message version (`engage.message_version`) for one send without raising: a
+/// Renders a message version (`engage_internal.message_version`) for one send without raising: a
 /// template that fails, or a JSON source that is missing or malformed, comes back as `error`
 /// (the send is then recorded as failed), so that one recipient's bad data cannot stop a batch.
 /// `$contact` is `contact` (`engage.contact_context`); `data` is the JSON source's value when it
@@ -459,7 +459,7 @@ fn send_data(
 /// sends runs no query per send; the params are decoded straight into template values.
 // The named columns must stay in the signature: pgrx reads them from it for the SQL.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, schema = "engage_internal")]
 pub fn prepare_send(
     message_id: Option<i32>,
     subject: Option<&str>,
@@ -491,7 +491,7 @@ pub fn prepare_send(
 /// spelling (NULL is `{}`): a broadcast member's data object, which the caller also stores as
 /// the send's data, so nothing is returned for it.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, schema = "engage_internal")]
 pub fn render_send(
     message_id: Option<i32>,
     subject: Option<&str>,
@@ -571,7 +571,7 @@ mod tests {
     fn prepare_send_returns_what_went_wrong_instead_of_raising() {
         let row = |body: &str, params: &str, source: &str| {
             Spi::get_two_with_args::<pgrx::JsonB, String>(
-                "SELECT data, coalesce(error, body) FROM engage.prepare_send(1, NULL, $1, NULL, $2::jsonb, $3)",
+                "SELECT data, coalesce(error, body) FROM engage_internal.prepare_send(1, NULL, $1, NULL, $2::jsonb, $3)",
                 &[body.into(), params.into(), (!source.is_empty()).then_some(source).into()],
             )
             .unwrap()
@@ -590,7 +590,7 @@ mod tests {
     fn render_send_reads_data_as_written_and_returns_what_went_wrong() {
         let row = |body: &str, data: Option<&str>| {
             Spi::get_two_with_args::<String, String>(
-                "SELECT body, error FROM engage.render_send(1, NULL, $1, '{\"firstName\": \"Ann\"}', $2::json)",
+                "SELECT body, error FROM engage_internal.render_send(1, NULL, $1, '{\"firstName\": \"Ann\"}', $2::json)",
                 &[body.into(), data.into()],
             )
             .unwrap()

@@ -1,7 +1,7 @@
 //! The workflow worker: a background worker for each database pg_engage serves (started by
 //! `launcher`) that processes queued events with `engage.process_events` and resumes ended waits with
 //! `engage.run_due_waits`, each batch in its own transaction, then sleeps until the next wait
-//! ends. A commit that queues events sets its latch (`engage.wake_workflow_worker`, called by
+//! ends. A commit that queues events sets its latch (`engage_internal.wake_workflow_worker`, called by
 //! the events trigger), so an event is acted on at once. A batch that dies (the worker is
 //! killed, the server crashes) leaves its events queued: nothing of it committed.
 
@@ -75,7 +75,7 @@ fn work(backoff: &mut Backoff) -> Duration {
 
 /// Wakes the workflow worker when the current transaction commits (called by the events
 /// trigger when it queues events); returns whether the worker runs for this database.
-#[pg_extern(volatile, parallel_unsafe)]
+#[pg_extern(volatile, parallel_unsafe, schema = "engage_internal")]
 fn wake_workflow_worker() -> bool {
     worker::WORKFLOWS.wake_at_commit()
 }

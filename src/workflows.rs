@@ -1,5 +1,5 @@
 //! Workflows as SQL: `engage.create_workflow` checks the graph with `engage_workflow` (pure) and
-//! stores it through `engage.store_workflow`, which checks what the blocks refer to. Running
+//! stores it through `engage_internal.store_workflow`, which checks what the blocks refer to. Running
 //! them is SQL (`sql/workflows.sql`); the worker is in `workflow_worker`.
 
 use crate::error::{required, without_nulls, OrRaise};
@@ -21,7 +21,7 @@ fn create_workflow(
     let tags = without_nulls(tags.unwrap_or_default(), "tags");
     Spi::connect_mut(|client| {
         first::<i64>(client.update(
-            "SELECT engage.store_workflow($1, $2, $3, $4)",
+            "SELECT engage_internal.store_workflow($1, $2, $3, $4)",
             None,
             &[name.into(), tags.into(), blocks.into(), rows.into()],
         )?)
@@ -45,7 +45,7 @@ fn alter_workflow(
     let move_waiting = required(move_waiting, "move_waiting");
     let row = Spi::connect_mut(|client| {
         let table = client.update(
-            "SELECT version, moved, staying FROM engage.store_workflow_version($1, $2, $3, $4)",
+            "SELECT version, moved, staying FROM engage_internal.store_workflow_version($1, $2, $3, $4)",
             None,
             &[workflow.into(), blocks.into(), rows.into(), move_waiting.into()],
         )?;

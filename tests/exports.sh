@@ -74,7 +74,7 @@ sleep 2
 wait_for "SELECT true" 60 || check "the server came back" yes no
 check "the server went through crash recovery" t "$(grep -q 'terminated by signal 9' "$dir/server.log" && echo t || echo f)"
 check "nothing of the killed run reached the target" 0 "$(remote -c "SELECT count(*) FROM dwh.contact_activities")"
-q -c "SELECT engage.mark_interrupted_runs()" >/dev/null
+q -c "SELECT engage_internal.mark_interrupted_runs()" >/dev/null
 check "the killed run is marked interrupted" interrupted \
     "$(q -c "SELECT r.status FROM engage.job_runs r JOIN engage.jobs j USING (job_id) WHERE j.name = 'export nightly' ORDER BY run_id LIMIT 1")"
 check "the next run copies everything" succeeded "$(q -c "SELECT status FROM engage.run_export_now('nightly')")"

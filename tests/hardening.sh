@@ -117,7 +117,7 @@ worker_pid=$(q -c "SELECT pid FROM engage.workflow_worker_status()")
 q -c "ALTER TABLE engage.event_queue RENAME TO event_queue_away" >/dev/null
 # Each commit that queues events would wake the worker; here the queue is gone, so it fails on its
 # own schedule: at 1, 2, 4 and 8 seconds.
-q -c "SELECT engage.wake_workflow_worker()" >/dev/null
+q -c "SELECT engage_internal.wake_workflow_worker()" >/dev/null
 wait_for "SELECT count(*) >= 4 FROM engage.notifications WHERE kind = 'worker_failing'" 25 || true
 check "four failures were recorded, each waiting twice as long" "1,2,4,8" \
     "$(q -c "SELECT string_agg(details->>'retry_in_seconds', ',' ORDER BY notification_id) FROM

@@ -1,6 +1,6 @@
 //! Who entered and who left a segment, from its newly computed members and its stored ones.
 //!
-//! A refresh feeds both lists to one aggregate (`engage.segment_diff`) that Postgres may run in
+//! A refresh feeds both lists to one aggregate (`engage_internal.segment_diff`) that Postgres may run in
 //! parallel: each worker collects part of both lists, sorts them and sends them on as bytes; the
 //! leader merges the parts and walks the two sorted lists once. This replaces a full join of
 //! the two sets, which Postgres 15 cannot run in parallel (and which kept the whole rule's

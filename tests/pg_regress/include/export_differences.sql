@@ -14,12 +14,12 @@ DECLARE
 BEGIN
     FOR d IN SELECT * FROM engage.export_datasets x WHERE x.dataset = ANY (e.datasets) ORDER BY x.dataset LOOP
         dataset := d.dataset;
-        source := format('SELECT row_to_json(s)::text FROM engage.%I(%s) s', 'export_rows_' || d.table_name,
+        source := format('SELECT row_to_json(s)::text FROM engage_internal.%I(%s) s', 'export_rows_' || d.table_name,
                          CASE WHEN d.key_column IS NULL
                               THEN (SELECT format('NULL, NULL, NULL, NULL, %1$L::%2$s, %3$L::%2$s', k.key_from, k.key_type, k.key_to)
-                                    FROM engage.partition_key_span(d.source) k)
+                                    FROM engage_internal.partition_key_span(d.source) k)
                               ELSE 'NULL' END);
-        target := format('SELECT row_to_json(t)::text FROM %s t', engage.export_relation(e, c, d.table_name));
+        target := format('SELECT row_to_json(t)::text FROM %s t', engage_internal.export_relation(e, c, d.table_name));
         EXECUTE format('SELECT count(*) FROM (%s EXCEPT ALL %s) x', source, target) INTO missing;
         EXECUTE format('SELECT count(*) FROM (%s EXCEPT ALL %s) x', target, source) INTO extra;
         RETURN NEXT;

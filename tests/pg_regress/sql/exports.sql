@@ -131,8 +131,8 @@ FROM engage.export_runs WHERE dataset IN ('contacts', 'orders') ORDER BY run_id,
 SET enable_seqscan = off;
 SET enable_indexscan = off;
 SET enable_bitmapscan = off;
-SELECT key_from, key_to FROM engage.partition_ranges('engage.contact_activities') WHERE partition::text LIKE '%before' \gset
-PREPARE first_copy(uuid, uuid) AS SELECT * FROM engage.export_rows_contact_activities(NULL, '100:100:', 0, 2048, $1, $2);
+SELECT key_from, key_to FROM engage_internal.partition_ranges('engage.contact_activities') WHERE partition::text LIKE '%before' \gset
+PREPARE first_copy(uuid, uuid) AS SELECT * FROM engage_internal.export_rows_contact_activities(NULL, '100:100:', 0, 2048, $1, $2);
 SET plan_cache_mode = force_generic_plan;
 EXPLAIN (COSTS OFF) EXECUTE first_copy(:'key_from', :'key_to');
 RESET plan_cache_mode;

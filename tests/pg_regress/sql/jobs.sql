@@ -99,9 +99,9 @@ SELECT job_id, name, owner, 'manual', 'running', pg_backend_pid() FROM engage.sc
 SELECT count(*) AS executed FROM engage.run_due_jobs('2030-01-01 02:07Z');
 SELECT scheduled_at, status, result FROM engage.job_runs ORDER BY run_id DESC LIMIT 1;
 -- A run whose process is alive is not interrupted; one whose process is gone is.
-SELECT engage.mark_interrupted_runs() AS interrupted;
+SELECT engage_internal.mark_interrupted_runs() AS interrupted;
 UPDATE engage.job_runs SET pid = -1 WHERE status = 'running';
-SELECT engage.mark_interrupted_runs() AS interrupted;
+SELECT engage_internal.mark_interrupted_runs() AS interrupted;
 SELECT status, error FROM engage.job_runs WHERE status = 'interrupted';
 
 -- Finished runs older than engage.job_run_retention go when due runs are next claimed.
@@ -109,7 +109,7 @@ SET engage.job_run_retention = '10min';
 UPDATE engage.job_runs SET finished_at = now() - interval '11 minutes'
 WHERE run_id = (SELECT min(run_id) FROM engage.job_runs);
 SELECT count(*) AS runs_before FROM engage.job_runs;
-SELECT count(*) FROM engage.claim_due_runs(now());
+SELECT count(*) FROM engage_internal.claim_due_runs(now());
 SELECT count(*) AS runs_after FROM engage.job_runs;
 RESET engage.job_run_retention;
 

@@ -32,13 +32,13 @@ RESET ROLE;
 INSERT INTO engage.job_runs (job_id, job_name, owner, started_by, status)
 SELECT job_id, name, owner, 'manual', 'running' FROM engage.scheduled_jobs WHERE name = 'list sync customers'
 RETURNING run_id AS run \gset
-SELECT status, result FROM engage.execute_run(:run);
-SELECT action, url, list_id, campaign_id, channel_unsubscribe, keys, subscribers FROM engage.list_sync_next_batch(:run);
-SELECT engage.record_list_sync_batch(:run, ARRAY['email:ann@example.com', 'email:cy@example.com', 'email:dan@example.com', 'userId:u2'],
+SELECT status, result FROM engage_internal.execute_run(:run);
+SELECT action, url, list_id, campaign_id, channel_unsubscribe, keys, subscribers FROM engage_internal.list_sync_next_batch(:run);
+SELECT engage_internal.record_list_sync_batch(:run, ARRAY['email:ann@example.com', 'email:cy@example.com', 'email:dan@example.com', 'userId:u2'],
                                      ARRAY['delivered', 'rejected', 'delivered', 'delivered'],
                                      ARRAY[NULL, 'conflict: the email or user ID belongs to another user', NULL, NULL], 1);
-SELECT count(*) AS left_to_send FROM engage.list_sync_next_batch(:run);
-SELECT status, result FROM engage.finish_list_sync_run(:run);
+SELECT count(*) AS left_to_send FROM engage_internal.list_sync_next_batch(:run);
+SELECT status, result FROM engage_internal.finish_list_sync_run(:run);
 SELECT sync, status, started_by, rows_in_result, rows_new, rows_changed, rows_removed, rows_invalid, rows_retried,
        rows_to_send, rows_sent, rows_succeeded, rows_rejected, batches_sent, batch_retries
 FROM engage.list_sync_runs;
@@ -58,16 +58,16 @@ SELECT row_number, row_key, change, problem FROM engage.preview_list_sync('custo
 INSERT INTO engage.job_runs (job_id, job_name, owner, started_by, status)
 SELECT job_id, name, owner, 'manual', 'running' FROM engage.scheduled_jobs WHERE name = 'list sync customers'
 RETURNING run_id AS run \gset
-SELECT status, split_part(error, E'\n', 1) AS error, split_part(error, E'\n', 2) AS detail FROM engage.execute_run(:run);
+SELECT status, split_part(error, E'\n', 1) AS error, split_part(error, E'\n', 2) AS detail FROM engage_internal.execute_run(:run);
 SELECT state, consecutive_failures FROM engage.list_syncs JOIN engage.jobs j ON j.name = job_name;
 SELECT name, skip_invalid_data FROM engage.alter_list_sync('customers', skip_invalid_data => true);
 INSERT INTO engage.job_runs (job_id, job_name, owner, started_by, status)
 SELECT job_id, name, owner, 'manual', 'running' FROM engage.scheduled_jobs WHERE name = 'list sync customers'
 RETURNING run_id AS run \gset
-SELECT status, result FROM engage.execute_run(:run);
+SELECT status, result FROM engage_internal.execute_run(:run);
 SELECT row_number, row_key, reason FROM engage.list_sync_invalid_rows WHERE run_id = :run ORDER BY row_number;
 SELECT row_key, state, reason FROM engage.list_sync_rows ORDER BY row_key;
-SELECT status FROM engage.finish_list_sync_run(:run, 'the list API answered 400: Invalid listId (BadParams)', '1 subscribers', '22023');
+SELECT status FROM engage_internal.finish_list_sync_run(:run, 'the list API answered 400: Invalid listId (BadParams)', '1 subscribers', '22023');
 SELECT row_key, state FROM engage.list_sync_rows WHERE state = 'pending' ORDER BY row_key;
 
 -- A segment's members, with chosen columns renamed and spec 003's string builder.
@@ -98,14 +98,14 @@ SELECT name, schedule, time_zone, delay, enabled, next_run_at IS NOT NULL AS sch
 FROM engage.alter_list_sync('suppress', schedule => '@daily', time_zone => 'Europe/Kyiv', delay => '5 minutes');
 
 -- The API key is a secret: no user role reads it, and no view or job shows it.
-SELECT engage.list_sync_has_key(sync_id) AS has_key FROM engage.list_syncs WHERE name = 'vips';
+SELECT engage_internal.list_sync_has_key(sync_id) AS has_key FROM engage.list_syncs WHERE name = 'vips';
 RESET ROLE;
 SELECT r AS role, has_table_privilege(r, 'engage.list_sync_keys', 'SELECT') AS can_read
 FROM unnest(ARRAY['engage_reader', 'engage_writer', 'engage_admin']) r;
 SET ROLE regress_engage_admin;
 SELECT * FROM engage.list_sync_keys;
 \echo :LAST_ERROR_SQLSTATE
-SELECT api_key FROM engage.list_sync_next_batch(1);
+SELECT api_key FROM engage_internal.list_sync_next_batch(1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS showing_a_key FROM engage.list_syncs s, engage.jobs j
 WHERE concat(row_to_json(s), row_to_json(j)) ~ '(secret-key-123|another-secret)';
@@ -172,7 +172,7 @@ SELECT engage.run_job_now('list sync vips');
 \echo :LAST_ERROR_SQLSTATE
 SELECT engage.unschedule_job('list sync vips');
 \echo :LAST_ERROR_SQLSTATE
-SELECT count(*) FROM engage.claim_due_runs(now(), NULL, true);
+SELECT count(*) FROM engage_internal.claim_due_runs(now(), NULL, true);
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 -- Writers and readers do not define syncs; a query the owner may not read does not run.
@@ -205,7 +205,7 @@ INSERT INTO engage.job_runs (job_id, job_name, owner, started_by, status)
 SELECT job_id, name, owner, 'manual', 'running' FROM engage.scheduled_jobs WHERE name = 'list sync vips'
 RETURNING run_id AS run \gset
 SET SESSION AUTHORIZATION regress_engage_admin;
-SELECT engage.execute_run(:run);
+SELECT engage_internal.execute_run(:run);
 \echo :LAST_ERROR_SQLSTATE
 RESET SESSION AUTHORIZATION;
 DELETE FROM engage.job_runs WHERE run_id = :run;

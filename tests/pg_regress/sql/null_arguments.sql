@@ -1,4 +1,4 @@
--- Every function of schema engage, called with NULL in each argument (the others given ordinary
+-- Every function of pg_engage (the API and its internal steps), called with NULL in each argument (the others given ordinary
 -- values), with every argument NULL, and with a NULL element in each array argument, ends in a
 -- result or in an error of a specific class: never an internal error (class XX), never a crash.
 -- Functions taking or returning `internal` (aggregate support) and trigger functions cannot be
@@ -48,7 +48,8 @@ BEGIN
                array(SELECT format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) t) AS types,
                coalesce(p.proargnames[1:p.pronargs], array_fill(''::text, ARRAY[p.pronargs])) AS names
         FROM pg_proc p
-        WHERE p.pronamespace = 'engage'::regnamespace AND p.prokind IN ('f', 'p')
+        JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+        WHERE d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'pg_engage') AND p.prokind IN ('f', 'p')
           AND p.prorettype NOT IN ('trigger'::regtype, 'internal'::regtype)
           AND NOT 'internal'::regtype = ANY (p.proargtypes::oid[])
         ORDER BY 1, 3

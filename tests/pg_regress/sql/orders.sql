@@ -124,7 +124,7 @@ SELECT locator, subject, body FROM engage.sends;
 SELECT i.status, i.error FROM engage.workflow_instances i ORDER BY i.instance_id;
 
 -- Revenue: an order is attributed to the contact's last click on a message within
--- engage.revenue_attribution_window (default 7 days) before it, else the last open.
+-- engage_internal.revenue_attribution_window (default 7 days) before it, else the last open.
 INSERT INTO engage.messages (name, subject, body, media_type) VALUES ('promo', 'Sale', 'Hi', 'Email');
 SELECT engage.smartsend(2, '{"recipients": [{"locator": "ann@example.com"}]}') -> 'results' -> 0 ->> 'requestId' AS promo \gset
 SELECT count(*) FROM engage.claim_sends(10);
@@ -187,7 +187,7 @@ SELECT engage.recompute_rfm(NULL);
 \echo :LAST_ERROR_SQLSTATE
 -- The job kind, and the nightly job installed with the extension.
 SELECT name, schedule, kind FROM engage.jobs WHERE kind = 'rfm';
-SELECT engage.recompute_rfm_job('{"full": true}');
+SELECT engage_internal.recompute_rfm_job('{"full": true}');
 -- The job refreshed the RFM segments: each contact is in the one its cell says.
 SELECT s.name, array_agg(c.external_customer_id ORDER BY c.external_customer_id) AS members
 FROM engage.segments s JOIN engage.segment_members m USING (segment_id) JOIN engage.contacts c USING (contact_id)

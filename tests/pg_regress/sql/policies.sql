@@ -24,7 +24,7 @@ SELECT engage.smartsend(3, '{"recipients": [{"locator": "kyiv@example.com"}]}') 
 -- What the policies hold at a chosen instant (claim_sends asks at its own clock): the sale to
 -- Kyiv until 08:00 Kyiv time; not the sale to New York, nor the transactional receipt.
 SELECT s.locator, m.name, h.hold_until, h.reason
-FROM engage.policy_holds(ARRAY(SELECT send_id FROM engage.sends WHERE status = 'QUEUED'), '2026-06-01 22:30Z') h
+FROM engage_internal.policy_holds(ARRAY(SELECT send_id FROM engage.sends WHERE status = 'QUEUED'), '2026-06-01 22:30Z') h
 JOIN engage.sends s USING (send_id) JOIN engage.messages m USING (message_id) ORDER BY 1, 2;
 -- Through claim_sends itself (now): each held send says why and until when, and is claimed from then on.
 SELECT engage.drop_delivery_policy('nights');

@@ -82,7 +82,7 @@ FROM engage.partitioned_tables t JOIN engage.time_partitions p USING (relation) 
 -- The queued event is still processed.
 SELECT events, launched, sends FROM engage.process_events();
 -- The job's function says what it did.
-SELECT engage.run_retention_job('{"max_rows": 10}');
+SELECT engage_internal.run_retention_job('{"max_rows": 10}');
 
 -- Refusals.
 SELECT engage.set_retention('orders', '1 day');

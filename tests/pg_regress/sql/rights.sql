@@ -20,13 +20,17 @@ SELECT p.oid::regprocedure AS definer_function_without_search_path
 FROM engage_functions p WHERE p.prosecdef
   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=%');
 -- The scheduler's command runner is the extension owner's alone.
-SELECT has_function_privilege('engage_admin', 'engage.execute_as(oid, text, text, jsonb)', 'EXECUTE') AS admin_runs_commands_as_others;
+SELECT has_function_privilege('engage_admin', 'engage_internal.execute_as(oid, text, text, jsonb)', 'EXECUTE') AS admin_runs_commands_as_others;
 
--- A voucher names the role that made it, once: an internal step called directly, or with a
--- voucher made up or used already, refuses.
+-- A voucher names the role that made it, once. Reading one is the definer steps' alone; a definer
+-- step an admin reaches (storing a list sync's key) acts for a real voucher's role (here it then
+-- finds no sync 999) and refuses a voucher made up.
 SET ROLE regress_engage_admin;
-SELECT engage.vouched_role(engage.vouch())::regrole AS vouched;
-SELECT engage.vouched_role(12345);
+SELECT engage_internal.vouched_role(engage_internal.vouch());
+\echo :LAST_ERROR_SQLSTATE
+SELECT engage_internal.store_list_sync_key(engage_internal.vouch(), 999, 'key');
+\echo :LAST_ERROR_SQLSTATE
+SELECT engage_internal.store_list_sync_key(12345, 999, 'key');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
@@ -41,9 +45,9 @@ RESET client_min_messages;
 -- Run ahead of time by the admin, only the admin's own job runs; the superuser's keeps its time.
 SELECT job_name, status FROM engage.run_due_jobs(now() + interval '2 years');
 -- Nor can the admin claim the superuser's run through the internal step, with or without a voucher.
-SELECT count(*) FROM engage.claim_due_runs(now() + interval '2 years');
+SELECT count(*) FROM engage_internal.claim_due_runs(now() + interval '2 years');
 \echo :LAST_ERROR_SQLSTATE
-SELECT count(*) FROM engage.claim_due_runs(now() + interval '2 years', engage.vouch());
+SELECT count(*) FROM engage_internal.claim_due_runs(now() + interval '2 years', engage_internal.vouch());
 RESET ROLE;
 SELECT job, ran_as FROM job_log ORDER BY job;
 SELECT name, next_run_at > now() AS waits_for_its_time FROM engage.jobs ORDER BY name;

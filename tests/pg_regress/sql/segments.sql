@@ -88,7 +88,7 @@ SELECT * FROM engage.refresh_segment(:'uk', '2026-06-01 11:00Z');
 SELECT contact_id, change, changed_at FROM engage.segment_changes ORDER BY change_id;
 -- Refreshing again changes nothing.
 SELECT * FROM engage.refresh_segment(:'uk', '2026-06-01 12:00Z');
--- The comparison a refresh makes, engage.segment_diff, also runs split over parallel workers
+-- The comparison a refresh makes, engage_internal.segment_diff, also runs split over parallel workers
 -- (each sends its sorted part to the leader): computed 1..10000, stored 5001..15000.
 CREATE TABLE diff_rows (contact_id bigint, stored boolean);
 INSERT INTO diff_rows SELECT g, false FROM generate_series(1, 10000) g;
@@ -99,15 +99,15 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-EXPLAIN (COSTS OFF) SELECT engage.segment_diff(contact_id, stored) FROM diff_rows;
+EXPLAIN (COSTS OFF) SELECT engage_internal.segment_diff(contact_id, stored) FROM diff_rows;
 SELECT d[1] AS entered, d[2] AS members, d[3] AS first_entered, d[d[1] + 2] AS last_entered,
        cardinality(d) - 2 - d[1] AS left, d[d[1] + 3] AS first_left, d[cardinality(d)] AS last_left
-FROM (SELECT engage.segment_diff(contact_id, stored) AS d FROM diff_rows) x;
+FROM (SELECT engage_internal.segment_diff(contact_id, stored) AS d FROM diff_rows) x;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
-SELECT engage.segment_diff(contact_id, stored) AS nothing FROM diff_rows WHERE false;
+SELECT engage_internal.segment_diff(contact_id, stored) AS nothing FROM diff_rows WHERE false;
 DROP TABLE diff_rows;
 -- A segment using another: members of it with an active email.
 SELECT engage.create_segment('Ukrainian speakers by email', format('{"and": [{"segment": %s}, {"channel": "email"}]}', :uk)::jsonb) AS uk_email \gset

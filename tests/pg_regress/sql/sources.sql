@@ -134,7 +134,7 @@ SET search_path = shop_data, public;
 SELECT registered_relation FROM engage.create_data_source('tiers', 'local', 'tiers', 'customer');
 RESET search_path;
 SET ROLE regress_engage_admin;
-SELECT engage.store_data_source(1, 'sneaky', 'local', 'pg_authid', 'pg_authid'::regclass, 'rolname');
+SELECT engage_internal.store_data_source(1, 'sneaky', 'local', 'pg_authid', 'pg_authid'::regclass, 'rolname');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 

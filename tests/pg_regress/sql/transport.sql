@@ -75,11 +75,11 @@ SELECT engage.confirm_channel('email', 'olha@example.com') > 0 AS confirmed;
 SELECT engage.smartsend(1, '{"recipients": [{"locator": "olha@example.com"}]}') IS NOT NULL AS sent_again;
 SELECT status FROM engage.sends WHERE locator = 'olha@example.com' ORDER BY send_id DESC LIMIT 1;
 -- A provider that knows better says so: "permanent" decides.
-SELECT engage.permanent_failure('{"errorCode": "550 5.1.1 no such user"}') AS smtp_5xx,
-       engage.permanent_failure('{"errorCode": "421 4.7.0"}') AS smtp_4xx,
-       engage.permanent_failure('{"errorCode": "status 5.2.2 mailbox full"}') AS enhanced_code,
-       engage.permanent_failure('{"errorCode": "30003 unreachable", "permanent": true}') AS provider_says_so,
-       engage.permanent_failure('{"errorCode": "550 greylisted", "permanent": false}') AS provider_says_not;
+SELECT engage_internal.permanent_failure('{"errorCode": "550 5.1.1 no such user"}') AS smtp_5xx,
+       engage_internal.permanent_failure('{"errorCode": "421 4.7.0"}') AS smtp_4xx,
+       engage_internal.permanent_failure('{"errorCode": "status 5.2.2 mailbox full"}') AS enhanced_code,
+       engage_internal.permanent_failure('{"errorCode": "30003 unreachable", "permanent": true}') AS provider_says_so,
+       engage_internal.permanent_failure('{"errorCode": "550 greylisted", "permanent": false}') AS provider_says_not;
 
 -- Reports that cannot be: never-sent sends, engagement before the send was claimed, bad detail.
 SELECT engage.smartsend(1, '{"recipients": [{"locator": "nobody-yet@example.com"}]}') -> 'results' -> 0 ->> 'requestId' AS queued \gset

@@ -51,7 +51,7 @@ SELECT * FROM drip_sends;
 SELECT version, blocks -> 0 ->> 'messageId' = :'old' AS old_message, moved, created_by = current_user AS by_me
 FROM engage.workflow_versions WHERE workflow_id = :drip ORDER BY version;
 SELECT version, count(*) AS blocks FROM engage.workflow_blocks WHERE workflow_id = :drip GROUP BY version ORDER BY version;
-SELECT engage.prune_workflow_versions(:drip) AS pruned;
+SELECT engage_internal.prune_workflow_versions(:drip) AS pruned;
 SELECT version, count(*) AS blocks FROM engage.workflow_blocks WHERE workflow_id = :drip GROUP BY version ORDER BY version;
 
 -- With move_waiting, a waiting instance moves when the block it resumes at keeps its ID in the

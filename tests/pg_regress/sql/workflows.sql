@@ -260,9 +260,9 @@ DROP TRIGGER refuse_dl3 ON engage.segment_members;
 -- A workflow send builds only the parts of $contact its message can read (any version of it),
 -- and what it reads is all there: email, phone and channels, fields, and the whole object when
 -- a macro or #parse could read anything.
-SELECT engage.properties_read('contact', ARRAY['Hi $contact.firstName', NULL,
+SELECT engage_internal.properties_read('contact', ARRAY['Hi $contact.firstName', NULL,
     '#foreach($c in $contact.channels)$c.type#end $contact.get(''email'')']);
-SELECT engage.properties_read('contact', ARRAY['Hi $contact.firstName', '#parse(''footer'')']) IS NULL AS whole;
+SELECT engage_internal.properties_read('contact', ARRAY['Hi $contact.firstName', '#parse(''footer'')']) IS NULL AS whole;
 SELECT engage.create_field('City', 'string') AS city \gset
 SELECT count(*) FROM engage.upsert_contacts(format('{"contacts": [
     {"externalCustomerId": "R-1", "firstName": "Rita", "fields": [{"id": %1$s, "value": "Lviv"}],
@@ -275,7 +275,7 @@ INSERT INTO engage.messages (name, subject, body) VALUES
   ('reads whole', 'x', '#macro(show $c)$c.firstName in $c.fields.City#end#show($contact)');
 INSERT INTO engage.message_translations (message_id, language, subject, body)
 SELECT message_id, 'uk', 'Привіт', 'місто: $!contact.fields.City' FROM engage.messages WHERE name = 'reads names';
-SELECT name, engage.message_contact_reads(message_id) FROM engage.messages WHERE name LIKE 'reads %' ORDER BY name;
+SELECT name, engage_internal.message_contact_reads(message_id) FROM engage.messages WHERE name LIKE 'reads %' ORDER BY name;
 SELECT engage.create_workflow('reads', format('[{"id": "a", "type": "send_message", "messageId": %s, "next": "b"},
     {"id": "b", "type": "send_message", "messageId": %s, "next": "c"}, {"id": "c", "type": "send_message", "messageId": %s}]',
     VARIADIC ARRAY(SELECT message_id FROM engage.messages WHERE name LIKE 'reads %' ORDER BY name DESC))::jsonb) > 0 AS created;
