@@ -79,7 +79,7 @@ $$;
 CREATE FUNCTION engage.send_broadcast(message_id integer, segment_ids bigint[], name text,
     start_at timestamptz DEFAULT NULL,
     OUT broadcast_id bigint, OUT status text, OUT queued integer, OUT suppressed integer, OUT failed integer)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m engage.messages;
     missing bigint;
@@ -180,7 +180,7 @@ $$;
 -- Pauses a running broadcast: its sends still queued (or held by a policy) are not claimed until
 -- it resumes (those a transport holds already go on).
 CREATE FUNCTION engage.pause_broadcast(broadcast_id bigint) RETURNS engage.broadcasts
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     b engage.broadcasts := engage_internal.broadcast_numbered(broadcast_id);
 BEGIN
@@ -195,7 +195,7 @@ $$;
 
 -- Resumes a paused broadcast: its paused sends are queued again, in their order.
 CREATE FUNCTION engage.resume_broadcast(broadcast_id bigint) RETURNS engage.broadcasts
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     b engage.broadcasts := engage_internal.broadcast_numbered(broadcast_id);
 BEGIN
@@ -215,7 +215,7 @@ $$;
 -- (its queued and paused sends are suppressed with the reason; those a transport holds go on).
 -- It ends IDLE, with cancelled_at.
 CREATE FUNCTION engage.cancel_broadcast(broadcast_id bigint, reason text DEFAULT NULL) RETURNS engage.broadcasts
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     b engage.broadcasts := engage_internal.broadcast_numbered(broadcast_id);
     why text := 'the broadcast was cancelled' || coalesce(': ' || nullif(btrim(reason), ''), '');

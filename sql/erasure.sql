@@ -56,7 +56,7 @@ $$;
 CREATE FUNCTION engage.erase_contact(contact_id bigint DEFAULT NULL, external_customer_id text DEFAULT NULL,
                                      email text DEFAULT NULL, phone text DEFAULT NULL)
 RETURNS TABLE (table_name text, rows_removed bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     person bigint := engage_internal.contact_to_erase(contact_id, external_customer_id, email, phone);
     external_id text;

@@ -514,7 +514,7 @@ $$;
 -- transaction visible in the snapshot of the export's last run of the dataset (so a deleted
 -- row's key, a device's ID among them, is kept no longer than the exports need it).
 CREATE FUNCTION engage_internal.forget_exported_tombstones() RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     DELETE FROM engage.export_tombstones t
     WHERE NOT EXISTS (
         SELECT FROM engage.data_exports e

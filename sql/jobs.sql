@@ -305,7 +305,7 @@ $$;
 -- session (run_due_jobs) leaves jobs of those kinds alone.
 CREATE FUNCTION engage_internal.claim_due_runs(at timestamptz DEFAULT now(), voucher bigint DEFAULT NULL,
                                       for_worker boolean DEFAULT false) RETURNS SETOF bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller oid := CASE WHEN at > now() THEN engage_internal.vouched_role(voucher) END;
     job engage.scheduled_jobs;
@@ -414,7 +414,7 @@ $$;
 -- the commit): it fails the whole transaction, and the scheduler's worker records the run
 -- failed in a new one.
 CREATE FUNCTION engage_internal.execute_run(run bigint) RETURNS engage.job_runs
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r engage.job_runs;
     job engage.scheduled_jobs;
@@ -482,7 +482,7 @@ END
 $$;
 
 CREATE FUNCTION engage_internal.run_requested_job(job bigint) RETURNS engage.job_runs
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     j engage.scheduled_jobs;
     run bigint;
@@ -511,7 +511,7 @@ $$;
 -- Runs left 'running' by a server that stopped or a worker that died are marked interrupted: a
 -- run whose process is gone, or that no process took up within a minute of being claimed.
 CREATE FUNCTION engage_internal.mark_interrupted_runs() RETURNS int
-LANGUAGE sql AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH marked AS (
         UPDATE engage.job_runs r SET status = 'interrupted', finished_at = clock_timestamp(),
             error = 'the run was interrupted: its process ended before the run did'

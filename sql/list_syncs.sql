@@ -50,7 +50,7 @@ CREATE TABLE engage.list_sync_keys (
 
 -- Whether a sync has an API key stored (the key itself is never shown).
 CREATE FUNCTION engage_internal.list_sync_has_key(sync bigint) RETURNS boolean
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT FROM engage.list_sync_keys k WHERE k.sync_id = sync)
 $$;
 
@@ -518,7 +518,7 @@ $$;
 -- who may act on the sync. Never puts the key in a message. Internal: create_list_sync and
 -- alter_list_sync call it.
 CREATE FUNCTION engage_internal.store_list_sync_key(voucher bigint, sync bigint, api_key text) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller oid := engage_internal.vouched_role(voucher);
     owner regrole := (SELECT d.owner FROM engage.list_sync_definitions d WHERE d.sync_id = sync);

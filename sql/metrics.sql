@@ -5,7 +5,7 @@
 -- backlog); delivered and failed sends are history, which a scrape would have to read whole.
 CREATE FUNCTION engage.metrics()
 RETURNS TABLE (metric text, labels jsonb, value double precision)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     -- Events: waiting for the workflow worker, the oldest one's age (the worker's lag), set aside.
     SELECT 'events_queued', '{}'::jsonb, count(*)::float8 FROM engage.event_queue
     UNION ALL

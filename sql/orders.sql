@@ -177,7 +177,7 @@ WHERE o.status NOT IN ('CANCELLED', 'ABANDONED_SHOPPING_CART');
 -- them have a revenue row now.
 CREATE FUNCTION engage.attribute_revenue(contact_ids bigint[] DEFAULT NULL, order_ids bigint[] DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n bigint;
 BEGIN

@@ -48,7 +48,7 @@ $$;
 -- at least min_annoyance_level. Returns the policy's ID.
 CREATE FUNCTION engage.create_frequency_cap(name text, max_messages integer, per_period interval,
     min_annoyance_level integer DEFAULT 0, applies_to text DEFAULT 'bulk') RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     id integer;
 BEGIN
@@ -76,7 +76,7 @@ $$;
 -- engage.time_zone): a send due then waits until quiet_until. Returns the policy's ID.
 CREATE FUNCTION engage.create_quiet_hours(name text, quiet_from time, quiet_until time,
     applies_to text DEFAULT 'bulk') RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     id integer;
 BEGIN
@@ -93,7 +93,7 @@ END
 $$;
 
 CREATE FUNCTION engage.drop_delivery_policy(name text) RETURNS boolean
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     DELETE FROM engage.delivery_policies p WHERE p.name = drop_delivery_policy.name;
     IF NOT FOUND THEN

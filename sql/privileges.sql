@@ -237,71 +237,12 @@ GRANT EXECUTE ON FUNCTION
     engage_internal.wake_workflow_worker(),
     engage_internal.written_since(row_xmin xid, since txid_snapshot, stable bigint)
 TO engage_admin;
-ALTER FUNCTION engage.create_frequency_cap(text, integer, interval, integer, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.create_quiet_hours(text, time, time, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.drop_delivery_policy(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
-ALTER FUNCTION engage.drop_connector(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    SET client_min_messages = warning;
-ALTER FUNCTION engage.validate_connector(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.drop_data_source(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.contact_data(bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.compile_segment_rule(jsonb, bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.preview_segment(jsonb, timestamptz, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.create_segment(text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.alter_segment(text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.drop_segment(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.refresh_segment(text, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage_internal.run_requested_job(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage_internal.claim_due_runs(timestamptz, bigint, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage_internal.execute_run(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage_internal.mark_interrupted_runs() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
-ALTER FUNCTION engage.subscribe_contact(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.upsert_contacts(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.confirm_channel(text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.unsubscribe_emails(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.remove_unsubscribed_emails(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.generate_event(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.generate_events(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.add_orders(jsonb, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.register_devices(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.recompute_rfm(timestamptz, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.set_rfm_bands(integer[], integer[], numeric[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.create_rfm_segments() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.attribute_revenue(bigint[], bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 -- Admins define the RFM segments (engage.set_rfm_bands changes the thresholds).
 GRANT INSERT, UPDATE, DELETE ON engage.rfm_segments TO engage_admin;
 
-ALTER FUNCTION engage.create_group(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.add_to_group(text, bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.remove_from_group(text, bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.create_field(text, text, text[], boolean, boolean, text, text, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.alter_field(integer, text, text[], boolean, boolean, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.drop_field(integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.create_event_type(text, text, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
-ALTER FUNCTION engage.create_workflow(text, jsonb, text[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.alter_workflow(text, jsonb, boolean) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.set_retention(text, interval) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.apply_retention(timestamptz, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.link_event(text, text, text, text, interval) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.unlink_event(text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.activate_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.deactivate_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.drop_workflow(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.create_regular_trigger(text, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.run_regular_trigger(bigint, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.process_events(integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.retry_dead_letters(bigint[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.run_due_waits(timestamptz, integer) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.smartsend(integer, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.claim_sends(integer, interval, text[]) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.report_delivery(uuid, text, jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.send_broadcast(integer, bigint[], text, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.pause_broadcast(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.resume_broadcast(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage.cancel_broadcast(bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- The nightly RFM job and the retention job belong to engage_admin, so that every admin sees and
 -- changes them (row security shows a role the jobs of roles it has the rights of) and they run
@@ -331,20 +272,15 @@ GRANT INSERT, UPDATE, DELETE ON engage.list_sync_rows TO engage_admin;
 GRANT INSERT ON engage.list_sync_run_counts, engage.list_sync_invalid_rows TO engage_admin;
 GRANT INSERT, UPDATE, DELETE ON engage.list_sync_stage TO engage_admin;
 REVOKE ALL ON engage.list_sync_keys FROM engage_reader, engage_writer, engage_admin;
-ALTER FUNCTION engage_internal.store_list_sync_key(bigint, bigint, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION engage_internal.list_sync_has_key(bigint) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 GRANT EXECUTE ON FUNCTION engage_internal.list_sync_has_key(bigint) TO engage_reader;
 
 -- Erasure: writers erase a person (the function runs as the extension owner, since writers
 -- delete nothing directly).
-ALTER FUNCTION engage.erase_contact(bigint, text, text, text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 GRANT EXECUTE ON FUNCTION engage.erase_contact(bigint, text, text, text) TO engage_writer;
 GRANT EXECUTE ON FUNCTION engage.normalize_channel(text, text) TO engage_reader;
 -- An export's run (as its owner, under row security) forgets the tombstones every export has
 -- seen, its own and other owners' alike: as the extension owner.
-ALTER FUNCTION engage_internal.forget_exported_tombstones() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 -- Metrics: readers (a monitoring role) scrape them; counts over every owner's jobs, so they run as
 -- the extension owner.
-ALTER FUNCTION engage.metrics() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 GRANT EXECUTE ON FUNCTION engage.metrics() TO engage_reader;

@@ -35,7 +35,7 @@ CREATE INDEX workflow_instances_started ON engage.workflow_instances USING brin 
 
 -- Sets how long a kind of data is kept (NULL: forever); returns the setting.
 CREATE FUNCTION engage.set_retention(kind text, keep interval) RETURNS engage.retention
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r engage.retention;
 BEGIN
@@ -61,7 +61,7 @@ $$;
 -- time far ahead would drop every month.
 CREATE FUNCTION engage.apply_retention(at timestamptz DEFAULT now(), max_rows integer DEFAULT 100000)
 RETURNS TABLE (kind text, months_dropped integer, removed bigint, more boolean)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
     leaf regclass;

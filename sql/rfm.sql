@@ -82,7 +82,7 @@ VALUES ('rfmSegmentChanged', 'Contact moved to another RFM segment', 'RFM');
 -- Changes the thresholds (NULL keeps a dimension's); the next recompute is a full one.
 CREATE FUNCTION engage.set_rfm_bands(recency_days integer[] DEFAULT NULL, frequency integer[] DEFAULT NULL,
     monetary numeric[] DEFAULT NULL) RETURNS engage.rfm_bands
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     d record;
     b engage.rfm_bands;
@@ -124,7 +124,7 @@ $$;
 -- looked at, how many rows changed, and how many moved.
 CREATE FUNCTION engage.recompute_rfm(at timestamptz DEFAULT now(), full_recompute boolean DEFAULT false,
     OUT computed bigint, OUT changed bigint, OUT moved bigint, OUT was_full boolean)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     b engage.rfm_bands;
     targets bigint[];
@@ -249,7 +249,7 @@ VALUES ('rfm', 'engage_internal.recompute_rfm_job(jsonb)',
 -- One dynamic segment per RFM segment ("RFM: Champions", …), ruled {"rfm_segment": name};
 -- those that exist are left as they are. Returns the segments' IDs.
 CREATE FUNCTION engage.create_rfm_segments() RETURNS SETOF bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s record;
 BEGIN

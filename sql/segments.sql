@@ -45,7 +45,7 @@ CREATE FUNCTION engage_internal.default_time_zone() RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('engage.time_zone', true), ''), 'UTC') $$;
 
 CREATE FUNCTION engage.create_segment(name text, rule jsonb) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     id bigint;
     compiled record;
@@ -68,7 +68,7 @@ $$;
 
 -- A new rule for a dynamic segment (members change at the next refresh).
 CREATE FUNCTION engage.alter_segment(segment text, rule jsonb) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s engage.segments := engage_internal.dynamic_segment_named(segment);
     compiled record;
@@ -81,7 +81,7 @@ END
 $$;
 
 CREATE FUNCTION engage.drop_segment(segment text) RETURNS boolean
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s engage.segments := engage_internal.segment_named(segment);
     user_of text;
@@ -113,7 +113,7 @@ $$;
 -- that does not fit is probed row by row, which on a million contacts takes minutes.)
 CREATE FUNCTION engage.preview_segment(rule jsonb, at timestamptz DEFAULT now(), sample integer DEFAULT 10,
     OUT contacts bigint, OUT sample_ids bigint[])
-LANGUAGE plpgsql STABLE SET work_mem = '256MB' AS $$
+LANGUAGE plpgsql STABLE SET work_mem = '256MB' SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     compiled record;
 BEGIN
@@ -131,7 +131,7 @@ $$;
 -- one sorted part, not rows.)
 CREATE FUNCTION engage.refresh_segment(segment text, at timestamptz DEFAULT now(),
     OUT entered bigint, OUT "left" bigint, OUT members bigint)
-LANGUAGE plpgsql SET work_mem = '256MB' SET parallel_tuple_cost = 0.001 AS $$
+LANGUAGE plpgsql SET work_mem = '256MB' SET parallel_tuple_cost = 0.001 SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s engage.segments := engage_internal.dynamic_segment_named(segment);
     diff bigint[];

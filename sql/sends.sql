@@ -195,7 +195,7 @@ CREATE FUNCTION engage.claim_sends(max_sends integer DEFAULT 100, lease interval
     channels text[] DEFAULT NULL)
 RETURNS TABLE (request_id uuid, channel text, locator text, subject text, body text, contact_id bigint,
                message_id integer, attempts integer, campaign_type text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     known constant text[] := ARRAY['email', 'sms', 'viber', 'webpush', 'mobilepush', 'telegram'];
     served text[] := coalesce(channels, known);
@@ -296,7 +296,7 @@ $$;
 --   (QUEUED, HELD, PAUSED) takes only DELIVERED or UNDELIVERED (55000).
 CREATE FUNCTION engage.report_delivery(request_id uuid, status text, detail jsonb DEFAULT '{}')
 RETURNS TABLE (send_status text, activity_id bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s engage.sends;
     what text := upper(btrim(status));

@@ -170,7 +170,7 @@ END
 $$;
 
 CREATE FUNCTION engage.drop_connector(name text) RETURNS boolean
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     c engage.connectors := engage_internal.connector_named(name);
     exports text;
@@ -238,7 +238,7 @@ $$;
 -- SSL-secured; when it fails, why, in words a user can act on, with the server's own message.
 CREATE FUNCTION engage.validate_connector(name text,
     OUT ok boolean, OUT message text, OUT ssl boolean, OUT hint text, OUT server_message text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c engage.connectors := engage_internal.connector_named(name);
     detail text;
@@ -404,7 +404,7 @@ END
 $$;
 
 CREATE FUNCTION engage.drop_data_source(name text) RETURNS boolean
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s engage.data_sources;
 BEGIN
@@ -486,7 +486,7 @@ $$;
 -- keyed_by => 'id', by source ID ({"1043": [...]}, the form triggered campaigns use). Sources
 -- without rows for the contact are left out; a contact missing on the other side gets {}.
 CREATE FUNCTION engage.contact_data(contact_id bigint, keyed_by text DEFAULT 'name') RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     result jsonb;
 BEGIN

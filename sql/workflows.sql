@@ -319,7 +319,7 @@ $$;
 -- category Other, as an API event would be. Linking again replaces the link.
 CREATE FUNCTION engage.link_event(workflow text, event_type text, action text DEFAULT 'start',
     launch text DEFAULT 'each time', every interval DEFAULT NULL) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     w engage.workflows := engage_internal.workflow_named(workflow);
     type_id integer;
@@ -357,7 +357,7 @@ END
 $$;
 
 CREATE FUNCTION engage.unlink_event(workflow text, event_type text) RETURNS boolean
-LANGUAGE sql AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH gone AS (
         DELETE FROM engage.workflow_triggers t USING engage.event_types e
         WHERE t.workflow_id = (engage_internal.workflow_named(workflow)).workflow_id
@@ -368,7 +368,7 @@ $$;
 
 -- An active workflow is launched by its start events; activating needs one.
 CREATE FUNCTION engage.activate_workflow(workflow text) RETURNS text
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     w engage.workflows := engage_internal.workflow_named(workflow);
 BEGIN
@@ -384,14 +384,14 @@ $$;
 
 -- An inactive workflow launches no one; instances already running go on to their end.
 CREATE FUNCTION engage.deactivate_workflow(workflow text) RETURNS text
-LANGUAGE sql AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     UPDATE engage.workflows SET status = 'inactive' WHERE workflow_id = (engage_internal.workflow_named(workflow)).workflow_id;
     SELECT 'inactive'::text;
 $$;
 
 -- Deletes a workflow with its links and instances; refused while instances run or wait.
 CREATE FUNCTION engage.drop_workflow(workflow text) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     w engage.workflows := engage_internal.workflow_named(workflow);
     live bigint;
@@ -791,7 +791,7 @@ CREATE FUNCTION engage.process_events(max_events integer DEFAULT 1000,
     OUT events integer, OUT launched integer, OUT not_launched integer, OUT no_contact integer,
     OUT stopped integer, OUT sends integer, OUT waiting integer, OUT completed integer, OUT failed integer,
     OUT dead_letters integer)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     claimed bigint[];
     times timestamptz[];
@@ -844,7 +844,7 @@ $$;
 -- Queues events set aside again (all of them, or those listed), for the next process_events;
 -- returns how many.
 CREATE FUNCTION engage.retry_dead_letters(event_ids bigint[] DEFAULT NULL) RETURNS integer
-LANGUAGE sql AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH retried AS (
         DELETE FROM engage.dead_letters d WHERE event_ids IS NULL OR d.event_id = ANY (event_ids)
         RETURNING d.event_id),
@@ -870,7 +870,7 @@ $$;
 -- batch fails, each runs alone, and one that fails alone ends as failed, with the error.
 CREATE FUNCTION engage.run_due_waits(at timestamptz DEFAULT now(), max_instances integer DEFAULT 1000,
     OUT resumed integer, OUT sends integer, OUT waiting integer, OUT completed integer, OUT failed integer)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     due bigint[];
     instance bigint;
@@ -987,7 +987,7 @@ CREATE INDEX regular_trigger_launches_trigger ON engage.regular_trigger_launches
 
 -- Creates the trigger, registers its event type and links it to start the workflow each time.
 CREATE FUNCTION engage.create_regular_trigger(segment text, workflow text, time_zone text DEFAULT NULL) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s engage.segments := engage_internal.segment_named(segment);
     w engage.workflows := engage_internal.workflow_named(workflow);
@@ -1029,7 +1029,7 @@ $$;
 -- it generated and how many members it held back.
 CREATE FUNCTION engage.run_regular_trigger(trigger_id bigint, at timestamptz DEFAULT now(),
     OUT events integer, OUT held_back integer)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r engage.regular_triggers;
     period tstzrange;

@@ -20,7 +20,8 @@ use serde_json::{Map, Value};
 /// `externalCustomerId`, email or phone identifies. New channels stay inactive until confirmed.
 /// Adds the contact to `groups` (created if missing) and records `subscribeFromAPI` for a new
 /// contact or `subscribeUpdateFromAPI` for an existing one.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn subscribe_contact(
     body: JsonBody,
 ) -> TableIterator<'static, (name!(contact_id, i64), name!(created, bool))> {
@@ -75,7 +76,8 @@ fn subscribe_event(contact: &ContactInput, contact_id: i64, created: bool, group
 /// the IDs in `customFieldsIDs` when it is given. All or nothing: one bad element rejects the
 /// call. New contacts are `contactImported` events (while a workflow links that type). Returns one
 /// row per element, in order.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn upsert_contacts(
     body: JsonbBytes,
 ) -> TableIterator<'static, (name!(index, i32), name!(contact_id, i64), name!(created, bool))> {
@@ -98,7 +100,8 @@ fn upsert_contacts(
 
 /// Confirms a channel (the owner clicked the confirmation link): it becomes active and can get
 /// bulk messages, and a hard bounce recorded on it is forgotten. Returns the contact's ID.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn confirm_channel(channel_type: &str, value: &str) -> i64 {
     let (ty, value) = channel(channel_type, value);
     let contact = Spi::connect_mut(|client| {

@@ -15,7 +15,8 @@ use pgrx::PgSqlErrorCode;
 
 /// Registers or updates devices (`{"devices": [...]}`, up to 1,000 a call) by `deviceId`. Returns
 /// one row per device, in order: its contact (NULL while none is known) and whether it is new.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn register_devices(
     body: JsonbBytes,
 ) -> TableIterator<

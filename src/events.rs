@@ -128,7 +128,8 @@ fn insert_event(client: &mut SpiClient, event: &EventRecord) -> Result<Option<i6
 /// Stores one event (the Generate event v2 body) and returns its ID. The contact is found by
 /// `keyValue`; an event whose key identifies no contact is stored without one. Bodies over
 /// 20 KB are refused.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn generate_event(body: JsonBody) -> i64 {
     let request = parse_event(&body.0).or_raise();
     drop(body);
@@ -149,7 +150,8 @@ fn generate_event(body: JsonBody) -> i64 {
 /// Stores many events (a JSON array of Generate event v2 bodies) in one set-based statement, all
 /// or none: the bulk form of `generate_event` for imports and backfills. Returns each element's
 /// event ID, in order.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn generate_events(bodies: JsonBody) -> TableIterator<'static, (name!(index, i32), name!(event_id, i64))> {
     let events = parse_event_list(&bodies.0).or_raise();
     drop(bodies);
@@ -186,7 +188,8 @@ const KEY_KINDS: &[&str] = &["auto", "email", "phone", "external_id", "contact_i
 
 /// Registers an event type by hand and returns its ID. `key_kind` says what `keyValue` holds
 /// (auto, email, phone, external_id or contact_id).
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn create_event_type(
     key: Option<&str>,
     name: default!(Option<&str>, "NULL"),

@@ -65,7 +65,8 @@ pub fn canonical_time_zone(name: &str) -> Option<String> {
 
 /// Creates an additional field and returns its ID. Combobox fields need their allowed values;
 /// the field group is created if it does not exist.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 #[allow(clippy::too_many_arguments)] // SQL named arguments with defaults: callers name what they set
 fn create_field(
     name: Option<&str>,
@@ -144,7 +145,8 @@ fn field_group_id(client: &mut pgrx::spi::SpiClient, name: &str) -> Result<i32> 
 /// Changes a field's definition; NULL arguments leave that part as it is. A field's type cannot
 /// change (drop it and create it again). Narrowing a combobox or making a field required is
 /// refused while stored values would break the new definition.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn alter_field(
     field_id: Option<i32>,
     name: default!(Option<&str>, "NULL"),
@@ -270,7 +272,8 @@ fn contacts_have(n: i64) -> String {
 }
 
 /// Drops a field and every stored value of it.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn drop_field(field_id: i32) {
     let dropped = Spi::connect_mut(|client| {
         first::<i32>(client.update(

@@ -50,7 +50,8 @@ fn checked_group_name(name: &str) -> String {
 }
 
 /// Creates a static group (or returns the ID of the existing one of that name).
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn create_group(name: &str) -> i64 {
     let name = checked_group_name(name);
     Spi::connect_mut(|client| ensure_groups(client, &[name])).or_raise()[0]
@@ -75,7 +76,8 @@ fn check_contacts(client: &mut SpiClient, ids: &[i64]) -> Result<()> {
 }
 
 /// Adds contacts to a static group (created if missing); returns how many were not in it yet.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn add_to_group(group_name: &str, contact_ids: Vec<Option<i64>>) -> i64 {
     let name = checked_group_name(group_name);
     let contact_ids = without_nulls(contact_ids, "contact_ids");
@@ -94,7 +96,8 @@ fn add_to_group(group_name: &str, contact_ids: Vec<Option<i64>>) -> i64 {
 }
 
 /// Removes contacts from a static group; returns how many were in it.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn remove_from_group(group_name: &str, contact_ids: Vec<Option<i64>>) -> i64 {
     let name = checked_group_name(group_name);
     let contact_ids = without_nulls(contact_ids, "contact_ids");

@@ -28,7 +28,8 @@ const NEW_CUSTOMERS: WriteOptions =
 /// `externalOrderId`: sent again, it is updated, and its items replaced when it states items. All
 /// or nothing unless
 /// `skip_invalid`, when the valid orders are stored and the others listed in `failedOrders`.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn add_orders(body: JsonbBytes, skip_invalid: default!(bool, false)) -> JsonB {
     let body = body.node();
     let parsed = parse_orders(&body).or_raise();

@@ -97,7 +97,8 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
 /// Checks a rule and compiles it: the statement (`$1` the instant, `$2` the default time zone,
 /// `$3` the parameter array), the parameters, and the segments it reads. `defining` is the
 /// segment the rule is for, so that a cycle through it is refused.
-#[pg_extern(stable)]
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn compile_segment_rule(
     rule: Option<JsonBody>,
     defining: Option<i64>,

@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 /// rendered now, and returns `{"id", "results":[{"id","locator","status","requestId"}]}`, one
 /// result per recipient in order (`id` is the recipient's position). All recipients or none: a
 /// bad locator or a template that fails for one refuses the call, naming the recipient.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
     let (media, channel) = Spi::get_two_with_args::<String, String>(
         "SELECT m.media_type, engage_internal.media_channel(m.media_type)

@@ -24,7 +24,8 @@ WITH added AS (
 SELECT count(*) FROM added";
 
 /// Adds addresses to the unsubscribed list (`{"emails": [...]}`); returns how many were new.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn unsubscribe_emails(body: JsonBody) -> i64 {
     let emails = parse_email_list(&body.0).or_raise();
     Spi::connect_mut(|client| -> Result<i64> {
@@ -34,7 +35,8 @@ fn unsubscribe_emails(body: JsonBody) -> i64 {
 }
 
 /// Removes addresses from the unsubscribed list; returns how many were on it.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn remove_unsubscribed_emails(body: JsonBody) -> i64 {
     let emails = parse_email_list(&body.0).or_raise();
     Spi::connect_mut(|client| -> Result<i64> {

@@ -10,7 +10,8 @@ use pgrx::JsonB;
 
 /// Creates an inactive workflow from its blocks and returns its ID. Link start events with
 /// `engage.link_event`, then `engage.activate_workflow`.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn create_workflow(
     name: Option<&str>,
     blocks: Option<JsonBody>,
@@ -34,7 +35,8 @@ fn create_workflow(
 /// moved to it and how many stay on older versions. New launches use the new version; an
 /// instance already waiting finishes on its own version unless `move_waiting` is set, and then
 /// moves when the block it will resume at has the same ID in the new version.
-#[pg_extern]
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn alter_workflow(
     workflow: Option<&str>,
     blocks: Option<JsonBody>,
