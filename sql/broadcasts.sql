@@ -127,6 +127,34 @@ BEGIN
     SELECT b.status INTO status FROM engage.broadcasts b WHERE b.broadcast_id = send_broadcast.broadcast_id;
 END
 $$;
+COMMENT ON FUNCTION engage.send_broadcast(integer,bigint[],text,timestamp with time zone) IS 'Sends a message to every member of the segments (a contact once), now or at start_at (at most a year ahead; the scheduler starts it). Returns the broadcast ID, its status and, when it started now, the sends queued, suppressed and failed.';
+
+-- The same, naming the message and the segments by name or ID (text), as the other functions
+-- take them: a message name several messages share is refused.
+CREATE FUNCTION engage.send_broadcast(message text, segments text[], name text, start_at timestamptz DEFAULT NULL,
+    OUT broadcast_id bigint, OUT status text, OUT queued integer, OUT suppressed integer, OUT failed integer)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids integer[] := ARRAY(SELECT m.message_id FROM engage.messages m
+                           WHERE m.name = message OR m.message_id::text = message ORDER BY m.message_id::text = message DESC, 1);
+    segment text;
+    segment_ids bigint[] := '{}';
+BEGIN
+    IF cardinality(ids) = 0 THEN
+        RAISE EXCEPTION 'message "%" does not exist', message USING ERRCODE = 'undefined_object',
+            DETAIL = 'argument message', HINT = 'Name a message by its name or ID; engage.messages lists them.';
+    ELSIF cardinality(ids) > 1 AND ids[1]::text <> message THEN
+        RAISE EXCEPTION 'message name "%" is ambiguous: IDs %', message, array_to_string(ids, ', ')
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'argument message', HINT = 'Give the message''s ID instead.';
+    END IF;
+    FOREACH segment IN ARRAY coalesce(segments, '{}') LOOP
+        segment_ids := segment_ids || (engage_internal.segment_named(segment)).segment_id;
+    END LOOP;
+    SELECT * INTO broadcast_id, status, queued, suppressed, failed
+    FROM engage.send_broadcast(ids[1], segment_ids, name, start_at);
+END
+$$;
+COMMENT ON FUNCTION engage.send_broadcast(text,text[],text,timestamp with time zone) IS 'engage.send_broadcast with the message and the segments named by name or ID: the same broadcast, checks and result. 42704 for a name nothing has; 22023 for a message name several messages share.';
 
 -- The job kind that starts a scheduled broadcast (arguments {"broadcast": ID}), then switches its
 -- job off: it has done its one run.
@@ -192,6 +220,7 @@ BEGIN
     RETURN b;
 END
 $$;
+COMMENT ON FUNCTION engage.pause_broadcast(bigint) IS 'Pauses a RUNNING broadcast: its queued and held sends become PAUSED and are not claimed until it resumes (those a transport holds go on). Returns the broadcast.';
 
 -- Resumes a paused broadcast: its paused sends are queued again, in their order.
 CREATE FUNCTION engage.resume_broadcast(broadcast_id bigint) RETURNS engage.broadcasts
@@ -210,6 +239,7 @@ BEGIN
     RETURN b;
 END
 $$;
+COMMENT ON FUNCTION engage.resume_broadcast(bigint) IS 'Resumes a PAUSED broadcast: its paused sends are queued again, in their order, and it is RUNNING again (IDLE if none of its sends waits). Returns the broadcast.';
 
 -- Cancels a broadcast: a scheduled one never starts; a running or paused one sends nothing more
 -- (its queued and paused sends are suppressed with the reason; those a transport holds go on).
@@ -231,6 +261,7 @@ BEGIN
     RETURN b;
 END
 $$;
+COMMENT ON FUNCTION engage.cancel_broadcast(bigint,text) IS 'Cancels a SCHEDULED, RUNNING or PAUSED broadcast: it never starts, or sends nothing more (waiting sends are suppressed with the reason; those a transport holds go on). It ends IDLE with cancelled_at. Returns the broadcast.';
 
 -- Why a contact did or did not get a broadcast: not a member when it started (or it has not
 -- started), suppressed or failed and why, or sent (queued, paused, with the transport, delivered,
@@ -261,6 +292,7 @@ BEGIN
     locator := s.locator;
 END
 $$;
+COMMENT ON FUNCTION engage.broadcast_recipient(bigint,bigint) IS 'Why a contact did or did not get a broadcast: outcome (not started, not a member when it started, suppressed, failed or sent), with its send''s status, reason, request ID and locator.';
 
 -- Per broadcast: its members and sends by what became of them (spec 001's broadcast counters).
 CREATE VIEW engage.broadcast_stats AS
@@ -281,3 +313,20 @@ LEFT JOIN LATERAL (
            bool_or(x.activity IN ('UNSUBSCRIBED', 'SPAM')) AS unsubscribed
     FROM engage.contact_activities x WHERE x.request_id = s.request_id) a ON s.sent_at IS NOT NULL
 GROUP BY b.broadcast_id;
+COMMENT ON VIEW engage.broadcast_stats IS 'Per broadcast: its members and its sends by what became of them (spec 001''s broadcast counters). One row per broadcast.';
+COMMENT ON COLUMN engage.broadcast_stats.broadcast_id IS 'The broadcast';
+COMMENT ON COLUMN engage.broadcast_stats.name IS 'Its name';
+COMMENT ON COLUMN engage.broadcast_stats.status IS 'Its status (see engage.broadcasts.status)';
+COMMENT ON COLUMN engage.broadcast_stats.scheduled_at IS 'When it was scheduled to start; NULL if it started at once';
+COMMENT ON COLUMN engage.broadcast_stats.started_at IS 'When it started; NULL until it starts';
+COMMENT ON COLUMN engage.broadcast_stats.cancelled_at IS 'When it was cancelled; NULL if it was not';
+COMMENT ON COLUMN engage.broadcast_stats.members IS 'How many contacts its segments had when it started; NULL until it starts';
+COMMENT ON COLUMN engage.broadcast_stats.queued IS 'Sends waiting for a transport: QUEUED, HELD or PAUSED';
+COMMENT ON COLUMN engage.broadcast_stats.sent IS 'Sends a transport has claimed';
+COMMENT ON COLUMN engage.broadcast_stats.delivered IS 'Sends now DELIVERED';
+COMMENT ON COLUMN engage.broadcast_stats.undelivered IS 'Sends now UNDELIVERED';
+COMMENT ON COLUMN engage.broadcast_stats.opened IS 'Sent sends with an open (RECEIVED) report';
+COMMENT ON COLUMN engage.broadcast_stats.clicked IS 'Sent sends with a click report';
+COMMENT ON COLUMN engage.broadcast_stats.unsubscribed IS 'Sent sends with an unsubscribe or spam report';
+COMMENT ON COLUMN engage.broadcast_stats.suppressed IS 'Sends SUPPRESSED: never sent (no usable address, unsubscribed, or the broadcast was cancelled)';
+COMMENT ON COLUMN engage.broadcast_stats.failed IS 'Sends FAILED: the template failed for the member';

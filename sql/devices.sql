@@ -34,6 +34,26 @@ CREATE TABLE engage.devices (
 CREATE INDEX devices_contact ON engage.devices (contact_id);
 CREATE INDEX devices_token ON engage.devices (category, push_token);
 CREATE INDEX devices_waiting ON engage.devices (external_customer_id) WHERE contact_id IS NULL;
+COMMENT ON TABLE engage.devices IS 'One row per device a push SDK registered (engage.register_devices); an active device of a known contact is its push channel';
+COMMENT ON COLUMN engage.devices.device_id IS 'the device''s ID (deviceId)';
+COMMENT ON COLUMN engage.devices.contact_id IS 'the contact using the device; NULL until a registration names a contact that exists';
+COMMENT ON COLUMN engage.devices.push_token IS 'the push token (pushToken)';
+COMMENT ON COLUMN engage.devices.category IS 'mobilepush or webpush: the channel type of the token';
+COMMENT ON COLUMN engage.devices.os_type IS 'operating system (osType); NULL: not given';
+COMMENT ON COLUMN engage.devices.os_version IS 'operating system version (osVersion); NULL: not given';
+COMMENT ON COLUMN engage.devices.device_model IS 'device model (deviceModel); NULL: not given';
+COMMENT ON COLUMN engage.devices.app_version IS 'app version (appVersion); NULL: not given';
+COMMENT ON COLUMN engage.devices.application_id IS 'application ID (applicationId); NULL: not given';
+COMMENT ON COLUMN engage.devices.language_code IS 'the device''s language (languageCode); NULL: not given';
+COMMENT ON COLUMN engage.devices.time_zone IS 'the device''s IANA time zone, in PostgreSQL''s spelling; NULL: not given';
+COMMENT ON COLUMN engage.devices.external_customer_id IS 'the externalCustomerId registrations named, kept to link a waiting device later; NULL: none named';
+COMMENT ON COLUMN engage.devices.email IS 'the email registrations named (lower-case); NULL: none named';
+COMMENT ON COLUMN engage.devices.phone IS 'the phone registrations named (digits only); NULL: none named';
+COMMENT ON COLUMN engage.devices.active IS 'false: its token was reported invalid or taken by another device; its channel is gone until it registers again';
+COMMENT ON COLUMN engage.devices.deactivated_at IS 'when the device became inactive; NULL while active';
+COMMENT ON COLUMN engage.devices.deactivation_reason IS 'why the device became inactive; NULL while active';
+COMMENT ON COLUMN engage.devices.created_at IS 'when the device was first registered';
+COMMENT ON COLUMN engage.devices.updated_at IS 'when the row last changed (a registration, a link or a deactivation)';
 
 -- Makes the channels of the devices listed what the devices are: each active device of a known
 -- contact is the push channel (category, token) of that contact, active and not bounced.

@@ -137,3 +137,4 @@ BEGIN
     PERFORM engage_internal.forget_exported_tombstones();
 END
 $$;
+COMMENT ON FUNCTION engage.erase_contact(bigint,text,text,text) IS 'Erases a person (GDPR): the contact the identifiers given name (all the same one) and everything that names them, in one transaction; exports delete theirs next run. Returns rows removed per table.';

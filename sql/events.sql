@@ -10,7 +10,13 @@ CREATE TABLE engage.event_types (
         CHECK (key_kind IN ('auto', 'email', 'phone', 'external_id', 'contact_id')),
     created_at    timestamptz NOT NULL DEFAULT now()
 );
+COMMENT ON TABLE engage.event_types IS 'One row per event type: what events and workflows name by key; unknown keys an event names are registered as Other';
+COMMENT ON COLUMN engage.event_types.event_type_id IS 'event type ID';
+COMMENT ON COLUMN engage.event_types.key IS 'the eventTypeKey events give, unique: 1 to 100 letters, digits, _, -, . or :';
+COMMENT ON COLUMN engage.event_types.name IS 'display name; the key when none was given';
+COMMENT ON COLUMN engage.event_types.category IS 'Click, Subscribe, Unsubscribe, Import, RFM, Other (the default), Subscription, View or Order';
 COMMENT ON COLUMN engage.event_types.key_kind IS 'how keyValue finds the contact; auto tries email, external ID, phone, contact ID in that order';
+COMMENT ON COLUMN engage.event_types.created_at IS 'when the type was registered';
 
 -- The events pg_engage registers itself (spec 004's launch events besides API ones): a
 -- subscription, a click or an open of a sent message, an unsubscribe, an import of new contacts.
@@ -59,6 +65,14 @@ CREATE INDEX events_type_time ON engage.events (event_type_id, registered_at);
 -- transactions is a few recent pages, and the index costs next to nothing to keep.
 CREATE INDEX events_written ON engage.events USING brin (written_xid);
 CREATE INDEX events_key ON engage.events (key_value);
+COMMENT ON TABLE engage.events IS 'One row per event registered, never updated; partitioned by month of registered_at';
+COMMENT ON COLUMN engage.events.event_id IS 'event ID, from one sequence (unique on its own)';
+COMMENT ON COLUMN engage.events.event_type_id IS 'the event''s type (engage.event_types)';
+COMMENT ON COLUMN engage.events.key_value IS 'the keyValue the event was given: an email, phone, external ID or contact ID';
+COMMENT ON COLUMN engage.events.contact_id IS 'the contact keyValue identified when the event was registered; NULL if none';
+COMMENT ON COLUMN engage.events.params IS 'the event''s params as a JSON object by name; {} when none';
+COMMENT ON COLUMN engage.events.registered_at IS 'when the event was registered';
+COMMENT ON COLUMN engage.events.written_xid IS 'the writing transaction''s ID with epoch (txid_current()): how exports find what arrived since their last run';
 
 CREATE FUNCTION engage_internal.event_types_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
@@ -78,5 +92,3 @@ CREATE TRIGGER event_types_deleted AFTER DELETE ON engage.event_types
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.event_types_guard();
 CREATE TRIGGER event_types_truncated AFTER TRUNCATE ON engage.event_types
     FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.event_types_guard();
-
-COMMENT ON COLUMN engage.events.contact_id IS 'the contact keyValue identified when the event was registered; NULL if none';

@@ -21,6 +21,10 @@ CREATE TABLE engage.export_tombstones (
     written_xid bigint NOT NULL DEFAULT txid_current()
 );
 CREATE INDEX export_tombstones_written ON engage.export_tombstones USING brin (written_xid);
+COMMENT ON TABLE engage.export_tombstones IS 'Keys of rows deleted from export datasets, so that the next export runs delete them too: one row per deletion. A tombstone goes once every export of its dataset has seen it.';
+COMMENT ON COLUMN engage.export_tombstones.dataset IS 'The dataset the deleted rows belonged to, in spec 001''s spelling.';
+COMMENT ON COLUMN engage.export_tombstones.key IS 'The dataset''s key of the deleted rows (an erased person: contactId:<id> or key:<id>); NULL: every row.';
+COMMENT ON COLUMN engage.export_tombstones.written_xid IS '64-bit ID of the transaction that wrote it (txid_current()), compared with each export''s snapshot.';
 
 -- The datasets, in spec 001's spelling, with their target table and how a run updates it:
 -- append-only datasets get the rows added since the last run; the others have their rows
@@ -37,6 +41,12 @@ CREATE TABLE engage.export_datasets (
     -- first copy goes through it in batches of pages).
     source     regclass NOT NULL
 );
+COMMENT ON TABLE engage.export_datasets IS 'The nine datasets of the data export (spec 001): one row per dataset, with its target table and how a run updates it (by key, or append-only).';
+COMMENT ON COLUMN engage.export_datasets.dataset IS 'The dataset''s name in spec 001''s spelling (contactActivities, orderItems, …).';
+COMMENT ON COLUMN engage.export_datasets.table_name IS 'Name of the dataset''s table in an export''s target schema.';
+COMMENT ON COLUMN engage.export_datasets.key_column IS 'Target column by which a run replaces rows (deletes and inserts them anew); NULL: append-only, new rows added.';
+COMMENT ON COLUMN engage.export_datasets.key_unique IS 'true: the key names one row (the table''s primary key); false: a group of rows (indexed); NULL: append-only.';
+COMMENT ON COLUMN engage.export_datasets.source IS 'The table the rows come from; its size estimates a full copy''s rows.';
 INSERT INTO engage.export_datasets (dataset, table_name, key_column, key_unique, source) VALUES
     ('broadcasts', 'broadcasts', 'id', false, 'engage.broadcasts'),
     ('contactActivities', 'contact_activities', NULL, NULL, 'engage.contact_activities'),

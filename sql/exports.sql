@@ -26,6 +26,16 @@ CREATE TABLE engage.data_exports (
 );
 ALTER TABLE engage.data_exports ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_exports ON engage.data_exports USING (pg_has_role(owner, 'USAGE'));
+COMMENT ON TABLE engage.data_exports IS 'Data exports (spec 001): one row per export of datasets into tables of a target schema, run by its job. Read engage.exports; change through create_export and alter_export.';
+COMMENT ON COLUMN engage.data_exports.export_id IS 'Identity of the export.';
+COMMENT ON COLUMN engage.data_exports.name IS 'Unique name of the export; its job is named "export <name>".';
+COMMENT ON COLUMN engage.data_exports.connector_id IS 'Connector (engage.connectors) whose database holds the target: this database when it has no host.';
+COMMENT ON COLUMN engage.data_exports.datasets IS 'The datasets exported, in spec 001''s spelling (contactActivities, …), sorted; at least one.';
+COMMENT ON COLUMN engage.data_exports.target_schema IS 'Schema of the target database that holds the datasets'' tables.';
+COMMENT ON COLUMN engage.data_exports.job_id IS 'The job (engage.scheduled_jobs) that runs the export: its schedule, time zone, delay and failures.';
+COMMENT ON COLUMN engage.data_exports.full_resync IS 'true: the next run copies every dataset whole again (run_export_now(full_resync => true)); that run clears it.';
+COMMENT ON COLUMN engage.data_exports.owner IS 'The role that created the export; its runs act with this role''s rights.';
+COMMENT ON COLUMN engage.data_exports.created_at IS 'When the export was created.';
 
 -- What each successful run did to each dataset. A failed run leaves no rows here (it rolled
 -- back); engage.job_runs has its error, which names the dataset.
@@ -48,6 +58,17 @@ CREATE TABLE engage.export_dataset_runs (
 ALTER TABLE engage.export_dataset_runs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_export_runs ON engage.export_dataset_runs
 USING (EXISTS (SELECT FROM engage.data_exports e WHERE e.export_id = export_dataset_runs.export_id));
+COMMENT ON TABLE engage.export_dataset_runs IS 'What a successful export run did to one dataset: one row per export, dataset and run. A failed run leaves no rows (it rolled back; engage.job_runs has its error).';
+COMMENT ON COLUMN engage.export_dataset_runs.export_id IS 'The export (engage.data_exports).';
+COMMENT ON COLUMN engage.export_dataset_runs.dataset IS 'The dataset, in spec 001''s spelling.';
+COMMENT ON COLUMN engage.export_dataset_runs.run_id IS 'The job run (engage.job_runs.run_id) that exported it; 0 when the export ran outside a job run.';
+COMMENT ON COLUMN engage.export_dataset_runs.mode IS 'full: the table was created or emptied, then filled; incremental: only what changed since the last run was sent.';
+COMMENT ON COLUMN engage.export_dataset_runs.rows_inserted IS 'Rows inserted; an incremental run of a keyed dataset counts keys (an order''s items count once).';
+COMMENT ON COLUMN engage.export_dataset_runs.rows_updated IS 'Keys whose rows were replaced by an incremental run of a keyed dataset; 0 otherwise.';
+COMMENT ON COLUMN engage.export_dataset_runs.rows_deleted IS 'Rows a full copy emptied, keys gone (keyed incremental run), or rows of erased people (append-only).';
+COMMENT ON COLUMN engage.export_dataset_runs.started_at IS 'When the run started this dataset.';
+COMMENT ON COLUMN engage.export_dataset_runs.finished_at IS 'When the run finished this dataset.';
+COMMENT ON COLUMN engage.export_dataset_runs.snapshot IS 'Transaction snapshot the dataset was exported up to (the target''s engage_export_state holds the one that counts).';
 
 -- The exports the reader may see, with their schedule, last run and next run. state: running,
 -- failing (the last run failed), disabled (its job was switched off), idle.
@@ -69,6 +90,26 @@ LEFT JOIN LATERAL (
     SELECT r.status, r.started_at, r.finished_at, r.error FROM engage.job_runs r
     WHERE r.job_id = e.job_id ORDER BY r.run_id DESC LIMIT 1
 ) last ON true;
+COMMENT ON VIEW engage.exports IS 'The exports the reader may see, one row each, with their schedule, last run and next run.';
+COMMENT ON COLUMN engage.exports.name IS 'Name of the export.';
+COMMENT ON COLUMN engage.exports.connector IS 'Name of the connector whose database holds the target.';
+COMMENT ON COLUMN engage.exports.target_schema IS 'Schema the datasets'' tables are written to.';
+COMMENT ON COLUMN engage.exports.datasets IS 'The datasets exported, in spec 001''s spelling, sorted.';
+COMMENT ON COLUMN engage.exports.schedule IS 'Cron schedule of the export''s job; NULL or empty: runs only by hand (engage.run_export_now).';
+COMMENT ON COLUMN engage.exports.time_zone IS 'Time zone the schedule is read in.';
+COMMENT ON COLUMN engage.exports.delay IS 'How long after each scheduled time the run starts.';
+COMMENT ON COLUMN engage.exports.enabled IS 'Whether the job runs on its schedule; false when switched off, or after max_failures failures in a row.';
+COMMENT ON COLUMN engage.exports.state IS 'running, disabled (its job is switched off), failing (the last run failed) or idle.';
+COMMENT ON COLUMN engage.exports.last_run_status IS 'Status of the last run: running, succeeded, failed, skipped or interrupted; NULL: never run.';
+COMMENT ON COLUMN engage.exports.last_run_started_at IS 'When the last run started; NULL: never run.';
+COMMENT ON COLUMN engage.exports.last_run_finished_at IS 'When the last run finished; NULL while it runs or when never run.';
+COMMENT ON COLUMN engage.exports.last_run_error IS 'Error of the last run; NULL unless it failed.';
+COMMENT ON COLUMN engage.exports.last_success_at IS 'When a successful run last finished a dataset; NULL: none yet.';
+COMMENT ON COLUMN engage.exports.next_run_at IS 'When the next scheduled run is due (scheduled time plus delay); NULL when disabled or unscheduled.';
+COMMENT ON COLUMN engage.exports.owner IS 'The role the export belongs to; its runs act with this role''s rights.';
+COMMENT ON COLUMN engage.exports.job_name IS 'Name of the export''s job ("export <name>").';
+COMMENT ON COLUMN engage.exports.export_id IS 'Identity of the export (engage.data_exports).';
+COMMENT ON COLUMN engage.exports.created_at IS 'When the export was created.';
 
 -- Every run of every export the reader may see, one row per dataset it exported (a failed run:
 -- one row, with its error and no dataset).
@@ -78,6 +119,19 @@ SELECT e.name AS export, r.run_id, r.status, d.dataset, d.mode, d.rows_inserted,
 FROM engage.data_exports e
 JOIN engage.job_runs r ON r.job_id = e.job_id
 LEFT JOIN engage.export_dataset_runs d ON d.export_id = e.export_id AND d.run_id = r.run_id;
+COMMENT ON VIEW engage.export_runs IS 'Every run of every export the reader may see: one row per run and dataset exported; a run with no dataset rows (failed, or still running) is one row with dataset NULL.';
+COMMENT ON COLUMN engage.export_runs.export IS 'Name of the export.';
+COMMENT ON COLUMN engage.export_runs.run_id IS 'The job run (engage.job_runs.run_id).';
+COMMENT ON COLUMN engage.export_runs.status IS 'running, succeeded, failed, skipped or interrupted.';
+COMMENT ON COLUMN engage.export_runs.dataset IS 'The dataset, in spec 001''s spelling; NULL for a run that exported none (failed, or still running).';
+COMMENT ON COLUMN engage.export_runs.mode IS 'full (table created or emptied, then filled) or incremental (what changed since the last run); NULL without dataset.';
+COMMENT ON COLUMN engage.export_runs.rows_inserted IS 'Rows inserted (keys, for an incremental run of a keyed dataset); NULL without dataset.';
+COMMENT ON COLUMN engage.export_runs.rows_updated IS 'Keys whose rows were replaced (incremental runs of keyed datasets; else 0); NULL without dataset.';
+COMMENT ON COLUMN engage.export_runs.rows_deleted IS 'Rows a full copy emptied, keys gone, or rows of erased people; NULL without dataset.';
+COMMENT ON COLUMN engage.export_runs.duration IS 'How long the run took for this dataset; NULL without dataset.';
+COMMENT ON COLUMN engage.export_runs.started_at IS 'When the run started.';
+COMMENT ON COLUMN engage.export_runs.finished_at IS 'When the run finished; NULL while it runs.';
+COMMENT ON COLUMN engage.export_runs.error IS 'Why the run failed (a dataset''s failure names the dataset); NULL unless it failed.';
 
 -- The datasets named (spec 001's spelling or the table name, any case), checked and sorted;
 -- NULL: all nine.
@@ -619,6 +673,7 @@ BEGIN
     RETURN result;
 END
 $$;
+COMMENT ON FUNCTION engage.create_export(text,text,text[],text,text,text,interval,integer) IS 'Creates an export of datasets (NULL: all nine) into schema of the connector''s database, run by the job "export <name>" on schedule (NULL: by hand only). Belongs to and runs as the caller; admins only. Returns the engage.exports row.';
 
 -- Changes what is given; NULL leaves a setting as it is (schedule => '' removes the schedule). A
 -- dataset added starts with a full copy at the next run; one removed keeps its table as it is.
@@ -652,6 +707,7 @@ BEGIN
     RETURN result;
 END
 $$;
+COMMENT ON FUNCTION engage.alter_export(text,text[],text,text,interval,integer,boolean) IS 'Changes the settings given; NULL keeps a setting (schedule => '''' removes the schedule). A dataset added is copied whole at the next run; one removed keeps its table as it is. Returns the engage.exports row.';
 
 -- Drops the export and its job. The tables it wrote stay, with their rows (drop them yourself);
 -- for a remote target, the foreign tables that reached them go.
@@ -675,6 +731,7 @@ BEGIN
     RETURN true;
 END
 $$;
+COMMENT ON FUNCTION engage.drop_export(text) IS 'Drops the export and its job; returns true. The tables it wrote stay, with their rows; for a remote target, the foreign tables that reached them are dropped.';
 
 -- Runs the export now, in this session (its schedule stays as it is); with full_resync, every
 -- dataset is copied again (its table emptied first), as at the first run.
@@ -689,6 +746,7 @@ BEGIN
     RETURN engage.run_job_now((SELECT j.name FROM engage.scheduled_jobs j WHERE j.job_id = e.job_id));
 END
 $$;
+COMMENT ON FUNCTION engage.run_export_now(text,boolean) IS 'Runs the export now, in this session (its schedule stays as it is), and returns the job run. full_resync => true empties each table and copies every dataset again.';
 
 -- What running exports are doing now: the dataset each is at, rows done of an estimate (the
 -- source table's size for a full copy, the changed keys for an incremental one; NULL when
@@ -697,3 +755,10 @@ CREATE VIEW engage.export_progress WITH (security_invoker = true) AS
 SELECT e.name AS export, p.dataset, p.rows_done, p.rows_estimate, p.dataset_started_at, p.pid
 FROM engage_internal.export_progress_slots() p
 JOIN engage.data_exports e ON e.export_id = p.export_id;
+COMMENT ON VIEW engage.export_progress IS 'What running exports (those the reader may see) are doing now: one row per run, from shared memory, so it moves while the run''s transaction is open. Empty unless pg_engage is preloaded; at most 16 runs show.';
+COMMENT ON COLUMN engage.export_progress.export IS 'Name of the export.';
+COMMENT ON COLUMN engage.export_progress.dataset IS 'The dataset the run is at, in spec 001''s spelling.';
+COMMENT ON COLUMN engage.export_progress.rows_done IS 'Rows done so far in this dataset (keys, for an incremental run of a keyed dataset).';
+COMMENT ON COLUMN engage.export_progress.rows_estimate IS 'Rows expected: the source''s estimated size for a full copy, the changed keys for an incremental one; NULL: unknown.';
+COMMENT ON COLUMN engage.export_progress.dataset_started_at IS 'When the run started this dataset.';
+COMMENT ON COLUMN engage.export_progress.pid IS 'Process ID of the backend running the export.';

@@ -19,6 +19,11 @@ CREATE TABLE engage.job_kinds (
 );
 INSERT INTO engage.job_kinds (kind, run_function, description)
 VALUES ('sql', NULL, 'SQL text, run as the role that scheduled the job');
+COMMENT ON TABLE engage.job_kinds IS 'What a job can run: sql runs the job''s command; every other kind is a function f(arguments jsonb) returns text.';
+COMMENT ON COLUMN engage.job_kinds.kind IS 'the kind''s name, as engage.schedule_job takes it';
+COMMENT ON COLUMN engage.job_kinds.run_function IS 'the function f(arguments jsonb) returns text that runs a job of this kind; NULL for sql';
+COMMENT ON COLUMN engage.job_kinds.description IS 'what the kind does and the arguments it takes';
+COMMENT ON COLUMN engage.job_kinds.worker_delivers IS 'true: the function only plans the run and the scheduler''s worker delivers it; never run in a session';
 
 CREATE TABLE engage.scheduled_jobs (
     job_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -51,6 +56,26 @@ CREATE TABLE engage.scheduled_jobs (
     CONSTRAINT delay_not_negative CHECK (delay >= '0')
 );
 CREATE INDEX scheduled_jobs_due ON engage.scheduled_jobs (next_run_at) WHERE enabled;
+COMMENT ON TABLE engage.scheduled_jobs IS 'One scheduled job. Row security: a role sees and changes the jobs of roles whose rights it has. engage.jobs shows them with their last run.';
+COMMENT ON COLUMN engage.scheduled_jobs.job_id IS 'identity';
+COMMENT ON COLUMN engage.scheduled_jobs.name IS 'unique name, as the job functions take it';
+COMMENT ON COLUMN engage.scheduled_jobs.schedule IS 'cron schedule (five fields or a macro such as @daily); NULL: the job runs only when started by hand';
+COMMENT ON COLUMN engage.scheduled_jobs.time_zone IS 'IANA time zone the schedule is read in; engage.time_zone (else UTC) when not given';
+COMMENT ON COLUMN engage.scheduled_jobs.day_rule IS 'when both day fields are restricted: more_often (default: the one matching more days) or either (cron''s rule)';
+COMMENT ON COLUMN engage.scheduled_jobs.kind IS 'what the job runs (engage.job_kinds); sql by default';
+COMMENT ON COLUMN engage.scheduled_jobs.command IS 'SQL text run for kind sql; NULL for every other kind';
+COMMENT ON COLUMN engage.scheduled_jobs.arguments IS 'JSON the kind''s function takes; {} for sql';
+COMMENT ON COLUMN engage.scheduled_jobs.delay IS 'how long after its scheduled time a run starts; not negative';
+COMMENT ON COLUMN engage.scheduled_jobs.max_failures IS 'failures in a row after which the job is disabled; at least 1';
+COMMENT ON COLUMN engage.scheduled_jobs.enabled IS 'false: not run on schedule (switched off by hand, or after max_failures failures in a row)';
+COMMENT ON COLUMN engage.scheduled_jobs.run_requested IS 'set by engage.run_job_now and cleared by the run it asks for';
+COMMENT ON COLUMN engage.scheduled_jobs.owner IS 'the role that scheduled the job, set on insert and never changed; runs act as it';
+COMMENT ON COLUMN engage.scheduled_jobs.search_path IS 'the search_path in effect when the job was scheduled; runs use it';
+COMMENT ON COLUMN engage.scheduled_jobs.consecutive_failures IS 'failures in a row so far; a success, or enabling the job, resets it';
+COMMENT ON COLUMN engage.scheduled_jobs.next_scheduled_at IS 'the next scheduled time; NULL when there is none';
+COMMENT ON COLUMN engage.scheduled_jobs.next_run_at IS 'when that time''s run is due: next_scheduled_at plus delay';
+COMMENT ON COLUMN engage.scheduled_jobs.created_at IS 'when the job was created';
+COMMENT ON COLUMN engage.scheduled_jobs.updated_at IS 'when the row last changed';
 
 -- A role sees and changes only the jobs of roles whose rights it has.
 ALTER TABLE engage.scheduled_jobs ENABLE ROW LEVEL SECURITY;
@@ -121,6 +146,20 @@ CREATE INDEX job_runs_running ON engage.job_runs (job_id) WHERE status = 'runnin
 CREATE INDEX job_runs_finished ON engage.job_runs (finished_at);
 ALTER TABLE engage.job_runs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_runs ON engage.job_runs USING (pg_has_role(owner, 'USAGE'));
+COMMENT ON TABLE engage.job_runs IS 'One run of a job (row security as for jobs). Finished runs older than engage.job_run_retention are deleted.';
+COMMENT ON COLUMN engage.job_runs.run_id IS 'identity';
+COMMENT ON COLUMN engage.job_runs.job_id IS 'the job (engage.scheduled_jobs); its runs go when it is deleted';
+COMMENT ON COLUMN engage.job_runs.job_name IS 'the job''s name when the run was recorded';
+COMMENT ON COLUMN engage.job_runs.owner IS 'the role the run acts as: the job''s owner';
+COMMENT ON COLUMN engage.job_runs.started_by IS 'schedule, or manual (engage.run_job_now)';
+COMMENT ON COLUMN engage.job_runs.scheduled_at IS 'the scheduled time the run is for; NULL for a manual run';
+COMMENT ON COLUMN engage.job_runs.missed_runs IS 'further scheduled times (passed in downtime or while busy) this one run stands for';
+COMMENT ON COLUMN engage.job_runs.status IS 'running, succeeded, failed, skipped (the previous run was still running) or interrupted';
+COMMENT ON COLUMN engage.job_runs.started_at IS 'when the run started';
+COMMENT ON COLUMN engage.job_runs.finished_at IS 'when it ended; NULL while running';
+COMMENT ON COLUMN engage.job_runs.result IS 'the command''s outcome (INSERT 3) or the kind function''s text; for a skipped run, why';
+COMMENT ON COLUMN engage.job_runs.error IS 'why it failed (message, detail and SQLSTATE) or was interrupted; NULL otherwise';
+COMMENT ON COLUMN engage.job_runs.pid IS 'process ID of the session or worker that ran it; NULL until one took it up';
 
 -- What needs a person's attention: a job that failed, a job switched off.
 CREATE TABLE engage.notifications (
@@ -135,6 +174,14 @@ CREATE TABLE engage.notifications (
 ALTER TABLE engage.notifications ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_notifications ON engage.notifications
 USING (job_id IS NULL OR EXISTS (SELECT FROM engage.scheduled_jobs j WHERE j.job_id = notifications.job_id));
+COMMENT ON TABLE engage.notifications IS 'Something that needs a person''s attention: a job that failed or was disabled, a background worker failing. Rows about jobs one cannot see are hidden.';
+COMMENT ON COLUMN engage.notifications.notification_id IS 'identity';
+COMMENT ON COLUMN engage.notifications.created_at IS 'when it was written';
+COMMENT ON COLUMN engage.notifications.kind IS 'job_failed, job_disabled or worker_failing';
+COMMENT ON COLUMN engage.notifications.job_id IS 'the job concerned (engage.scheduled_jobs); NULL when it concerns no job';
+COMMENT ON COLUMN engage.notifications.run_id IS 'the run concerned (engage.job_runs); NULL when none';
+COMMENT ON COLUMN engage.notifications.message IS 'what happened, in words';
+COMMENT ON COLUMN engage.notifications.details IS 'the same as JSON: for a job its name, consecutive_failures, error, sqlstate; for a worker its name, failures, error';
 
 -- security_invoker: the reader's row security applies, not the view owner's.
 CREATE VIEW engage.jobs WITH (security_invoker = true) AS
@@ -147,6 +194,25 @@ LEFT JOIN LATERAL (
     SELECT r.status, r.started_at, r.finished_at FROM engage.job_runs r
     WHERE r.job_id = j.job_id ORDER BY r.run_id DESC LIMIT 1
 ) last ON true;
+COMMENT ON VIEW engage.jobs IS 'Each job the reader may see (its row security applies), with its latest run''s status and times.';
+COMMENT ON COLUMN engage.jobs.job_id IS 'identity';
+COMMENT ON COLUMN engage.jobs.name IS 'unique name, as the job functions take it';
+COMMENT ON COLUMN engage.jobs.schedule IS 'cron schedule (five fields or a macro such as @daily); NULL: the job runs only when started by hand';
+COMMENT ON COLUMN engage.jobs.time_zone IS 'IANA time zone the schedule is read in; engage.time_zone (else UTC) when not given';
+COMMENT ON COLUMN engage.jobs.day_rule IS 'when both day fields are restricted: more_often (default: the one matching more days) or either (cron''s rule)';
+COMMENT ON COLUMN engage.jobs.kind IS 'what the job runs (engage.job_kinds); sql by default';
+COMMENT ON COLUMN engage.jobs.command IS 'SQL text run for kind sql; NULL for every other kind';
+COMMENT ON COLUMN engage.jobs.arguments IS 'JSON the kind''s function takes; {} for sql';
+COMMENT ON COLUMN engage.jobs.delay IS 'how long after its scheduled time a run starts; not negative';
+COMMENT ON COLUMN engage.jobs.enabled IS 'false: not run on schedule (switched off by hand, or after max_failures failures in a row)';
+COMMENT ON COLUMN engage.jobs.owner IS 'the role that scheduled the job, set on insert and never changed; runs act as it';
+COMMENT ON COLUMN engage.jobs.search_path IS 'the search_path in effect when the job was scheduled; runs use it';
+COMMENT ON COLUMN engage.jobs.max_failures IS 'failures in a row after which the job is disabled; at least 1';
+COMMENT ON COLUMN engage.jobs.consecutive_failures IS 'failures in a row so far; a success, or enabling the job, resets it';
+COMMENT ON COLUMN engage.jobs.next_run_at IS 'when its next run is due (scheduled time plus delay); NULL when disabled or unscheduled';
+COMMENT ON COLUMN engage.jobs.last_status IS 'status of its latest run (engage.job_runs); NULL if it never ran';
+COMMENT ON COLUMN engage.jobs.last_started_at IS 'when its latest run started; NULL if it never ran';
+COMMENT ON COLUMN engage.jobs.last_finished_at IS 'when its latest run ended; NULL if it never ran or is still running';
 
 -- Refuses a count argument (a failure limit, a batch size) that is NULL or below 1, naming it.
 -- Refuses a NULL where an argument must have a value (22004, the argument named in DETAIL).
@@ -219,6 +285,7 @@ BEGIN
     RETURN id;
 END
 $$;
+COMMENT ON FUNCTION engage.schedule_job(text,text,text,text,interval,text,integer,text,jsonb) IS 'Creates a job that runs as the calling role: a cron schedule (NULL or empty: by hand only) in a time zone, running a SQL command (kind sql) or a kind''s function with arguments. Returns its ID. Warns when no scheduler runs here.';
 
 -- The job of this name the calling role may act on, locked, or an error.
 CREATE FUNCTION engage_internal.job_named(job_name text) RETURNS engage.scheduled_jobs
@@ -251,6 +318,7 @@ BEGIN
     RETURN true;
 END
 $$;
+COMMENT ON FUNCTION engage.unschedule_job(text) IS 'Deletes a job the caller may see, with its runs; refused for a job that runs an export or a list sync (drop or alter those instead). Returns true.';
 
 -- Changes what is given; NULL leaves a setting as it is (schedule => '' removes the schedule).
 CREATE FUNCTION engage.alter_job(
@@ -293,6 +361,7 @@ BEGIN
     RETURN changed;
 END
 $$;
+COMMENT ON FUNCTION engage.alter_job(text,text,text,text,interval,text,integer,boolean,text,jsonb) IS 'Changes what is given of a job the caller may see (NULL keeps a setting; schedule => '''' removes the schedule; new_name renames it); a command only for kind sql. Returns the engage.jobs row.';
 
 -- Starts the runs due at `at`: for each enabled job whose run time has come, one run (however
 -- many scheduled times passed since: they are counted in missed_runs), or a skipped run when
@@ -468,6 +537,7 @@ CREATE FUNCTION engage.run_due_jobs(at timestamptz DEFAULT now()) RETURNS SETOF 
 LANGUAGE sql AS $$
     SELECT r.* FROM engage_internal.claim_due_runs(at, engage_internal.vouch()) AS c(run), LATERAL engage_internal.execute_run(c.run) AS r
 $$;
+COMMENT ON FUNCTION engage.run_due_jobs(timestamp with time zone) IS 'Runs in this session the jobs due at at, as the scheduler does, and returns their runs. Kinds a worker delivers are left alone; a job not yet due at now() runs early only for a role with its owner''s rights. Admins only.';
 
 -- Runs a job now, in this session, whatever its schedule (its scheduled times stay as they are).
 -- The request is written as the calling role, so row security decides whether it may.
@@ -480,6 +550,7 @@ BEGIN
     RETURN engage_internal.run_requested_job(job.job_id);
 END
 $$;
+COMMENT ON FUNCTION engage.run_job_now(text) IS 'Runs a job the caller may see now, in this session, whatever its schedule (its scheduled times stay). Returns the run. Refused while it is running, and for kinds a background worker delivers.';
 
 CREATE FUNCTION engage_internal.run_requested_job(job bigint) RETURNS engage.job_runs
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -40,6 +40,24 @@ CREATE TABLE engage.list_sync_definitions (
 );
 ALTER TABLE engage.list_sync_definitions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_list_syncs ON engage.list_sync_definitions USING (pg_has_role(owner, 'USAGE'));
+COMMENT ON TABLE engage.list_sync_definitions IS 'Audience-list syncs (spec 003): one row per sync of a query''s rows or a segment''s members to a list, run by its job. Read engage.list_syncs; change through create_list_sync and alter_list_sync.';
+COMMENT ON COLUMN engage.list_sync_definitions.sync_id IS 'Identity of the sync.';
+COMMENT ON COLUMN engage.list_sync_definitions.name IS 'Unique name of the sync; its job is named "list sync <name>".';
+COMMENT ON COLUMN engage.list_sync_definitions.query IS 'The source query (one SELECT, run with the owner''s rights); NULL when the source is a segment.';
+COMMENT ON COLUMN engage.list_sync_definitions.segment_id IS 'The segment (engage.segments) whose members are the source; NULL when the source is a query.';
+COMMENT ON COLUMN engage.list_sync_definitions.columns IS 'Segment source: {"<contacts dataset column>": "<output name>"}; NULL: the email only.';
+COMMENT ON COLUMN engage.list_sync_definitions.strings IS 'Segment source: [{"name", "type", "value"}] added to dataFields; type string, timestamp, segment_id or segment_name.';
+COMMENT ON COLUMN engage.list_sync_definitions.action IS 'add (subscribe the rows to the list) or remove (unsubscribe them).';
+COMMENT ON COLUMN engage.list_sync_definitions.list_id IS 'ID of the list in the list API (positive).';
+COMMENT ON COLUMN engage.list_sync_definitions.campaign_id IS 'Campaign ID sent as campaignId with unsubscribe requests; NULL: none sent.';
+COMMENT ON COLUMN engage.list_sync_definitions.channel_unsubscribe IS 'Sent as channelUnsubscribe with unsubscribe requests.';
+COMMENT ON COLUMN engage.list_sync_definitions.skip_invalid_data IS 'true: invalid rows are skipped and recorded; false: an invalid row fails the run before anything is sent.';
+COMMENT ON COLUMN engage.list_sync_definitions.region IS 'us or eu: the list API''s base URL (api.iterable.com or api.eu.iterable.com), unless overridden.';
+COMMENT ON COLUMN engage.list_sync_definitions.api_url IS 'Base URL that overrides the region''s and the engage.list_api_url setting; NULL: no override.';
+COMMENT ON COLUMN engage.list_sync_definitions.job_id IS 'The job (engage.scheduled_jobs) that runs the sync: its schedule, time zone, delay and failures.';
+COMMENT ON COLUMN engage.list_sync_definitions.full_resync IS 'true: the next run sends every row again (run_list_sync_now(full_resync => true), new strings); that run clears it.';
+COMMENT ON COLUMN engage.list_sync_definitions.owner IS 'The role that created the sync; its query runs with this role''s rights.';
+COMMENT ON COLUMN engage.list_sync_definitions.created_at IS 'When the sync was created.';
 
 -- The API keys. No user role may read this table (privileges.sql revokes it); only the
 -- extension owner's delivery step does. A key is written by engage_internal.store_list_sync_key.
@@ -47,6 +65,9 @@ CREATE TABLE engage.list_sync_keys (
     sync_id bigint PRIMARY KEY REFERENCES engage.list_sync_definitions ON DELETE CASCADE,
     api_key text NOT NULL
 );
+COMMENT ON TABLE engage.list_sync_keys IS 'The API key of each list sync: no user role may read this table, only the delivery step. Written by create_list_sync and alter_list_sync.';
+COMMENT ON COLUMN engage.list_sync_keys.sync_id IS 'The sync (engage.list_sync_definitions).';
+COMMENT ON COLUMN engage.list_sync_keys.api_key IS 'The list API key, sent in the Api-Key header; never shown (engage.list_syncs.api_key_set says if one is set).';
 
 -- Whether a sync has an API key stored (the key itself is never shown).
 CREATE FUNCTION engage_internal.list_sync_has_key(sync bigint) RETURNS boolean
@@ -77,6 +98,16 @@ CREATE INDEX list_sync_rows_pending ON engage.list_sync_rows (sync_id, run_id, o
 ALTER TABLE engage.list_sync_rows ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_list_sync_rows ON engage.list_sync_rows
 USING (EXISTS (SELECT FROM engage.list_sync_definitions d WHERE d.sync_id = list_sync_rows.sync_id));
+COMMENT ON TABLE engage.list_sync_rows IS 'Each row a list sync has seen: one per sync and key, with the call last planned for it and its outcome. Each run compares its source with these rows to find what to send.';
+COMMENT ON COLUMN engage.list_sync_rows.sync_id IS 'The sync (engage.list_sync_definitions).';
+COMMENT ON COLUMN engage.list_sync_rows.row_key IS 'The row''s key: email:<address> when it has an email, else userId:<id>.';
+COMMENT ON COLUMN engage.list_sync_rows.operation IS 'subscribe or unsubscribe: the call last planned for the row.';
+COMMENT ON COLUMN engage.list_sync_rows.state IS 'pending (not answered yet), delivered, rejected (sent again), forgotten (final), invalid, dropped (left the source).';
+COMMENT ON COLUMN engage.list_sync_rows.reason IS 'The API''s reason (rejected, forgotten, an unsubscribe of a user not in the list) or why the row is invalid; else NULL.';
+COMMENT ON COLUMN engage.list_sync_rows.hash IS 'Hash of the subscriber last planned (the one delivered, when delivered), run strings left out.';
+COMMENT ON COLUMN engage.list_sync_rows.subscriber IS 'The subscriber''s JSON to send while pending; NULL in every other state.';
+COMMENT ON COLUMN engage.list_sync_rows.run_id IS 'The run (engage.job_runs.run_id) that last planned or recorded the row.';
+COMMENT ON COLUMN engage.list_sync_rows.updated_at IS 'When the row was last written.';
 
 -- A run's source rows while it plans (and a preview's), deleted before its transaction ends:
 -- unlogged, since nothing in it outlives the transaction. change says what the row is to the
@@ -99,6 +130,16 @@ CREATE INDEX list_sync_stage_key ON engage.list_sync_stage (sync_id, run_id, row
 ALTER TABLE engage.list_sync_stage ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_list_sync_stage ON engage.list_sync_stage
 USING (EXISTS (SELECT FROM engage.list_sync_definitions d WHERE d.sync_id = list_sync_stage.sync_id));
+COMMENT ON TABLE engage.list_sync_stage IS 'Scratch rows of a list-sync run (or preview) while it plans: the source''s rows as subscribers, classified against engage.list_sync_rows. Unlogged; emptied before the transaction ends.';
+COMMENT ON COLUMN engage.list_sync_stage.sync_id IS 'The sync (engage.list_sync_definitions).';
+COMMENT ON COLUMN engage.list_sync_stage.run_id IS 'The planning run (engage.job_runs.run_id); negative for a preview.';
+COMMENT ON COLUMN engage.list_sync_stage.row_number IS 'Position of the row in the source''s result; NULL for a stored row that left the source.';
+COMMENT ON COLUMN engage.list_sync_stage.row_key IS 'The row''s key (email:<address> or userId:<id>); NULL for an invalid row without one.';
+COMMENT ON COLUMN engage.list_sync_stage.hash IS 'Hash of the subscriber, run strings left out; NULL for invalid and removed rows.';
+COMMENT ON COLUMN engage.list_sync_stage.subscriber IS 'The subscriber''s JSON to send; NULL when nothing is sent (unchanged, final, invalid, removed without a call).';
+COMMENT ON COLUMN engage.list_sync_stage.problem IS 'Why the row is invalid; NULL for a valid row.';
+COMMENT ON COLUMN engage.list_sync_stage.change IS 'new, changed, retry, resync, unchanged, final (forgotten), invalid, or removed (a stored row no longer in the source).';
+COMMENT ON COLUMN engage.list_sync_stage.operation IS 'subscribe or unsubscribe; for a removed row, unsubscribe when it is to leave the list, NULL when no call is needed.';
 
 -- What each run planned and what came of it (the run's status is in engage.job_runs).
 CREATE TABLE engage.list_sync_run_counts (
@@ -123,6 +164,23 @@ CREATE TABLE engage.list_sync_run_counts (
 ALTER TABLE engage.list_sync_run_counts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_list_sync_runs ON engage.list_sync_run_counts
 USING (EXISTS (SELECT FROM engage.list_sync_definitions d WHERE d.sync_id = list_sync_run_counts.sync_id));
+COMMENT ON TABLE engage.list_sync_run_counts IS 'What each list-sync run planned and what came of its delivery: one row per run (the run''s status is in engage.job_runs).';
+COMMENT ON COLUMN engage.list_sync_run_counts.run_id IS 'The run (engage.job_runs.run_id).';
+COMMENT ON COLUMN engage.list_sync_run_counts.sync_id IS 'The sync (engage.list_sync_definitions).';
+COMMENT ON COLUMN engage.list_sync_run_counts.full_resync IS 'Whether the run was a full resync (unchanged rows sent again).';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_in_result IS 'Rows the source returned.';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_new IS 'Rows new to the sync (never seen, dropped before, or planned with the other operation).';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_changed IS 'Subscribe rows whose subscriber changed since last planned (another hash).';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_removed IS 'Stored rows no longer in the source (unsubscribed when a segment is mirrored, else dropped).';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_invalid IS 'Rows that cannot be sent (no key, bad data, a key that appears more than once).';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_retried IS 'Rows sent again because they were pending, rejected or invalid before.';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_to_send IS 'Rows planned to send: new, changed, retried and resynced, and removed rows to unsubscribe.';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_sent IS 'Rows the list API has answered for so far.';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_succeeded IS 'Rows answered as delivered.';
+COMMENT ON COLUMN engage.list_sync_run_counts.rows_rejected IS 'Rows answered but not delivered (rejected or forgotten).';
+COMMENT ON COLUMN engage.list_sync_run_counts.batches_sent IS 'Batches whose answer was recorded.';
+COMMENT ON COLUMN engage.list_sync_run_counts.batch_retries IS 'Requests sent again after a 429, 408 or 5xx, a timeout or a dropped connection.';
+COMMENT ON COLUMN engage.list_sync_run_counts.planned_at IS 'When the run''s plan was recorded.';
 
 -- The rows a run skipped as invalid (skip_invalid_data), with the reason.
 CREATE TABLE engage.list_sync_invalid_rows (
@@ -136,6 +194,12 @@ CREATE TABLE engage.list_sync_invalid_rows (
 ALTER TABLE engage.list_sync_invalid_rows ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_list_sync_invalid_rows ON engage.list_sync_invalid_rows
 USING (EXISTS (SELECT FROM engage.list_sync_definitions d WHERE d.sync_id = list_sync_invalid_rows.sync_id));
+COMMENT ON TABLE engage.list_sync_invalid_rows IS 'The rows a list-sync run skipped as invalid (with skip_invalid_data): one per run and row, with the reason.';
+COMMENT ON COLUMN engage.list_sync_invalid_rows.run_id IS 'The run (engage.job_runs.run_id).';
+COMMENT ON COLUMN engage.list_sync_invalid_rows.sync_id IS 'The sync (engage.list_sync_definitions).';
+COMMENT ON COLUMN engage.list_sync_invalid_rows.row_number IS 'Position of the row in the source''s result.';
+COMMENT ON COLUMN engage.list_sync_invalid_rows.row_key IS 'The row''s key (email:<address> or userId:<id>); NULL when it has none.';
+COMMENT ON COLUMN engage.list_sync_invalid_rows.reason IS 'Why the row is invalid (no email and no user ID, a bad value, a duplicate key, …).';
 
 -- The syncs the reader may see, with their schedule, last run and next run. state: queued (a
 -- run was asked for), running, failing (the last run failed), disabled, idle.
@@ -159,6 +223,34 @@ LEFT JOIN LATERAL (
     SELECT r.run_id, r.status, r.started_at, r.finished_at, r.error FROM engage.job_runs r
     WHERE r.job_id = d.job_id ORDER BY r.run_id DESC LIMIT 1
 ) last ON true;
+COMMENT ON VIEW engage.list_syncs IS 'The list syncs the reader may see, one row each, with their settings, schedule, last run and next run.';
+COMMENT ON COLUMN engage.list_syncs.name IS 'Name of the sync.';
+COMMENT ON COLUMN engage.list_syncs.source IS 'query or segment: where the rows come from.';
+COMMENT ON COLUMN engage.list_syncs.query IS 'The source query; NULL for a segment source.';
+COMMENT ON COLUMN engage.list_syncs.segment IS 'Name of the source segment; NULL for a query source.';
+COMMENT ON COLUMN engage.list_syncs.action IS 'add (subscribe the rows) or remove (unsubscribe them).';
+COMMENT ON COLUMN engage.list_syncs.list_id IS 'ID of the list in the list API.';
+COMMENT ON COLUMN engage.list_syncs.campaign_id IS 'Campaign ID sent with unsubscribe requests; NULL: none.';
+COMMENT ON COLUMN engage.list_syncs.channel_unsubscribe IS 'Sent as channelUnsubscribe with unsubscribe requests.';
+COMMENT ON COLUMN engage.list_syncs.skip_invalid_data IS 'true: invalid rows are skipped and recorded; false: an invalid row fails the run before anything is sent.';
+COMMENT ON COLUMN engage.list_syncs.region IS 'us or eu: the list API''s region.';
+COMMENT ON COLUMN engage.list_syncs.api_url IS 'Base URL that overrides the region''s; NULL: no override.';
+COMMENT ON COLUMN engage.list_syncs.schedule IS 'Cron schedule of the sync''s job; NULL or empty: runs only by hand (engage.run_list_sync_now).';
+COMMENT ON COLUMN engage.list_syncs.time_zone IS 'Time zone the schedule is read in.';
+COMMENT ON COLUMN engage.list_syncs.delay IS 'How long after each scheduled time the run starts.';
+COMMENT ON COLUMN engage.list_syncs.enabled IS 'Whether the job runs on its schedule; false when switched off, or after max_failures failures in a row.';
+COMMENT ON COLUMN engage.list_syncs.state IS 'running, queued (a run was asked for), disabled, failing (the last run failed) or idle.';
+COMMENT ON COLUMN engage.list_syncs.last_run_id IS 'The last run (engage.job_runs.run_id); NULL: never run.';
+COMMENT ON COLUMN engage.list_syncs.last_run_status IS 'Status of the last run: running, succeeded, failed, skipped or interrupted; NULL: never run.';
+COMMENT ON COLUMN engage.list_syncs.last_run_started_at IS 'When the last run started; NULL: never run.';
+COMMENT ON COLUMN engage.list_syncs.last_run_finished_at IS 'When the last run finished; NULL while it runs or when never run.';
+COMMENT ON COLUMN engage.list_syncs.last_run_error IS 'Error of the last run; NULL unless it failed.';
+COMMENT ON COLUMN engage.list_syncs.next_run_at IS 'When the next scheduled run is due (scheduled time plus delay); NULL when disabled or unscheduled.';
+COMMENT ON COLUMN engage.list_syncs.api_key_set IS 'Whether an API key is stored (the key itself is never shown).';
+COMMENT ON COLUMN engage.list_syncs.owner IS 'The role the sync belongs to; its query runs with this role''s rights.';
+COMMENT ON COLUMN engage.list_syncs.job_name IS 'Name of the sync''s job ("list sync <name>").';
+COMMENT ON COLUMN engage.list_syncs.sync_id IS 'Identity of the sync (engage.list_sync_definitions).';
+COMMENT ON COLUMN engage.list_syncs.created_at IS 'When the sync was created.';
 
 -- Every run of every sync the reader may see (Census's run history): its status, what it
 -- planned and what came of it. A run that failed while planning has no counts.
@@ -169,6 +261,28 @@ SELECT d.name AS sync, r.run_id, r.status, r.started_by, c.full_resync, c.rows_i
 FROM engage.list_sync_definitions d
 JOIN engage.job_runs r ON r.job_id = d.job_id
 LEFT JOIN engage.list_sync_run_counts c ON c.run_id = r.run_id;
+COMMENT ON VIEW engage.list_sync_runs IS 'Every run of every list sync the reader may see: its status, what it planned and what came of it. The counts are NULL until planning commits (a run that failed planning has none).';
+COMMENT ON COLUMN engage.list_sync_runs.sync IS 'Name of the sync.';
+COMMENT ON COLUMN engage.list_sync_runs.run_id IS 'The run (engage.job_runs.run_id).';
+COMMENT ON COLUMN engage.list_sync_runs.status IS 'running, succeeded, failed, skipped or interrupted.';
+COMMENT ON COLUMN engage.list_sync_runs.started_by IS 'schedule, or manual (engage.run_list_sync_now).';
+COMMENT ON COLUMN engage.list_sync_runs.full_resync IS 'Whether the run was a full resync (unchanged rows sent again).';
+COMMENT ON COLUMN engage.list_sync_runs.rows_in_result IS 'Rows the source returned.';
+COMMENT ON COLUMN engage.list_sync_runs.rows_new IS 'Rows new to the sync (never seen, dropped before, or planned with the other operation).';
+COMMENT ON COLUMN engage.list_sync_runs.rows_changed IS 'Subscribe rows whose subscriber changed since last planned.';
+COMMENT ON COLUMN engage.list_sync_runs.rows_removed IS 'Stored rows no longer in the source (unsubscribed when a segment is mirrored, else dropped).';
+COMMENT ON COLUMN engage.list_sync_runs.rows_invalid IS 'Rows that cannot be sent (no key, bad data, a key that appears more than once).';
+COMMENT ON COLUMN engage.list_sync_runs.rows_retried IS 'Rows sent again because they were pending, rejected or invalid before.';
+COMMENT ON COLUMN engage.list_sync_runs.rows_to_send IS 'Rows planned to send: new, changed, retried and resynced, and removed rows to unsubscribe.';
+COMMENT ON COLUMN engage.list_sync_runs.rows_sent IS 'Rows the list API has answered for so far.';
+COMMENT ON COLUMN engage.list_sync_runs.rows_succeeded IS 'Rows answered as delivered.';
+COMMENT ON COLUMN engage.list_sync_runs.rows_rejected IS 'Rows answered but not delivered (rejected or forgotten).';
+COMMENT ON COLUMN engage.list_sync_runs.batches_sent IS 'Batches whose answer was recorded.';
+COMMENT ON COLUMN engage.list_sync_runs.batch_retries IS 'Requests sent again after a 429, 408 or 5xx, a timeout or a dropped connection.';
+COMMENT ON COLUMN engage.list_sync_runs.started_at IS 'When the run started.';
+COMMENT ON COLUMN engage.list_sync_runs.finished_at IS 'When the run finished; NULL while it runs.';
+COMMENT ON COLUMN engage.list_sync_runs.result IS 'The run''s counts in words (set when planning ends, updated when it succeeds); for a skipped run, why.';
+COMMENT ON COLUMN engage.list_sync_runs.error IS 'Why the run failed (the list API''s message, for a delivery failure); NULL unless it failed.';
 
 -- The sync of this name the calling role may act on, locked, or an error.
 CREATE FUNCTION engage_internal.list_sync_named(sync_name text) RETURNS engage.list_sync_definitions
@@ -601,6 +715,7 @@ BEGIN
     RETURN result;
 END
 $$;
+COMMENT ON FUNCTION engage.create_list_sync(text,text,text,bigint,text,bigint,boolean,boolean,text,text,text,interval,integer,text,jsonb,jsonb,text) IS 'Creates a sync of query''s rows or segment''s members (one of them) to list_id with api_key, run by the job "list sync <name>" on schedule (NULL: by hand only). The query runs with the caller''s rights; admins only. Returns the engage.list_syncs row.';
 
 -- Changes what is given; NULL leaves a setting as it is (schedule => '' removes the schedule,
 -- campaign_id => 0 and api_url => '' remove theirs). A new source, action or list starts over:
@@ -675,6 +790,7 @@ BEGIN
     RETURN result;
 END
 $$;
+COMMENT ON FUNCTION engage.alter_list_sync(text,text,text,bigint,text,bigint,boolean,boolean,text,text,text,interval,integer,boolean,text,jsonb,jsonb,text) IS 'Changes the settings given; NULL keeps one (schedule => '''', campaign_id => 0, api_url => '''' remove theirs). A new source, action or list forgets what was delivered; a new api_url or region needs api_key too. Returns the engage.list_syncs row.';
 
 -- Drops the sync, its job, its key and its rows' history. The list keeps its members.
 CREATE FUNCTION engage.drop_list_sync(name text) RETURNS boolean
@@ -691,6 +807,7 @@ BEGIN
     RETURN true;
 END
 $$;
+COMMENT ON FUNCTION engage.drop_list_sync(text) IS 'Drops the sync, its job, its API key and its rows'' history; returns true. Refused while a run works. The list keeps its members.';
 
 -- Asks the scheduler to run the sync now (its schedule stays as it is); with full_resync, every
 -- row is sent again. The run starts when this transaction commits, in a background worker (the
@@ -715,6 +832,7 @@ BEGIN
     RETURN result;
 END
 $$;
+COMMENT ON FUNCTION engage.run_list_sync_now(text,boolean) IS 'Asks the scheduler to run the sync now (schedule unchanged); full_resync sends every row again. The run starts in a background worker after this transaction commits; refused when no scheduler serves the database. Returns the engage.list_syncs row.';
 
 -- Waits until the sync has no run asked for or running (at most `timeout`), and returns its
 -- last run. Call it after the transaction that asked for the run has committed.
@@ -741,6 +859,7 @@ BEGIN
     RETURN result;
 END
 $$;
+COMMENT ON FUNCTION engage.wait_for_list_sync(text,interval) IS 'Waits until the sync has no run asked for or running (an error after timeout) and returns its last run, as engage.list_sync_runs shows it. Call it after the transaction that asked for the run has committed.';
 
 -- What the next run of the sync would do, without doing it: each row of the source with its key,
 -- its change (new, changed, retry, resync, unchanged, final, invalid; removed for a stored row
@@ -762,3 +881,4 @@ BEGIN
     DELETE FROM engage.list_sync_stage s WHERE s.sync_id = d.sync_id AND s.run_id = preview;
 END
 $$;
+COMMENT ON FUNCTION engage.preview_list_sync(text,boolean) IS 'What the next run of the sync would do, without doing it: each source row (and stored row that left the source) with its key, change, operation, the subscriber it would send, and why it is invalid. Runs the source with the caller''s rights.';

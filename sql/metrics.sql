@@ -52,3 +52,4 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
             WHERE r.status = 'running' AND j.kind = k.kind)
     FROM engage.job_kinds k
 $$;
+COMMENT ON FUNCTION engage.metrics() IS 'Monitoring in one cheap query, Prometheus-style: one row per metric and label set (queued events, workers, waiting instances, send backlog, failing jobs, ...); ages in seconds.';

@@ -44,6 +44,32 @@ CREATE TABLE engage.orders (
 CREATE INDEX orders_delivered ON engage.orders (contact_id, order_date) WHERE status = 'DELIVERED';
 -- An order by its internal ID (spec 001's orderId: the export's orders and orderItems key).
 CREATE INDEX orders_order_id ON engage.orders (order_id);
+COMMENT ON TABLE engage.orders IS 'One order (spec 002 Add orders), identified by external_order_id: sent again, it is updated. Written only by engage.add_orders.';
+COMMENT ON COLUMN engage.orders.contact_id IS 'the order''s contact: found by externalCustomerId, else email, else phone, or created';
+COMMENT ON COLUMN engage.orders.order_id IS 'internal order ID (spec 001''s orderId)';
+COMMENT ON COLUMN engage.orders.external_order_id IS 'externalOrderId: the order''s identity, unique';
+COMMENT ON COLUMN engage.orders.external_customer_id IS 'externalCustomerId as the order gave it';
+COMMENT ON COLUMN engage.orders.status IS 'INITIALIZED, IN_PROGRESS, DELIVERED, CANCELLED or ABANDONED_SHOPPING_CART';
+COMMENT ON COLUMN engage.orders.status_description IS 'statusDescription as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.order_date IS 'the order''s date; UTC when it was sent without an offset';
+COMMENT ON COLUMN engage.orders.total_cost IS 'totalCost exactly as sent (not negative)';
+COMMENT ON COLUMN engage.orders.currency IS 'ISO 4217 currency code, upper case';
+COMMENT ON COLUMN engage.orders.shipping IS 'shipping amount as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.discount IS 'discount amount as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.taxes IS 'taxes amount as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.email IS 'email as sent with the order (kept even when the contact''s differs); NULL if not given';
+COMMENT ON COLUMN engage.orders.phone IS 'phone as sent with the order (kept even when the contact''s differs); NULL if not given';
+COMMENT ON COLUMN engage.orders.first_name IS 'firstName as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.last_name IS 'lastName as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.delivery_method IS 'deliveryMethod as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.payment_method IS 'paymentMethod as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.delivery_address IS 'deliveryAddress as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.restore_url IS 'restoreUrl as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.store_id IS 'storeId as sent; NULL if not given';
+COMMENT ON COLUMN engage.orders.source IS 'the order''s source key as sent (not a data source); NULL if not given';
+COMMENT ON COLUMN engage.orders.additional_info IS 'additionalInfo: the object the shop sent, kept as given; NULL if not given';
+COMMENT ON COLUMN engage.orders.created_at IS 'when pg_engage first stored the order (spec 001''s orderCreatedDate)';
+COMMENT ON COLUMN engage.orders.updated_at IS 'when pg_engage last stored it (each time it is sent)';
 
 CREATE TABLE engage.order_items (
     contact_id       bigint NOT NULL,
@@ -60,6 +86,18 @@ CREATE TABLE engage.order_items (
     description      text,
     PRIMARY KEY (contact_id, order_id, position)
 );
+COMMENT ON TABLE engage.order_items IS 'One item of an order, as the order last stated its items.';
+COMMENT ON COLUMN engage.order_items.contact_id IS 'the order''s contact (the items follow the order)';
+COMMENT ON COLUMN engage.order_items.order_id IS 'the order (engage.orders.order_id)';
+COMMENT ON COLUMN engage.order_items.position IS 'the item''s place in the order as sent, from 1';
+COMMENT ON COLUMN engage.order_items.external_item_id IS 'externalItemId as sent';
+COMMENT ON COLUMN engage.order_items.name IS 'the item name as sent';
+COMMENT ON COLUMN engage.order_items.category IS 'category as sent; NULL if not given';
+COMMENT ON COLUMN engage.order_items.quantity IS 'quantity as sent, at least 1';
+COMMENT ON COLUMN engage.order_items.cost IS 'cost as sent, exactly (not negative)';
+COMMENT ON COLUMN engage.order_items.url IS 'url as sent; NULL if not given';
+COMMENT ON COLUMN engage.order_items.image_url IS 'imageUrl as sent; NULL if not given';
+COMMENT ON COLUMN engage.order_items.description IS 'description as sent; NULL if not given';
 
 -- Every status an order entered, with when pg_engage learned it and the order<STATUS> event
 -- that announced it.
@@ -71,6 +109,12 @@ CREATE TABLE engage.order_status_history (
     changed_at timestamptz NOT NULL,
     PRIMARY KEY (contact_id, order_id, event_id)
 );
+COMMENT ON TABLE engage.order_status_history IS 'One status an order entered (when new, or when its status changed), with when pg_engage stored it and the order<STATUS> event that announced it.';
+COMMENT ON COLUMN engage.order_status_history.contact_id IS 'the order''s contact when the status was stored';
+COMMENT ON COLUMN engage.order_status_history.order_id IS 'the order (engage.orders.order_id)';
+COMMENT ON COLUMN engage.order_status_history.event_id IS 'the order<STATUS> event registered for it (engage.events)';
+COMMENT ON COLUMN engage.order_status_history.status IS 'the status the order entered';
+COMMENT ON COLUMN engage.order_status_history.changed_at IS 'when pg_engage stored the status';
 
 -- The message that earned an order (spec 001's revenue dataset): the attributed activity's
 -- columns beside the order's. One row per attributed order, rewritten when the order changes.
@@ -100,6 +144,29 @@ CREATE TABLE engage.revenue (
     attributed_at        timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (contact_id, order_id)
 );
+COMMENT ON TABLE engage.revenue IS 'One attributed order with the message activity that earned it (spec 001''s revenue dataset); rewritten when the order changes, gone when it no longer counts.';
+COMMENT ON COLUMN engage.revenue.contact_id IS 'the order''s contact';
+COMMENT ON COLUMN engage.revenue.order_id IS 'the order (engage.orders.order_id)';
+COMMENT ON COLUMN engage.revenue.external_order_id IS 'the order''s externalOrderId';
+COMMENT ON COLUMN engage.revenue.external_customer_id IS 'the order''s externalCustomerId';
+COMMENT ON COLUMN engage.revenue.order_date IS 'the order''s date';
+COMMENT ON COLUMN engage.revenue.total_cost IS 'the order''s totalCost';
+COMMENT ON COLUMN engage.revenue.currency IS 'the order''s currency (ISO 4217)';
+COMMENT ON COLUMN engage.revenue.activity_id IS 'the attributed activity (engage.contact_activities.activity_id)';
+COMMENT ON COLUMN engage.revenue.activity IS 'CLICKED, or RECEIVED (an open)';
+COMMENT ON COLUMN engage.revenue.activity_at IS 'when the activity happened';
+COMMENT ON COLUMN engage.revenue.request_id IS 'the activity''s request ID (its send''s)';
+COMMENT ON COLUMN engage.revenue.message_instance_id IS 'the activity''s message instance (its send); NULL when it has none';
+COMMENT ON COLUMN engage.revenue.campaign_type IS 'the activity''s campaign type: IM (triggered) or Group (bulk)';
+COMMENT ON COLUMN engage.revenue.click_event_link IS 'the link clicked, for CLICKED; NULL otherwise';
+COMMENT ON COLUMN engage.revenue.media_type IS 'the activity''s channel (media type)';
+COMMENT ON COLUMN engage.revenue.message_id IS 'the message that earned the order (engage.messages)';
+COMMENT ON COLUMN engage.revenue.message_name IS 'the message''s name, as the activity recorded it';
+COMMENT ON COLUMN engage.revenue.message_tags IS 'the message''s tags, as the activity recorded them';
+COMMENT ON COLUMN engage.revenue.message_url IS 'the activity''s message URL';
+COMMENT ON COLUMN engage.revenue.sender_name IS 'the activity''s sender name';
+COMMENT ON COLUMN engage.revenue.utm_campaign IS 'the activity''s UTM campaign';
+COMMENT ON COLUMN engage.revenue.attributed_at IS 'when the row was written';
 
 -- Contacts whose delivered orders changed since RFM last looked at them (engage.recompute_rfm
 -- reads and empties it). A contact may be listed more than once: no key to check on every order
@@ -107,6 +174,8 @@ CREATE TABLE engage.revenue (
 CREATE TABLE engage.rfm_stale (
     contact_id bigint NOT NULL
 );
+COMMENT ON TABLE engage.rfm_stale IS 'Contacts whose delivered orders changed since RFM last looked at them; engage.recompute_rfm reads and empties it. A contact may be listed more than once.';
+COMMENT ON COLUMN engage.rfm_stale.contact_id IS 'a contact whose RFM row is to be recomputed';
 
 -- The events an order entering a status registers (the vendor's order<STATUS>), in category
 -- Order, so that spec 004's order workflows are workflows linked to them.
@@ -170,6 +239,28 @@ SELECT o.contact_id, o.order_id, o.external_order_id, o.external_customer_id, o.
 FROM engage.orders o
 CROSS JOIN LATERAL engage_internal.attributed_activity(o.contact_id, o.order_date, engage_internal.revenue_attribution_window()) a
 WHERE o.status NOT IN ('CANCELLED', 'ABANDONED_SHOPPING_CART');
+COMMENT ON VIEW engage.order_attributions IS 'Each order not CANCELLED or ABANDONED_SHOPPING_CART with the activity it is attributed to now: the contact''s last click in the attribution window before the order, else the last open. Orders with neither are left out.';
+COMMENT ON COLUMN engage.order_attributions.contact_id IS 'the order''s contact';
+COMMENT ON COLUMN engage.order_attributions.order_id IS 'the order (engage.orders.order_id)';
+COMMENT ON COLUMN engage.order_attributions.external_order_id IS 'the order''s externalOrderId';
+COMMENT ON COLUMN engage.order_attributions.external_customer_id IS 'the order''s externalCustomerId';
+COMMENT ON COLUMN engage.order_attributions.order_date IS 'the order''s date';
+COMMENT ON COLUMN engage.order_attributions.total_cost IS 'the order''s totalCost';
+COMMENT ON COLUMN engage.order_attributions.currency IS 'the order''s currency (ISO 4217)';
+COMMENT ON COLUMN engage.order_attributions.activity_id IS 'the attributed activity (engage.contact_activities.activity_id)';
+COMMENT ON COLUMN engage.order_attributions.activity IS 'CLICKED, or RECEIVED (an open)';
+COMMENT ON COLUMN engage.order_attributions.activity_at IS 'when the activity happened';
+COMMENT ON COLUMN engage.order_attributions.request_id IS 'the activity''s request ID (its send''s)';
+COMMENT ON COLUMN engage.order_attributions.message_instance_id IS 'the activity''s message instance (its send); NULL when it has none';
+COMMENT ON COLUMN engage.order_attributions.campaign_type IS 'the activity''s campaign type: IM (triggered) or Group (bulk)';
+COMMENT ON COLUMN engage.order_attributions.click_event_link IS 'the link clicked, for CLICKED; NULL otherwise';
+COMMENT ON COLUMN engage.order_attributions.media_type IS 'the activity''s channel (media type)';
+COMMENT ON COLUMN engage.order_attributions.message_id IS 'the message that earned the order (engage.messages)';
+COMMENT ON COLUMN engage.order_attributions.message_name IS 'the message''s name, as the activity recorded it';
+COMMENT ON COLUMN engage.order_attributions.message_tags IS 'the message''s tags, as the activity recorded them';
+COMMENT ON COLUMN engage.order_attributions.message_url IS 'the activity''s message URL';
+COMMENT ON COLUMN engage.order_attributions.sender_name IS 'the activity''s sender name';
+COMMENT ON COLUMN engage.order_attributions.utm_campaign IS 'the activity''s UTM campaign';
 
 -- Attributes orders again: the (contact, order) pairs listed, or every order when NULL. Their
 -- revenue rows are replaced: written for each one attributed now, gone for the others (an order
@@ -201,6 +292,7 @@ BEGIN
     RETURN n;
 END
 $$;
+COMMENT ON FUNCTION engage.attribute_revenue(bigint[],bigint[]) IS 'Attributes orders again and replaces their engage.revenue rows: the (contact_ids[i], order_ids[i]) pairs, or every order when both are NULL. Returns how many of them have a revenue row now. Admins only.';
 
 -- Writes orders checked by engage.add_orders, set-based: one element per order in each array
 -- (the contacts found or created for them; dates, amounts as text), one per item in the item_

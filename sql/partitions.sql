@@ -19,6 +19,10 @@ CREATE TABLE engage.partitioned_tables (
     -- (the smallest time-ordered UUID of that millisecond).
     key_kind   text NOT NULL CHECK (key_kind IN ('time', 'uuid7'))
 );
+COMMENT ON TABLE engage.partitioned_tables IS 'One row per table partitioned by month of a key that grows with time (events, sends, contact activities)';
+COMMENT ON COLUMN engage.partitioned_tables.relation IS 'the partitioned table';
+COMMENT ON COLUMN engage.partitioned_tables.key_column IS 'its partition key column';
+COMMENT ON COLUMN engage.partitioned_tables.key_kind IS 'time: the key is a timestamptz; uuid7: a time-ordered UUID, a time being the smallest UUID of its millisecond';
 
 -- Every partition with the times it covers: from (NULL: the beginning of time, the _before
 -- partition) to (NULL: no end, the _after partition).
@@ -29,6 +33,11 @@ CREATE TABLE engage.time_partitions (
     to_time   timestamptz,
     UNIQUE (relation, from_time)
 );
+COMMENT ON TABLE engage.time_partitions IS 'One row per partition of a table in engage.partitioned_tables, with the times it covers';
+COMMENT ON COLUMN engage.time_partitions.relation IS 'the partitioned table';
+COMMENT ON COLUMN engage.time_partitions.partition IS 'the partition';
+COMMENT ON COLUMN engage.time_partitions.from_time IS 'start of the times it holds (inclusive); NULL: the beginning of time (the _before partition)';
+COMMENT ON COLUMN engage.time_partitions.to_time IS 'end of the times it holds (exclusive); NULL: no end (the _after partition)';
 
 -- The start of the month after the one `at` is in, in UTC (month arithmetic on timestamptz would
 -- follow the session's time zone).

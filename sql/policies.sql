@@ -25,6 +25,17 @@ CREATE TABLE engage.delivery_policies (
     CHECK ((kind = 'frequency_cap') = (max_messages IS NOT NULL AND per_period IS NOT NULL)),
     CHECK ((kind = 'quiet_hours') = (quiet_from IS NOT NULL AND quiet_until IS NOT NULL AND quiet_from <> quiet_until))
 );
+COMMENT ON TABLE engage.delivery_policies IS 'One delivery policy, applied where sends become claimable (engage.claim_sends): a frequency cap or quiet hours. A send it holds back waits as HELD.';
+COMMENT ON COLUMN engage.delivery_policies.policy_id IS 'identity';
+COMMENT ON COLUMN engage.delivery_policies.name IS 'unique name';
+COMMENT ON COLUMN engage.delivery_policies.kind IS 'frequency_cap or quiet_hours';
+COMMENT ON COLUMN engage.delivery_policies.max_messages IS 'frequency_cap: most messages per contact within per_period; NULL for quiet_hours';
+COMMENT ON COLUMN engage.delivery_policies.per_period IS 'frequency_cap: the period counted, at most a year; NULL for quiet_hours';
+COMMENT ON COLUMN engage.delivery_policies.min_annoyance_level IS 'frequency_cap: the least annoyance level (NULL counts as 0) a message needs to count or be held; 0: every message';
+COMMENT ON COLUMN engage.delivery_policies.quiet_from IS 'quiet_hours: start, on the contact''s clock; NULL for frequency_cap';
+COMMENT ON COLUMN engage.delivery_policies.quiet_until IS 'quiet_hours: end, on the contact''s clock (over midnight when before quiet_from); NULL for frequency_cap';
+COMMENT ON COLUMN engage.delivery_policies.applies_to IS 'bulk (default): broadcasts and marketing messages; all: every send';
+COMMENT ON COLUMN engage.delivery_policies.created_at IS 'when it was created';
 
 -- Refuses a policy name that is empty or taken, and an unknown applies_to.
 CREATE FUNCTION engage_internal.check_policy(name text, applies_to text) RETURNS void
@@ -71,6 +82,7 @@ BEGIN
     RETURN id;
 END
 $$;
+COMMENT ON FUNCTION engage.create_frequency_cap(text,integer,interval,integer,text) IS 'Creates a frequency cap: at most max_messages per contact within per_period (at most a year), counting messages whose annoyance level is at least min_annoyance_level; applies_to bulk or all. Returns the policy''s ID. Admins only.';
 
 -- No sends between quiet_from and quiet_until on the contact's clock (its time zone, else
 -- engage.time_zone): a send due then waits until quiet_until. Returns the policy's ID.
@@ -91,6 +103,7 @@ BEGIN
     RETURN id;
 END
 $$;
+COMMENT ON FUNCTION engage.create_quiet_hours(text,time without time zone,time without time zone,text) IS 'Creates quiet hours: no sends from quiet_from to quiet_until on the contact''s clock (its time zone, else engage.time_zone); a send due then waits until quiet_until. applies_to bulk or all. Returns the policy''s ID. Admins only.';
 
 CREATE FUNCTION engage.drop_delivery_policy(name text) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -103,6 +116,7 @@ BEGIN
     RETURN true;
 END
 $$;
+COMMENT ON FUNCTION engage.drop_delivery_policy(text) IS 'Drops a delivery policy by name. Returns true; refused for an unknown name. Admins only.';
 
 -- For the sends about to be claimed at `at`, those a policy holds back: until when, and why (the
 -- first policy that holds each, by the latest release). Quiet hours hold a send until their end

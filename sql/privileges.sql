@@ -127,6 +127,7 @@ GRANT EXECUTE ON FUNCTION
     engage.report_delivery(uuid, text, jsonb),
     engage.report_delivery(text, text, jsonb),
     engage.send_broadcast(integer, bigint[], text, timestamptz),
+    engage.send_broadcast(text, text[], text, timestamptz),
     engage.pause_broadcast(bigint),
     engage.resume_broadcast(bigint),
     engage.cancel_broadcast(bigint, text),

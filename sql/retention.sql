@@ -25,6 +25,13 @@ INSERT INTO engage.retention (kind, relation, keep, description) VALUES
     ('segment_changes', 'engage.segment_changes', '90 days', 'segment entries and exits recorded longer ago'),
     ('notifications', 'engage.notifications', '30 days', 'notifications created longer ago'),
     ('dead_letters', 'engage.dead_letters', '90 days', 'events set aside longer ago (retry them with engage.retry_dead_letters before)');
+COMMENT ON TABLE engage.retention IS 'One row per kind of data pg_engage removes once older than its retention (engage.set_retention; the hourly job applies it)';
+COMMENT ON COLUMN engage.retention.kind IS 'events, sends, activities, workflow_instances, segment_changes, notifications or dead_letters';
+COMMENT ON COLUMN engage.retention.relation IS 'the table the kind''s rows are in';
+COMMENT ON COLUMN engage.retention.keep IS 'how long rows are kept, at least an hour; NULL: forever';
+COMMENT ON COLUMN engage.retention.description IS 'what is removed';
+COMMENT ON COLUMN engage.retention.last_run_at IS 'the time (argument at) of the last engage.apply_retention run over this kind; NULL: never';
+COMMENT ON COLUMN engage.retention.last_removed IS 'rows that run deleted one by one (months dropped whole not counted); NULL: never run';
 
 -- Block ranges of the times retention compares: rows arrive in about time order, so the old rows
 -- are the first pages, and the indexes cost next to nothing on the insert paths.
@@ -52,6 +59,7 @@ BEGIN
     RETURN r;
 END
 $$;
+COMMENT ON FUNCTION engage.set_retention(text,interval) IS 'Sets how long a kind of data in engage.retention is kept and returns the row; NULL keeps it forever, less than an hour or an unknown kind is refused. For engage_admin.';
 
 -- Applies the retentions: for each kind with a retention, up to max_rows rows older than at minus
 -- the retention are deleted (each partition's old rows read through the time's block-range index
@@ -127,6 +135,7 @@ BEGIN
     END LOOP;
 END
 $$;
+COMMENT ON FUNCTION engage.apply_retention(timestamp with time zone,integer) IS 'Removes data older than its retention (up to max_rows rows a kind), drops whole months past it and adds months ahead. Returns per kind months dropped, rows removed, whether more remain. at is for tests. For engage_admin.';
 
 -- Retention as a job kind: arguments {"max_rows": N} (default 100,000 a kind).
 CREATE FUNCTION engage_internal.run_retention_job(arguments jsonb) RETURNS text

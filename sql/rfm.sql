@@ -22,6 +22,13 @@ CREATE TABLE engage.rfm_bands (
 );
 INSERT INTO engage.rfm_bands (recency_days, frequency, monetary)
 VALUES ('{30,90,180,365}', '{2,3,5,10}', '{50,200,500,1000}');
+COMMENT ON TABLE engage.rfm_bands IS 'The RFM score thresholds: one row, changed by engage.set_rfm_bands.';
+COMMENT ON COLUMN engage.rfm_bands.one IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN engage.rfm_bands.recency_days IS 'four ascending day counts: recency scores 5 below the first, 4 below the second, ... 1 from the fourth';
+COMMENT ON COLUMN engage.rfm_bands.frequency IS 'four ascending order counts: frequency scores 1 below the first, 2 from the first, ... 5 from the fourth';
+COMMENT ON COLUMN engage.rfm_bands.monetary IS 'four ascending totals: monetary scores 1 below the first, 2 from the first, ... 5 from the fourth';
+COMMENT ON COLUMN engage.rfm_bands.changed_at IS 'when the bands or the RFM segments last changed; the next recompute after it is a full one';
+COMMENT ON COLUMN engage.rfm_bands.recomputed_at IS 'when the last recompute ended; NULL: never';
 
 -- RFM segments: a contact is in the first one (by position) whose ranges hold its scores. The
 -- defaults cover every cell.
@@ -45,6 +52,15 @@ INSERT INTO engage.rfm_segments (name, position, r_min, r_max, f_min, f_max, m_m
     ('At risk',           7, 1, 2, 3, 3, 1, 5),
     ('About to sleep',    8, 2, 2, 1, 2, 1, 5),
     ('Lost',              9, 1, 1, 1, 2, 1, 5);
+COMMENT ON TABLE engage.rfm_segments IS 'One RFM segment: a contact is in the first segment by position whose score ranges hold its r, f and m. A change makes the next recompute a full one.';
+COMMENT ON COLUMN engage.rfm_segments.name IS 'the RFM segment''s name, as segment rules name it ({"rfm_segment": name})';
+COMMENT ON COLUMN engage.rfm_segments.position IS 'precedence: a contact is in the matching segment with the lowest position';
+COMMENT ON COLUMN engage.rfm_segments.r_min IS 'lowest recency score (1 to 5) in the segment';
+COMMENT ON COLUMN engage.rfm_segments.r_max IS 'highest recency score (1 to 5) in the segment';
+COMMENT ON COLUMN engage.rfm_segments.f_min IS 'lowest frequency score (1 to 5) in the segment';
+COMMENT ON COLUMN engage.rfm_segments.f_max IS 'highest frequency score (1 to 5) in the segment';
+COMMENT ON COLUMN engage.rfm_segments.m_min IS 'lowest monetary score (1 to 5) in the segment';
+COMMENT ON COLUMN engage.rfm_segments.m_max IS 'highest monetary score (1 to 5) in the segment';
 
 -- Changing the segments makes the next recompute a full one.
 CREATE FUNCTION engage_internal.rfm_definitions_changed() RETURNS trigger
@@ -73,6 +89,17 @@ CREATE TABLE engage.contact_rfm (
     computed_at   timestamptz NOT NULL
 );
 CREATE INDEX contact_rfm_segment ON engage.contact_rfm (segment);
+COMMENT ON TABLE engage.contact_rfm IS 'Each contact with a DELIVERED order: its RFM values, scores and RFM segment, as engage.recompute_rfm last wrote them.';
+COMMENT ON COLUMN engage.contact_rfm.contact_id IS 'the contact';
+COMMENT ON COLUMN engage.contact_rfm.last_order_at IS 'date of its last DELIVERED order';
+COMMENT ON COLUMN engage.contact_rfm.frequency IS 'how many DELIVERED orders it has';
+COMMENT ON COLUMN engage.contact_rfm.monetary IS 'total_cost of its DELIVERED orders added up, whatever their currency';
+COMMENT ON COLUMN engage.contact_rfm.r IS 'recency score, 1 to 5 (5: ordered most recently)';
+COMMENT ON COLUMN engage.contact_rfm.f IS 'frequency score, 1 to 5 (5: most orders)';
+COMMENT ON COLUMN engage.contact_rfm.m IS 'monetary score, 1 to 5 (5: largest total)';
+COMMENT ON COLUMN engage.contact_rfm.segment IS 'its RFM segment (engage.rfm_segments.name); NULL when no segment covers its scores';
+COMMENT ON COLUMN engage.contact_rfm.segment_since IS 'when it entered that segment (the at of the recompute that put it there)';
+COMMENT ON COLUMN engage.contact_rfm.computed_at IS 'the at of the recompute that last changed the row (unchanged rows are not rewritten)';
 
 -- The event a contact moving from one RFM segment to another registers (spec 004's "migration
 -- of subscribers from active to passive"), so that a win-back is a workflow linked to it.
@@ -106,6 +133,7 @@ BEGIN
     RETURN b;
 END
 $$;
+COMMENT ON FUNCTION engage.set_rfm_bands(integer[],integer[],numeric[]) IS 'Sets the RFM thresholds: four positive ascending numbers per dimension (NULL keeps a dimension''s). The next recompute is a full one. Returns the new engage.rfm_bands row. Admins only.';
 
 -- The segment of each of the 125 cells (r, f, m).
 CREATE FUNCTION engage_internal.rfm_cells() RETURNS TABLE (r smallint, f smallint, m smallint, segment text)
@@ -219,6 +247,7 @@ BEGIN
     UPDATE engage.rfm_bands SET recomputed_at = clock_timestamp();
 END
 $$;
+COMMENT ON FUNCTION engage.recompute_rfm(timestamp with time zone,boolean) IS 'Recomputes RFM as of at: only stale contacts and those the clock moved, unless full_recompute or the bands or segments changed. A move between segments registers rfmSegmentChanged. Returns computed, changed, moved, was_full.';
 
 -- RFM as a job kind (arguments {"full": true} for a full recompute). Installing pg_engage
 -- schedules it nightly ("rfm nightly", 03:00 in engage.time_zone, owned by engage_admin:
@@ -262,3 +291,4 @@ BEGIN
     END LOOP;
 END
 $$;
+COMMENT ON FUNCTION engage.create_rfm_segments() IS 'Creates one dynamic segment per RFM segment, named ''RFM: <name>'' with the rule {"rfm_segment": name}; those that exist are left as they are. Returns the segments'' IDs, in position order. Admins only.';

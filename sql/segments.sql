@@ -10,6 +10,12 @@ CREATE TABLE engage.segment_changes (
     changed_at timestamptz NOT NULL
 );
 CREATE INDEX segment_changes_segment ON engage.segment_changes (segment_id, change_id);
+COMMENT ON TABLE engage.segment_changes IS 'One contact entering or leaving a dynamic segment, as engage.refresh_segment recorded it.';
+COMMENT ON COLUMN engage.segment_changes.change_id IS 'identity; increases in the order the changes were written';
+COMMENT ON COLUMN engage.segment_changes.segment_id IS 'the segment (engage.segments); its changes go when it is dropped';
+COMMENT ON COLUMN engage.segment_changes.contact_id IS 'the contact that entered or left';
+COMMENT ON COLUMN engage.segment_changes.change IS 'entered or left';
+COMMENT ON COLUMN engage.segment_changes.changed_at IS 'the instant the refresh computed the members as of (its at argument)';
 
 CREATE FUNCTION engage_internal.segment_named(segment text) RETURNS engage.segments
 LANGUAGE plpgsql STABLE AS $$
@@ -65,6 +71,7 @@ BEGIN
     RETURN id;
 END
 $$;
+COMMENT ON FUNCTION engage.create_segment(text,jsonb) IS 'Creates a dynamic segment from a JSON rule, checked and compiled at once (22023 for a bad rule); returns its ID. Refused when the name is taken. It has no members until engage.refresh_segment runs.';
 
 -- A new rule for a dynamic segment (members change at the next refresh).
 CREATE FUNCTION engage.alter_segment(segment text, rule jsonb) RETURNS bigint
@@ -79,6 +86,7 @@ BEGIN
     RETURN s.segment_id;
 END
 $$;
+COMMENT ON FUNCTION engage.alter_segment(text,jsonb) IS 'Replaces a dynamic segment''s rule (segment by name or ID), checked and compiled at once; members change at the next engage.refresh_segment. Refused for a static group. Returns the segment''s ID.';
 
 CREATE FUNCTION engage.drop_segment(segment text) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -95,6 +103,7 @@ BEGIN
     RETURN true;
 END
 $$;
+COMMENT ON FUNCTION engage.drop_segment(text) IS 'Drops a segment, dynamic or static group (by name or ID), with its members and recorded changes; refused while another segment''s rule uses it. Returns true.';
 
 -- The statement of a dynamic segment, to read or EXPLAIN: with PREPARE, its three parameters are
 -- the instant, the default time zone and the parameter array shown in the header.
@@ -107,6 +116,7 @@ BEGIN
                   engage_internal.default_time_zone(), quote_literal(s.params), s.sql);
 END
 $$;
+COMMENT ON FUNCTION engage.segment_sql(text) IS 'The compiled statement of a dynamic segment (by name or ID), to read or EXPLAIN, under a header naming its parameters: $1 the instant, $2 the default time zone, $3 the parameter array. Refused for a static group.';
 
 -- Whom a rule selects, without saving it: how many, and a sample of contact IDs.
 -- (Both this and refresh_segment get memory enough to hash the sets a rule tests against: a set
@@ -123,6 +133,7 @@ BEGIN
     INTO contacts, sample_ids USING at, engage_internal.default_time_zone(), compiled.params;
 END
 $$;
+COMMENT ON FUNCTION engage.preview_segment(jsonb,timestamp with time zone,integer) IS 'Whom a rule selects at an instant, without saving anything: how many contacts (contacts) and up to sample of their lowest contact IDs (sample_ids). The rule is checked as engage.create_segment checks it.';
 
 -- Brings a dynamic segment's members up to date in one transaction: who entered and who left are
 -- written to engage.segment_changes with the instant. Segments the rule reads are not refreshed
@@ -164,6 +175,7 @@ BEGIN
     UPDATE engage.segments x SET refreshed_at = at WHERE x.segment_id = s.segment_id;
 END
 $$;
+COMMENT ON FUNCTION engage.refresh_segment(text,timestamp with time zone) IS 'Updates a dynamic segment''s members (by name or ID) as of at, in one transaction, writing entries and exits to engage.segment_changes; returns (entered, left, members). Segments its rule reads are not refreshed. Refused for a static group.';
 
 -- The members of a segment (static or dynamic), with when they joined.
 CREATE FUNCTION engage.segment_contacts(segment text) RETURNS TABLE (contact_id bigint, added_at timestamptz)
@@ -171,6 +183,7 @@ LANGUAGE sql STABLE AS $$
     SELECT m.contact_id, m.added_at FROM engage.segment_members m
     WHERE m.segment_id = (engage_internal.segment_named(segment)).segment_id ORDER BY m.contact_id
 $$;
+COMMENT ON FUNCTION engage.segment_contacts(text) IS 'The members of a segment, static or dynamic (by name or ID), with when each joined (added_at), by contact ID.';
 
 -- Segment refreshes as a job kind: arguments {"segment": "<name or ID>"}.
 CREATE FUNCTION engage_internal.refresh_segment_job(arguments jsonb) RETURNS text

@@ -29,6 +29,20 @@ CREATE TABLE engage.broadcasts (
     cancel_reason text,
     updated_at    timestamptz NOT NULL DEFAULT now()
 );
+COMMENT ON TABLE engage.broadcasts IS 'Broadcasts (bulk campaigns): one row per sending of a message to every member of some segments, now or at a set time (engage.send_broadcast).';
+COMMENT ON COLUMN engage.broadcasts.broadcast_id IS 'Broadcast ID';
+COMMENT ON COLUMN engage.broadcasts.name IS 'Its name (at most 1000 characters)';
+COMMENT ON COLUMN engage.broadcasts.message_id IS 'The message sent (engage.messages)';
+COMMENT ON COLUMN engage.broadcasts.segment_ids IS 'The segments whose members get it; a contact in several gets it once';
+COMMENT ON COLUMN engage.broadcasts.media_type IS 'The message''s media type when the broadcast was made (Email, Sms, Viber, WebPush or MobilePush)';
+COMMENT ON COLUMN engage.broadcasts.status IS 'IDLE (done or cancelled), RUNNING, PAUSED or SCHEDULED; UNCONFIRMED, CONSIDERATION, BLOCKED (spec 001) are unused';
+COMMENT ON COLUMN engage.broadcasts.created_at IS 'When the broadcast was made';
+COMMENT ON COLUMN engage.broadcasts.scheduled_at IS 'When a scheduled broadcast starts (start_at rounded up to the minute); NULL if it started at once';
+COMMENT ON COLUMN engage.broadcasts.started_at IS 'When its sends were made; NULL until it starts';
+COMMENT ON COLUMN engage.broadcasts.members IS 'How many contacts its segments had when it started (each got a send row); NULL until it starts';
+COMMENT ON COLUMN engage.broadcasts.cancelled_at IS 'When it was cancelled; NULL if it was not';
+COMMENT ON COLUMN engage.broadcasts.cancel_reason IS 'The reason given to engage.cancel_broadcast; NULL if none was given';
+COMMENT ON COLUMN engage.broadcasts.updated_at IS 'When its row last changed';
 
 -- A UUID whose first 48 bits are the time in milliseconds (the layout of UUID version 7), the
 -- rest random: sends made together have neighbouring request IDs, so that storing, claiming and
@@ -96,6 +110,34 @@ CREATE INDEX sends_held ON engage.sends (not_before) WHERE status = 'HELD';
 CREATE INDEX sends_broadcast_open ON engage.sends (broadcast_id)
     WHERE broadcast_id IS NOT NULL AND status IN ('QUEUED', 'HELD', 'PAUSED', 'SENDING');
 CREATE INDEX sends_contact ON engage.sends (contact_id);
+COMMENT ON TABLE engage.sends IS 'The outbox: one row per message to one address, rendered when made; a transport claims queued sends (engage.claim_sends) and reports what became of them (engage.report_delivery).';
+COMMENT ON COLUMN engage.sends.send_id IS 'Send ID, in creation order (sends of one priority are claimed in this order)';
+COMMENT ON COLUMN engage.sends.request_id IS 'The send''s requestId (spec 002): a time-ordered UUID by which transports and reports name the send';
+COMMENT ON COLUMN engage.sends.external_request_id IS 'The externalRequestId of the engage.smartsend call that made it; NULL otherwise';
+COMMENT ON COLUMN engage.sends.message_id IS 'The message sent (engage.messages)';
+COMMENT ON COLUMN engage.sends.language IS 'The language of the message version rendered (a translation or the main one)';
+COMMENT ON COLUMN engage.sends.channel IS 'email, sms, viber, webpush, mobilepush or telegram';
+COMMENT ON COLUMN engage.sends.locator IS 'The address the transport sends to; NULL when the contact has none on the channel';
+COMMENT ON COLUMN engage.sends.contact_id IS 'The contact; NULL when a smartsend locator belongs to no contact';
+COMMENT ON COLUMN engage.sends.subject IS 'The rendered subject';
+COMMENT ON COLUMN engage.sends.body IS 'The rendered body';
+COMMENT ON COLUMN engage.sends.data IS 'What the message saw as $data';
+COMMENT ON COLUMN engage.sends.campaign_type IS 'IM: triggered (a workflow or smartsend); Group: a broadcast (spec 001''s campaignType)';
+COMMENT ON COLUMN engage.sends.priority IS 'Claim order, from campaign_type: 0 for IM (triggered) sends, 1 for Group (bulk) ones';
+COMMENT ON COLUMN engage.sends.workflow_id IS 'The workflow whose send block made it; NULL for other sends';
+COMMENT ON COLUMN engage.sends.instance_id IS 'The workflow instance that made it; NULL for other sends';
+COMMENT ON COLUMN engage.sends.block_id IS 'The workflow block that made it; NULL for other sends';
+COMMENT ON COLUMN engage.sends.broadcast_id IS 'The broadcast that made it (engage.broadcasts); NULL for other sends';
+COMMENT ON COLUMN engage.sends.status IS 'QUEUED, HELD (by a policy), PAUSED (broadcast), SENDING (leased), DELIVERED, UNDELIVERED; SUPPRESSED, FAILED: not sent';
+COMMENT ON COLUMN engage.sends.reason IS 'Why it was SUPPRESSED or FAILED, or the UNDELIVERED report''s errorCode; NULL otherwise';
+COMMENT ON COLUMN engage.sends.lease_until IS 'While SENDING: when the transport''s lease ends and the send may be claimed again; NULL otherwise';
+COMMENT ON COLUMN engage.sends.not_before IS 'While HELD: when it becomes claimable again; NULL otherwise';
+COMMENT ON COLUMN engage.sends.hold_reason IS 'Why a delivery policy held it back; cleared when a transport claims it';
+COMMENT ON COLUMN engage.sends.attempts IS 'How many times a transport has claimed it';
+COMMENT ON COLUMN engage.sends.created_at IS 'When the send was made';
+COMMENT ON COLUMN engage.sends.sent_at IS 'When a transport first claimed it; NULL if none has';
+COMMENT ON COLUMN engage.sends.outcome_at IS 'When the report that decided DELIVERED or UNDELIVERED happened; NULL before one';
+COMMENT ON COLUMN engage.sends.updated_at IS 'When the row last changed';
 
 -- What the foreign key from sends would refuse: deleting a broadcast that has sends. Rare enough
 -- (pg_engage never deletes one) to scan for.
@@ -155,6 +197,33 @@ CREATE UNIQUE INDEX contact_activities_report ON engage.contact_activities (requ
 CREATE INDEX contact_activities_contact ON engage.contact_activities (contact_id, activity_at) INCLUDE (activity);
 CREATE INDEX contact_activities_request ON engage.contact_activities (request_id);
 CREATE INDEX contact_activities_written ON engage.contact_activities USING brin (written_xid);
+COMMENT ON TABLE engage.contact_activities IS 'What happened to sends, with the columns of spec 001''s contactActivities: one row per report (delivered, opened, clicked, ...); engage.report_delivery writes them.';
+COMMENT ON COLUMN engage.contact_activities.activity_id IS 'Activity ID';
+COMMENT ON COLUMN engage.contact_activities.activity IS 'DELIVERED, UNDELIVERED, RECEIVED (opened), CLICKED, UNSUBSCRIBED, SPAM, SUBSCRIPTION_CHANGED or PUSH_SUBSCRIBED';
+COMMENT ON COLUMN engage.contact_activities.activity_at IS 'When it happened: the report''s at, else when it was reported';
+COMMENT ON COLUMN engage.contact_activities.request_id IS 'The send''s request ID; an activity about no send gets one of its own (it decides the partition)';
+COMMENT ON COLUMN engage.contact_activities.message_instance_id IS 'The send''s send_id (engage.sends)';
+COMMENT ON COLUMN engage.contact_activities.workflow_instance_id IS 'The workflow instance that made the send; NULL for other sends';
+COMMENT ON COLUMN engage.contact_activities.workflow_id IS 'The workflow that made the send; NULL for other sends';
+COMMENT ON COLUMN engage.contact_activities.workflow_block_id IS 'The workflow block that made the send; NULL for other sends';
+COMMENT ON COLUMN engage.contact_activities.broadcast_id IS 'The broadcast that made the send; NULL for other sends';
+COMMENT ON COLUMN engage.contact_activities.campaign_type IS 'The send''s campaign type: IM (triggered) or Group (broadcast)';
+COMMENT ON COLUMN engage.contact_activities.click_event_link IS 'CLICKED: the link clicked; NULL otherwise';
+COMMENT ON COLUMN engage.contact_activities.contact_id IS 'The contact the send went to; NULL if none';
+COMMENT ON COLUMN engage.contact_activities.external_customer_id IS 'The contact''s external ID when the activity was recorded';
+COMMENT ON COLUMN engage.contact_activities.error_code IS 'UNDELIVERED: the error the transport reported (detail.errorCode); NULL otherwise';
+COMMENT ON COLUMN engage.contact_activities.event_key IS 'The key value of the event that launched the send''s workflow instance; NULL for other sends';
+COMMENT ON COLUMN engage.contact_activities.event_type_key IS 'The type key of the event that launched the send''s workflow instance; NULL for other sends';
+COMMENT ON COLUMN engage.contact_activities.media_type IS 'The message''s media type';
+COMMENT ON COLUMN engage.contact_activities.message_id IS 'The message sent (engage.messages)';
+COMMENT ON COLUMN engage.contact_activities.message_language_code IS 'The language of the message version sent';
+COMMENT ON COLUMN engage.contact_activities.message_name IS 'The message''s name when the activity was recorded';
+COMMENT ON COLUMN engage.contact_activities.message_tags IS 'The message''s tags when the activity was recorded, comma-separated';
+COMMENT ON COLUMN engage.contact_activities.message_url IS 'The report''s detail.messageUrl; NULL if it gave none';
+COMMENT ON COLUMN engage.contact_activities.sender_name IS 'The message''s sender when the activity was recorded';
+COMMENT ON COLUMN engage.contact_activities.utm_campaign IS 'The report''s detail.utmCampaign; NULL if it gave none';
+COMMENT ON COLUMN engage.contact_activities.report_id IS 'The transport''s ID of the report (detail.reportId): the same report made again is one row';
+COMMENT ON COLUMN engage.contact_activities.written_xid IS 'The transaction that wrote the row, as engage.events.written_xid (exports read by it)';
 
 -- The status a new send gets, and why it will not go out: a template that failed (error); no
 -- address on the channel; an address that bounced permanently; for bulk (Group) sends and
@@ -245,6 +314,7 @@ BEGIN
               s.campaign_type;
 END
 $$;
+COMMENT ON FUNCTION engage.claim_sends(integer,interval,text[]) IS 'Leases up to max_sends queued sends of the channels given (NULL: all) to a transport for lease, triggered before bulk, oldest first; delivery policies may hold some. Report each (engage.report_delivery) before its lease ends. Returns them.';
 
 -- A UUID from text, or an error naming the element (element 2 of request_ids).
 CREATE FUNCTION engage_internal.request_uuid(id text, element text) RETURNS uuid
@@ -450,6 +520,7 @@ BEGIN
     RETURN QUERY SELECT new_status, activity;
 END
 $$;
+COMMENT ON FUNCTION engage.report_delivery(uuid,text,jsonb) IS 'Records a transport''s report on a send as a contact activity: DELIVERED, UNDELIVERED (needs detail.errorCode), RECEIVED, CLICKED (needs detail.link), UNSUBSCRIBED or SPAM. A repeat changes nothing. Returns the send''s status and the activity.';
 
 -- The same, with the requestId as text (as spec 002's API gives it).
 CREATE FUNCTION engage.report_delivery(request_id text, status text, detail jsonb DEFAULT '{}')
@@ -457,6 +528,7 @@ RETURNS TABLE (send_status text, activity_id bigint)
 LANGUAGE sql AS $$
     SELECT * FROM engage.report_delivery(engage_internal.request_uuid(request_id, 'argument request_id'), status, detail)
 $$;
+COMMENT ON FUNCTION engage.report_delivery(text,text,jsonb) IS 'engage.report_delivery with the requestId as text (as spec 002''s API gives it); refused when it is no UUID.';
 
 -- Get single message status (spec 002): request_ids separated by commas, one result each in
 -- the order given; failed and delivered are the strings "true"/"false" as documented. An ID no
@@ -473,6 +545,7 @@ LANGUAGE sql STABLE AS $$
           WHERE btrim(x.id) <> '') r
     LEFT JOIN engage.sends s ON s.request_id = r.id
 $$;
+COMMENT ON FUNCTION engage.message_status(text) IS 'Status of sends by requestId (spec 002): comma-separated IDs, one result each in the order given, failed and delivered as the strings true/false; an unknown ID gets NOT_FOUND. Returns {results: [...]}.';
 
 -- Sends of smartsend (engage.smartsend, in Rust, checks the body and calls this): one per
 -- recipient, the contact found by the locator on the message's channel when there is one.

@@ -26,6 +26,19 @@ CREATE TABLE engage.connectors (
     created_at timestamptz NOT NULL DEFAULT now(),
     CHECK ((contact_key = 'field') = (contact_key_field_id IS NOT NULL))
 );
+COMMENT ON TABLE engage.connectors IS 'One connector: where data sources are read, this database (host NULL) or another PostgreSQL server through postgres_fdw.';
+COMMENT ON COLUMN engage.connectors.connector_id IS 'identity';
+COMMENT ON COLUMN engage.connectors.name IS 'unique name, as the functions take it';
+COMMENT ON COLUMN engage.connectors.host IS 'the other server''s host; NULL means this database';
+COMMENT ON COLUMN engage.connectors.port IS 'the other server''s port, 1 to 65535 (5432 by default)';
+COMMENT ON COLUMN engage.connectors.database IS 'database on the other server (NULL: the one named like username); NULL for this database';
+COMMENT ON COLUMN engage.connectors.username IS 'role to connect as on the other server; NULL for this database. The password is never stored here';
+COMMENT ON COLUMN engage.connectors.ssl_mode IS 'libpq sslmode for the other server: disable, allow, prefer (default), require, verify-ca or verify-full';
+COMMENT ON COLUMN engage.connectors.contact_key IS 'what its sources'' key columns hold: email, phone, external_id or field (an additional field)';
+COMMENT ON COLUMN engage.connectors.contact_key_field_id IS 'the additional field (engage.fields) when contact_key is field; NULL otherwise';
+COMMENT ON COLUMN engage.connectors.server_name IS 'its foreign server (engage_connector_<id>), with a user mapping for owner; NULL for this database';
+COMMENT ON COLUMN engage.connectors.owner IS 'OID of the role that created it; every connection through it is made as this role';
+COMMENT ON COLUMN engage.connectors.created_at IS 'when it was created';
 
 -- The views data sources are read through (see engage.data_sources.relation).
 CREATE SCHEMA engage_sources;
@@ -48,6 +61,15 @@ CREATE TABLE engage.data_sources (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 ALTER SEQUENCE engage.data_sources_source_id_seq OWNED BY engage.data_sources.source_id;
+COMMENT ON TABLE engage.data_sources IS 'One table or view of a connector registered as a data source: its rows belong to contacts by the connector''s contact key.';
+COMMENT ON COLUMN engage.data_sources.source_id IS 'the source''s ID (from 1001), as segment rules and keyed_by => ''id'' name it';
+COMMENT ON COLUMN engage.data_sources.name IS 'unique name; the source''s key in a contact''s data object';
+COMMENT ON COLUMN engage.data_sources.connector_id IS 'its connector (engage.connectors); the source goes when the connector is dropped';
+COMMENT ON COLUMN engage.data_sources.relation IS 'the view engage_sources.source_<id>, owned by owner, that every read goes through';
+COMMENT ON COLUMN engage.data_sources.registered_relation IS 'the table as registered: schema.table here, or on the connector''s server';
+COMMENT ON COLUMN engage.data_sources.key_column IS 'the column holding the contact key (the connector''s contact_key)';
+COMMENT ON COLUMN engage.data_sources.owner IS 'OID of the role whose rights reads use: who registered a local table, the connector''s owner for a remote one';
+COMMENT ON COLUMN engage.data_sources.created_at IS 'when it was registered';
 
 -- The schema holding a remote connector's foreign tables.
 CREATE FUNCTION engage_internal.connector_schema(c engage.connectors) RETURNS name
@@ -82,6 +104,7 @@ CREATE FUNCTION engage.create_connector(
 LANGUAGE sql AS $$
     SELECT engage_internal.store_connector(engage_internal.vouch(), $1, $2, $3, $4, $5, $6, $7, $8, $9)
 $$;
+COMMENT ON FUNCTION engage.create_connector(text,text,integer,text,text,text,text,integer,text) IS 'Creates a connector owned by the calling role: to this database when host is NULL, else to another PostgreSQL server through postgres_fdw (username and password required; the password goes to a user mapping). Returns the new row. Admins only.';
 
 -- create_connector's definer step, for the role that made the voucher. Internal.
 CREATE FUNCTION engage_internal.store_connector(
@@ -191,6 +214,7 @@ BEGIN
     RETURN true;
 END
 $$;
+COMMENT ON FUNCTION engage.drop_connector(text) IS 'Drops a connector with its data sources and, for a remote one, its foreign server and schema; refused while an export uses it. Returns true. Admins only.';
 
 -- What a failed connection says, in words a user can act on.
 CREATE FUNCTION engage_internal.connection_problem(c engage.connectors, server_message text, OUT message text, OUT hint text)
@@ -272,6 +296,7 @@ BEGIN
     END;
 END
 $$;
+COMMENT ON FUNCTION engage.validate_connector(text) IS 'Connects through a connector and runs a trivial query: ok, a message, whether the connection is SSL-secured (NULL for this database), and on failure a hint and the server''s own message. Admins only.';
 
 -- The type of a column (for binding a key as that type), or an error naming what is missing.
 CREATE FUNCTION engage_internal.column_type(relation regclass, key_column text) RETURNS text
@@ -299,6 +324,7 @@ RETURNS engage.data_sources
 LANGUAGE sql AS $$
     SELECT engage_internal.store_data_source(engage_internal.vouch(), $1, $2, $3, to_regclass($3), $4)
 $$;
+COMMENT ON FUNCTION engage.create_data_source(text,text,text,text) IS 'Registers a table or view of a connector as a data source keyed by key_column; returns the new row. A local relation must be readable by the caller; a remote one is read as the connector''s owner, whose rights the caller needs. Admins only.';
 
 -- create_data_source's definer step, for the role that made the voucher. A local table must be
 -- one that role can read (never a system catalog); a remote one is imported and read as the
@@ -417,6 +443,7 @@ BEGIN
     RETURN true;
 END
 $$;
+COMMENT ON FUNCTION engage.drop_data_source(text) IS 'Drops a data source by name, with the view it is read through. Returns true; refused for an unknown name. Admins only.';
 
 -- A row of a source as JSON (`json`, so that its keys keep the table's column order): its
 -- columns by name, dates and times as UTC instants in the form `2020-09-02T00:00:00Z` (spec 000),
@@ -502,3 +529,4 @@ BEGIN
     RETURN coalesce(result, '{}');
 END
 $$;
+COMMENT ON FUNCTION engage.contact_data(bigint,text) IS 'A contact''s data object: each data source with rows for the contact''s key, as an array of its rows, keyed by source name or (keyed_by => ''id'') by source ID. Sources without rows are left out; {} when none has any.';

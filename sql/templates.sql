@@ -8,6 +8,9 @@ CREATE TABLE engage.templates (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE engage.templates IS 'Templates by name for #parse and #include; the one named VM_global_library.vm holds macros every template can call';
+COMMENT ON COLUMN engage.templates.name IS 'the name #parse and #include use; not blank';
+COMMENT ON COLUMN engage.templates.body IS 'the Velocity template; refused when written if it does not compile';
+COMMENT ON COLUMN engage.templates.updated_at IS 'when the row was last written';
 
 -- The messages dataset of the platform's data export (spec 001).
 CREATE TABLE engage.messages (
@@ -29,7 +32,20 @@ CREATE TABLE engage.messages (
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
+COMMENT ON TABLE engage.messages IS 'One row per message: its main version (subject and body templates) and settings; the messages dataset of spec 001';
+COMMENT ON COLUMN engage.messages.message_id IS 'message ID';
+COMMENT ON COLUMN engage.messages.name IS 'message name, not blank, up to 200 characters';
+COMMENT ON COLUMN engage.messages.media_type IS 'Email (default), Sms, WebPush, Viber, MobilePush, AppInbox, Widget or In-App: the channel a send uses by default';
+COMMENT ON COLUMN engage.messages.subject IS 'subject template of the main version, up to 1000 characters; NULL: no subject';
+COMMENT ON COLUMN engage.messages.body IS 'body template of the main version; refused when written if it does not compile';
+COMMENT ON COLUMN engage.messages.sender IS 'the sender, up to 200 characters (activities record it as sender_name); NULL: none';
+COMMENT ON COLUMN engage.messages.reply_to IS 'the reply-to address, up to 200 characters; NULL: none';
 COMMENT ON COLUMN engage.messages.language IS 'language of the main version (stored lower-case)';
+COMMENT ON COLUMN engage.messages.tags IS 'the message''s tags; empty by default';
+COMMENT ON COLUMN engage.messages.annoyance_level IS '0 or more; frequency caps count messages at or above their level; NULL counts as 0';
+COMMENT ON COLUMN engage.messages.marketing IS 'true: a promotion: respects the unsubscribed list and unconfirmed channels in workflows too (false: only bulk sends do)';
+COMMENT ON COLUMN engage.messages.created_at IS 'when the message was created';
+COMMENT ON COLUMN engage.messages.updated_at IS 'when the row was last written';
 
 -- Versions of a message in other languages than its main one.
 CREATE TABLE engage.message_translations (
@@ -40,6 +56,12 @@ CREATE TABLE engage.message_translations (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (message_id, language)
 );
+COMMENT ON TABLE engage.message_translations IS 'One row per version of a message in a language other than its main one';
+COMMENT ON COLUMN engage.message_translations.message_id IS 'the message (engage.messages)';
+COMMENT ON COLUMN engage.message_translations.language IS 'language of this version (stored lower-case)';
+COMMENT ON COLUMN engage.message_translations.subject IS 'subject template of this version, up to 1000 characters; NULL: this version has no subject';
+COMMENT ON COLUMN engage.message_translations.body IS 'body template of this version; refused when written if it does not compile';
+COMMENT ON COLUMN engage.message_translations.updated_at IS 'when the row was last written';
 
 -- Before a write: the template columns named in the trigger's arguments must compile; language
 -- codes are stored lower-case; the updated time is now.
@@ -144,6 +166,7 @@ CREATE FUNCTION engage.contact_context(contact_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT x.context FROM engage_internal.contact_contexts(ARRAY[contact_id]) x
 $$;
+COMMENT ON FUNCTION engage.contact_context(bigint) IS 'Returns $contact as templates see it for one contact: ID, names, language, time zone, email, phone, channels and additional fields by name; NULL when the contact does not exist.';
 
 -- The version of a message in language wanted (the contact's, usually), or its main one.
 CREATE FUNCTION engage_internal.message_version(message_id bigint, wanted text,

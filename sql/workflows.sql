@@ -18,6 +18,15 @@ CREATE TABLE engage.workflows (
     created_at   timestamptz NOT NULL DEFAULT now(),
     activated_at timestamptz
 );
+COMMENT ON TABLE engage.workflows IS 'Workflows: graphs of blocks that linked events launch for a contact. One row per workflow (engage.create_workflow); its links are in engage.workflow_triggers.';
+COMMENT ON COLUMN engage.workflows.workflow_id IS 'Workflow ID; the workflow functions take it or the name';
+COMMENT ON COLUMN engage.workflows.name IS 'Unique name (at most 200 characters); the workflow functions take it or the ID';
+COMMENT ON COLUMN engage.workflows.tags IS 'Labels given at creation (engage.create_workflow''s tags)';
+COMMENT ON COLUMN engage.workflows.blocks IS 'The current version''s blocks as given (a JSON array); engage.workflow_blocks holds them checked, per version';
+COMMENT ON COLUMN engage.workflows.version IS 'The current version: the one new launches use (engage.alter_workflow makes the next)';
+COMMENT ON COLUMN engage.workflows.status IS 'active: its start events launch it; inactive (the default at creation): it launches no one';
+COMMENT ON COLUMN engage.workflows.created_at IS 'When the workflow was created';
+COMMENT ON COLUMN engage.workflows.activated_at IS 'When it was last activated (kept when it is deactivated); NULL if never activated';
 
 -- Every version of a workflow, as given: the history engage.alter_workflow keeps.
 CREATE TABLE engage.workflow_versions (
@@ -30,6 +39,13 @@ CREATE TABLE engage.workflow_versions (
     moved          integer NOT NULL DEFAULT 0,
     PRIMARY KEY (workflow_id, version)
 );
+COMMENT ON TABLE engage.workflow_versions IS 'Every version of every workflow, as given: one row per version, the history engage.alter_workflow keeps.';
+COMMENT ON COLUMN engage.workflow_versions.workflow_id IS 'The workflow';
+COMMENT ON COLUMN engage.workflow_versions.version IS 'Version number: 1 from engage.create_workflow, one more for each engage.alter_workflow';
+COMMENT ON COLUMN engage.workflow_versions.blocks IS 'The version''s blocks as given (a JSON array)';
+COMMENT ON COLUMN engage.workflow_versions.created_at IS 'When the version was made';
+COMMENT ON COLUMN engage.workflow_versions.created_by IS 'The session user who made it';
+COMMENT ON COLUMN engage.workflow_versions.moved IS 'How many waiting instances were moved onto this version when it was made (alter_workflow''s move_waiting)';
 
 -- The blocks of the versions instances can still stand in: the current one, and older ones while
 -- an instance waits in them (engage_internal.prune_workflow_versions removes the rest).
@@ -59,6 +75,26 @@ CREATE TABLE engage.workflow_blocks (
 );
 CREATE INDEX workflow_blocks_message ON engage.workflow_blocks (message_id);
 CREATE INDEX workflow_blocks_segment ON engage.workflow_blocks (segment_id);
+COMMENT ON TABLE engage.workflow_blocks IS 'One block of a workflow version, checked and normalized; columns a block''s type does not use are NULL. Kept for the current version, and for older ones while instances run or wait in them.';
+COMMENT ON COLUMN engage.workflow_blocks.workflow_id IS 'The workflow';
+COMMENT ON COLUMN engage.workflow_blocks.version IS 'The workflow version the block belongs to';
+COMMENT ON COLUMN engage.workflow_blocks.block_id IS 'The block''s id in the graph, unique within the version';
+COMMENT ON COLUMN engage.workflow_blocks.position IS 'Its index in the blocks array, from 0; a launch starts at block 0';
+COMMENT ON COLUMN engage.workflow_blocks.type IS 'send_message, wait, condition, add_to_segment, remove_from_segment, get_order, generate_event or exit';
+COMMENT ON COLUMN engage.workflow_blocks.next IS 'The block to run after this one; NULL ends the path (conditions use yes and no instead)';
+COMMENT ON COLUMN engage.workflow_blocks.yes IS 'condition: the block to run when the test passes; NULL ends the path';
+COMMENT ON COLUMN engage.workflow_blocks.no IS 'condition: the block to run when the test fails; NULL ends the path';
+COMMENT ON COLUMN engage.workflow_blocks.message_id IS 'send_message: the message to render and send (engage.messages)';
+COMMENT ON COLUMN engage.workflow_blocks.channel IS 'send_message: the channel to send on; NULL: the message''s media type decides it';
+COMMENT ON COLUMN engage.workflow_blocks.json_source IS 'send_message: the event param whose JSON becomes $data; NULL: the event''s params are $data';
+COMMENT ON COLUMN engage.workflow_blocks.wait_seconds IS 'wait: how long to wait, in seconds (at most 366 days); NULL for a wait until a time of day';
+COMMENT ON COLUMN engage.workflow_blocks.wait_until IS 'wait: the time of day to wait for, in the contact''s time zone (else the default one); NULL for a fixed wait';
+COMMENT ON COLUMN engage.workflow_blocks.segment_id IS 'condition: the segment whose membership it tests; add_to_segment, remove_from_segment: the static segment';
+COMMENT ON COLUMN engage.workflow_blocks.param IS 'condition: the event param tested; get_order: the event param holding the externalOrderId';
+COMMENT ON COLUMN engage.workflow_blocks.op IS 'condition on a param: equals, not_equals, contains, starts_with, greater, less, exists or not_exists';
+COMMENT ON COLUMN engage.workflow_blocks.value IS 'condition: the value compared with, as text (as a number for greater and less); NULL for exists, not_exists';
+COMMENT ON COLUMN engage.workflow_blocks.event_type_key IS 'generate_event: the key of the event type it registers for the instance''s contact';
+COMMENT ON COLUMN engage.workflow_blocks.event_params IS 'generate_event: the params of the event it registers (a JSON object)';
 
 -- Which event types start or stop a workflow. A start link says how often one contact may be
 -- launched: each time, once ever, or once in every period (measured from the event that
@@ -75,6 +111,13 @@ CREATE TABLE engage.workflow_triggers (
     CHECK ((launch = 'once every') IS NOT DISTINCT FROM (every IS NOT NULL) OR action = 'stop')
 );
 CREATE INDEX workflow_triggers_type ON engage.workflow_triggers (event_type_id);
+COMMENT ON TABLE engage.workflow_triggers IS 'Links between workflows and event types (engage.link_event): one row per workflow and event type, saying whether its events start or stop the workflow.';
+COMMENT ON COLUMN engage.workflow_triggers.workflow_id IS 'The workflow';
+COMMENT ON COLUMN engage.workflow_triggers.event_type_id IS 'The event type (engage.event_types)';
+COMMENT ON COLUMN engage.workflow_triggers.action IS 'start: an event launches the workflow for its contact; stop: it ends that contact''s waiting instances';
+COMMENT ON COLUMN engage.workflow_triggers.launch IS 'start links: each time, once (ever) or once every (the period in every); NULL for stop links';
+COMMENT ON COLUMN engage.workflow_triggers.every IS 'once every: the period in which a contact is launched at most once; NULL otherwise';
+COMMENT ON COLUMN engage.workflow_triggers.created_at IS 'When the link was first made (linking again keeps it)';
 
 -- One launch of a workflow for a contact. launch_period is the time the launch holds for its
 -- contact ([event time, +period), or to infinity for 'once'; NULL for 'each time'), and the
@@ -114,6 +157,22 @@ CREATE INDEX workflow_instances_due ON engage.workflow_instances (resume_at) WHE
 CREATE INDEX workflow_instances_contact ON engage.workflow_instances (contact_id, workflow_id)
     WHERE status IN ('running', 'waiting');
 CREATE INDEX workflow_instances_event ON engage.workflow_instances (event_id);
+COMMENT ON TABLE engage.workflow_instances IS 'Workflow instances: one launch of a workflow for a contact, with where it stands in the graph. Deleted with their workflow or contact.';
+COMMENT ON COLUMN engage.workflow_instances.instance_id IS 'Instance ID';
+COMMENT ON COLUMN engage.workflow_instances.workflow_id IS 'The workflow (no foreign key: a trigger deletes instances with their workflow)';
+COMMENT ON COLUMN engage.workflow_instances.version IS 'The workflow version it runs: the current one at launch, or a newer one it was moved to';
+COMMENT ON COLUMN engage.workflow_instances.contact_id IS 'The contact it runs for';
+COMMENT ON COLUMN engage.workflow_instances.event_id IS 'The start event that launched it (engage.events)';
+COMMENT ON COLUMN engage.workflow_instances.launch_period IS 'The time the launch holds for its contact: [event, +every) for once every, to infinity for once; NULL for each time';
+COMMENT ON COLUMN engage.workflow_instances.status IS 'running (only inside the transaction that runs it), waiting, completed, stopped (by a stop event) or failed';
+COMMENT ON COLUMN engage.workflow_instances.block_id IS 'While running or waiting, the block it runs next (NULL: its path ends); NULL once completed or stopped';
+COMMENT ON COLUMN engage.workflow_instances.resume_at IS 'When a waiting instance resumes (engage.run_due_waits); NULL unless waiting';
+COMMENT ON COLUMN engage.workflow_instances.params IS 'The start event''s params: what conditions test and sends render as $data (get_order adds order)';
+COMMENT ON COLUMN engage.workflow_instances.error IS 'Why it failed; NULL unless failed';
+COMMENT ON COLUMN engage.workflow_instances.steps IS 'How many blocks it has run';
+COMMENT ON COLUMN engage.workflow_instances.started_at IS 'When it was launched';
+COMMENT ON COLUMN engage.workflow_instances.updated_at IS 'When it last changed';
+COMMENT ON COLUMN engage.workflow_instances.ended_at IS 'When it completed, stopped or failed; NULL while running or waiting';
 
 -- What the foreign keys of instances would do (engage_internal.delete_dependents, which contacts' triggers
 -- also run): deleting or truncating workflows deletes their instances.
@@ -160,6 +219,9 @@ CREATE TABLE engage.event_queue (
     event_id      bigint PRIMARY KEY,
     registered_at timestamptz NOT NULL
 );
+COMMENT ON TABLE engage.event_queue IS 'Events waiting for engage.process_events: those of types that start an active workflow or stop one. Processing an event deletes its row.';
+COMMENT ON COLUMN engage.event_queue.event_id IS 'The queued event (engage.events)';
+COMMENT ON COLUMN engage.event_queue.registered_at IS 'The event''s registration time, which says which month (partition) of engage.events holds it';
 
 -- Finds a workflow by name or ID.
 CREATE FUNCTION engage_internal.workflow_named(workflow text) RETURNS engage.workflows
@@ -225,6 +287,43 @@ BEGIN
 END
 $$;
 
+-- The checked blocks (rows) with the messages and segments they name by name ("message",
+-- "segment") replaced by their IDs, as blocks are stored: a later rename changes no workflow.
+-- Refuses a name nothing has (42704) and a message name several messages share (22023).
+CREATE FUNCTION engage_internal.resolve_workflow_names(rows jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    r jsonb;
+    ids bigint[];
+    resolved jsonb := '[]';
+BEGIN
+    FOR r IN SELECT x FROM jsonb_array_elements(rows) x LOOP
+        IF r->>'message_name' IS NOT NULL THEN
+            ids := ARRAY(SELECT m.message_id FROM engage.messages m WHERE m.name = r->>'message_name' ORDER BY 1);
+            IF cardinality(ids) = 0 THEN
+                RAISE EXCEPTION 'message "%" does not exist', r->>'message_name' USING ERRCODE = 'undefined_object',
+                    DETAIL = format('at blocks[%s].message', r->>'position'), HINT = 'engage.messages lists them.';
+            ELSIF cardinality(ids) > 1 THEN
+                RAISE EXCEPTION 'message name "%" is ambiguous: IDs %', r->>'message_name', array_to_string(ids, ', ')
+                    USING ERRCODE = 'invalid_parameter_value', DETAIL = format('at blocks[%s].message', r->>'position'),
+                          HINT = 'Give the message''s ID instead ("messageId").';
+            END IF;
+            r := r || jsonb_build_object('message_id', ids[1]);
+        END IF;
+        IF r->>'segment_name' IS NOT NULL THEN
+            r := r || jsonb_build_object('segment_id',
+                (SELECT s.segment_id FROM engage.segments s WHERE s.name = r->>'segment_name'));
+            IF r->'segment_id' = 'null' THEN
+                RAISE EXCEPTION 'segment "%" does not exist', r->>'segment_name' USING ERRCODE = 'undefined_object',
+                    DETAIL = format('at blocks[%s].segment', r->>'position'), HINT = 'engage.segments lists them.';
+            END IF;
+        END IF;
+        resolved := resolved || jsonb_build_array(r - 'message_name' - 'segment_name');
+    END LOOP;
+    RETURN resolved;
+END
+$$;
+
 -- Stores checked blocks as a version of the workflow. Internal.
 CREATE FUNCTION engage_internal.store_workflow_blocks(workflow_id bigint, version integer, rows jsonb) RETURNS void
 LANGUAGE sql AS $$
@@ -247,6 +346,7 @@ BEGIN
         RAISE EXCEPTION 'workflow "%" already exists', name USING ERRCODE = 'duplicate_object',
             DETAIL = 'argument name';
     END IF;
+    rows := engage_internal.resolve_workflow_names(rows);
     PERFORM engage_internal.check_workflow_blocks(rows);
     INSERT INTO engage.workflows (name, tags, blocks) VALUES (btrim(name), coalesce(tags, '{}'), blocks)
     RETURNING workflow_id INTO id;
@@ -268,6 +368,7 @@ DECLARE
     w engage.workflows := engage_internal.workflow_named(workflow);
     next_version integer;
 BEGIN
+    rows := engage_internal.resolve_workflow_names(rows);
     PERFORM engage_internal.check_workflow_blocks(rows);
     SELECT x.version + 1 INTO next_version FROM engage.workflows x WHERE x.workflow_id = w.workflow_id FOR UPDATE;
     PERFORM engage_internal.store_workflow_blocks(w.workflow_id, next_version, rows);
@@ -355,6 +456,7 @@ BEGIN
         SET action = EXCLUDED.action, launch = EXCLUDED.launch, every = EXCLUDED.every;
 END
 $$;
+COMMENT ON FUNCTION engage.link_event(text,text,text,text,interval) IS 'Links an event type (key; registered in category Other if new) to a workflow (name or ID): ''start'' with launch ''each time'', ''once'' or ''once every'' (every: the period, up to 10 years), or ''stop''. Linking again replaces the link. Admins only.';
 
 CREATE FUNCTION engage.unlink_event(workflow text, event_type text) RETURNS boolean
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -365,6 +467,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         RETURNING 1)
     SELECT EXISTS (SELECT FROM gone)
 $$;
+COMMENT ON FUNCTION engage.unlink_event(text,text) IS 'Removes the link between a workflow (name or ID) and an event type (key); returns whether there was one. Admins only.';
 
 -- An active workflow is launched by its start events; activating needs one.
 CREATE FUNCTION engage.activate_workflow(workflow text) RETURNS text
@@ -381,6 +484,7 @@ BEGIN
     RETURN 'active';
 END
 $$;
+COMMENT ON FUNCTION engage.activate_workflow(text) IS 'Activates a workflow (name or ID): its start events launch it from now on. Returns ''active''. Refused while no start event is linked (engage.link_event). Admins only.';
 
 -- An inactive workflow launches no one; instances already running go on to their end.
 CREATE FUNCTION engage.deactivate_workflow(workflow text) RETURNS text
@@ -388,6 +492,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     UPDATE engage.workflows SET status = 'inactive' WHERE workflow_id = (engage_internal.workflow_named(workflow)).workflow_id;
     SELECT 'inactive'::text;
 $$;
+COMMENT ON FUNCTION engage.deactivate_workflow(text) IS 'Deactivates a workflow (name or ID): it launches no one; instances already running or waiting go on to their end. Returns ''inactive''. Admins only.';
 
 -- Deletes a workflow with its links and instances; refused while instances run or wait.
 CREATE FUNCTION engage.drop_workflow(workflow text) RETURNS void
@@ -406,6 +511,7 @@ BEGIN
     DELETE FROM engage.workflows WHERE workflow_id = w.workflow_id;
 END
 $$;
+COMMENT ON FUNCTION engage.drop_workflow(text) IS 'Deletes a workflow (name or ID) with its versions, links, regular triggers and instances. Refused while any of its instances runs or waits. Admins only.';
 
 -- New events of types that start an active workflow or stop one are queued for processing,
 -- and the workflow worker is woken when the transaction commits (listeners outside the
@@ -687,6 +793,11 @@ CREATE TABLE engage.dead_letters (
     sqlstate  text NOT NULL,
     error     text NOT NULL
 );
+COMMENT ON TABLE engage.dead_letters IS 'Events set aside: one row per event whose processing failed on its own, with the error, so that the events behind it went on. engage.retry_dead_letters queues them again.';
+COMMENT ON COLUMN engage.dead_letters.event_id IS 'The event set aside (engage.events)';
+COMMENT ON COLUMN engage.dead_letters.failed_at IS 'When its processing last failed';
+COMMENT ON COLUMN engage.dead_letters.sqlstate IS 'The error''s SQLSTATE code';
+COMMENT ON COLUMN engage.dead_letters.error IS 'The error message';
 
 -- Whether an error is the kind that goes away by itself (a conflict with another session, no
 -- memory or disk, an operator or a lost connection): such an error fails the whole call, whose
@@ -840,6 +951,7 @@ BEGIN
     END LOOP;
 END
 $$;
+COMMENT ON FUNCTION engage.process_events(integer) IS 'Claims up to max_events queued events and runs them as one batch: launches, runs and stops instances. If the batch fails, each event runs alone and one that fails is set aside in engage.dead_letters. Returns counts.';
 
 -- Queues events set aside again (all of them, or those listed), for the next process_events;
 -- returns how many.
@@ -854,6 +966,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         ON CONFLICT DO NOTHING RETURNING 1)
     SELECT count(*)::integer FROM queued
 $$;
+COMMENT ON FUNCTION engage.retry_dead_letters(bigint[]) IS 'Queues events set aside in engage.dead_letters again, for the next engage.process_events: those listed, or all when event_ids is NULL. Returns how many were queued.';
 
 -- Moves the instances to resume (claimed by run_due_waits) on from where they wait. Internal.
 CREATE FUNCTION engage_internal.resume_instances(instances bigint[], at timestamptz,
@@ -913,6 +1026,7 @@ BEGIN
     END LOOP;
 END
 $$;
+COMMENT ON FUNCTION engage.run_due_waits(timestamp with time zone,integer) IS 'Resumes up to max_instances waiting instances whose resume_at is at or before at, and runs them on until they wait or end. If the batch fails, each runs alone and one that fails ends as failed. Returns counts.';
 
 -- Each event type with the workflows it starts or stops (spec 004's dependencies).
 CREATE VIEW engage.event_type_dependencies AS
@@ -927,6 +1041,14 @@ FROM engage.event_types e
 LEFT JOIN engage.workflow_triggers t ON t.event_type_id = e.event_type_id
 LEFT JOIN engage.workflows w ON w.workflow_id = t.workflow_id
 GROUP BY e.event_type_id;
+COMMENT ON VIEW engage.event_type_dependencies IS 'Each event type with the workflows it starts or stops (spec 004''s dependencies): one row per event type.';
+COMMENT ON COLUMN engage.event_type_dependencies.event_type_id IS 'The event type''s ID';
+COMMENT ON COLUMN engage.event_type_dependencies.event_type_key IS 'The event type''s key';
+COMMENT ON COLUMN engage.event_type_dependencies.name IS 'The event type''s name';
+COMMENT ON COLUMN engage.event_type_dependencies.category IS 'The event type''s category: Click, Subscribe, Unsubscribe, Import, RFM, Other, Subscription, View or Order';
+COMMENT ON COLUMN engage.event_type_dependencies.workflows IS 'The linked workflows, a JSON array of {workflowId, name, action, launch, every, status}; [] if none';
+COMMENT ON COLUMN engage.event_type_dependencies.starts IS 'IDs of the workflows (active or not) its events start; {} if none';
+COMMENT ON COLUMN engage.event_type_dependencies.stops IS 'IDs of the workflows its events stop; {} if none';
 
 -- The event history (spec 004): events of a type (key or name; NULL for all) registered in
 -- [from, to), whose key contains key_search, newest first, with the workflows linked to the
@@ -953,6 +1075,7 @@ LANGUAGE sql STABLE AS $$
     ORDER BY e.registered_at DESC, e.event_id DESC
     LIMIT max_rows
 $$;
+COMMENT ON FUNCTION engage.event_history(text,timestamp with time zone,timestamp with time zone,text,integer) IS 'Events of a type (key or name; NULL: all) registered in [from, to) whose key contains key_search, newest first, at most max_rows; each with linked workflows, contact, params, launched instances and, if set aside, the error.';
 
 -- Regular triggered campaigns (spec 000): for every contact in a segment, an event
 -- regularEventType-<segmentId> with params ContactId, jsonParam (the contact's data object keyed
@@ -970,6 +1093,16 @@ CREATE TABLE engage.regular_triggers (
     last_held_back integer,
     UNIQUE (segment_id, workflow_id)
 );
+COMMENT ON TABLE engage.regular_triggers IS 'Regular triggered campaigns (spec 000): one row per segment and workflow; each run gives every segment member an event regularEventType-<segmentId> that starts the workflow.';
+COMMENT ON COLUMN engage.regular_triggers.trigger_id IS 'Trigger ID (engage.run_regular_trigger; job kind regular_trigger)';
+COMMENT ON COLUMN engage.regular_triggers.segment_id IS 'The segment whose members get the event';
+COMMENT ON COLUMN engage.regular_triggers.workflow_id IS 'The workflow the event starts';
+COMMENT ON COLUMN engage.regular_triggers.event_type_id IS 'The event type regularEventType-<segmentId> (engage.event_types)';
+COMMENT ON COLUMN engage.regular_triggers.time_zone IS 'IANA time zone: a run not started by the scheduler stands for its day in this zone';
+COMMENT ON COLUMN engage.regular_triggers.created_at IS 'When the trigger was created';
+COMMENT ON COLUMN engage.regular_triggers.last_run_at IS 'The time (at) of the latest run; NULL if never run';
+COMMENT ON COLUMN engage.regular_triggers.last_events IS 'How many events the latest run generated; NULL if never run';
+COMMENT ON COLUMN engage.regular_triggers.last_held_back IS 'How many members the latest run skipped because an earlier run in the period reached them; NULL if never run';
 
 -- Which member each run generated the event for, and the period the run stood for: a scheduled
 -- run from its scheduled time to the job's next one, any other run its day in the trigger's time
@@ -984,6 +1117,11 @@ CREATE TABLE engage.regular_trigger_launches (
     EXCLUDE USING gist (contact_id WITH =, trigger_id WITH =, period WITH &&)
 );
 CREATE INDEX regular_trigger_launches_trigger ON engage.regular_trigger_launches (trigger_id);
+COMMENT ON TABLE engage.regular_trigger_launches IS 'One member a regular trigger''s run generated the event for, with the period the run stood for: at most one per member and trigger in any period.';
+COMMENT ON COLUMN engage.regular_trigger_launches.contact_id IS 'The member the event was generated for';
+COMMENT ON COLUMN engage.regular_trigger_launches.trigger_id IS 'The regular trigger';
+COMMENT ON COLUMN engage.regular_trigger_launches.period IS 'The period the run stood for: a scheduled run''s time to the job''s next one, any other run its day in the trigger''s zone';
+COMMENT ON COLUMN engage.regular_trigger_launches.event_id IS 'The event generated (engage.events)';
 
 -- Creates the trigger, registers its event type and links it to start the workflow each time.
 CREATE FUNCTION engage.create_regular_trigger(segment text, workflow text, time_zone text DEFAULT NULL) RETURNS bigint
@@ -1009,6 +1147,7 @@ BEGIN
     RETURN id;
 END
 $$;
+COMMENT ON FUNCTION engage.create_regular_trigger(text,text,text) IS 'Makes a segment (name or ID) trigger a workflow: runs give each member an event regularEventType-<segmentId>, linked to start it each time. time_zone (NULL: the default) sets a manual run''s day. Returns the trigger ID. Admins only.';
 
 -- The period a run of a regular trigger stands for: the scheduled run this backend is executing
 -- (from its scheduled time to the job's next one), else the day of `at` in the trigger's zone.
@@ -1078,6 +1217,7 @@ BEGIN
     WHERE x.trigger_id = r.trigger_id;
 END
 $$;
+COMMENT ON FUNCTION engage.run_regular_trigger(bigint,timestamp with time zone) IS 'Runs a regular trigger: refreshes a dynamic segment, then generates the event for each member no run reached in this period (a scheduled run''s interval, else the day of at). Returns events generated and members held back.';
 
 -- Regular triggers as a job kind, to run them daily: arguments {"trigger": ID}.
 CREATE FUNCTION engage_internal.run_regular_trigger_job(arguments jsonb) RETURNS text

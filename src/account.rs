@@ -14,3 +14,9 @@ fn account_info() -> JsonB {
     let organisation = crate::guc::organisation_name().or(database).unwrap_or_default();
     JsonB(json!({"userEmail": user.unwrap_or_default(), "organisationName": organisation}))
 }
+
+extension_sql!(
+    r#"COMMENT ON FUNCTION engage.account_info() IS 'Returns {"userEmail": the calling role, "organisationName": the setting engage.organisation_name, else the database name}, as the platform''s "Get account info".';"#,
+    name = "comment_account_info",
+    requires = [account_info]
+);

@@ -47,6 +47,12 @@ fn subscribe_contact(
     TableIterator::once(row)
 }
 
+extension_sql!(
+    r#"COMMENT ON FUNCTION engage.subscribe_contact(jsonb) IS 'Subscribes a contact ({"contact", "groups"}): creates it or updates the one its external ID, email or phone names (a stored address is not replaced); new channels stay inactive until confirmed; adds it to the groups. Returns its ID, whether new.';"#,
+    name = "comment_subscribe_contact",
+    requires = [subscribe_contact]
+);
+
 /// The event a subscription records: keyed by the contact's email (or first channel), with the
 /// contact's ID, address and groups as params.
 fn subscribe_event(contact: &ContactInput, contact_id: i64, created: bool, groups: &[String]) -> EventRecord {
@@ -98,6 +104,12 @@ fn upsert_contacts(
     TableIterator::new(rows)
 }
 
+extension_sql!(
+    r#"COMMENT ON FUNCTION engage.upsert_contacts(jsonb) IS 'Adds or updates contacts ({"contacts": [...], "customFieldsIDs"}), matched by external ID, then email, then phone; all or nothing. Returns one row per element in order: index from 0, contact ID, whether created.';"#,
+    name = "comment_upsert_contacts",
+    requires = [upsert_contacts]
+);
+
 /// Confirms a channel (the owner clicked the confirmation link): it becomes active and can get
 /// bulk messages, and a hard bounce recorded on it is forgotten. Returns the contact's ID.
 #[pg_extern(security_definer)]
@@ -123,6 +135,12 @@ fn confirm_channel(channel_type: &str, value: &str) -> i64 {
     })
 }
 
+extension_sql!(
+    "COMMENT ON FUNCTION engage.confirm_channel(text,text) IS 'Confirms a channel (type, value): it becomes active and can get bulk messages, and a recorded hard bounce is forgotten. Returns the contact''s ID; 42704 when no contact has the channel.';",
+    name = "comment_confirm_channel",
+    requires = [confirm_channel]
+);
+
 /// A channel's value as pg_engage stores it (an email lower-cased, a phone number in digits):
 /// what to compare with `engage.channels.value`. Raises 22023 for an unknown type and 22P02 for
 /// a value that is not one.
@@ -130,6 +148,12 @@ fn confirm_channel(channel_type: &str, value: &str) -> i64 {
 fn normalize_channel(channel_type: &str, value: &str) -> String {
     channel(channel_type, value).1
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.normalize_channel(text,text) IS 'Returns a channel value as pg_engage stores it (email lower-cased, phone in digits), to compare with engage.channels.value. 22023 for an unknown type, 22P02 for an invalid value.';",
+    name = "comment_normalize_channel",
+    requires = [normalize_channel]
+);
 
 /// The channel type named and the value normalized, or the error a caller should see.
 fn channel(channel_type: &str, value: &str) -> (ChannelType, String) {

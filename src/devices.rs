@@ -39,6 +39,12 @@ fn register_devices(
     TableIterator::new(rows)
 }
 
+extension_sql!(
+    r#"COMMENT ON FUNCTION engage.register_devices(jsonb) IS 'Registers or updates devices ({"devices": [...]}, up to 1,000) by deviceId; a known contact''s device becomes its push channel. Returns per device in order: index, device ID, contact (NULL: none yet), whether new.';"#,
+    name = "comment_register_devices",
+    requires = [register_devices]
+);
+
 fn unknown_zone(zone: &str, i: usize) -> EngageError {
     EngageError::new(
         PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,

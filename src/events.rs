@@ -147,6 +147,12 @@ fn generate_event(body: JsonBody) -> i64 {
     .or_raise()
 }
 
+extension_sql!(
+    "COMMENT ON FUNCTION engage.generate_event(jsonb) IS 'Stores one event (Generate event v2: eventTypeKey, keyValue, params) and returns its ID. keyValue finds the contact (none: stored without one); a new type is registered. Bodies over 20 KB are refused.';",
+    name = "comment_generate_event",
+    requires = [generate_event]
+);
+
 /// Stores many events (a JSON array of Generate event v2 bodies) in one set-based statement, all
 /// or none: the bulk form of `generate_event` for imports and backfills. Returns each element's
 /// event ID, in order.
@@ -181,6 +187,12 @@ fn generate_events(bodies: JsonBody) -> TableIterator<'static, (name!(index, i32
     .or_raise();
     TableIterator::new(ids.into_iter().enumerate().map(|(i, id)| (i as i32, id)))
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.generate_events(jsonb) IS 'Stores a JSON array of Generate event v2 bodies in one statement, all or none (imports, backfills). Returns each element''s index (from 0) and event ID, in order.';",
+    name = "comment_generate_events",
+    requires = [generate_events]
+);
 
 const CATEGORIES: &[&str] =
     &["Click", "Subscribe", "Unsubscribe", "Import", "RFM", "Other", "Subscription", "View", "Order"];
@@ -233,6 +245,12 @@ fn create_event_type(
         .raise()
     })
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.create_event_type(text,text,text,text) IS 'Registers an event type and returns its ID: name defaults to the key, category to Other, key_kind (what keyValue holds) to auto. An existing key is refused (42710). For engage_admin.';",
+    name = "comment_create_event_type",
+    requires = [create_event_type]
+);
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]

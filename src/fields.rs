@@ -128,6 +128,12 @@ fn create_field(
     .or_raise()
 }
 
+extension_sql!(
+    "COMMENT ON FUNCTION engage.create_field(text,text,text[],boolean,boolean,text,text,integer) IS 'Creates an additional field and returns its ID: a combobox needs allowed_values, a missing field group is created, field_id comes from a sequence unless given. A taken name or ID is refused. For engage_admin.';",
+    name = "comment_create_field",
+    requires = [create_field]
+);
+
 /// The ID of a field group, created if missing.
 fn field_group_id(client: &mut pgrx::spi::SpiClient, name: &str) -> Result<i32> {
     client.update(
@@ -262,6 +268,12 @@ fn alter_field(
     .or_raise()
 }
 
+extension_sql!(
+    "COMMENT ON FUNCTION engage.alter_field(integer,text,text[],boolean,boolean,text,text) IS 'Changes a field; NULL arguments keep that part. The type cannot change; narrowing a combobox or making a field required is refused while stored values would break it. For engage_admin.';",
+    name = "comment_alter_field",
+    requires = [alter_field]
+);
+
 /// "1 contact has" / "3 contacts have", for messages.
 fn contacts_have(n: i64) -> String {
     if n == 1 {
@@ -291,6 +303,12 @@ fn drop_field(field_id: i32) {
         .raise();
     }
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.drop_field(integer) IS 'Drops an additional field and every stored value of it; 42704 when it does not exist. For engage_admin.';",
+    name = "comment_drop_field",
+    requires = [drop_field]
+);
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]

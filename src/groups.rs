@@ -57,6 +57,12 @@ fn create_group(name: &str) -> i64 {
     Spi::connect_mut(|client| ensure_groups(client, &[name])).or_raise()[0]
 }
 
+extension_sql!(
+    "COMMENT ON FUNCTION engage.create_group(text) IS 'Creates a static group and returns its ID, or the existing group''s when the name is taken; a dynamic segment''s name is refused.';",
+    name = "comment_create_group",
+    requires = [create_group]
+);
+
 /// Refuses contact IDs that do not exist, naming the first.
 fn check_contacts(client: &mut SpiClient, ids: &[i64]) -> Result<()> {
     let (missing, count) = first_two::<i64, i64>(client.select(
@@ -95,6 +101,12 @@ fn add_to_group(group_name: &str, contact_ids: Vec<Option<i64>>) -> i64 {
     .or_raise()
 }
 
+extension_sql!(
+    "COMMENT ON FUNCTION engage.add_to_group(text,bigint[]) IS 'Adds contacts to a static group (created if missing); returns how many were not in it yet. Contact IDs that do not exist, and a dynamic segment''s name, are refused.';",
+    name = "comment_add_to_group",
+    requires = [add_to_group]
+);
+
 /// Removes contacts from a static group; returns how many were in it.
 #[pg_extern(security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -122,3 +134,9 @@ fn remove_from_group(group_name: &str, contact_ids: Vec<Option<i64>>) -> i64 {
     })
     .or_raise()
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.remove_from_group(text,bigint[]) IS 'Removes contacts from a static group; returns how many were in it. 42704 when no static group has that name.';",
+    name = "comment_remove_from_group",
+    requires = [remove_from_group]
+);

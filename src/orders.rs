@@ -62,6 +62,11 @@ fn add_orders(body: JsonbBytes, skip_invalid: default!(bool, false)) -> JsonB {
         "failedOrders": failed,
     }))
 }
+extension_sql!(
+    "COMMENT ON FUNCTION engage.add_orders(jsonb,boolean) IS 'Stores orders (an Add orders body, up to 1,000 a call), finding or creating each one''s contact; an order sent again (same externalOrderId) is updated. All or nothing unless skip_invalid. Returns created, updated, contactsCreated, events, failedOrders.';",
+    name = "comment_add_orders",
+    requires = [add_orders]
+);
 
 /// The `externalOrderId` the body gives its order `i` (a string or a number), if any: a failed
 /// order is reported with it.

@@ -51,9 +51,7 @@ fn launcher_pass(started: bool) -> Pass {
     if !guc::scheduler_enabled() {
         return idle;
     }
-    let installed =
-        Spi::get_one::<bool>("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_engage')");
-    if installed != Ok(Some(true)) {
+    if !worker::extension_ready() {
         return idle;
     }
     if !started {
@@ -198,3 +196,8 @@ fn scheduler_status() -> TableIterator<
     let problem = worker::SCHEDULER.problem_here("scheduler", "engage.scheduler_enabled");
     TableIterator::once((pid.is_some(), pid, worker::current_database(), problem))
 }
+extension_sql!(
+    "COMMENT ON FUNCTION engage.scheduler_status() IS 'Whether the scheduler''s background worker runs for this database: running, its pid, the database, and if not, the problem (pg_engage not preloaded, this database not served, or the worker starting, switched off or short of a slot).';",
+    name = "comment_scheduler_status",
+    requires = [scheduler_status]
+);

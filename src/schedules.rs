@@ -96,6 +96,11 @@ fn cron_next(
     let fires: Vec<_> = parsed.fires_after(after, &tz).take(count as usize).map(to_timestamptz).collect();
     SetOfIterator::new(fires)
 }
+extension_sql!(
+    "COMMENT ON FUNCTION engage.cron_next(text,timestamp with time zone,text,integer,text) IS 'The next count (1 to 100,000) fire instants of a cron schedule strictly after after, in time_zone, by day_rule (more_often or either). A NULL or empty schedule, or a NULL after, gives none; a bad schedule or time zone is refused (22023).';",
+    name = "comment_cron_next",
+    requires = [cron_next]
+);
 
 /// How many fire instants a schedule has in `(after, until]`, the last of them, and the first
 /// after `until`: what the scheduler uses to run a job once for all the times it missed, say how
@@ -134,3 +139,8 @@ fn cron_count(
     }
     TableIterator::once((fires, last.map(to_timestamptz), next.map(to_timestamptz)))
 }
+extension_sql!(
+    "COMMENT ON FUNCTION engage.cron_count(text,timestamp with time zone,timestamp with time zone,text,text) IS 'Counts the fire instants of a cron schedule in (after, until] in time_zone: how many (fires), the last of them and the first after until (NULL when none). The scheduler runs missed times once with it.';",
+    name = "comment_cron_count",
+    requires = [cron_count]
+);

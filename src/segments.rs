@@ -35,9 +35,14 @@ const SOURCES: &str = "
 /// What a rule may name, as the database has it now.
 fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<Catalog> {
     let mut catalog = Catalog { defining, ..Catalog::default() };
-    for row in client.select("SELECT field_id::bigint, type, allowed_values FROM engage.fields", None, &[])? {
+    for row in
+        client.select("SELECT field_id::bigint, type, allowed_values, name FROM engage.fields", None, &[])?
+    {
         let (Some(id), Some(kind)) = (row.get::<i64>(1)?, row.get::<String>(2)?) else { continue };
         let allowed = row.get::<Vec<String>>(3)?.unwrap_or_default();
+        if let Some(name) = row.get::<String>(4)? {
+            catalog.field_names.entry(name).or_default().push(id);
+        }
         catalog.fields.insert(id, (FieldType::parse(&kind).unwrap_or(FieldType::String), allowed));
     }
     for row in client.select(SOURCES, None, &[])? {
@@ -69,6 +74,7 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
             contact_key,
             columns,
         };
+        catalog.source_names.entry(source.name.clone()).or_default().push(id);
         catalog.sources.insert(id, source);
     }
     for row in client.select("SELECT key, event_type_id::bigint FROM engage.event_types", None, &[])? {
@@ -76,9 +82,12 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
             catalog.event_types.insert(key, id);
         }
     }
-    for row in client.select("SELECT message_id::bigint FROM engage.messages", None, &[])? {
+    for row in client.select("SELECT message_id::bigint, name FROM engage.messages", None, &[])? {
         if let Some(id) = row.get::<i64>(1)? {
             catalog.messages.insert(id);
+            if let Some(name) = row.get::<String>(2)? {
+                catalog.message_names.entry(name).or_default().push(id);
+            }
         }
     }
     for row in client.select("SELECT name FROM engage.rfm_segments ORDER BY position", None, &[])? {
@@ -86,9 +95,14 @@ fn read_catalog(client: &SpiClient, defining: Option<i64>) -> pgrx::spi::Result<
             catalog.rfm_segments.push(name);
         }
     }
-    for row in client.select("SELECT segment_id, coalesce(uses, '{}') FROM engage.segments", None, &[])? {
+    for row in
+        client.select("SELECT segment_id, coalesce(uses, '{}'), name FROM engage.segments", None, &[])?
+    {
         if let Some(id) = row.get::<i64>(1)? {
             catalog.segments.insert(id, row.get::<Vec<i64>>(2)?.unwrap_or_default());
+            if let Some(name) = row.get::<String>(3)? {
+                catalog.segment_names.entry(name).or_default().push(id);
+            }
         }
     }
     Ok(catalog)
@@ -120,6 +134,11 @@ fn compile_segment_rule(
         }
     }
 }
+extension_sql!(
+    "COMMENT ON FUNCTION engage.compile_segment_rule(jsonb,bigint) IS 'Checks a segment rule against the catalog and compiles it to one statement: returns sql, its params and the segments it reads (uses). defining: the segment the rule is for, so a cycle through it is refused; NULL for none. 22023 for a bad rule.';",
+    name = "comment_compile_segment_rule",
+    requires = [compile_segment_rule]
+);
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]

@@ -83,3 +83,9 @@ fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
         .collect();
     JsonB(json!({ "id": request.external_request_id.unwrap_or_else(|| "0".into()), "results": results }))
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.smartsend(integer,jsonb) IS 'Sends message message_id, rendered now, to each recipient of body (spec 002: recipients with locator and jsonParam as $data, externalRequestId). All or none: a bad locator or failed render refuses the call. Returns a requestId per recipient.';",
+    name = "comment_smartsend",
+    requires = [smartsend]
+);

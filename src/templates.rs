@@ -235,6 +235,12 @@ fn render(template: Option<&str>, context: Option<TemplateData>) -> Option<Strin
     Some(with_templates(|t| t.render("template", template, t.engine.vars_of(&context))))
 }
 
+extension_sql!(
+    "COMMENT ON FUNCTION engage.render(text,jsonb) IS 'Renders a Velocity template; each top-level key of the context object with a non-null value is a variable (NULL: none). Reads engage.templates for #parse, #include and macros. NULL for a NULL template.';",
+    name = "comment_render",
+    requires = [render]
+);
+
 /// `engage.render` with the context as JSON text (a literal): its keys keep the order they are
 /// written in and numbers their spelling (`-0.0`, `1.0E21`), as Velocity sees JSON the platform
 /// parses; a `jsonb` context comes in jsonb's order (keys sorted, numbers normalized).
@@ -244,12 +250,24 @@ fn render_text(template: Option<&str>, context: Option<&str>) -> Option<String> 
     Some(render_json_text(template, context))
 }
 
+extension_sql!(
+    "COMMENT ON FUNCTION engage.render(text,text) IS 'engage.render with the context as JSON text: keys keep their written order and numbers their spelling, as the platform parses JSON (a jsonb context is sorted and normalized).';",
+    name = "comment_render_text",
+    requires = [render_text]
+);
+
 /// `engage.render` with a `json` context: as with text, its key order and number spelling are kept.
 #[pg_extern(stable, parallel_safe, name = "render")]
 fn render_json(template: Option<&str>, context: Option<JsonText>) -> Option<String> {
     let template = template?;
     Some(render_json_text(template, context.as_ref().map(|c| c.0.as_str())))
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.render(text,json) IS 'engage.render with a json context: keys keep their written order and numbers their spelling, as the platform parses JSON.';",
+    name = "comment_render_json",
+    requires = [render_json]
+);
 
 /// Renders `template` with the variables of a JSON object given as text (none for NULL).
 fn render_json_text(template: &str, context: Option<&str>) -> String {
@@ -287,6 +305,12 @@ fn check_template(
     });
     TableIterator::new(problem)
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.check_template(text) IS 'Lists the problems that keep a template from compiling: line, column (from 1) and message. No rows means it compiles.';",
+    name = "comment_check_template",
+    requires = [check_template]
+);
 
 /// The first-level properties of `$variable` that any of `templates` can read (sorted), or NULL
 /// when one of them can read more than its text shows or does not compile (see
@@ -428,6 +452,12 @@ fn render_message(
     let data = template_context(data).or_raise();
     TableIterator::once(render_message_for(message_id, contact_id, data, language).or_raise())
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.render_message(bigint,bigint,jsonb,text) IS 'Renders a message for a contact: subject and body see $data (data) and $contact. The version is language if given (an error if missing), else the contact''s if it exists, else the main one. Returns subject, body, language.';",
+    name = "comment_render_message",
+    requires = [render_message]
+);
 
 /// The `$data` a send renders with: the event param `json_source` names (its JSON text parsed,
 /// or the value itself), or all the params; and, when it was parsed from text, the JSON to store

@@ -34,6 +34,12 @@ fn unsubscribe_emails(body: JsonBody) -> i64 {
     .or_raise()
 }
 
+extension_sql!(
+    r#"COMMENT ON FUNCTION engage.unsubscribe_emails(jsonb) IS 'Adds addresses ({"emails": [...]}) to the unsubscribed list: no bulk email goes to them, whoever uses them. Records an unsubscribed event per new address; returns how many were new.';"#,
+    name = "comment_unsubscribe_emails",
+    requires = [unsubscribe_emails]
+);
+
 /// Removes addresses from the unsubscribed list; returns how many were on it.
 #[pg_extern(security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -49,3 +55,9 @@ fn remove_unsubscribed_emails(body: JsonBody) -> i64 {
     })
     .or_raise()
 }
+
+extension_sql!(
+    r#"COMMENT ON FUNCTION engage.remove_unsubscribed_emails(jsonb) IS 'Removes addresses ({"emails": [...]}) from the unsubscribed list; returns how many were on it.';"#,
+    name = "comment_remove_unsubscribed_emails",
+    requires = [remove_unsubscribed_emails]
+);

@@ -189,6 +189,36 @@ pub fn current_database() -> String {
     }
 }
 
+/// Set once this process has logged that the database's pg_engage is of another version.
+static VERSION_LOGGED: AtomicBool = AtomicBool::new(false);
+
+/// Whether pg_engage is installed in this database at the library's own version, so that a worker
+/// may run its steps (inside a transaction). After a new library is installed, a database still
+/// at an older version waits, with one log line, until `ALTER EXTENSION pg_engage UPDATE`: the
+/// new code would call the SQL of its own version. See DESIGN.md, "Upgrades".
+pub fn extension_ready() -> bool {
+    let installed = Spi::get_one::<String>("SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'")
+        .ok()
+        .flatten();
+    match installed {
+        None => false,
+        Some(v) if v == env!("CARGO_PKG_VERSION") => {
+            VERSION_LOGGED.store(false, Ordering::Relaxed);
+            true
+        }
+        Some(v) => {
+            if !VERSION_LOGGED.swap(true, Ordering::Relaxed) {
+                log!(
+                    "pg_engage: database \"{}\" has pg_engage {v} and the library is {}; its workers wait for ALTER EXTENSION pg_engage UPDATE",
+                    current_database(),
+                    env!("CARGO_PKG_VERSION")
+                );
+            }
+            false
+        }
+    }
+}
+
 /// Longest wait before a worker tries a failing step again.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 

@@ -32,11 +32,7 @@ fn step(backoff: &mut Backoff, sql: &'static str, batch: i32) -> Result<i32, Dur
 /// Processes events and due waits until none is left, and returns how long to sleep (longer
 /// after steps that failed: see `Backoff`).
 fn work(backoff: &mut Backoff) -> Duration {
-    let ready = backoff.step(&worker::WORKFLOWS, || {
-        guc::workflows_enabled()
-            && Spi::get_one::<bool>("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_engage')")
-                == Ok(Some(true))
-    });
+    let ready = backoff.step(&worker::WORKFLOWS, || guc::workflows_enabled() && worker::extension_ready());
     match ready {
         Ok(true) => {}
         Ok(false) => return MAX_SLEEP,
@@ -90,3 +86,9 @@ fn workflow_worker_status() -> TableIterator<
     let problem = worker::WORKFLOWS.problem_here("workflow worker", "engage.workflows_enabled");
     TableIterator::once((pid.is_some(), pid, worker::current_database(), problem))
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.workflow_worker_status() IS 'Whether the workflow worker (which runs engage.process_events and engage.run_due_waits) runs for this database: running, its pid and the database; when it does not run, problem says why.';",
+    name = "comment_workflow_worker_status",
+    requires = [workflow_worker_status]
+);

@@ -31,6 +31,12 @@ fn create_workflow(
     .expect("store_workflow returns the new ID")
 }
 
+extension_sql!(
+    "COMMENT ON FUNCTION engage.create_workflow(text,jsonb,text[]) IS 'Checks the blocks and creates an inactive workflow (version 1); returns its ID. Refused when the name is taken or the graph or what it refers to is invalid. Then link start events (engage.link_event) and activate it. Admins only.';",
+    name = "comment_create_workflow",
+    requires = [create_workflow]
+);
+
 /// Makes `blocks` the workflow's next version and returns it with how many waiting instances
 /// moved to it and how many stay on older versions. New launches use the new version; an
 /// instance already waiting finishes on its own version unless `move_waiting` is set, and then
@@ -61,6 +67,12 @@ fn alter_workflow(
     .or_raise();
     TableIterator::once(row)
 }
+
+extension_sql!(
+    "COMMENT ON FUNCTION engage.alter_workflow(text,jsonb,boolean) IS 'Makes blocks the next version of a workflow (name or ID), which new launches use; returns it with counts of waiting instances moved and staying. With move_waiting, those whose resume block exists in it move. Admins only.';",
+    name = "comment_alter_workflow",
+    requires = [alter_workflow]
+);
 
 /// The blocks as given and their checked, normalized rows (`engage_workflow`).
 fn checked_graph(blocks: Option<JsonBody>) -> (JsonB, JsonB) {

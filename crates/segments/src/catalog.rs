@@ -58,4 +58,10 @@ pub struct Catalog {
     pub segments: BTreeMap<i64, Vec<i64>>,
     /// The segment being defined (its own ID), to refuse cycles through it.
     pub defining: Option<i64>,
+    /// IDs by name, for rules that name a field, data source, message or segment instead (a name
+    /// several messages share has several).
+    pub field_names: BTreeMap<String, Vec<i64>>,
+    pub source_names: BTreeMap<String, Vec<i64>>,
+    pub message_names: BTreeMap<String, Vec<i64>>,
+    pub segment_names: BTreeMap<String, Vec<i64>>,
 }

@@ -10,6 +10,7 @@ use crate::ops::{op_for, predicate, Op};
 use crate::sql::{ident, qualified, Cast, Params};
 use crate::RuleError;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// A compiled rule: the statement, the values of its parameter array `$3`, and the segments it
 /// reads.
@@ -69,6 +70,36 @@ pub(crate) fn refuse(path: &str, message: impl Into<String>) -> RuleError {
 
 fn hinted(path: &str, message: impl Into<String>, hint: impl Into<String>) -> RuleError {
     RuleError { path: path.to_string(), message: message.into(), hint: Some(hint.into()) }
+}
+
+/// The ID a rule gives for a `what` (a field, a data source, a message, a segment): a number is the
+/// ID itself (the caller checks that it exists), a string the name of exactly one, found in `names`.
+fn id_or_name(
+    value: &Value,
+    names: &BTreeMap<String, Vec<i64>>,
+    path: &str,
+    what: &str,
+    listed_in: &str,
+) -> Result<i64, RuleError> {
+    let Value::String(name) = value else {
+        return value
+            .as_i64()
+            .ok_or_else(|| refuse(path, format!("{what} takes a {what}'s numeric ID or its name")));
+    };
+    match names.get(name).map(Vec::as_slice).unwrap_or_default() {
+        [id] => Ok(*id),
+        [] => {
+            Err(hinted(path, format!("{what} \"{name}\" does not exist"), format!("{listed_in} lists them.")))
+        }
+        ids => Err(hinted(
+            path,
+            format!(
+                "{what} name \"{name}\" is ambiguous: IDs {}",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            format!("Give the {what}'s ID instead."),
+        )),
+    }
 }
 
 const CONDITIONS: &str = "and, or, not, attribute, channel, field, source, event, order, activity, \
@@ -260,9 +291,7 @@ impl Compiler<'_> {
 
     fn field(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
         let id_path = format!("{path}.field");
-        let id = map["field"]
-            .as_i64()
-            .ok_or_else(|| refuse(&id_path, "field takes an additional field's numeric ID"))?;
+        let id = id_or_name(&map["field"], &self.catalog.field_names, &id_path, "field", "engage.fields")?;
         let (kind, allowed) = self.catalog.fields.get(&id).cloned().ok_or_else(|| {
             hinted(
                 &id_path,
@@ -311,9 +340,13 @@ impl Compiler<'_> {
 
     fn source(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
         let id_path = format!("{path}.source");
-        let id = map["source"]
-            .as_i64()
-            .ok_or_else(|| refuse(&id_path, "source takes a data source's numeric ID"))?;
+        let id = id_or_name(
+            &map["source"],
+            &self.catalog.source_names,
+            &id_path,
+            "data source",
+            "engage.data_sources",
+        )?;
         let source: Source = self.catalog.sources.get(&id).cloned().ok_or_else(|| {
             hinted(&id_path, format!("data source {id} does not exist"), "engage.data_sources lists them.")
         })?;
@@ -517,9 +550,13 @@ impl Compiler<'_> {
         ];
         if let Some(message) = map.get("message") {
             let message_path = format!("{path}.message");
-            let id = message
-                .as_i64()
-                .ok_or_else(|| refuse(&message_path, "message takes a message's numeric ID"))?;
+            let id = id_or_name(
+                message,
+                &self.catalog.message_names,
+                &message_path,
+                "message",
+                "engage.messages",
+            )?;
             if !self.catalog.messages.contains(&id) {
                 return Err(hinted(
                     &message_path,
@@ -566,9 +603,13 @@ impl Compiler<'_> {
 
     fn segment(&mut self, map: &Map<String, Value>, path: &str) -> Result<Pred, RuleError> {
         let seg_path = format!("{path}.segment");
-        let id = map["segment"]
-            .as_i64()
-            .ok_or_else(|| refuse(&seg_path, "segment takes a segment's numeric ID"))?;
+        let id = id_or_name(
+            &map["segment"],
+            &self.catalog.segment_names,
+            &seg_path,
+            "segment",
+            "engage.segments",
+        )?;
         if !self.catalog.segments.contains_key(&id) && self.catalog.defining != Some(id) {
             return Err(hinted(
                 &seg_path,

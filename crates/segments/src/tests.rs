@@ -31,6 +31,11 @@ fn catalog() -> Catalog {
     c.segments.insert(1, vec![]);
     c.segments.insert(2, vec![3]);
     c.segments.insert(3, vec![]);
+    c.field_names.insert("loyalty points".into(), vec![101]);
+    c.source_names.insert("promo_codes".into(), vec![1043]);
+    c.message_names.insert("welcome".into(), vec![42]);
+    c.message_names.insert("newsletter".into(), vec![40, 41]);
+    c.segment_names.insert("vips".into(), vec![3]);
     c
 }
 
@@ -455,5 +460,30 @@ fn decisions() {
              (($3::text[])[2])::integer * interval '24 hours'"
         ),
         "{e}"
+    );
+}
+
+#[test]
+fn fields_sources_messages_and_segments_by_name_compile_as_by_id() {
+    let same = |by_name: serde_json::Value, by_id: serde_json::Value| {
+        let (a, b) = (compile(&by_name, &catalog()).unwrap(), compile(&by_id, &catalog()).unwrap());
+        assert_eq!((a.sql, a.params, a.segments), (b.sql, b.params, b.segments));
+    };
+    same(
+        json!({"field": "loyalty points", "op": "greater", "value": 5}),
+        json!({"field": 101, "op": "greater", "value": 5}),
+    );
+    same(json!({"source": "promo_codes"}), json!({"source": 1043}));
+    same(json!({"activity": "CLICKED", "message": "welcome"}), json!({"activity": "CLICKED", "message": 42}));
+    same(json!({"segment": "vips"}), json!({"segment": 3}));
+    let unknown = refusal(json!({"segment": "nobody"}));
+    assert_eq!(
+        (unknown.path.as_str(), unknown.message.as_str()),
+        ("rule.segment", "segment \"nobody\" does not exist")
+    );
+    assert_eq!(unknown.hint.as_deref(), Some("engage.segments lists them."));
+    assert_eq!(
+        refusal(json!({"field": true, "op": "is_empty"})).message,
+        "field takes a field's numeric ID or its name"
     );
 }

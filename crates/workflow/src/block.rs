@@ -38,22 +38,30 @@ pub struct Block {
     pub no: Option<String>,
 }
 
+/// A message or segment a block refers to: by ID (`messageId`, `segmentId`) or by name (`message`,
+/// `segment`), which the database resolves when it stores the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Named {
+    Id(i64),
+    Name(String),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
     /// Renders and queues a message; `json_source` names the event param whose JSON becomes
     /// `$data` (`${jsonParam}`), otherwise the event's params are `$data`.
     SendMessage {
-        message_id: i64,
+        message: Named,
         channel: Option<String>,
         json_source: Option<String>,
     },
     Wait(Wait),
     Condition(Test),
     AddToSegment {
-        segment_id: i64,
+        segment: Named,
     },
     RemoveFromSegment {
-        segment_id: i64,
+        segment: Named,
     },
     /// Loads the order whose `externalOrderId` is the event param `param` into `$data.order`.
     GetOrder {
@@ -78,7 +86,7 @@ pub enum Wait {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Test {
     /// The contact is a member of the segment.
-    Segment(i64),
+    Segment(Named),
     /// The event param compared as text (as a number for `greater`/`less`); `value` is absent
     /// for `exists`/`not_exists`.
     Param { name: String, op: String, value: Option<String> },
@@ -116,10 +124,10 @@ pub fn parse_block(value: &Value, at: &Path) -> Result<Block> {
             .with_hint(format!("block types: {}", TYPES.join(", "))));
     };
     let (keys, links): (&[&str], &[&str]) = match type_name {
-        "send_message" => (&["messageId", "channel", "jsonSource"], &["next"]),
+        "send_message" => (&["messageId", "message", "channel", "jsonSource"], &["next"]),
         "wait" => (&["duration", "until"], &["next"]),
-        "condition" => (&["segmentId", "param", "op", "value"], &["yes", "no"]),
-        "add_to_segment" | "remove_from_segment" => (&["segmentId"], &["next"]),
+        "condition" => (&["segmentId", "segment", "param", "op", "value"], &["yes", "no"]),
+        "add_to_segment" | "remove_from_segment" => (&["segmentId", "segment"], &["next"]),
         "get_order" => (&["param"], &["next"]),
         "generate_event" => (&["eventTypeKey", "params"], &["next"]),
         _ => (&[], &[]),
@@ -138,7 +146,7 @@ pub fn parse_block(value: &Value, at: &Path) -> Result<Block> {
     };
     let kind = match type_name {
         "send_message" => Kind::SendMessage {
-            message_id: id_number(map, "messageId", at)?,
+            message: id_or_name(map, "messageId", "message", at)?,
             channel: optional_choice(map, "channel", CHANNELS, at)?,
             json_source: match map.get("jsonSource") {
                 None | Some(Value::Null) => None,
@@ -147,8 +155,10 @@ pub fn parse_block(value: &Value, at: &Path) -> Result<Block> {
         },
         "wait" => Kind::Wait(parse_wait(map, at)?),
         "condition" => Kind::Condition(parse_test(map, at)?),
-        "add_to_segment" => Kind::AddToSegment { segment_id: id_number(map, "segmentId", at)? },
-        "remove_from_segment" => Kind::RemoveFromSegment { segment_id: id_number(map, "segmentId", at)? },
+        "add_to_segment" => Kind::AddToSegment { segment: id_or_name(map, "segmentId", "segment", at)? },
+        "remove_from_segment" => {
+            Kind::RemoveFromSegment { segment: id_or_name(map, "segmentId", "segment", at)? }
+        }
         "get_order" => Kind::GetOrder {
             param: match map.get("param") {
                 None | Some(Value::Null) => "externalOrderId".to_string(),
@@ -169,13 +179,33 @@ pub fn parse_block(value: &Value, at: &Path) -> Result<Block> {
     Ok(Block { id, kind, next: link("next")?, yes: link("yes")?, no: link("no")? })
 }
 
-/// A positive integer ID (`messageId`, `segmentId`).
-fn id_number(map: &Map<String, Value>, key: &str, at: &Path) -> Result<i64> {
-    let value = json::required(map, key, at)?;
-    match value.as_i64() {
-        Some(n) if n > 0 => Ok(n),
-        _ => Err(RequestError::invalid(format!("\"{key}\" must be a positive integer"))
-            .at_with(&at.key(key), format!("got {}", describe(value)))),
+/// What a block refers to: a positive integer ID under `id_key` (`messageId`), or a name under
+/// `name_key` (`message`); exactly one of them.
+fn id_or_name(map: &Map<String, Value>, id_key: &str, name_key: &str, at: &Path) -> Result<Named> {
+    match (map.get(id_key), map.get(name_key)) {
+        (Some(_), Some(_)) => {
+            Err(RequestError::invalid(format!("give \"{id_key}\" or \"{name_key}\", not both"))
+                .at(&at.key(name_key)))
+        }
+        (None, Some(name)) => {
+            let name = json::string(name, &at.key(name_key))?.trim();
+            if name.is_empty() {
+                return Err(
+                    RequestError::invalid(format!("\"{name_key}\" must name one")).at(&at.key(name_key))
+                );
+            }
+            json::max_chars(name, 200, &at.key(name_key))?;
+            Ok(Named::Name(name.to_string()))
+        }
+        _ => {
+            let value = json::required(map, id_key, at)?;
+            match value.as_i64() {
+                Some(n) if n > 0 => Ok(Named::Id(n)),
+                _ => Err(RequestError::invalid(format!("\"{id_key}\" must be a positive integer"))
+                    .at_with(&at.key(id_key), format!("got {}", describe(value)))
+                    .with_hint(format!("\"{name_key}\" takes its name instead"))),
+            }
+        }
     }
 }
 
@@ -279,14 +309,14 @@ fn time_of_day(text: &str) -> Option<String> {
 }
 
 fn parse_test(map: &Map<String, Value>, at: &Path) -> Result<Test> {
-    if map.contains_key("segmentId") {
+    if map.contains_key("segmentId") || map.contains_key("segment") {
         if let Some(other) = ["param", "op", "value"].iter().find(|k| map.contains_key(**k)) {
             return Err(RequestError::invalid(
                 "a condition tests either a segment or an event param, not both",
             )
             .at(&at.key(other)));
         }
-        return Ok(Test::Segment(id_number(map, "segmentId", at)?));
+        return Ok(Test::Segment(id_or_name(map, "segmentId", "segment", at)?));
     }
     if !map.contains_key("param") {
         return Err(RequestError::invalid("a condition needs \"segmentId\" or \"param\" with \"op\"")

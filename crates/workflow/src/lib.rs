@@ -7,7 +7,7 @@
 
 pub mod block;
 
-pub use block::{Block, Kind, Test, Wait};
+pub use block::{Block, Kind, Named, Test, Wait};
 use engage_requests::json::{self, quoted};
 use engage_requests::path::Path;
 use engage_requests::{ErrorKind, RequestError, Result};
@@ -166,20 +166,23 @@ impl Workflow {
                     let mut row = json!({
                         "block_id": b.id, "position": position, "type": b.type_name(),
                         "next": b.next, "yes": b.yes, "no": b.no,
-                        "message_id": null, "channel": null, "json_source": null,
-                        "wait_seconds": null, "wait_until": null, "segment_id": null,
+                        "message_id": null, "message_name": null, "channel": null, "json_source": null,
+                        "wait_seconds": null, "wait_until": null, "segment_id": null, "segment_name": null,
                         "param": null, "op": null, "value": null,
                         "event_type_key": null, "event_params": null,
                     });
                     let fields = match &b.kind {
-                        Kind::SendMessage { message_id, channel, json_source } => json!({
-                            "message_id": message_id, "channel": channel, "json_source": json_source,
-                        }),
+                        Kind::SendMessage { message, channel, json_source } => {
+                            let mut fields = named("message", message);
+                            fields["channel"] = json!(channel);
+                            fields["json_source"] = json!(json_source);
+                            fields
+                        }
                         Kind::Wait(Wait::For(seconds)) => json!({ "wait_seconds": seconds }),
                         Kind::Wait(Wait::Until(time)) => json!({ "wait_until": time }),
-                        Kind::Condition(Test::Segment(id))
-                        | Kind::AddToSegment { segment_id: id }
-                        | Kind::RemoveFromSegment { segment_id: id } => json!({ "segment_id": id }),
+                        Kind::Condition(Test::Segment(segment))
+                        | Kind::AddToSegment { segment }
+                        | Kind::RemoveFromSegment { segment } => named("segment", segment),
                         Kind::Condition(Test::Param { name, op, value }) => {
                             json!({ "param": name, "op": op, "value": value })
                         }
@@ -201,3 +204,11 @@ impl Workflow {
 
 #[cfg(test)]
 mod tests;
+
+/// A row's columns for what a block refers to: `<what>_id` or `<what>_name`.
+fn named(what: &str, named: &Named) -> Value {
+    match named {
+        Named::Id(id) => json!({ format!("{what}_id"): id }),
+        Named::Name(name) => json!({ format!("{what}_name"): name }),
+    }
+}

@@ -223,3 +223,26 @@ fn random_graphs_are_accepted_exactly_when_they_are_sound() {
     }
     assert!(accepted > 150, "only {accepted} random graphs were sound");
 }
+
+#[test]
+fn messages_and_segments_by_name_become_name_columns() {
+    let w = parse(&json!([
+        {"id": "vip?", "type": "condition", "segment": "VIPs", "yes": "send", "no": "add"},
+        {"id": "add", "type": "add_to_segment", "segment": " VIPs ", "next": "send"},
+        {"id": "send", "type": "send_message", "message": "welcome"}
+    ]))
+    .unwrap();
+    let rows = w.rows();
+    assert_eq!((&rows[0]["segment_name"], &rows[0]["segment_id"]), (&json!("VIPs"), &Value::Null));
+    assert_eq!(rows[1]["segment_name"], "VIPs");
+    assert_eq!((&rows[2]["message_name"], &rows[2]["message_id"]), (&json!("welcome"), &Value::Null));
+    let both = refusal(json!([{"id": "a", "type": "send_message", "message": "x", "messageId": 1}]));
+    assert_eq!(
+        both,
+        ("give \"messageId\" or \"message\", not both".to_string(), "at blocks[0].message".to_string())
+    );
+    let (message, _) = refusal(json!([{"id": "a", "type": "add_to_segment", "segment": " "}]));
+    assert_eq!(message, "\"segment\" must name one");
+    let (message, _) = refusal(json!([{"id": "a", "type": "send_message"}]));
+    assert!(message.contains("messageId"), "{message}");
+}
