@@ -58,6 +58,9 @@ install_extension() {
 
     cargo pgrx install --pg-config "$PG_CONFIG" "${sudo_flag[@]}" ${1:-} >"$BUILD/install.log" 2>&1 \
         || { tail -50 "$BUILD/install.log"; return 1; }
+    # The install scripts of earlier releases, so that CREATE EXTENSION pg_engage VERSION '…' can
+    # still make one (tests/upgrade.sh does, to update it); cargo pgrx installs the update scripts.
+    as_root cp "$ROOT"/sql/releases/pg_engage--*.sql "$("$PG_CONFIG" --sharedir)/extension/"
 }
 
 # The directory of cluster $1. It must be reachable by the postgres user; a clone in a private

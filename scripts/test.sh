@@ -50,6 +50,10 @@ if [ $status -eq 0 ]; then
     "$ROOT/tests/databases.sh" || status=$?
 fi
 if [ $status -eq 0 ]; then
+    say "updating from the previous release (built from its commit) with ALTER EXTENSION pg_engage UPDATE"
+    "$ROOT/tests/upgrade.sh" || status=$?
+fi
+if [ $status -eq 0 ]; then
     say "hardening on a throwaway cluster (hostile inputs, absurd templates, cancels, a failing worker)"
     "$ROOT/tests/hardening.sh" || status=$?
 fi
