@@ -50,6 +50,10 @@ if [ $status -eq 0 ]; then
     "$ROOT/tests/databases.sh" || status=$?
 fi
 if [ $status -eq 0 ]; then
+    say "the reference in docs/ against the catalog"
+    "$ROOT/tests/docs.sh" || status=$?
+fi
+if [ $status -eq 0 ]; then
     say "updating from the previous release (built from its commit) with ALTER EXTENSION pg_engage UPDATE"
     "$ROOT/tests/upgrade.sh" || status=$?
 fi
