@@ -455,4 +455,19 @@ WHERE metric IN ('events_queued', 'instances_waiting', 'sends', 'scheduler_runni
 ORDER BY metric, labels::text;
 
 \echo
+\echo '== 26. The public surface: schema engage is the API, each function, table and column commented (\\df+, \\d+);'
+\echo '   the engine''s steps are in engage_internal. Names where IDs were a burden. The installed version.'
+SELECT count(*) FILTER (WHERE n.nspname = 'engage') AS api_functions,
+       count(*) FILTER (WHERE n.nspname = 'engage' AND obj_description(p.oid, 'pg_proc') IS NOT NULL) AS commented,
+       count(*) FILTER (WHERE n.nspname = 'engage_internal') AS internal_steps
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE EXISTS (SELECT FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+              WHERE d.objid = p.oid AND d.deptype = 'e' AND e.extname = 'pg_engage');
+SELECT obj_description('engage.generate_event(jsonb)'::regprocedure, 'pg_proc') AS generate_event_comment;
+\echo '   a broadcast of a message to a segment, both by name, and a rule that names a message:'
+SELECT status, queued, suppressed FROM engage.send_broadcast('Offer details', ARRAY['Has email'], 'Offer, by names');
+SELECT contacts AS clicked_the_cart_reminder FROM engage.preview_segment('{"activity": "CLICKED", "message": "Cart reminder"}');
+SELECT extversion AS installed_version FROM pg_extension WHERE extname = 'pg_engage';
+
+\echo
 \echo '== Demo finished.'
