@@ -14,6 +14,9 @@ ensure_velocity
 say "unit tests of the pure crates (with the template engine's conformance and differential suites)"
 cargo test --workspace --exclude pg_engage
 
+say "the SQL files load in an order with no cycle"
+python3 "$ROOT/tests/sql_order.py" "$ROOT"
+
 say "#[pg_test] tests (cargo pgrx test)"
 unlink_installed_library
 cargo pgrx test pg15 --runas postgres --pgdata "$(cluster_dir pgrx-test)"

@@ -313,7 +313,7 @@ LEFT JOIN LATERAL (
            bool_or(x.activity IN ('UNSUBSCRIBED', 'SPAM')) AS unsubscribed
     FROM engage.contact_activities x WHERE x.request_id = s.request_id) a ON s.sent_at IS NOT NULL
 GROUP BY b.broadcast_id;
-COMMENT ON VIEW engage.broadcast_stats IS 'Per broadcast: its members and its sends by what became of them (spec 001''s broadcast counters). One row per broadcast.';
+COMMENT ON VIEW engage.broadcast_stats IS 'Per broadcast: its members and its sends by what became of them (the data-source guide''s broadcast counters). One row per broadcast.';
 COMMENT ON COLUMN engage.broadcast_stats.broadcast_id IS 'The broadcast';
 COMMENT ON COLUMN engage.broadcast_stats.name IS 'Its name';
 COMMENT ON COLUMN engage.broadcast_stats.status IS 'Its status (see engage.broadcasts.status)';

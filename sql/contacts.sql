@@ -119,57 +119,35 @@ COMMENT ON COLUMN engage.contact_fields.value_date IS 'the value of a date field
 COMMENT ON COLUMN engage.contact_fields.value_boolean IS 'the value of a boolean field; NULL for other types';
 COMMENT ON COLUMN engage.contact_fields.updated_at IS 'when the value was last set or changed';
 
--- What the missing foreign keys would do when contacts, fields or workflows are deleted or
--- truncated: cascade to their channels, values and workflow instances (sql/workflows.sql
--- attaches it to workflows).
+-- What the missing foreign keys would do: a table's rows deleted or truncated take the rows of its
+-- dependents along. One trigger per table and file that depends on it (each file attaches its
+-- own, so no file names a table made after it); the arguments name the key column, then the
+-- dependent tables. The deleted rows are the transition table `gone`.
 CREATE FUNCTION engage_internal.delete_dependents() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    key name := TG_ARGV[0];
+    dependent name;
 BEGIN
-    IF TG_TABLE_NAME = 'contacts' THEN
-        DELETE FROM engage.channels ch USING gone g WHERE ch.contact_id = g.contact_id;
-        DELETE FROM engage.contact_fields v USING gone g WHERE v.contact_id = g.contact_id;
-        DELETE FROM engage.workflow_instances i USING gone g WHERE i.contact_id = g.contact_id;
-        DELETE FROM engage.orders o USING gone g WHERE o.contact_id = g.contact_id;
-        DELETE FROM engage.order_items o USING gone g WHERE o.contact_id = g.contact_id;
-        DELETE FROM engage.order_status_history o USING gone g WHERE o.contact_id = g.contact_id;
-        DELETE FROM engage.revenue r USING gone g WHERE r.contact_id = g.contact_id;
-        DELETE FROM engage.rfm_stale r USING gone g WHERE r.contact_id = g.contact_id;
-        DELETE FROM engage.contact_rfm r USING gone g WHERE r.contact_id = g.contact_id;
-        DELETE FROM engage.devices d USING gone g WHERE d.contact_id = g.contact_id;
-    ELSIF TG_TABLE_NAME = 'fields' THEN
-        DELETE FROM engage.contact_fields v USING gone g WHERE v.field_id = g.field_id;
-    ELSE
-        DELETE FROM engage.workflow_instances i USING gone g WHERE i.workflow_id = g.workflow_id;
-    END IF;
+    FOREACH dependent IN ARRAY TG_ARGV[1:] LOOP
+        IF TG_OP = 'TRUNCATE' THEN
+            EXECUTE format('TRUNCATE engage.%I', dependent);
+        ELSE
+            EXECUTE format('DELETE FROM engage.%I x USING gone g WHERE x.%I = g.%I', dependent, key, key);
+        END IF;
+    END LOOP;
     RETURN NULL;
 END
 $$;
-CREATE FUNCTION engage_internal.truncate_dependents() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF TG_TABLE_NAME IN ('contacts', 'workflows') THEN
-        TRUNCATE engage.workflow_instances;
-    END IF;
-    IF TG_TABLE_NAME = 'contacts' THEN
-        TRUNCATE engage.channels, engage.orders, engage.order_items, engage.order_status_history, engage.revenue,
-                 engage.rfm_stale, engage.contact_rfm, engage.devices;
-    END IF;
-    IF TG_TABLE_NAME IN ('contacts', 'fields') THEN
-        TRUNCATE engage.contact_fields;
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER contacts_deleted AFTER DELETE ON engage.contacts
-    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents();
+CREATE TRIGGER contacts_deleted AFTER DELETE ON engage.contacts REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('contact_id', 'channels', 'contact_fields');
 CREATE TRIGGER contacts_truncated AFTER TRUNCATE ON engage.contacts
-    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.truncate_dependents();
-CREATE TRIGGER fields_deleted AFTER DELETE ON engage.fields
-    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents();
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('contact_id', 'channels', 'contact_fields');
+CREATE TRIGGER fields_deleted AFTER DELETE ON engage.fields REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('field_id', 'contact_fields');
 CREATE TRIGGER fields_truncated AFTER TRUNCATE ON engage.fields
-    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.truncate_dependents();
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('field_id', 'contact_fields');
 
 -- The contact each (external ID, email, phone) names: by external ID, else email, else phone
 -- (an SMS channel), as events find theirs; NULL where none exists. Found contacts are held FOR

@@ -55,6 +55,12 @@ COMMENT ON COLUMN engage.devices.deactivation_reason IS 'why the device became i
 COMMENT ON COLUMN engage.devices.created_at IS 'when the device was first registered';
 COMMENT ON COLUMN engage.devices.updated_at IS 'when the row last changed (a registration, a link or a deactivation)';
 
+-- What a foreign key to contacts would do (engage_internal.delete_dependents).
+CREATE TRIGGER contacts_deleted_devices AFTER DELETE ON engage.contacts REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('contact_id', 'devices');
+CREATE TRIGGER contacts_truncated_devices AFTER TRUNCATE ON engage.contacts
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('contact_id', 'devices');
+
 -- Makes the channels of the devices listed what the devices are: each active device of a known
 -- contact is the push channel (category, token) of that contact, active and not bounced.
 CREATE FUNCTION engage_internal.sync_device_channels(device_ids text[]) RETURNS void

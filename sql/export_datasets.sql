@@ -11,20 +11,9 @@
 --   (written_xid, BRIN-indexed), so new rows are a range scan;
 -- * rows that are updated in place are found by their xmin (engage_internal.written_since): a scan with a
 --   cheap test, but no column or trigger on the tables the engine writes most;
--- * rows that are deleted leave a tombstone (engage.export_tombstones) with the dataset and key;
---   a TRUNCATE leaves one without a key, which makes the next run of the dataset a full one.
-
-CREATE TABLE engage.export_tombstones (
-    dataset     text NOT NULL,
-    -- The dataset's key of the deleted rows; NULL: all of them (a TRUNCATE).
-    key         text,
-    written_xid bigint NOT NULL DEFAULT txid_current()
-);
-CREATE INDEX export_tombstones_written ON engage.export_tombstones USING brin (written_xid);
-COMMENT ON TABLE engage.export_tombstones IS 'Keys of rows deleted from export datasets, so that the next export runs delete them too: one row per deletion. A tombstone goes once every export of its dataset has seen it.';
-COMMENT ON COLUMN engage.export_tombstones.dataset IS 'The dataset the deleted rows belonged to, in spec 001''s spelling.';
-COMMENT ON COLUMN engage.export_tombstones.key IS 'The dataset''s key of the deleted rows (an erased person: contactId:<id> or key:<id>); NULL: every row.';
-COMMENT ON COLUMN engage.export_tombstones.written_xid IS '64-bit ID of the transaction that wrote it (txid_current()), compared with each export''s snapshot.';
+-- * rows that are deleted leave a tombstone (engage.export_tombstones, sql/export_tombstones.sql)
+--   with the dataset and key; a TRUNCATE leaves one without a key, which makes the next run of the
+--   dataset a full one.
 
 -- The datasets, in spec 001's spelling, with their target table and how a run updates it:
 -- append-only datasets get the rows added since the last run; the others have their rows
@@ -41,8 +30,8 @@ CREATE TABLE engage.export_datasets (
     -- first copy goes through it in batches of pages).
     source     regclass NOT NULL
 );
-COMMENT ON TABLE engage.export_datasets IS 'The nine datasets of the data export (spec 001): one row per dataset, with its target table and how a run updates it (by key, or append-only).';
-COMMENT ON COLUMN engage.export_datasets.dataset IS 'The dataset''s name in spec 001''s spelling (contactActivities, orderItems, …).';
+COMMENT ON TABLE engage.export_datasets IS 'The nine datasets of the data export (the data-source guide): one row per dataset, with its target table and how a run updates it (by key, or append-only).';
+COMMENT ON COLUMN engage.export_datasets.dataset IS 'The dataset''s name in the data-source guide''s spelling (contactActivities, orderItems, …).';
 COMMENT ON COLUMN engage.export_datasets.table_name IS 'Name of the dataset''s table in an export''s target schema.';
 COMMENT ON COLUMN engage.export_datasets.key_column IS 'Target column by which a run replaces rows (deletes and inserts them anew); NULL: append-only, new rows added.';
 COMMENT ON COLUMN engage.export_datasets.key_unique IS 'true: the key names one row (the table''s primary key); false: a group of rows (indexed); NULL: append-only.';
@@ -127,14 +116,6 @@ BEGIN
     END IF;
     RETURN NULL;
 END
-$$;
--- Records that any row of the dataset may have changed or gone: the next run of each export
--- copies it whole. Revenue rows are deleted and written again on every attribution, so they
--- leave no tombstones (the order they belong to changed too, which the revenue dataset reads);
--- a full attribution, which may drop rows of orders that did not change, calls this.
-CREATE FUNCTION engage_internal.export_forget(dataset text) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    INSERT INTO engage.export_tombstones (dataset, key) VALUES (dataset, NULL)
 $$;
 
 DO $$

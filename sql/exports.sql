@@ -26,16 +26,34 @@ CREATE TABLE engage.data_exports (
 );
 ALTER TABLE engage.data_exports ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_exports ON engage.data_exports USING (pg_has_role(owner, 'USAGE'));
-COMMENT ON TABLE engage.data_exports IS 'Data exports (spec 001): one row per export of datasets into tables of a target schema, run by its job. Read engage.exports; change through create_export and alter_export.';
+COMMENT ON TABLE engage.data_exports IS 'Data exports (the data-source guide): one row per export of datasets into tables of a target schema, run by its job. Read engage.exports; change through create_export and alter_export.';
 COMMENT ON COLUMN engage.data_exports.export_id IS 'Identity of the export.';
 COMMENT ON COLUMN engage.data_exports.name IS 'Unique name of the export; its job is named "export <name>".';
 COMMENT ON COLUMN engage.data_exports.connector_id IS 'Connector (engage.connectors) whose database holds the target: this database when it has no host.';
-COMMENT ON COLUMN engage.data_exports.datasets IS 'The datasets exported, in spec 001''s spelling (contactActivities, …), sorted; at least one.';
+COMMENT ON COLUMN engage.data_exports.datasets IS 'The datasets exported, in the data-source guide''s spelling (contactActivities, …), sorted; at least one.';
 COMMENT ON COLUMN engage.data_exports.target_schema IS 'Schema of the target database that holds the datasets'' tables.';
 COMMENT ON COLUMN engage.data_exports.job_id IS 'The job (engage.scheduled_jobs) that runs the export: its schedule, time zone, delay and failures.';
 COMMENT ON COLUMN engage.data_exports.full_resync IS 'true: the next run copies every dataset whole again (run_export_now(full_resync => true)); that run clears it.';
 COMMENT ON COLUMN engage.data_exports.owner IS 'The role that created the export; its runs act with this role''s rights.';
 COMMENT ON COLUMN engage.data_exports.created_at IS 'When the export was created.';
+
+-- What a foreign key from exports to their connector would do: a connector with exports cannot be
+-- dropped (engage.drop_connector), with the exports named.
+CREATE FUNCTION engage_internal.connector_has_exports() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    exports text := (SELECT string_agg(e.name, ', ' ORDER BY e.name) FROM engage.data_exports e
+                     WHERE e.connector_id = OLD.connector_id);
+BEGIN
+    IF exports IS NOT NULL THEN
+        RAISE EXCEPTION 'connector "%" has exports', OLD.name USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = format('exports: %s', exports), HINT = 'Drop them first (engage.drop_export).';
+    END IF;
+    RETURN OLD;
+END
+$$;
+CREATE TRIGGER connectors_exported BEFORE DELETE ON engage.connectors
+    FOR EACH ROW EXECUTE FUNCTION engage_internal.connector_has_exports();
 
 -- What each successful run did to each dataset. A failed run leaves no rows here (it rolled
 -- back); engage.job_runs has its error, which names the dataset.
@@ -60,7 +78,7 @@ CREATE POLICY own_export_runs ON engage.export_dataset_runs
 USING (EXISTS (SELECT FROM engage.data_exports e WHERE e.export_id = export_dataset_runs.export_id));
 COMMENT ON TABLE engage.export_dataset_runs IS 'What a successful export run did to one dataset: one row per export, dataset and run. A failed run leaves no rows (it rolled back; engage.job_runs has its error).';
 COMMENT ON COLUMN engage.export_dataset_runs.export_id IS 'The export (engage.data_exports).';
-COMMENT ON COLUMN engage.export_dataset_runs.dataset IS 'The dataset, in spec 001''s spelling.';
+COMMENT ON COLUMN engage.export_dataset_runs.dataset IS 'The dataset, in the data-source guide''s spelling.';
 COMMENT ON COLUMN engage.export_dataset_runs.run_id IS 'The job run (engage.job_runs.run_id) that exported it; 0 when the export ran outside a job run.';
 COMMENT ON COLUMN engage.export_dataset_runs.mode IS 'full: the table was created or emptied, then filled; incremental: only what changed since the last run was sent.';
 COMMENT ON COLUMN engage.export_dataset_runs.rows_inserted IS 'Rows inserted; an incremental run of a keyed dataset counts keys (an order''s items count once).';
@@ -94,7 +112,7 @@ COMMENT ON VIEW engage.exports IS 'The exports the reader may see, one row each,
 COMMENT ON COLUMN engage.exports.name IS 'Name of the export.';
 COMMENT ON COLUMN engage.exports.connector IS 'Name of the connector whose database holds the target.';
 COMMENT ON COLUMN engage.exports.target_schema IS 'Schema the datasets'' tables are written to.';
-COMMENT ON COLUMN engage.exports.datasets IS 'The datasets exported, in spec 001''s spelling, sorted.';
+COMMENT ON COLUMN engage.exports.datasets IS 'The datasets exported, in the data-source guide''s spelling, sorted.';
 COMMENT ON COLUMN engage.exports.schedule IS 'Cron schedule of the export''s job; NULL or empty: runs only by hand (engage.run_export_now).';
 COMMENT ON COLUMN engage.exports.time_zone IS 'Time zone the schedule is read in.';
 COMMENT ON COLUMN engage.exports.delay IS 'How long after each scheduled time the run starts.';
@@ -123,7 +141,7 @@ COMMENT ON VIEW engage.export_runs IS 'Every run of every export the reader may 
 COMMENT ON COLUMN engage.export_runs.export IS 'Name of the export.';
 COMMENT ON COLUMN engage.export_runs.run_id IS 'The job run (engage.job_runs.run_id).';
 COMMENT ON COLUMN engage.export_runs.status IS 'running, succeeded, failed, skipped or interrupted.';
-COMMENT ON COLUMN engage.export_runs.dataset IS 'The dataset, in spec 001''s spelling; NULL for a run that exported none (failed, or still running).';
+COMMENT ON COLUMN engage.export_runs.dataset IS 'The dataset, in the data-source guide''s spelling; NULL for a run that exported none (failed, or still running).';
 COMMENT ON COLUMN engage.export_runs.mode IS 'full (table created or emptied, then filled) or incremental (what changed since the last run); NULL without dataset.';
 COMMENT ON COLUMN engage.export_runs.rows_inserted IS 'Rows inserted (keys, for an incremental run of a keyed dataset); NULL without dataset.';
 COMMENT ON COLUMN engage.export_runs.rows_updated IS 'Keys whose rows were replaced (incremental runs of keyed datasets; else 0); NULL without dataset.';
@@ -757,7 +775,7 @@ FROM engage_internal.export_progress_slots() p
 JOIN engage.data_exports e ON e.export_id = p.export_id;
 COMMENT ON VIEW engage.export_progress IS 'What running exports (those the reader may see) are doing now: one row per run, from shared memory, so it moves while the run''s transaction is open. Empty unless pg_engage is preloaded; at most 16 runs show.';
 COMMENT ON COLUMN engage.export_progress.export IS 'Name of the export.';
-COMMENT ON COLUMN engage.export_progress.dataset IS 'The dataset the run is at, in spec 001''s spelling.';
+COMMENT ON COLUMN engage.export_progress.dataset IS 'The dataset the run is at, in the data-source guide''s spelling.';
 COMMENT ON COLUMN engage.export_progress.rows_done IS 'Rows done so far in this dataset (keys, for an incremental run of a keyed dataset).';
 COMMENT ON COLUMN engage.export_progress.rows_estimate IS 'Rows expected: the source''s estimated size for a full copy, the changed keys for an incremental one; NULL: unknown.';
 COMMENT ON COLUMN engage.export_progress.dataset_started_at IS 'When the run started this dataset.';

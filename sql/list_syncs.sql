@@ -40,7 +40,7 @@ CREATE TABLE engage.list_sync_definitions (
 );
 ALTER TABLE engage.list_sync_definitions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_list_syncs ON engage.list_sync_definitions USING (pg_has_role(owner, 'USAGE'));
-COMMENT ON TABLE engage.list_sync_definitions IS 'Audience-list syncs (spec 003): one row per sync of a query''s rows or a segment''s members to a list, run by its job. Read engage.list_syncs; change through create_list_sync and alter_list_sync.';
+COMMENT ON TABLE engage.list_sync_definitions IS 'Audience-list syncs (the list-export connector guide): one row per sync of a query''s rows or a segment''s members to a list, run by its job. Read engage.list_syncs; change through create_list_sync and alter_list_sync.';
 COMMENT ON COLUMN engage.list_sync_definitions.sync_id IS 'Identity of the sync.';
 COMMENT ON COLUMN engage.list_sync_definitions.name IS 'Unique name of the sync; its job is named "list sync <name>".';
 COMMENT ON COLUMN engage.list_sync_definitions.query IS 'The source query (one SELECT, run with the owner''s rights); NULL when the source is a segment.';

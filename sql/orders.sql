@@ -44,9 +44,9 @@ CREATE TABLE engage.orders (
 CREATE INDEX orders_delivered ON engage.orders (contact_id, order_date) WHERE status = 'DELIVERED';
 -- An order by its internal ID (spec 001's orderId: the export's orders and orderItems key).
 CREATE INDEX orders_order_id ON engage.orders (order_id);
-COMMENT ON TABLE engage.orders IS 'One order (spec 002 Add orders), identified by external_order_id: sent again, it is updated. Written only by engage.add_orders.';
+COMMENT ON TABLE engage.orders IS 'One order (the API FAQ Add orders), identified by external_order_id: sent again, it is updated. Written only by engage.add_orders.';
 COMMENT ON COLUMN engage.orders.contact_id IS 'the order''s contact: found by externalCustomerId, else email, else phone, or created';
-COMMENT ON COLUMN engage.orders.order_id IS 'internal order ID (spec 001''s orderId)';
+COMMENT ON COLUMN engage.orders.order_id IS 'internal order ID (the data-source guide''s orderId)';
 COMMENT ON COLUMN engage.orders.external_order_id IS 'externalOrderId: the order''s identity, unique';
 COMMENT ON COLUMN engage.orders.external_customer_id IS 'externalCustomerId as the order gave it';
 COMMENT ON COLUMN engage.orders.status IS 'INITIALIZED, IN_PROGRESS, DELIVERED, CANCELLED or ABANDONED_SHOPPING_CART';
@@ -68,7 +68,7 @@ COMMENT ON COLUMN engage.orders.restore_url IS 'restoreUrl as sent; NULL if not 
 COMMENT ON COLUMN engage.orders.store_id IS 'storeId as sent; NULL if not given';
 COMMENT ON COLUMN engage.orders.source IS 'the order''s source key as sent (not a data source); NULL if not given';
 COMMENT ON COLUMN engage.orders.additional_info IS 'additionalInfo: the object the shop sent, kept as given; NULL if not given';
-COMMENT ON COLUMN engage.orders.created_at IS 'when pg_engage first stored the order (spec 001''s orderCreatedDate)';
+COMMENT ON COLUMN engage.orders.created_at IS 'when pg_engage first stored the order (the data-source guide''s orderCreatedDate)';
 COMMENT ON COLUMN engage.orders.updated_at IS 'when pg_engage last stored it (each time it is sent)';
 
 CREATE TABLE engage.order_items (
@@ -144,7 +144,7 @@ CREATE TABLE engage.revenue (
     attributed_at        timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (contact_id, order_id)
 );
-COMMENT ON TABLE engage.revenue IS 'One attributed order with the message activity that earned it (spec 001''s revenue dataset); rewritten when the order changes, gone when it no longer counts.';
+COMMENT ON TABLE engage.revenue IS 'One attributed order with the message activity that earned it (the data-source guide''s revenue dataset); rewritten when the order changes, gone when it no longer counts.';
 COMMENT ON COLUMN engage.revenue.contact_id IS 'the order''s contact';
 COMMENT ON COLUMN engage.revenue.order_id IS 'the order (engage.orders.order_id)';
 COMMENT ON COLUMN engage.revenue.external_order_id IS 'the order''s externalOrderId';
@@ -176,6 +176,13 @@ CREATE TABLE engage.rfm_stale (
 );
 COMMENT ON TABLE engage.rfm_stale IS 'Contacts whose delivered orders changed since RFM last looked at them; engage.recompute_rfm reads and empties it. A contact may be listed more than once.';
 COMMENT ON COLUMN engage.rfm_stale.contact_id IS 'a contact whose RFM row is to be recomputed';
+
+-- What the foreign keys of orders and their records would do (engage_internal.delete_dependents):
+-- deleting or truncating contacts deletes them.
+CREATE TRIGGER contacts_deleted_orders AFTER DELETE ON engage.contacts REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('contact_id', 'orders', 'order_items', 'order_status_history', 'revenue', 'rfm_stale');
+CREATE TRIGGER contacts_truncated_orders AFTER TRUNCATE ON engage.contacts
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('contact_id', 'orders', 'order_items', 'order_status_history', 'revenue', 'rfm_stale');
 
 -- The events an order entering a status registers (the vendor's order<STATUS>), in category
 -- Order, so that spec 004's order workflows are workflows linked to them.

@@ -40,6 +40,97 @@ CREATE INDEX sends_created ON engage.sends USING brin (created_at);
 CREATE INDEX contact_activities_time ON engage.contact_activities USING brin (activity_at);
 CREATE INDEX workflow_instances_started ON engage.workflow_instances USING brin (started_at);
 
+-- Whether a month of a table can go whole at cutoff (its retention's start): it ended before
+-- the cutoff and holds nothing the engine still has to act on (a queued event, a send not yet
+-- delivered or given up) or a row newer than the cutoff (a send made, an activity that happened,
+-- later than its request ID's month: activities go by their send's month).
+CREATE FUNCTION engage_internal.month_can_go(relation regclass, partition regclass, cutoff timestamptz) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    kept boolean;
+BEGIN
+    IF NOT EXISTS (SELECT FROM engage.time_partitions p WHERE p.partition = month_can_go.partition
+                   AND p.from_time IS NOT NULL AND p.to_time <= cutoff) THEN
+        RETURN false;
+    END IF;
+    EXECUTE CASE relation
+        WHEN 'engage.events'::regclass THEN
+            format('SELECT EXISTS (SELECT FROM engage.event_queue q JOIN %s e ON e.event_id = q.event_id)', partition)
+        WHEN 'engage.sends'::regclass THEN
+            format('SELECT EXISTS (SELECT FROM %s s WHERE s.status IN (''QUEUED'', ''HELD'', ''PAUSED'', ''SENDING'') '
+                   'OR s.created_at >= $1)', partition)
+        ELSE format('SELECT EXISTS (SELECT FROM %s a WHERE a.activity_at >= $1)', partition) END
+    INTO kept USING cutoff;
+    RETURN NOT kept;
+END
+$$;
+
+-- How long a partitioned table's rows are kept (engage.retention; NULL: forever).
+CREATE FUNCTION engage_internal.partition_keep(relation regclass) RETURNS interval
+LANGUAGE sql STABLE AS $$
+    SELECT r.keep FROM engage.retention r WHERE r.relation = partition_keep.relation
+$$;
+
+-- Keeps each partitioned table's months ahead of time (the current month and `ahead` more, at
+-- most 24 new ones a call) and, where its kind has a retention, drops the months that can go
+-- (engage_internal.month_can_go, checked once the table is held). Each table's changes run in a
+-- subtransaction with a short lock_timeout: a table busy past it (or locked in a circle with
+-- another session) is left for the next run, said in the result. The changes hold the tables
+-- exclusively until the caller's transaction ends: call it last.
+CREATE FUNCTION engage_internal.maintain_partitions(at timestamptz DEFAULT now(), ahead integer DEFAULT 2)
+RETURNS TABLE (relation regclass, action text, partition text)
+LANGUAGE plpgsql SET lock_timeout = '2s' AS $$
+DECLARE
+    t engage.partitioned_tables;
+    horizon timestamptz := (date_trunc('month', at AT TIME ZONE 'UTC') + make_interval(months => ahead + 1)) AT TIME ZONE 'UTC';
+    keep interval;
+    oldest engage.time_partitions;
+    actions text[];
+    partitions text[];
+BEGIN
+    FOR t IN SELECT * FROM engage.partitioned_tables x ORDER BY x.relation::text LOOP
+        relation := t.relation;
+        keep := engage_internal.partition_keep(t.relation);
+        actions := '{}';
+        partitions := '{}';
+        -- The table is held only when there may be something to do: a month to make, or an
+        -- oldest month that ended before the retention.
+        CONTINUE WHEN (SELECT p.from_time FROM engage.time_partitions p WHERE p.relation = t.relation AND p.to_time IS NULL) >= horizon
+                  AND NOT EXISTS (SELECT FROM engage.time_partitions p
+                                  WHERE p.relation = t.relation AND p.from_time IS NOT NULL AND p.to_time <= at - keep);
+        BEGIN
+            -- Held before anything is looked at, so that nothing is queued into a month while it
+            -- is found done with and dropped.
+            EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', t.relation);
+            WHILE (SELECT p.from_time FROM engage.time_partitions p WHERE p.relation = t.relation AND p.to_time IS NULL) < horizon
+                  AND cardinality(actions) < 24 LOOP
+                actions := actions || 'created'::text;
+                partitions := partitions || engage_internal.split_month_off(t.relation)::text;
+            END LOOP;
+            LOOP
+                SELECT p.* INTO oldest FROM engage.time_partitions p
+                WHERE p.relation = t.relation AND p.from_time IS NOT NULL AND p.to_time IS NOT NULL
+                ORDER BY p.from_time LIMIT 1;
+                EXIT WHEN keep IS NULL OR oldest.partition IS NULL
+                          OR NOT engage_internal.month_can_go(t.relation, oldest.partition, at - keep);
+                actions := actions || 'dropped'::text;
+                partitions := partitions || oldest.partition::text;
+                PERFORM engage_internal.drop_oldest_month(t.relation);
+            END LOOP;
+        EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+            -- What the block did was undone with it.
+            actions := ARRAY['busy: left for the next run'];
+            partitions := ARRAY[NULL];
+        END;
+        FOR i IN 1 .. cardinality(actions) LOOP
+            action := actions[i];
+            partition := partitions[i];
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+END
+$$;
+
 -- Sets how long a kind of data is kept (NULL: forever); returns the setting.
 CREATE FUNCTION engage.set_retention(kind text, keep interval) RETURNS engage.retention
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -101,6 +101,12 @@ COMMENT ON COLUMN engage.contact_rfm.segment IS 'its RFM segment (engage.rfm_seg
 COMMENT ON COLUMN engage.contact_rfm.segment_since IS 'when it entered that segment (the at of the recompute that put it there)';
 COMMENT ON COLUMN engage.contact_rfm.computed_at IS 'the at of the recompute that last changed the row (unchanged rows are not rewritten)';
 
+-- What a foreign key to contacts would do (engage_internal.delete_dependents).
+CREATE TRIGGER contacts_deleted_rfm AFTER DELETE ON engage.contacts REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('contact_id', 'contact_rfm');
+CREATE TRIGGER contacts_truncated_rfm AFTER TRUNCATE ON engage.contacts
+    FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('contact_id', 'contact_rfm');
+
 -- The event a contact moving from one RFM segment to another registers (spec 004's "migration
 -- of subscribers from active to passive"), so that a win-back is a workflow linked to it.
 INSERT INTO engage.event_types (key, name, category)

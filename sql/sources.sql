@@ -196,15 +196,8 @@ CREATE FUNCTION engage.drop_connector(name text) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     c engage.connectors := engage_internal.connector_named(name);
-    exports text;
 BEGIN
-    -- (engage.data_exports is created later, by sql/exports.sql.)
-    SELECT string_agg(e.name, ', ' ORDER BY e.name) INTO exports FROM engage.data_exports e
-    WHERE e.connector_id = c.connector_id;
-    IF exports IS NOT NULL THEN
-        RAISE EXCEPTION 'connector "%" has exports', c.name USING ERRCODE = 'dependent_objects_still_exist',
-            DETAIL = format('exports: %s', exports), HINT = 'Drop them first (engage.drop_export).';
-    END IF;
+    -- A connector with exports is refused (sql/exports.sql's trigger on engage.connectors).
     PERFORM engage_internal.drop_source_view(s) FROM engage.data_sources s WHERE s.connector_id = c.connector_id;
     DELETE FROM engage.connectors x WHERE x.connector_id = c.connector_id;
     IF c.server_name IS NOT NULL THEN

@@ -32,7 +32,7 @@ CREATE TABLE engage.messages (
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE engage.messages IS 'One row per message: its main version (subject and body templates) and settings; the messages dataset of spec 001';
+COMMENT ON TABLE engage.messages IS 'One row per message: its main version (subject and body templates) and settings; the messages dataset of the data-source guide';
 COMMENT ON COLUMN engage.messages.message_id IS 'message ID';
 COMMENT ON COLUMN engage.messages.name IS 'message name, not blank, up to 200 characters';
 COMMENT ON COLUMN engage.messages.media_type IS 'Email (default), Sms, WebPush, Viber, MobilePush, AppInbox, Widget or In-App: the channel a send uses by default';

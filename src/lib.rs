@@ -57,7 +57,18 @@ extension_sql_file!("../sql/sources.sql", name = "sources_schema", requires = ["
 extension_sql_file!(
     "../sql/jobs.sql",
     name = "jobs_schema",
-    requires = ["contacts_schema", scheduler::in_background_worker]
+    requires = ["contacts_schema", scheduler::wake_scheduler, schedules::cron_next]
+);
+extension_sql_file!(
+    "../sql/scheduler.sql",
+    name = "scheduler_schema",
+    requires = [
+        "jobs_schema",
+        scheduler::in_background_worker,
+        jobs::execute_as,
+        caller::vouch,
+        caller::vouched_role
+    ]
 );
 extension_sql_file!(
     "../sql/segments.sql",
@@ -78,37 +89,67 @@ extension_sql_file!(
 extension_sql_file!("../sql/broadcasts.sql", name = "broadcasts_schema", requires = ["sends_schema"]);
 extension_sql_file!("../sql/policies.sql", name = "policies_schema", requires = ["sends_schema"]);
 extension_sql_file!(
+    "../sql/transport.sql",
+    name = "transport_schema",
+    requires = ["policies_schema", "broadcasts_schema"]
+);
+extension_sql_file!(
+    "../sql/export_tombstones.sql",
+    name = "export_tombstones_schema",
+    requires = ["contacts_schema"]
+);
+extension_sql_file!(
     "../sql/orders.sql",
     name = "orders_schema",
-    requires = ["events_schema", "sends_schema"]
+    requires = ["events_schema", "sends_schema", "export_tombstones_schema"]
+);
+extension_sql_file!(
+    "../sql/workflow_runtime.sql",
+    name = "workflow_runtime_schema",
+    requires = ["orders_schema", templates::prepare_send]
+);
+extension_sql_file!(
+    "../sql/regular_triggers.sql",
+    name = "regular_triggers_schema",
+    requires = ["workflow_runtime_schema", "sources_schema", "jobs_schema"]
 );
 extension_sql_file!("../sql/rfm.sql", name = "rfm_schema", requires = ["orders_schema", "jobs_schema"]);
 extension_sql_file!(
     "../sql/export_datasets.sql",
     name = "export_datasets_schema",
-    requires = ["orders_schema", "devices_schema", "broadcasts_schema"]
+    requires = ["orders_schema", "devices_schema", "broadcasts_schema", "export_tombstones_schema"]
 );
 extension_sql_file!(
     "../sql/exports.sql",
     name = "exports_schema",
-    requires =
-        ["export_datasets_schema", "jobs_schema", "sources_schema", export_progress::export_progress_slots]
+    requires = [
+        "export_datasets_schema",
+        "scheduler_schema",
+        "sources_schema",
+        export_progress::export_progress_slots
+    ]
 );
 extension_sql_file!(
     "../sql/list_syncs.sql",
     name = "list_syncs_schema",
-    requires =
-        ["exports_schema", "segments_schema", list_syncs::list_sync_row, list_syncs::list_sync_unsubscriber]
+    requires = [
+        "exports_schema",
+        "segments_schema",
+        "scheduler_schema",
+        list_syncs::list_sync_row,
+        list_syncs::list_sync_unsubscriber
+    ]
 );
 extension_sql_file!(
     "../sql/erasure.sql",
     name = "erasure_schema",
-    requires = ["list_syncs_schema", "rfm_schema", contacts::normalize_channel]
+    requires = ["list_syncs_schema", "rfm_schema", "regular_triggers_schema", contacts::normalize_channel]
 );
 extension_sql_file!(
     "../sql/metrics.sql",
     name = "metrics_schema",
-    requires = ["list_syncs_schema", "broadcasts_schema", scheduler::scheduler_status]
+    requires =
+        ["list_syncs_schema", "broadcasts_schema", "workflow_runtime_schema", scheduler::scheduler_status]
 );
 extension_sql_file!(
     "../sql/retention.sql",

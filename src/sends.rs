@@ -85,7 +85,7 @@ fn smartsend(message_id: i32, body: JsonBody) -> JsonB {
 }
 
 extension_sql!(
-    "COMMENT ON FUNCTION engage.smartsend(integer,jsonb) IS 'Sends message message_id, rendered now, to each recipient of body (spec 002: recipients with locator and jsonParam as $data, externalRequestId). All or none: a bad locator or failed render refuses the call. Returns a requestId per recipient.';",
+    "COMMENT ON FUNCTION engage.smartsend(integer,jsonb) IS 'Sends message message_id, rendered now, to each recipient of body (the API FAQ: recipients with locator and jsonParam as $data, externalRequestId). All or none: a bad locator or failed render refuses the call. Returns a requestId per recipient.';",
     name = "comment_smartsend",
     requires = [smartsend]
 );
