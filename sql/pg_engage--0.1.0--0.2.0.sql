@@ -4780,8 +4780,11 @@ REVOKE ALL ON FUNCTION engage_internal.segment_diff(bigint,boolean) FROM PUBLIC,
 REVOKE ALL ON FUNCTION engage.send_broadcast(pg_catalog.text,pg_catalog.text[],pg_catalog.text,timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage.send_broadcast(pg_catalog.text,pg_catalog.text[],pg_catalog.text,timestamp with time zone) TO engage_writer;
 GRANT EXECUTE ON FUNCTION engage.send_broadcast(pg_catalog.text,pg_catalog.text[],pg_catalog.text,timestamp with time zone) TO engage_admin;
+REVOKE ALL ON FUNCTION engage.wait_for_list_sync(pg_catalog.text,interval) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage.wait_for_list_sync(pg_catalog.text,interval) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.advance_instances(timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.attributed_activity(bigint,timestamp with time zone,interval) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage_internal.attributed_activity(bigint,timestamp with time zone,interval) TO engage_reader;
 REVOKE ALL ON FUNCTION engage_internal.broadcast_numbered(bigint) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.broadcast_pending(bigint) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.broadcasts_kept() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
@@ -4799,6 +4802,9 @@ REVOKE ALL ON FUNCTION engage_internal.drop_source_view(engage.data_sources) FRO
 REVOKE ALL ON FUNCTION engage_internal.event_types_guard() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_forget(pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_progress_slots() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage_internal.export_progress_slots() TO engage_reader;
+REVOKE ALL ON FUNCTION engage_internal.export_rows_contact_activities(pg_catalog.txid_snapshot,pg_catalog.txid_snapshot,bigint,bigint,pg_catalog.uuid,pg_catalog.uuid) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage_internal.export_rows_contact_activities(pg_catalog.txid_snapshot,pg_catalog.txid_snapshot,bigint,bigint,pg_catalog.uuid,pg_catalog.uuid) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_tombstone() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.hold_instance_parents(bigint[],bigint[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.in_background_worker() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
@@ -4820,9 +4826,6 @@ REVOKE ALL ON FUNCTION engage_internal.policy_holds(bigint[],timestamp with time
 REVOKE ALL ON FUNCTION engage_internal.prepare_send(integer,pg_catalog.text,pg_catalog.text,pg_catalog.jsonb,pg_catalog.jsonb,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.prune_workflow_versions(bigint) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.queue_events() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-REVOKE ALL ON FUNCTION engage_internal.recompute_rfm_job(pg_catalog.jsonb) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-GRANT EXECUTE ON FUNCTION engage_internal.recompute_rfm_job(pg_catalog.jsonb) TO engage_writer;
-GRANT EXECUTE ON FUNCTION engage_internal.recompute_rfm_job(pg_catalog.jsonb) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.record_imported(bigint[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.register_event_types(pg_catalog.text[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.regular_trigger_period(engage.regular_triggers,timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
@@ -4831,6 +4834,7 @@ REVOKE ALL ON FUNCTION engage_internal.require_value(pg_catalog.text,pg_catalog.
 REVOKE ALL ON FUNCTION engage_internal.resolve_workflow_names(pg_catalog.jsonb) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.resume_instances(bigint[],timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.revenue_attribution_window() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage_internal.revenue_attribution_window() TO engage_reader;
 REVOKE ALL ON FUNCTION engage_internal.rfm_cells() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.rfm_definitions_changed() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.run_events(bigint[],timestamp with time zone,timestamp with time zone,timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
@@ -4892,3 +4896,7 @@ CREATE TRIGGER contacts_truncated_devices AFTER TRUNCATE ON engage.contacts
     FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.delete_dependents('contact_id', 'devices');
 CREATE TRIGGER connectors_exported BEFORE DELETE ON engage.connectors
     FOR EACH ROW EXECUTE FUNCTION engage_internal.connector_has_exports();
+
+-- The database's workers waited for this update (the library is already the new one): wake them
+-- as it commits.
+SELECT engage_internal.wake_scheduler(), engage_internal.wake_workflow_worker();

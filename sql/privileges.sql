@@ -143,6 +143,11 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA engage TO engage_admin;
 -- executable by that role; they grant no rights of their own. The definer steps among them take a
 -- voucher (engage_internal.vouch) and act only for the role it names. The catalog test lists them.
 GRANT USAGE ON SCHEMA engage_internal TO engage_reader;
+-- Views read their internal steps as their reader: engage.export_progress the progress slots,
+-- engage.order_attributions the attribution window and the activity that earned each order.
+GRANT EXECUTE ON FUNCTION engage_internal.export_progress_slots(), engage_internal.revenue_attribution_window(),
+    engage_internal.attributed_activity(bigint, timestamptz, interval)
+TO engage_reader;
 GRANT EXECUTE ON FUNCTION
     engage_internal.appended_between(written bigint, since txid_snapshot, upto txid_snapshot),
     engage_internal.broadcast_members(segment_ids bigint[]),
@@ -279,8 +284,6 @@ GRANT EXECUTE ON FUNCTION engage_internal.list_sync_has_key(bigint) TO engage_re
 -- delete nothing directly).
 GRANT EXECUTE ON FUNCTION engage.erase_contact(bigint, text, text, text) TO engage_writer;
 GRANT EXECUTE ON FUNCTION engage.normalize_channel(text, text) TO engage_reader;
--- An export's run (as its owner, under row security) forgets the tombstones every export has
--- seen, its own and other owners' alike: as the extension owner.
 
 -- Metrics: readers (a monitoring role) scrape them; counts over every owner's jobs, so they run as
 -- the extension owner.

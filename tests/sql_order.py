@@ -46,16 +46,6 @@ created = {}
 for name, (path, _) in files.items():
     for obj in CREATED.findall((root / "sql" / path).read_text()):
         created.setdefault(obj, name)
-# Objects the Rust code creates (pgrx): any file may use them, as extension_sql_file! requires
-# them where needed; partitions are made by a function at load time.
-rust_made = set()
-for rs in (root / "src").glob("*.rs"):
-    text = rs.read_text()
-    for m in re.finditer(r"#\[pg_extern\(([^)]*)\)\][^{]*?fn ([a-z_0-9]+)", text, re.S):
-        schema = "engage_internal" if "engage_internal" in m.group(1) else "engage"
-        rust_made.add(f"{schema}.{m.group(2)}")
-    rust_made.update(CREATED.findall(text))
-
 problems = []
 for name, (path, _) in files.items():
     allowed = before(name) | {name}

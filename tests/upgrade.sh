@@ -65,6 +65,9 @@ SELECT engage.process_events();
 SELECT engage.add_orders('{"orders": [{"externalOrderId": "o-1", "externalCustomerId": "A", "totalCost": 30,
     "status": "DELIVERED", "date": "2026-11-30T10:00:00Z", "currency": "EUR"}]}');
 SELECT engage.schedule_job('nightly', '0 2 * * *', 'SELECT 1');
+-- Where 0.1.0 installed them when a connector needed them.
+CREATE EXTENSION dblink SCHEMA engage;
+CREATE EXTENSION postgres_fdw SCHEMA engage;
 SQL
 # The last event waits in the queue: the release's workflow worker is kept off for it.
 admin -c "ALTER SYSTEM SET engage.workflows_enabled = off" -c "SELECT pg_reload_conf()" >/dev/null
@@ -94,7 +97,7 @@ check "the queued event waits meanwhile" "1" "$(q -c "SELECT count(*) FROM engag
 q -c "ALTER EXTENSION pg_engage UPDATE"
 check "the database has the current version" "$CURRENT" \
     "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'")"
-wait_for "SELECT count(*) = 0 FROM engage.event_queue" 20 || true
+wait_for "SELECT count(*) = 0 FROM engage.event_queue" 10 || true
 check "the workflow worker processed the waiting event: Bo got the message" "bo@example.com|Hello Bo" \
     "$(q -c "SELECT locator || '|' || body FROM engage.sends ORDER BY send_id DESC LIMIT 1")"
 check "the data is all there (with the waiting event's instance and send)" "2 1 1 2 2 1 3 3" "$(q -c "$counts")"
@@ -103,15 +106,20 @@ check "the current API works on the updated data (a broadcast by names)" "RUNNIN
     "$(q -c "SELECT status || '|' || queued FROM engage.send_broadcast('hello', ARRAY['everyone'], 'All')")"
 check "internal steps moved out of the API" "0" \
     "$(q -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'engage'::regnamespace AND proname = 'store_workflow'")"
+check "dblink and postgres_fdw moved with them" "dblink:engage_internal postgres_fdw:engage_internal" \
+    "$(q -c "SELECT string_agg(extname || ':' || extnamespace::regnamespace, ' ' ORDER BY extname) FROM pg_extension
+             WHERE extname IN ('dblink', 'postgres_fdw')")"
+check "a job runs after the update" "succeeded" "$(q -c "SELECT status FROM engage.run_job_now('nightly')")"
 
 # The catalog equals a fresh install's. pg_dump in binary-upgrade form writes out every object of
 # the extension; what differs between any two databases (OIDs, frozen XIDs, sequences' positions,
 # dump keys) is left out.
 admin -c "CREATE DATABASE fresh" >/dev/null
-cluster_psql "$C" -d fresh -X -q -c "SET client_min_messages = warning" -c "CREATE EXTENSION pg_engage CASCADE"
+cluster_psql "$C" -d fresh -X -q -c "SET client_min_messages = warning" -c "CREATE EXTENSION pg_engage CASCADE" \
+    -c "CREATE EXTENSION dblink SCHEMA engage_internal" -c "CREATE EXTENSION postgres_fdw SCHEMA engage_internal"
 catalog() {
     "$PG_BIN/pg_dump" -h "$dir" -p "$(cat "$dir/port")" -U postgres --schema-only --binary-upgrade "$1" \
-        | grep -v -e '^--' -e '^\\restrict' -e '^\\unrestrict' -e 'binary_upgrade' -e '^SET relfrozenxid' \
+        | grep -v -e '^--' -e '^\\restrict' -e '^\\unrestrict' -e 'binary_upgrade_set_' -e '^SET relfrozenxid' \
                   -e '^WHERE oid = ' -e '^UPDATE pg_catalog.pg_class$' -e '^SELECT pg_catalog.setval(' -e '^$'
 }
 catalog upgraded >"$BUILD/upgrade.upgraded.sql"
@@ -119,4 +127,23 @@ catalog fresh >"$BUILD/upgrade.fresh.sql"
 diff -u "$BUILD/upgrade.fresh.sql" "$BUILD/upgrade.upgraded.sql" >"$BUILD/upgrade.diff" || head -60 "$BUILD/upgrade.diff" >&2
 check "the updated catalog equals a fresh install's ($(wc -l <"$BUILD/upgrade.fresh.sql") lines of pg_dump)" \
     "0 lines differ" "$(grep -c '^[-+][^-+]' "$BUILD/upgrade.diff") lines differ"
+# The rows the install script writes (pg_dump leaves out an extension's rows) are the same too.
+seeded="SELECT concat_ws(' | ', (SELECT string_agg(k::text, ',' ORDER BY kind) FROM engage.job_kinds k),
+    (SELECT string_agg(d::text, ',' ORDER BY dataset) FROM engage.export_datasets d),
+    (SELECT string_agg(format('%s %s %s', kind, relation, keep), ',' ORDER BY kind) FROM engage.retention),
+    (SELECT string_agg(format('%s %s %s', b.recency_days, b.frequency, b.monetary), ',') FROM engage.rfm_bands b),
+    (SELECT string_agg(s::text, ',' ORDER BY position) FROM engage.rfm_segments s),
+    (SELECT string_agg(format('%s %s %s %s', name, schedule, kind, owner::regrole), ',' ORDER BY name)
+     FROM engage.scheduled_jobs WHERE name IN ('rfm nightly', 'engage retention')))"
+check "the rows the install script writes equal a fresh install's" \
+    "$(cluster_psql "$C" -d fresh -X -q -At -c "$seeded")" "$(q -c "$seeded")"
+
+# The previous release's install script loads against the current library (every symbol it names
+# is still there), and a pristine one updates too.
+admin -c "DROP DATABASE IF EXISTS pristine" -c "CREATE DATABASE pristine" >/dev/null
+check "the previous release's install script loads against the current library, and updates" "$RELEASE $CURRENT" \
+    "$(cluster_psql "$C" -d pristine -X -q -At -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
+        -c "CREATE EXTENSION pg_engage VERSION '$RELEASE' CASCADE" \
+        -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'" -c "ALTER EXTENSION pg_engage UPDATE" \
+        -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'" | paste -sd' ')"
 echo "upgrade from $RELEASE to $CURRENT: all checks passed"

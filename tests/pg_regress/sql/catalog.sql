@@ -29,6 +29,34 @@ SELECT c.oid::regclass AS readable_secret FROM pg_class c
 WHERE c.oid = 'engage.list_sync_keys'::regclass
   AND (has_table_privilege('engage_reader', c.oid, 'SELECT') OR has_table_privilege('engage_admin', c.oid, 'SELECT'));
 
+-- Every view reads for every user role (a view that calls an internal step the role may not
+-- execute would not).
+CREATE TEMP TABLE unreadable (view_name text, role_name text, error text);
+GRANT INSERT ON unreadable TO PUBLIC;
+DO $$
+DECLARE
+    v regclass;
+    r text;
+    message text;
+BEGIN
+    FOR v, r IN SELECT c.oid::regclass, x.role FROM pg_class c,
+                       unnest(ARRAY['engage_reader', 'engage_writer', 'engage_admin']) x(role)
+                WHERE c.relnamespace = 'engage'::regnamespace AND c.relkind = 'v' ORDER BY 1, 2 LOOP
+        BEGIN
+            EXECUTE format('SET LOCAL ROLE %I', r);
+            EXECUTE format('SELECT count(*) FROM (SELECT * FROM %s LIMIT 1) x', v);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
+            RESET ROLE;
+            INSERT INTO unreadable VALUES (v::text, r, message);
+        END;
+        RESET ROLE;
+    END LOOP;
+END
+$$;
+SELECT count(*) > 10 AS views_read FROM pg_class c WHERE c.relnamespace = 'engage'::regnamespace AND c.relkind = 'v';
+SELECT * FROM unreadable ORDER BY 1, 2;
+
 -- The API, documented.
 SELECT count(*) AS api_functions FROM engage_functions WHERE function::text LIKE 'engage.%';
 SELECT function AS api_function_without_comment FROM engage_functions

@@ -248,9 +248,14 @@ SET ROLE regress_engage_admin;
 SELECT engage.create_export('borrowed', 'dwh', ARRAY['orders'], schema => 'dwh');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
--- A connector with exports, and an export's job, are not dropped from under it.
+-- A connector with exports, and an export's job, are not dropped from under it (nor anything of
+-- the connector: its data sources and their views stay).
+SELECT name FROM engage.create_data_source('dwh contacts', 'dwh', 'dwh.contacts', 'email');
+SELECT count(*) AS sources_before FROM engage.data_sources s JOIN engage.connectors c USING (connector_id) WHERE c.name = 'dwh';
 SELECT engage.drop_connector('dwh');
 \echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS sources_after, count(*) FILTER (WHERE to_regclass(format('engage_sources.source_%s', s.source_id)) IS NOT NULL) AS views
+FROM engage.data_sources s JOIN engage.connectors c USING (connector_id) WHERE c.name = 'dwh';
 SELECT engage.unschedule_job('export to dwh');
 \echo :LAST_ERROR_SQLSTATE
 -- Dropping an export drops its foreign tables; the tables there keep their rows.

@@ -37,9 +37,21 @@ UPDATE engage.workflow_instances SET status = 'stopped', resume_at = NULL;
 SELECT engage.drop_workflow('w');
 SELECT count(*) AS instances FROM engage.workflow_instances;
 
--- Truncating contacts empties the child tables too.
+-- Truncating contacts empties the child tables too, those of every file (each attaches its own
+-- cascade): orders and their items, devices, RFM scores (instances: see the deletes above).
+SELECT engage.add_orders('{"orders": [{"externalOrderId": "o-1", "externalCustomerId": "a", "totalCost": 10,
+    "status": "DELIVERED", "date": "2026-11-30T10:00:00Z", "currency": "EUR",
+    "items": [{"externalItemId": "i-1", "name": "x", "quantity": 1, "cost": 10}]}]}') IS NOT NULL AS ordered;
+SELECT count(*) AS devices FROM engage.register_devices('{"devices": [{"deviceId": "d-1", "pushToken": "t", "category": "webpush", "externalCustomerId": "a"}]}');
+SELECT engage.recompute_rfm() IS NOT NULL AS scored;
+CREATE TEMP VIEW dependents AS
+SELECT (SELECT count(*) FROM engage.orders) AS orders, (SELECT count(*) FROM engage.order_items) AS items,
+       (SELECT count(*) FROM engage.order_status_history) AS history, (SELECT count(*) FROM engage.devices) AS devices,
+       (SELECT count(*) FROM engage.contact_rfm) AS rfm;
+SELECT * FROM dependents;
 TRUNCATE engage.contacts CASCADE;
 SELECT * FROM row_counts;
+SELECT * FROM dependents;
 
 -- An event type with events cannot be deleted or truncated away; an unused one can be deleted.
 SELECT engage.generate_event('{"eventTypeKey": "used", "keyValue": "k"}') > 0 AS stored;

@@ -65,4 +65,8 @@ SELECT engage.send_broadcast('news', ARRAY['has email'], 'Shared name');
 \echo :LAST_ERROR_SQLSTATE
 SELECT engage.send_broadcast('welcome', ARRAY['has email', 'nobody'], 'Unknown segment');
 \echo :LAST_ERROR_SQLSTATE
+SELECT status, queued FROM engage.send_broadcast('welcome', ARRAY['has email'], 'Later, by names', now() + interval '1 day');
+SELECT b.name, b.status, m.name AS message, s.name AS segment FROM engage.broadcasts b
+JOIN engage.messages m USING (message_id) JOIN engage.segments s ON s.segment_id = ANY (b.segment_ids)
+WHERE b.name = 'Later, by names';
 SELECT count(*) AS broadcasts FROM engage.broadcasts;
