@@ -975,7 +975,8 @@ BEGIN
             DETAIL = 'argument launch', HINT = 'The rules are ''each time'', ''once'' and ''once every'' (with every => ''1 hour'').';
     END IF;
     IF (how = 'once every') <> (every IS NOT NULL) AND action = 'start' THEN
-        RAISE EXCEPTION '% a period', CASE WHEN every IS NULL THEN 'launch ''once every'' needs' ELSE format('launch ''%s'' takes no', how) END
+        RAISE EXCEPTION '%', CASE WHEN every IS NULL THEN 'launch ''once every'' needs a period'
+                                  ELSE format('launch ''%s'' takes no period', how) END
             USING ERRCODE = 'invalid_parameter_value', DETAIL = 'argument every',
                   HINT = 'once every N hours, days, weeks or months: every => ''1 hour'', ''3 days'', ''1 month''.';
     END IF;
@@ -4780,8 +4781,6 @@ REVOKE ALL ON FUNCTION engage_internal.segment_diff(bigint,boolean) FROM PUBLIC,
 REVOKE ALL ON FUNCTION engage.send_broadcast(pg_catalog.text,pg_catalog.text[],pg_catalog.text,timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage.send_broadcast(pg_catalog.text,pg_catalog.text[],pg_catalog.text,timestamp with time zone) TO engage_writer;
 GRANT EXECUTE ON FUNCTION engage.send_broadcast(pg_catalog.text,pg_catalog.text[],pg_catalog.text,timestamp with time zone) TO engage_admin;
-REVOKE ALL ON FUNCTION engage.wait_for_list_sync(pg_catalog.text,interval) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-GRANT EXECUTE ON FUNCTION engage.wait_for_list_sync(pg_catalog.text,interval) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.advance_instances(timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.attributed_activity(bigint,timestamp with time zone,interval) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage_internal.attributed_activity(bigint,timestamp with time zone,interval) TO engage_reader;
@@ -4791,6 +4790,8 @@ REVOKE ALL ON FUNCTION engage_internal.broadcasts_kept() FROM PUBLIC, engage_rea
 REVOKE ALL ON FUNCTION engage_internal.check_policy(pg_catalog.text,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.check_source_relation(pg_catalog.oid,pg_catalog.regclass,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.check_workflow_blocks(pg_catalog.jsonb) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+REVOKE ALL ON FUNCTION engage_internal.connection_problem(engage.connectors,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage_internal.connection_problem(engage.connectors,pg_catalog.text) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.connector_has_exports() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.contact_to_erase(bigint,pg_catalog.text,pg_catalog.text,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.contacts_by_keys(pg_catalog.text[],pg_catalog.text[],pg_catalog.text[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
@@ -4800,11 +4801,11 @@ REVOKE ALL ON FUNCTION engage_internal.delete_dependents() FROM PUBLIC, engage_r
 REVOKE ALL ON FUNCTION engage_internal.drop_oldest_month(pg_catalog.regclass) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.drop_source_view(engage.data_sources) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.event_types_guard() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+REVOKE ALL ON FUNCTION engage_internal.export_changes_messages(pg_catalog.txid_snapshot,bigint) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage_internal.export_changes_messages(pg_catalog.txid_snapshot,bigint) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_forget(pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_progress_slots() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage_internal.export_progress_slots() TO engage_reader;
-REVOKE ALL ON FUNCTION engage_internal.export_rows_contact_activities(pg_catalog.txid_snapshot,pg_catalog.txid_snapshot,bigint,bigint,pg_catalog.uuid,pg_catalog.uuid) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-GRANT EXECUTE ON FUNCTION engage_internal.export_rows_contact_activities(pg_catalog.txid_snapshot,pg_catalog.txid_snapshot,bigint,bigint,pg_catalog.uuid,pg_catalog.uuid) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_tombstone() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.hold_instance_parents(bigint[],bigint[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.in_background_worker() FROM PUBLIC, engage_reader, engage_writer, engage_admin;

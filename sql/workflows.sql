@@ -410,7 +410,8 @@ BEGIN
             DETAIL = 'argument launch', HINT = 'The rules are ''each time'', ''once'' and ''once every'' (with every => ''1 hour'').';
     END IF;
     IF (how = 'once every') <> (every IS NOT NULL) AND action = 'start' THEN
-        RAISE EXCEPTION '% a period', CASE WHEN every IS NULL THEN 'launch ''once every'' needs' ELSE format('launch ''%s'' takes no', how) END
+        RAISE EXCEPTION '%', CASE WHEN every IS NULL THEN 'launch ''once every'' needs a period'
+                                  ELSE format('launch ''%s'' takes no period', how) END
             USING ERRCODE = 'invalid_parameter_value', DETAIL = 'argument every',
                   HINT = 'once every N hours, days, weeks or months: every => ''1 hour'', ''3 days'', ''1 month''.';
     END IF;

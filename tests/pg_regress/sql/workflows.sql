@@ -56,6 +56,7 @@ FROM engage.workflow_blocks WHERE workflow_id = :cart ORDER BY position;
 SELECT engage.activate_workflow('abandoned cart');
 \echo :LAST_ERROR_SQLSTATE
 SELECT engage.link_event('abandoned cart', 'cartAbandoned', 'start', 'once every');
+SELECT engage.link_event('abandoned cart', 'cartAbandoned', 'start', 'each time', '1 hour');
 SELECT engage.link_event('abandoned cart', 'cartAbandoned', 'start', 'sometimes');
 SELECT engage.link_event('abandoned cart', 'cartAbandoned', 'begin');
 SELECT engage.link_event('abandoned cart', 'cartAbandoned', 'start', 'once every', '1 hour');
