@@ -197,10 +197,7 @@ static VERSION_LOGGED: AtomicBool = AtomicBool::new(false);
 /// at an older version waits, with one log line, until `ALTER EXTENSION pg_engage UPDATE`: the
 /// new code would call the SQL of its own version. See DESIGN.md, "Upgrades".
 pub fn extension_ready() -> bool {
-    let installed = Spi::get_one::<String>("SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'")
-        .ok()
-        .flatten();
-    match installed {
+    match installed_version() {
         None => false,
         Some(v) if v == env!("CARGO_PKG_VERSION") => {
             VERSION_LOGGED.store(false, Ordering::Relaxed);
@@ -217,6 +214,11 @@ pub fn extension_ready() -> bool {
             false
         }
     }
+}
+
+/// The version of pg_engage installed in this database, if it is.
+fn installed_version() -> Option<String> {
+    Spi::get_one::<String>("SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'").ok().flatten()
 }
 
 /// Longest wait before a worker tries a failing step again.
@@ -345,6 +347,13 @@ impl Worker {
     /// preloaded, or this database is not among those it serves, or it is starting, or its
     /// setting `switch` is off.
     pub fn problem_here(&self, label: &str, switch: &str) -> Option<String> {
+        if let Some(v) = installed_version().filter(|v| v != env!("CARGO_PKG_VERSION")) {
+            return Some(format!(
+                "this database has pg_engage {v} and the library is {}: the {label} waits for ALTER EXTENSION \
+                 pg_engage UPDATE",
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
         if self.pid_here().is_some() {
             return None;
         }

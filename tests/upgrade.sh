@@ -92,11 +92,15 @@ wait_for "SELECT pg_read_file('$dir/server.log') LIKE '%database \"upgraded\" ha
 echo "ok: the workers wait for ALTER EXTENSION pg_engage UPDATE, and say so (${SECONDS}s)"
 sleep 2
 check "the queued event waits meanwhile" "1" "$(q -c "SELECT count(*) FROM engage.event_queue")"
+check "the status functions say why (the old schema calls the new library's code)" \
+    "this database has pg_engage $RELEASE and the library is $CURRENT: the workflow worker waits for ALTER EXTENSION pg_engage UPDATE" \
+    "$(q -c "SELECT problem FROM engage.workflow_worker_status()")"
 
 # 3. The update.
 q -c "ALTER EXTENSION pg_engage UPDATE"
 check "the database has the current version" "$CURRENT" \
     "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'")"
+check "the status functions see no problem" "true|" "$(q -c "SELECT running || '|' || coalesce(problem, '') FROM engage.workflow_worker_status()")"
 wait_for "SELECT count(*) = 0 FROM engage.event_queue" 10 || true
 check "the workflow worker processed the waiting event: Bo got the message" "bo@example.com|Hello Bo" \
     "$(q -c "SELECT locator || '|' || body FROM engage.sends ORDER BY send_id DESC LIMIT 1")"
