@@ -48,6 +48,9 @@ WHERE i.type NOT IN ('table constraint', 'index', 'sequence', 'trigger', 'rule',
 
 ROLES = ["engage_reader", "engage_writer", "engage_admin"]
 COMMENT_KIND = {"table column": "COLUMN", "view column": "COLUMN"}
+# aclitem letters, as PostgreSQL prints them, and the privileges they stand for.
+PRIVILEGES = {"X": "EXECUTE", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE",
+              "D": "TRUNCATE", "x": "REFERENCES", "t": "TRIGGER", "U": "USAGE", "C": "CREATE"}
 GRANT_TARGET = {"function": "FUNCTION", "procedure": "PROCEDURE", "aggregate": "FUNCTION",
                 "table": "TABLE", "view": "TABLE", "schema": "SCHEMA"}
 
@@ -79,9 +82,7 @@ def grants(kind, identity, acl):
         grantee = grantee or "PUBLIC"
         if grantee != "PUBLIC" and grantee not in ROLES:
             continue
-        names = {"X": "EXECUTE", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE",
-                 "D": "TRUNCATE", "x": "REFERENCES", "t": "TRIGGER", "U": "USAGE", "C": "CREATE"}
-        privileges = ", ".join(names[r] for r in rights if r in names)
+        privileges = ", ".join(PRIVILEGES[r] for r in rights if r in PRIVILEGES)
         if privileges:
             lines.append(f"GRANT {privileges} ON {target} TO {grantee};")
     return lines

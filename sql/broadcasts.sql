@@ -135,23 +135,15 @@ CREATE FUNCTION engage.send_broadcast(message text, segments text[], name text, 
     OUT broadcast_id bigint, OUT status text, OUT queued integer, OUT suppressed integer, OUT failed integer)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    ids integer[] := ARRAY(SELECT m.message_id FROM engage.messages m
-                           WHERE m.name = message OR m.message_id::text = message ORDER BY m.message_id::text = message DESC, 1);
+    message_id integer := engage_internal.message_named(message, true, 'argument message');
     segment text;
     segment_ids bigint[] := '{}';
 BEGIN
-    IF cardinality(ids) = 0 THEN
-        RAISE EXCEPTION 'message "%" does not exist', message USING ERRCODE = 'undefined_object',
-            DETAIL = 'argument message', HINT = 'Name a message by its name or ID; engage.messages lists them.';
-    ELSIF cardinality(ids) > 1 AND ids[1]::text <> message THEN
-        RAISE EXCEPTION 'message name "%" is ambiguous: IDs %', message, array_to_string(ids, ', ')
-            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'argument message', HINT = 'Give the message''s ID instead.';
-    END IF;
     FOREACH segment IN ARRAY coalesce(segments, '{}') LOOP
         segment_ids := segment_ids || (engage_internal.segment_named(segment)).segment_id;
     END LOOP;
     SELECT * INTO broadcast_id, status, queued, suppressed, failed
-    FROM engage.send_broadcast(ids[1], segment_ids, name, start_at);
+    FROM engage.send_broadcast(message_id, segment_ids, name, start_at);
 END
 $$;
 COMMENT ON FUNCTION engage.send_broadcast(text,text[],text,timestamp with time zone) IS 'engage.send_broadcast with the message and the segments named by name or ID: the same broadcast, checks and result. 42704 for a name nothing has; 22023 for a message name several messages share.';

@@ -1737,23 +1737,15 @@ CREATE OR REPLACE FUNCTION engage.send_broadcast(message text, segments text[], 
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE
-    ids integer[] := ARRAY(SELECT m.message_id FROM engage.messages m
-                           WHERE m.name = message OR m.message_id::text = message ORDER BY m.message_id::text = message DESC, 1);
+    message_id integer := engage_internal.message_named(message, true, 'argument message');
     segment text;
     segment_ids bigint[] := '{}';
 BEGIN
-    IF cardinality(ids) = 0 THEN
-        RAISE EXCEPTION 'message "%" does not exist', message USING ERRCODE = 'undefined_object',
-            DETAIL = 'argument message', HINT = 'Name a message by its name or ID; engage.messages lists them.';
-    ELSIF cardinality(ids) > 1 AND ids[1]::text <> message THEN
-        RAISE EXCEPTION 'message name "%" is ambiguous: IDs %', message, array_to_string(ids, ', ')
-            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'argument message', HINT = 'Give the message''s ID instead.';
-    END IF;
     FOREACH segment IN ARRAY coalesce(segments, '{}') LOOP
         segment_ids := segment_ids || (engage_internal.segment_named(segment)).segment_id;
     END LOOP;
     SELECT * INTO broadcast_id, status, queued, suppressed, failed
-    FROM engage.send_broadcast(ids[1], segment_ids, name, start_at);
+    FROM engage.send_broadcast(message_id, segment_ids, name, start_at);
 END
 $function$;
 
@@ -3003,6 +2995,30 @@ AS $function$
     FROM engage.messages m WHERE m.message_id = message_contact_reads.message_id
 $function$;
 
+CREATE OR REPLACE FUNCTION engage_internal.message_named(message text, by_id boolean, at text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+    ids integer[] := ARRAY(SELECT m.message_id FROM engage.messages m
+                           WHERE m.name = message OR (by_id AND m.message_id::text = message)
+                           ORDER BY m.message_id::text = message AND by_id DESC, 1);
+BEGIN
+    IF cardinality(ids) = 0 THEN
+        RAISE EXCEPTION 'message "%" does not exist', message USING ERRCODE = 'undefined_object', DETAIL = at,
+            HINT = CASE WHEN by_id THEN 'Name a message by its name or ID; engage.messages lists them.'
+                        ELSE 'engage.messages lists them.' END;
+    ELSIF cardinality(ids) > 1 AND NOT (by_id AND ids[1]::text = message) THEN
+        RAISE EXCEPTION 'message name "%" is ambiguous: IDs %', message, array_to_string(ids, ', ')
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = at,
+                  HINT = CASE WHEN by_id THEN 'Give the message''s ID instead.'
+                              ELSE 'Give the message''s ID instead ("messageId").' END;
+    END IF;
+    RETURN ids[1];
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION engage_internal.partition_bounds(key_kind text, from_time timestamp with time zone, to_time timestamp with time zone)
  RETURNS text
  LANGUAGE sql
@@ -3147,21 +3163,12 @@ CREATE OR REPLACE FUNCTION engage_internal.resolve_workflow_names(rows jsonb)
 AS $function$
 DECLARE
     r jsonb;
-    ids bigint[];
     resolved jsonb := '[]';
 BEGIN
     FOR r IN SELECT x FROM jsonb_array_elements(rows) x LOOP
         IF r->>'message_name' IS NOT NULL THEN
-            ids := ARRAY(SELECT m.message_id FROM engage.messages m WHERE m.name = r->>'message_name' ORDER BY 1);
-            IF cardinality(ids) = 0 THEN
-                RAISE EXCEPTION 'message "%" does not exist', r->>'message_name' USING ERRCODE = 'undefined_object',
-                    DETAIL = format('at blocks[%s].message', r->>'position'), HINT = 'engage.messages lists them.';
-            ELSIF cardinality(ids) > 1 THEN
-                RAISE EXCEPTION 'message name "%" is ambiguous: IDs %', r->>'message_name', array_to_string(ids, ', ')
-                    USING ERRCODE = 'invalid_parameter_value', DETAIL = format('at blocks[%s].message', r->>'position'),
-                          HINT = 'Give the message''s ID instead ("messageId").';
-            END IF;
-            r := r || jsonb_build_object('message_id', ids[1]);
+            r := r || jsonb_build_object('message_id', engage_internal.message_named(r->>'message_name', false,
+                                                                                     format('at blocks[%s].message', r->>'position')));
         END IF;
         IF r->>'segment_name' IS NOT NULL THEN
             r := r || jsonb_build_object('segment_id',
@@ -4778,6 +4785,11 @@ COMMENT ON COLUMN engage.order_attributions.total_cost IS 'the order''s totalCos
 COMMENT ON COLUMN engage.order_attributions.utm_campaign IS 'the activity''s UTM campaign';
 
 REVOKE ALL ON FUNCTION engage_internal.segment_diff(bigint,boolean) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+REVOKE ALL ON FUNCTION engage.create_quiet_hours(pg_catalog.text,time without time zone,time without time zone,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage.create_quiet_hours(pg_catalog.text,time without time zone,time without time zone,pg_catalog.text) TO engage_admin;
+REVOKE ALL ON FUNCTION engage.cron_count(pg_catalog.text,timestamp with time zone,timestamp with time zone,pg_catalog.text,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage.cron_count(pg_catalog.text,timestamp with time zone,timestamp with time zone,pg_catalog.text,pg_catalog.text) TO engage_reader;
+GRANT EXECUTE ON FUNCTION engage.cron_count(pg_catalog.text,timestamp with time zone,timestamp with time zone,pg_catalog.text,pg_catalog.text) TO engage_admin;
 REVOKE ALL ON FUNCTION engage.send_broadcast(pg_catalog.text,pg_catalog.text[],pg_catalog.text,timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage.send_broadcast(pg_catalog.text,pg_catalog.text[],pg_catalog.text,timestamp with time zone) TO engage_writer;
 GRANT EXECUTE ON FUNCTION engage.send_broadcast(pg_catalog.text,pg_catalog.text[],pg_catalog.text,timestamp with time zone) TO engage_admin;
@@ -4790,8 +4802,6 @@ REVOKE ALL ON FUNCTION engage_internal.broadcasts_kept() FROM PUBLIC, engage_rea
 REVOKE ALL ON FUNCTION engage_internal.check_policy(pg_catalog.text,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.check_source_relation(pg_catalog.oid,pg_catalog.regclass,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.check_workflow_blocks(pg_catalog.jsonb) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-REVOKE ALL ON FUNCTION engage_internal.connection_problem(engage.connectors,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-GRANT EXECUTE ON FUNCTION engage_internal.connection_problem(engage.connectors,pg_catalog.text) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.connector_has_exports() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.contact_to_erase(bigint,pg_catalog.text,pg_catalog.text,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.contacts_by_keys(pg_catalog.text[],pg_catalog.text[],pg_catalog.text[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
@@ -4801,8 +4811,6 @@ REVOKE ALL ON FUNCTION engage_internal.delete_dependents() FROM PUBLIC, engage_r
 REVOKE ALL ON FUNCTION engage_internal.drop_oldest_month(pg_catalog.regclass) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.drop_source_view(engage.data_sources) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.event_types_guard() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-REVOKE ALL ON FUNCTION engage_internal.export_changes_messages(pg_catalog.txid_snapshot,bigint) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-GRANT EXECUTE ON FUNCTION engage_internal.export_changes_messages(pg_catalog.txid_snapshot,bigint) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_forget(pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_progress_slots() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage_internal.export_progress_slots() TO engage_reader;
@@ -4812,6 +4820,7 @@ REVOKE ALL ON FUNCTION engage_internal.in_background_worker() FROM PUBLIC, engag
 REVOKE ALL ON FUNCTION engage_internal.link_waiting_devices(bigint[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.maintain_partitions(timestamp with time zone,integer) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.mark_interrupted_runs() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+REVOKE ALL ON FUNCTION engage_internal.message_named(pg_catalog.text,boolean,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.month_can_go(pg_catalog.regclass,pg_catalog.regclass,timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.next_month(timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.next_time_of_day(timestamp with time zone,time without time zone,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;

@@ -168,6 +168,30 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION engage.contact_context(bigint) IS 'Returns $contact as templates see it for one contact: ID, names, language, time zone, email, phone, channels and additional fields by name; NULL when the contact does not exist.';
 
+-- The ID of the message a workflow block or a broadcast names: by name, or with by_id also by its
+-- ID as text (which wins over a name). Refuses a name no message has (42704) and one several
+-- messages share (22023); `at` says where the name was given.
+CREATE FUNCTION engage_internal.message_named(message text, by_id boolean, at text) RETURNS integer
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    ids integer[] := ARRAY(SELECT m.message_id FROM engage.messages m
+                           WHERE m.name = message OR (by_id AND m.message_id::text = message)
+                           ORDER BY m.message_id::text = message AND by_id DESC, 1);
+BEGIN
+    IF cardinality(ids) = 0 THEN
+        RAISE EXCEPTION 'message "%" does not exist', message USING ERRCODE = 'undefined_object', DETAIL = at,
+            HINT = CASE WHEN by_id THEN 'Name a message by its name or ID; engage.messages lists them.'
+                        ELSE 'engage.messages lists them.' END;
+    ELSIF cardinality(ids) > 1 AND NOT (by_id AND ids[1]::text = message) THEN
+        RAISE EXCEPTION 'message name "%" is ambiguous: IDs %', message, array_to_string(ids, ', ')
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = at,
+                  HINT = CASE WHEN by_id THEN 'Give the message''s ID instead.'
+                              ELSE 'Give the message''s ID instead ("messageId").' END;
+    END IF;
+    RETURN ids[1];
+END
+$$;
+
 -- The version of a message in language wanted (the contact's, usually), or its main one.
 CREATE FUNCTION engage_internal.message_version(message_id bigint, wanted text,
     OUT language text, OUT subject text, OUT body text)

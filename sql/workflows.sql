@@ -269,21 +269,12 @@ CREATE FUNCTION engage_internal.resolve_workflow_names(rows jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     r jsonb;
-    ids bigint[];
     resolved jsonb := '[]';
 BEGIN
     FOR r IN SELECT x FROM jsonb_array_elements(rows) x LOOP
         IF r->>'message_name' IS NOT NULL THEN
-            ids := ARRAY(SELECT m.message_id FROM engage.messages m WHERE m.name = r->>'message_name' ORDER BY 1);
-            IF cardinality(ids) = 0 THEN
-                RAISE EXCEPTION 'message "%" does not exist', r->>'message_name' USING ERRCODE = 'undefined_object',
-                    DETAIL = format('at blocks[%s].message', r->>'position'), HINT = 'engage.messages lists them.';
-            ELSIF cardinality(ids) > 1 THEN
-                RAISE EXCEPTION 'message name "%" is ambiguous: IDs %', r->>'message_name', array_to_string(ids, ', ')
-                    USING ERRCODE = 'invalid_parameter_value', DETAIL = format('at blocks[%s].message', r->>'position'),
-                          HINT = 'Give the message''s ID instead ("messageId").';
-            END IF;
-            r := r || jsonb_build_object('message_id', ids[1]);
+            r := r || jsonb_build_object('message_id', engage_internal.message_named(r->>'message_name', false,
+                                                                                     format('at blocks[%s].message', r->>'position')));
         END IF;
         IF r->>'segment_name' IS NOT NULL THEN
             r := r || jsonb_build_object('segment_id',

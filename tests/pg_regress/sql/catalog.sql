@@ -32,7 +32,6 @@ WHERE c.oid = 'engage.list_sync_keys'::regclass
 -- Every view reads for every user role (a view that calls an internal step the role may not
 -- execute would not).
 CREATE TEMP TABLE unreadable (view_name text, role_name text, error text);
-GRANT INSERT ON unreadable TO PUBLIC;
 DO $$
 DECLARE
     v regclass;
