@@ -18,53 +18,33 @@ BEGIN
 END
 $$;
 
--- Starts a broadcast: one send per member, rendered with $contact and $data (the member's data
--- object, by source name, as engage.contact_data has it, its rows' keys in column order), in one
--- statement. A member without an address on the message's channel, with a bounced, unconfirmed
--- or unsubscribed one, or whose render fails gets a send row too (SUPPRESSED or FAILED, with the reason), so that every member
--- has an answer (engage.broadcast_recipient). Internal: send_broadcast and the job kind call it.
+-- Starts a broadcast: one send per member (engage_internal.send_statement), rendered with $contact
+-- and $data (the member's data object, by source name, as engage.contact_data has it, its rows'
+-- keys in column order), in one statement. A member without an address on the message's
+-- channel, with a bounced, unconfirmed or unsubscribed one, or whose render fails gets a send row
+-- too (SUPPRESSED or FAILED, with the reason), so that every member has an answer
+-- (engage.broadcast_recipient). A push broadcast goes to every device of the contact. Internal:
+-- send_broadcast and the job kind call it.
 CREATE FUNCTION engage_internal.start_broadcast(broadcast_id bigint, OUT queued integer, OUT suppressed integer,
     OUT failed integer)
 LANGUAGE plpgsql SET work_mem = '256MB' AS $$
 DECLARE
     b engage.broadcasts;
-    m engage.messages;
     ids bigint[];
 BEGIN
     SELECT * INTO b FROM engage.broadcasts x WHERE x.broadcast_id = start_broadcast.broadcast_id FOR UPDATE;
-    SELECT * INTO m FROM engage.messages x WHERE x.message_id = b.message_id;
     ids := engage_internal.broadcast_members(b.segment_ids);
-    EXECUTE format($sql$
-        WITH made AS (
-            SELECT x.contact_id, ch.value AS locator, ch.status AS channel_status, ch.bounce_reason,
-                   (u.email IS NOT NULL) AS unsubscribed, coalesce(t.language, m.language) AS language,
-                   p.subject, p.body, coalesce(d.data::jsonb, '{}') AS data, p.error
-            FROM engage_internal.contact_contexts($1, $6) x
-            CROSS JOIN engage.messages m
-            LEFT JOIN engage.message_translations t
-                ON t.message_id = m.message_id AND t.language = lower(x.language_code) AND t.language <> m.language
-            LEFT JOIN (%s) d ON d.contact_id = x.contact_id
-            -- At most one address of the other channels; a push channel per device: a push
-            -- broadcast goes to every device of the contact.
-            LEFT JOIN engage.channels ch ON ch.contact_id = x.contact_id AND ch.type = $3
-            LEFT JOIN engage.unsubscribed_emails u ON $3 = 'email' AND u.email = ch.value
-            CROSS JOIN LATERAL engage_internal.render_send($2, CASE WHEN t.message_id IS NULL THEN m.subject ELSE t.subject END,
-                                                  coalesce(t.body, m.body), x.context, d.data) p
-            WHERE m.message_id = $2
-        ), stored AS (
-            INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
-                                      campaign_type, broadcast_id, status, reason)
-            SELECT $2, x.language, $3, x.locator, x.contact_id, x.subject, x.body, x.data, 'Group', $4, s.status, s.reason
-            FROM made x, engage_internal.send_state('Group', $5, $3, x.locator, x.channel_status, x.unsubscribed,
-                                           x.bounce_reason, x.error) s
-            ORDER BY x.contact_id
-            RETURNING sends.status)
-        SELECT count(*) FILTER (WHERE status = 'QUEUED'), count(*) FILTER (WHERE status = 'SUPPRESSED'),
-               count(*) FILTER (WHERE status = 'FAILED')
-        FROM stored$sql$, engage_internal.data_sql('name'))
+    EXECUTE engage_internal.send_statement(
+        -- In any order: sorting a million rendered sends would cost more than it gives.
+        format($sql$SELECT NULL::bigint, $2, x.id, NULL::text, NULL::text, coalesce(d.data, '{}'), NULL::jsonb,
+                           NULL::text, 'Group', $3, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz
+                    FROM unnest($1) x(id) LEFT JOIN (%s) d ON d.contact_id = x.id$sql$, engage_internal.data_sql('name')),
+        'ARRAY[$2]',
+        $sql$SELECT count(*) FILTER (WHERE q.status = 'QUEUED'), count(*) FILTER (WHERE q.status = 'SUPPRESSED'),
+                    count(*) FILTER (WHERE q.status = 'FAILED')
+             FROM queued q$sql$)
     INTO queued, suppressed, failed
-    USING ids, m.message_id, engage_internal.media_channel(m.media_type), b.broadcast_id, m.marketing,
-          engage_internal.message_contact_reads(m.message_id);
+    USING ids, b.message_id, b.broadcast_id;
     UPDATE engage.broadcasts x
     SET status = CASE WHEN queued > 0 THEN 'RUNNING' ELSE 'IDLE' END, started_at = now(),
         members = cardinality(ids), updated_at = now()

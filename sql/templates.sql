@@ -111,36 +111,35 @@ $$;
 CREATE TRIGGER templates_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON engage.templates
     FOR EACH STATEMENT EXECUTE FUNCTION engage_internal.templates_written();
 
--- What templates see as $contact, for each contact listed: ID, names, language, time zone, email,
--- phone (the sms number), channels ({type, value, status}) and additional fields by name (numbers
--- and booleans as such, the rest as text). One statement for any number of contacts, so that a
--- broadcast or a batch of workflow sends builds them all in one pass. With reads (the properties
--- the templates can read, engage_internal.message_contact_reads), channels and fields are gathered, and
--- the object holds them, only when read: they cost a contact several times what the rest does.
-CREATE FUNCTION engage_internal.contact_contexts(contact_ids bigint[], reads text[] DEFAULT NULL)
-RETURNS TABLE (contact_id bigint, language_code text, context jsonb)
+-- What templates see as $contact for one contact, given its row's columns: ID, names, language,
+-- time zone, email, phone (the sms number), channels ({type, value, status}) and additional
+-- fields by name (numbers and booleans as such, the rest as text). A set-returning SQL function
+-- of one row, so that the planner inlines it into the statement that joins the contacts
+-- (engage_internal.send_statement builds a broadcast's million in one pass, and a batch of
+-- workflow sends by index). With reads (the properties the templates can read,
+-- engage_internal.message_contact_reads), channels and fields are gathered, and the object holds
+-- them, only when read: they cost a contact several times what the rest does.
+CREATE FUNCTION engage_internal.contact_context_of(contact_id bigint, external_customer_id text, first_name text,
+    last_name text, language_code text, time_zone text, reads text[] DEFAULT NULL)
+RETURNS TABLE (context jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-SELECT c.contact_id, c.language_code,
-       jsonb_build_object('id', c.contact_id, 'externalCustomerId', c.external_customer_id,
-                          'firstName', c.first_name, 'lastName', c.last_name, 'language', c.language_code,
-                          'timeZone', c.time_zone)
+SELECT jsonb_build_object('id', contact_id, 'externalCustomerId', external_customer_id, 'firstName', first_name,
+                          'lastName', last_name, 'language', language_code, 'timeZone', time_zone)
        || CASE WHEN w.channels THEN jsonb_build_object('email', ch.email, 'phone', ch.phone,
                                                        'channels', coalesce(ch.list, '[]')) ELSE '{}' END
        || CASE WHEN w.fields THEN jsonb_build_object('fields', coalesce(fv.fields, '{}')) ELSE '{}' END
 FROM (SELECT reads IS NULL OR reads && ARRAY['email', 'phone', 'channels'] AS channels,
              reads IS NULL OR 'fields' = ANY (reads) AS fields) w
-CROSS JOIN unnest(contact_ids) AS m(id)
-JOIN engage.contacts c ON c.contact_id = m.id
--- Channels (in (type, value) order) and fields are read per contact, by index: the cost stays
--- linear whatever the planner guesses of the number of contacts (a batch of workflow instances
--- made in this transaction is invisible to its statistics).
+-- Channels (in (type, value) order) and fields are read by index, so that the cost stays linear
+-- whatever the planner guesses of the number of contacts (a batch of workflow instances made in
+-- this transaction is invisible to its statistics).
 CROSS JOIN LATERAL (
     SELECT max(x.value) FILTER (WHERE x.type = 'email') AS email,
            max(x.value) FILTER (WHERE x.type = 'sms') AS phone,
            jsonb_agg(jsonb_build_object('type', x.type, 'value', x.value, 'status', x.status)) AS list
     -- In the order of the index channels_contact, so that no contact's channels are sorted.
     FROM (SELECT y.type, y.value, y.status FROM engage.channels y
-          WHERE y.contact_id = c.contact_id AND w.channels
+          WHERE y.contact_id = contact_context_of.contact_id AND w.channels
           ORDER BY y.type, y.value) x) ch
 CROSS JOIN LATERAL (
     SELECT jsonb_object_agg(f.name, CASE f.type
@@ -148,7 +147,7 @@ CROSS JOIN LATERAL (
                WHEN 'boolean' THEN to_jsonb(v.value_boolean)
                ELSE to_jsonb(v.value) END) AS fields
     FROM engage.contact_fields v JOIN engage.fields f USING (field_id)
-    WHERE v.contact_id = c.contact_id AND w.fields) fv
+    WHERE v.contact_id = contact_context_of.contact_id AND w.fields) fv
 $$;
 
 -- The properties of $contact that a message's versions (subject and body, main and
@@ -164,7 +163,10 @@ $$;
 -- $contact for one contact (NULL when there is none).
 CREATE FUNCTION engage.contact_context(contact_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT x.context FROM engage_internal.contact_contexts(ARRAY[contact_id]) x
+    SELECT x.context FROM engage.contacts c,
+        engage_internal.contact_context_of(c.contact_id, c.external_customer_id, c.first_name, c.last_name,
+                                           c.language_code, c.time_zone) x
+    WHERE c.contact_id = contact_context.contact_id
 $$;
 COMMENT ON FUNCTION engage.contact_context(bigint) IS 'Returns $contact as templates see it for one contact: ID, names, language, time zone, email, phone, channels and additional fields by name; NULL when the contact does not exist.';
 

@@ -103,68 +103,31 @@ CREATE TYPE engage.workflow_step AS (instance_id bigint, workflow_id bigint, ver
                                      params jsonb);
 
 -- Runs send-message blocks: renders each step's message for its contact (with the start event's
--- params as $data) and queues the send in the outbox, or records it with why it was not sent.
--- Returns for each instance whether its template failed (with the error) and how many sends it
--- made (a push message goes to every device of the contact); the callers move it on from its
--- block (they hold its version). The one place workflow sends are made: for
--- instances moving through a graph (engage_internal.advance_instances) and for launches that start with
--- a send (engage_internal.run_events), which are written once, already past it. $contact is built per
--- instance, by index (OFFSET 0 keeps it so): a plan that guesses one instance would otherwise
--- rebuild them all per row; it holds what the message can read of it (found once per message).
+-- params as $data, or the block's JSON source among them) and queues the send in the outbox, or
+-- records it with why it was not sent (engage_internal.send_statement). Returns for each instance
+-- whether its template failed (with the error) and how many sends it made (a push message goes
+-- to every device of the contact); the callers move it on from its block (they hold its
+-- version). Workflow sends are made here: for instances moving through a graph
+-- (engage_internal.advance_instances) and for launches that start with a send
+-- (engage_internal.run_events), which are written once, already past it.
 CREATE FUNCTION engage_internal.send_blocks(steps engage.workflow_step[], at timestamptz)
 RETURNS TABLE (instance_id bigint, failed boolean, error text, sends integer)
 LANGUAGE plpgsql AS $$
 BEGIN
-    RETURN QUERY
-        WITH due AS (
-            SELECT d.instance_id, d.workflow_id, d.contact_id, d.block_id, d.params, b.next, b.message_id,
-                   b.json_source, coalesce(b.channel, engage_internal.media_channel(m.media_type)) AS channel, m.marketing,
-                   m.language AS main_language, m.subject AS main_subject, m.body AS main_body
-            FROM unnest(steps) d
-            JOIN engage.workflow_blocks b ON b.workflow_id = d.workflow_id AND b.version = d.version AND b.block_id = d.block_id
-            JOIN engage.messages m ON m.message_id = b.message_id
-        ), reads AS MATERIALIZED (
-            SELECT x.message_id, engage_internal.message_contact_reads(x.message_id) AS reads
-            FROM (SELECT DISTINCT d.message_id FROM due d) x
-        ), made AS (
-            SELECT d.*, ch.value AS locator, ch.status AS channel_status, ch.unsubscribed, ch.bounce_reason,
-                   coalesce(t.language, d.main_language) AS language, p.subject, p.body,
-                   -- What $data was: JSON text parsed, the JSON source's value, or the params.
-                   coalesce(p.data, CASE WHEN p.error IS NULL THEN d.params -> d.json_source END, d.params) AS data,
-                   p.error
-            FROM due d
-            JOIN reads r ON r.message_id = d.message_id
-            CROSS JOIN LATERAL (SELECT * FROM engage_internal.contact_contexts(ARRAY[d.contact_id], r.reads) OFFSET 0) c
-            LEFT JOIN engage.message_translations t
-                ON t.message_id = d.message_id AND t.language = lower(c.language_code) AND t.language <> d.main_language
-            -- The contact's address on the channel (its newest), or for push every device's.
-            LEFT JOIN LATERAL ((SELECT x.value, x.status, x.unsubscribed, x.bounce_reason FROM engage.contact_channels x
-                                WHERE x.contact_id = d.contact_id AND x.type = d.channel
-                                  AND d.channel NOT IN ('webpush', 'mobilepush')
-                                ORDER BY x.created_at DESC LIMIT 1)
-                               UNION ALL
-                               (SELECT x.value, x.status, x.unsubscribed, x.bounce_reason FROM engage.contact_channels x
-                                WHERE x.contact_id = d.contact_id AND x.type = d.channel
-                                  AND d.channel IN ('webpush', 'mobilepush'))) ch ON true
-            CROSS JOIN LATERAL engage_internal.prepare_send(d.message_id,
-                CASE WHEN t.message_id IS NULL THEN d.main_subject ELSE t.subject END, coalesce(t.body, d.main_body),
-                c.context, d.params, d.json_source) p
-        ), queued AS (
-            INSERT INTO engage.sends (message_id, language, channel, locator, contact_id, subject, body, data,
-                                      campaign_type, workflow_id, instance_id, block_id, status, reason, created_at)
-            SELECT x.message_id, x.language, x.channel, x.locator, x.contact_id, x.subject, x.body, x.data,
-                   'IM', x.workflow_id, x.instance_id, x.block_id, s.status, s.reason, at
-            FROM made x, engage_internal.send_state('IM', x.marketing, x.channel, x.locator, x.channel_status, x.unsubscribed,
-                                            x.bounce_reason, x.error) s
-            ORDER BY x.instance_id
-            -- A send is FAILED exactly when its template failed, with the error as its reason.
-            RETURNING sends.instance_id, sends.status, sends.reason
-        )
+    RETURN QUERY EXECUTE engage_internal.send_statement(
+        $sql$SELECT d.instance_id, b.message_id, d.contact_id, NULL::text, b.channel, NULL::json, d.params, b.json_source, 'IM',
+                    NULL::bigint, d.workflow_id, d.instance_id, d.block_id, NULL::text, $2
+             FROM unnest($1) d
+             JOIN engage.workflow_blocks b ON b.workflow_id = d.workflow_id AND b.version = d.version
+                                          AND b.block_id = d.block_id$sql$,
+        $sql$ARRAY(SELECT DISTINCT b.message_id FROM unnest($1) d
+                   JOIN engage.workflow_blocks b ON b.workflow_id = d.workflow_id AND b.version = d.version
+                                                AND b.block_id = d.block_id)$sql$,
         -- One row per instance (a push send is one per device; a template fails for all of them).
-        SELECT q.instance_id, bool_or(q.status = 'FAILED'), min(q.reason) FILTER (WHERE q.status = 'FAILED'),
-               count(*)::integer
-        FROM queued q
-        GROUP BY q.instance_id;
+        $sql$SELECT q.instance_id, bool_or(q.status = 'FAILED'), min(q.reason) FILTER (WHERE q.status = 'FAILED'),
+                    count(*)::integer
+             FROM queued q GROUP BY q.instance_id$sql$)
+    USING steps, at;
 END
 $$;
 

@@ -481,7 +481,7 @@ $$;
 COMMENT ON FUNCTION engage.drop_workflow(text) IS 'Deletes a workflow (name or ID) with its versions, links, regular triggers and instances. Refused while any of its instances runs or waits. Admins only.';
 
 -- Events set aside: an event whose processing fails on its own (its params break a statement,
--- a template the batch renders for it fails in a way prepare_send cannot catch) is recorded here
+-- a template the batch renders for it fails in a way render_for_send cannot catch) is recorded here
 -- with the error instead of failing the batch, so that no event behind it waits.
 -- engage.retry_dead_letters queues such events again.
 CREATE TABLE engage.dead_letters (

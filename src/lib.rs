@@ -84,7 +84,7 @@ extension_sql_file!("../sql/devices.sql", name = "devices_schema", requires = ["
 extension_sql_file!(
     "../sql/sends.sql",
     name = "sends_schema",
-    requires = ["workflows_schema", "devices_schema", templates::prepare_send, templates::render_send]
+    requires = ["workflows_schema", "devices_schema", templates::render_for_send]
 );
 extension_sql_file!("../sql/broadcasts.sql", name = "broadcasts_schema", requires = ["sends_schema"]);
 extension_sql_file!("../sql/policies.sql", name = "policies_schema", requires = ["sends_schema"]);
@@ -106,7 +106,7 @@ extension_sql_file!(
 extension_sql_file!(
     "../sql/workflow_runtime.sql",
     name = "workflow_runtime_schema",
-    requires = ["orders_schema", templates::prepare_send]
+    requires = ["orders_schema"]
 );
 extension_sql_file!(
     "../sql/regular_triggers.sql",

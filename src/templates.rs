@@ -481,15 +481,75 @@ fn send_data(
 }
 
 /// Renders a message version (`engage_internal.message_version`) for one send without raising: a
-/// template that fails, or a JSON source that is missing or malformed, comes back as `error`
-/// (the send is then recorded as failed), so that one recipient's bad data cannot stop a batch.
-/// `$contact` is `contact` (`engage.contact_context`); `data` is the JSON source's value when it
-/// was JSON text (otherwise `$data` was the params, or the source param as it is). Used by the
-/// sends of workflows, smartsend and broadcasts, which pass everything in, so that a batch of
-/// sends runs no query per send; the params are decoded straight into template values.
+/// template that fails, or `$data` that is missing or malformed, comes back as `error` (the send
+/// is then recorded as failed), so that one recipient's bad data cannot stop a batch. The
+/// renderer of `engage_internal.send_statement`, the one statement that makes sends, which passes
+/// everything in, so that a batch of sends runs no query per send. `$contact` is `contact`
+/// (`engage.contact_context`). `$data` is `data` when given, JSON text parsed here so that it
+/// keeps its key order and number spelling (a broadcast member's data object, smartsend's
+/// jsonParam); else the event param `json_source` names (its JSON text parsed, or the value
+/// itself), or all the `params`, decoded straight into template values. The `data` returned is
+/// the JSON source's value when it was JSON text, also when the template then failed.
 // The named columns must stay in the signature: pgrx reads them from it for the SQL.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe, schema = "engage_internal")]
+pub fn render_for_send(
+    message_id: Option<i32>,
+    subject: Option<&str>,
+    body: Option<&str>,
+    contact: Option<TemplateData>,
+    data: Option<JsonText>,
+    params: Option<TemplateData>,
+    json_source: Option<&str>,
+) -> TableIterator<
+    'static,
+    (
+        name!(subject, Option<String>),
+        name!(body, Option<String>),
+        name!(data, Option<JsonB>),
+        name!(error, Option<String>),
+    ),
+> {
+    let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
+    let data = match data {
+        Some(text) => Ok(text),
+        None => Err(required(params, "params")),
+    };
+    TableIterator::once(render_one_send(message_id, subject, body, contact, data, json_source))
+}
+
+/// A rendered send: subject, body, the JSON source's value when it was parsed, and the error.
+type RenderedSend = (Option<String>, Option<String>, Option<JsonB>, Option<String>);
+
+/// What `render_for_send` returns, `$data` being JSON text (Ok) or event params (Err).
+fn render_one_send(
+    message_id: i32,
+    subject: Option<&str>,
+    body: &str,
+    contact: Option<TemplateData>,
+    data: std::result::Result<JsonText, TemplateData>,
+    json_source: Option<&str>,
+) -> RenderedSend {
+    let data = match data {
+        Ok(text) => {
+            parse_json_text(&text.0, "the data").map(|d| (vtl::from_json(&d), None)).map_err(|e| e.describe())
+        }
+        Err(params) => send_data(params.0, json_source),
+    };
+    match data {
+        Err(error) => (None, None, None, Some(error)),
+        Ok((data, json)) => match render_subject_and_body(message_id, subject, body, data, contact) {
+            Ok((subject, body)) => (subject, Some(body), json.map(JsonB), None),
+            Err(error) => (None, None, json.map(JsonB), Some(error)),
+        },
+    }
+}
+
+/// `render_for_send` with `$data` from event params: what workflows and smartsend rendered with
+/// in 0.1.0. No SQL of this version calls it; the symbol stays for 0.1.0's install script (DESIGN
+/// amendment 43), and 0.2.0 drops the function.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, parallel_safe, schema = "engage_internal", sql = false)]
 pub fn prepare_send(
     message_id: Option<i32>,
     subject: Option<&str>,
@@ -507,21 +567,21 @@ pub fn prepare_send(
     ),
 > {
     let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
-    let params = required(params, "params");
-    let outcome = send_data(params.0, json_source).and_then(|(data, json)| {
-        render_for_send(message_id, subject, body, data, contact).map(|(subject, body)| (subject, body, json))
-    });
-    TableIterator::once(match outcome {
-        Ok((subject, body, data)) => (subject, Some(body), data.map(JsonB), None),
-        Err(error) => (None, None, None, Some(error)),
-    })
+    TableIterator::once(render_one_send(
+        message_id,
+        subject,
+        body,
+        contact,
+        Err(required(params, "params")),
+        json_source,
+    ))
 }
 
-/// `prepare_send` for a `$data` given as JSON text, parsed here with its key order and number
-/// spelling (NULL is `{}`): a broadcast member's data object, which the caller also stores as
-/// the send's data, so nothing is returned for it.
+/// `render_for_send` with `$data` as JSON text (NULL is `{}`): what broadcasts rendered with in
+/// 0.1.0. No SQL of this version calls it; the symbol stays for 0.1.0's install script (DESIGN
+/// amendment 43), and 0.2.0 drops the function.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe, schema = "engage_internal")]
+#[pg_extern(stable, parallel_safe, schema = "engage_internal", sql = false)]
 pub fn render_send(
     message_id: Option<i32>,
     subject: Option<&str>,
@@ -533,21 +593,13 @@ pub fn render_send(
     (name!(subject, Option<String>), name!(body, Option<String>), name!(error, Option<String>)),
 > {
     let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
-    let data = match data {
-        Some(text) => {
-            parse_json_text(&text.0, "the data").map(|d| vtl::from_json(&d)).map_err(|e| e.describe())
-        }
-        None => Ok(vtl::Value::map(Default::default())),
-    };
-    let outcome = data.and_then(|data| render_for_send(message_id, subject, body, data, contact));
-    TableIterator::once(match outcome {
-        Ok((subject, body)) => (subject, Some(body), None),
-        Err(error) => (None, None, Some(error)),
-    })
+    let data = data.unwrap_or_else(|| JsonText("{}".to_owned()));
+    let (subject, body, _, error) = render_one_send(message_id, subject, body, contact, Ok(data), None);
+    TableIterator::once((subject, body, error))
 }
 
 /// Subject and body of one send, or why they could not be rendered.
-fn render_for_send(
+fn render_subject_and_body(
     message_id: i32,
     subject: Option<&str>,
     body: &str,
@@ -598,10 +650,10 @@ mod tests {
     }
 
     #[pg_test]
-    fn prepare_send_returns_what_went_wrong_instead_of_raising() {
+    fn render_for_send_from_params_returns_what_went_wrong_instead_of_raising() {
         let row = |body: &str, params: &str, source: &str| {
             Spi::get_two_with_args::<pgrx::JsonB, String>(
-                "SELECT data, coalesce(error, body) FROM engage_internal.prepare_send(1, NULL, $1, NULL, $2::jsonb, $3)",
+                "SELECT data, coalesce(error, body) FROM engage_internal.render_for_send(1, NULL, $1, NULL, NULL, $2::jsonb, $3)",
                 &[body.into(), params.into(), (!source.is_empty()).then_some(source).into()],
             )
             .unwrap()
@@ -617,22 +669,52 @@ mod tests {
     }
 
     #[pg_test]
-    fn render_send_reads_data_as_written_and_returns_what_went_wrong() {
-        let row = |body: &str, data: Option<&str>| {
-            Spi::get_two_with_args::<String, String>(
-                "SELECT body, error FROM engage_internal.render_send(1, NULL, $1, '{\"firstName\": \"Ann\"}', $2::json)",
-                &[body.into(), data.into()],
+    fn render_for_send_reads_data_and_sources_as_written() {
+        let row = |body: &str, data: Option<&str>, params: Option<&str>| {
+            Spi::get_three_with_args::<String, pgrx::JsonB, String>(
+                "SELECT body, data, error FROM engage_internal.render_for_send(1, NULL, $1, '{\"firstName\": \"Ann\"}',
+                                                                              $2::json, $3::jsonb, 'src')",
+                &[body.into(), data.into(), params.into()],
             )
             .unwrap()
         };
-        let (out, error) = row("$contact.firstName: $data", Some(r#"{"b": 1.0E21, "a": -0.0}"#));
-        assert_eq!((out.as_deref(), error), (Some("Ann: {b=1.0E21, a=-0.0}"), None));
-        assert_eq!(row("$data", None).0.as_deref(), Some("{}"));
+        // $data as JSON text: key order and number spelling as written; nothing to return for it.
+        let (out, data, error) = row("$contact.firstName: $data", Some(r#"{"b": 1.0E21, "a": -0.0}"#), None);
+        assert_eq!((out.as_deref(), data.is_none(), error), (Some("Ann: {b=1.0E21, a=-0.0}"), true, None));
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        let (out, error) = row("$data", Some(&deep));
-        assert!(out.is_none() && error.unwrap().starts_with("the data is not JSON the engine can read"));
-        let (out, error) = row("$data.get('x').get(3)", Some(r#"{"x": [1]}"#));
+        let (out, _, error) = row("$data", Some(&deep), None);
+        assert!(
+            out.is_none()
+                && error.unwrap().starts_with("the data is not JSON the engine can read: recursion limit")
+        );
+        // A JSON source parsed from text is returned as what $data was, also when the template fails.
+        let (out, data, error) = row("$data.get('x').get(3)", None, Some(r#"{"src": "{\"x\": [1]}"}"#));
         assert!(out.is_none() && error.unwrap().contains("IndexOutOfBoundsException"));
+        assert_eq!(
+            data.map(|d| d.0),
+            Some(serde_json::json!({"x": [1]})),
+            "what $data was, for the FAILED send"
+        );
+    }
+
+    #[pg_test]
+    fn the_renderers_0_1_0_binds_still_render() {
+        Spi::run(
+            "CREATE FUNCTION pg_temp.prepare_send(integer, text, text, jsonb, jsonb, text)
+             RETURNS TABLE (subject text, body text, data jsonb, error text)
+             LANGUAGE c AS '$libdir/pg_engage', 'prepare_send_wrapper';
+             CREATE FUNCTION pg_temp.render_send(integer, text, text, jsonb, json)
+             RETURNS TABLE (subject text, body text, error text)
+             LANGUAGE c AS '$libdir/pg_engage', 'render_send_wrapper'",
+        )
+        .unwrap();
+        let prepared = Spi::get_one::<String>(
+            "SELECT body FROM pg_temp.prepare_send(1, NULL, '$data.a', NULL, '{\"s\": \"{\\\"a\\\": 7}\"}', 's')",
+        );
+        assert_eq!(prepared.unwrap().as_deref(), Some("7"));
+        let rendered =
+            Spi::get_one::<String>("SELECT body FROM pg_temp.render_send(1, NULL, '$data', NULL, NULL)");
+        assert_eq!(rendered.unwrap().as_deref(), Some("{}"));
     }
 
     #[pg_test]

@@ -39,6 +39,8 @@ SELECT broadcast_id AS again FROM engage.send_broadcast(2, ARRAY[:has_email]::bi
 SELECT c.external_customer_id, r.outcome, r.send_status, r.reason, r.request_id IS NOT NULL AS has_request_id, r.locator
 FROM engage.contacts c, engage.broadcast_recipient(:again, c.contact_id) r ORDER BY c.contact_id;
 SELECT outcome, send_status, request_id IS NOT NULL AS has_request_id FROM engage.broadcast_recipient(:promo, 1);
+-- A member whose render failed keeps the data object it was rendered with.
+SELECT contact_id, status, data FROM engage.sends WHERE broadcast_id = :again AND status = 'FAILED';
 
 -- Pause, resume, cancel.
 SELECT status FROM engage.pause_broadcast(:promo);

@@ -107,3 +107,22 @@ SELECT * FROM engage.send_broadcast(4, ARRAY[1], 'Widget');
 SELECT engage.report_delivery(request_id, 'DELIVERED') IS NOT NULL AS reported
 FROM engage.claim_sends(10) WHERE locator = 'ivan@example.com';
 SELECT name, status FROM engage.broadcasts;
+
+-- One statement makes every send (engage_internal.send_statement): the same message to the same
+-- contact comes out alike from smartsend, a broadcast and a workflow: the contact's language
+-- version with $contact, the address and the status; each with its own $data.
+UPDATE engage.contacts SET language_code = 'UK' WHERE external_customer_id = 'C-2';
+INSERT INTO engage.message_translations (message_id, language, subject, body)
+VALUES (1, 'uk', 'Привіт, $!contact.firstName', 'Знижка: $!data.get(''discount'')');
+SELECT engage.smartsend(1, '{"recipients": [{"locator": "ivan@example.com", "jsonParam": "{\"discount\": \"7%\"}"}]}') IS NOT NULL AS sent;
+SELECT queued FROM engage.send_broadcast('offer', ARRAY['Everyone'], 'Alike');
+SELECT engage.create_workflow('alike', '[{"id": "s", "type": "send_message", "message": "offer", "jsonSource": "${jsonParam}"}]') AS alike \gset
+SELECT engage.link_event('alike', 'alike');
+SELECT engage.activate_workflow('alike');
+SELECT engage.generate_event('{"eventTypeKey": "alike", "keyValue": "C-2", "params": [{"name": "jsonParam", "value": "{\"discount\": \"9%\"}"}]}') > 0 AS stored;
+SELECT sends FROM engage.process_events();
+SELECT campaign_type, broadcast_id IS NOT NULL AS broadcast, workflow_id IS NOT NULL AS workflow, language, locator, subject,
+       body, data, status
+FROM engage.sends WHERE contact_id = 2 AND language = 'uk' ORDER BY send_id;
+-- A send asked for a contact that is gone (deleted after a broadcast listed its members) is not made.
+SELECT count(*) AS made FROM engage_internal.send_blocks(ARRAY[ROW(0, :alike, 1, 424242, 's', '{}')::engage.workflow_step], now());
