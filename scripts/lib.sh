@@ -93,8 +93,6 @@ as_postgres() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# Starts (or restarts, to load a freshly installed library) cluster $1, creating it on first use
-# on a free port, with pg_engage preloaded. Extra postgresql.conf lines come on stdin if given.
 # bench_cluster NAME [SETTING…]: the release build installed and cluster NAME running with the
 # benchmark settings given (appended to its postgresql.conf once, then the cluster restarted).
 bench_cluster() {
@@ -111,6 +109,8 @@ bench_cluster() {
     fi
 }
 
+# Starts (or restarts, to load a freshly installed library) cluster $1, creating it on first use
+# on a free port, with pg_engage preloaded.
 cluster_start() {
     local name="$1" dir port
     dir="$(cluster_dir "$name")"

@@ -3559,8 +3559,9 @@ SELECT format($sql$
                         EXISTS (SELECT FROM engage.unsubscribed_emails u
                                 WHERE coalesce(r.channel, m.channel) = 'email' AND u.email = r.locator)) AS unsubscribed,
                coalesce(t.language, m.language) AS language, p.subject, p.body,
-               -- What $data was: the data, the JSON source parsed, the source's value, or the params.
-               coalesce(r.data::jsonb, p.data, r.params -> r.json_source, r.params) AS data, p.error
+               -- What $data was: the data, the JSON source parsed, the source's value, or the params
+               -- (when the source is missing or null).
+               coalesce(r.data::jsonb, p.data, nullif(r.params -> r.json_source, 'null'), r.params) AS data, p.error
         FROM (%s) r(ord, message_id, contact_id, locator, channel, data, params, json_source, campaign_type,
                     broadcast_id, workflow_id, instance_id, block_id, external_request_id, created_at)
         JOIN message m ON m.message_id = r.message_id
@@ -4821,6 +4822,8 @@ REVOKE ALL ON FUNCTION engage_internal.check_policy(pg_catalog.text,pg_catalog.t
 REVOKE ALL ON FUNCTION engage_internal.check_source_relation(pg_catalog.oid,pg_catalog.regclass,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.check_workflow_blocks(pg_catalog.jsonb) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.connector_has_exports() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+REVOKE ALL ON FUNCTION engage_internal.connector_named(pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage_internal.connector_named(pg_catalog.text) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.contact_context_of(bigint,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage_internal.contact_context_of(bigint,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text[]) TO engage_reader;
 GRANT EXECUTE ON FUNCTION engage_internal.contact_context_of(bigint,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text[]) TO engage_admin;
@@ -4832,6 +4835,8 @@ REVOKE ALL ON FUNCTION engage_internal.delete_dependents() FROM PUBLIC, engage_r
 REVOKE ALL ON FUNCTION engage_internal.drop_oldest_month(pg_catalog.regclass) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.drop_source_view(engage.data_sources) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.event_types_guard() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+REVOKE ALL ON FUNCTION engage_internal.export_dataset(engage.data_exports,engage.connectors,engage.export_datasets,pg_catalog.txid_snapshot,pg_catalog.txid_snapshot,bigint,boolean) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage_internal.export_dataset(engage.data_exports,engage.connectors,engage.export_datasets,pg_catalog.txid_snapshot,pg_catalog.txid_snapshot,bigint,boolean) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_forget(pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_progress_slots() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage_internal.export_progress_slots() TO engage_reader;
@@ -4857,9 +4862,6 @@ REVOKE ALL ON FUNCTION engage_internal.policy_holds(bigint[],timestamp with time
 REVOKE ALL ON FUNCTION engage_internal.prune_workflow_versions(bigint) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.queue_events() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.record_imported(bigint[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-REVOKE ALL ON FUNCTION engage_internal.refresh_segment_job(pg_catalog.jsonb) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-GRANT EXECUTE ON FUNCTION engage_internal.refresh_segment_job(pg_catalog.jsonb) TO engage_writer;
-GRANT EXECUTE ON FUNCTION engage_internal.refresh_segment_job(pg_catalog.jsonb) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.register_event_types(pg_catalog.text[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.regular_trigger_period(engage.regular_triggers,timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.render_for_send(integer,pg_catalog.text,pg_catalog.text,pg_catalog.jsonb,pg_catalog.json,pg_catalog.jsonb,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;

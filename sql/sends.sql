@@ -291,7 +291,8 @@ COMMENT ON FUNCTION engage.message_status(text) IS 'Status of sends by requestId
 --   ord bigint                the order to insert in (send IDs follow it); NULL: any order
 --   message_id integer
 --   contact_id bigint         NULL: the contact whose address the locator is, if any
---   locator text              NULL: the contact's address on the channel (each device's for push)
+--   locator text              NULL: the contact's address on the channel (each device's for push);
+--                             give a contact or a locator, not both
 --   channel text              NULL: the message's
 --   data json                 $data as JSON text (parsed so that it keeps its key order); or, NULL:
 --   params jsonb, json_source text
@@ -324,8 +325,9 @@ SELECT format($sql$
                         EXISTS (SELECT FROM engage.unsubscribed_emails u
                                 WHERE coalesce(r.channel, m.channel) = 'email' AND u.email = r.locator)) AS unsubscribed,
                coalesce(t.language, m.language) AS language, p.subject, p.body,
-               -- What $data was: the data, the JSON source parsed, the source's value, or the params.
-               coalesce(r.data::jsonb, p.data, r.params -> r.json_source, r.params) AS data, p.error
+               -- What $data was: the data, the JSON source parsed, the source's value, or the params
+               -- (when the source is missing or null).
+               coalesce(r.data::jsonb, p.data, nullif(r.params -> r.json_source, 'null'), r.params) AS data, p.error
         FROM (%s) r(ord, message_id, contact_id, locator, channel, data, params, json_source, campaign_type,
                     broadcast_id, workflow_id, instance_id, block_id, external_request_id, created_at)
         JOIN message m ON m.message_id = r.message_id

@@ -567,14 +567,10 @@ pub fn prepare_send(
     ),
 > {
     let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
-    TableIterator::once(render_one_send(
-        message_id,
-        subject,
-        body,
-        contact,
-        Err(required(params, "params")),
-        json_source,
-    ))
+    let (subject, body, data, error) =
+        render_one_send(message_id, subject, body, contact, Err(required(params, "params")), json_source);
+    // As in 0.1.0: no data when the render failed.
+    TableIterator::once((subject, body, data.filter(|_| error.is_none()), error))
 }
 
 /// `render_for_send` with `$data` as JSON text (NULL is `{}`): what broadcasts rendered with in
@@ -712,6 +708,13 @@ mod tests {
             "SELECT body FROM pg_temp.prepare_send(1, NULL, '$data.a', NULL, '{\"s\": \"{\\\"a\\\": 7}\"}', 's')",
         );
         assert_eq!(prepared.unwrap().as_deref(), Some("7"));
+        let (data, error) = Spi::get_two::<pgrx::JsonB, String>(
+            "SELECT data, error FROM pg_temp.prepare_send(1, NULL, '$data.get(''a'').get(3)', NULL,
+                                                          '{\"s\": \"{\\\"a\\\": [7]}\"}', 's')",
+        )
+        .unwrap();
+        assert!(data.is_none(), "0.1.0 stored the params when the render failed, so no data comes back");
+        assert!(error.unwrap().contains("IndexOutOfBoundsException"));
         let rendered =
             Spi::get_one::<String>("SELECT body FROM pg_temp.render_send(1, NULL, '$data', NULL, NULL)");
         assert_eq!(rendered.unwrap().as_deref(), Some("{}"));
