@@ -124,6 +124,7 @@ SELECT engage.activate_workflow('strict');
 SELECT engage.generate_event('{"eventTypeKey": "strictEvent", "keyValue": "C-2", "params": [{"name": "jsonParam", "value": "{\"list\": [1, 2]}"}]}') > 0 AS stored;
 SELECT engage.generate_event('{"eventTypeKey": "strictEvent", "keyValue": "C-1", "params": [{"name": "jsonParam", "value": "not json"}]}') > 0 AS stored;
 SELECT engage.generate_event('{"eventTypeKey": "strictEvent", "keyValue": "C-1", "params": [{"name": "other", "value": "1"}]}') > 0 AS stored;
+SELECT engage.generate_event('{"eventTypeKey": "strictEvent", "keyValue": "C-1", "params": [{"name": "jsonParam", "value": null}]}') > 0 AS stored;
 SELECT events, launched, sends, failed FROM engage.process_events();
 SELECT i.status, i.error FROM engage.workflow_instances i JOIN engage.workflows w USING (workflow_id) WHERE w.name = 'strict' ORDER BY instance_id;
 SELECT status, reason, data FROM engage.sends WHERE message_id = 2 ORDER BY send_id;
