@@ -110,9 +110,9 @@ bench_cluster() {
 }
 
 # Starts (or restarts, to load a freshly installed library) cluster $1, creating it on first use
-# on a free port, with pg_engage preloaded.
+# on a free port, with the libraries $2 preloaded (default: pg_engage).
 cluster_start() {
-    local name="$1" dir port
+    local name="$1" preload="${2:-pg_engage}" dir port
     dir="$(cluster_dir "$name")"
     if [ ! -f "$dir/data/PG_VERSION" ]; then
         as_postgres mkdir -p "$dir"
@@ -131,7 +131,7 @@ cluster_start() {
 port = $port
 listen_addresses = 'localhost'
 unix_socket_directories = '$dir'
-shared_preload_libraries = 'pg_engage'
+shared_preload_libraries = '$preload'
 CONF
         echo "$port" | as_postgres tee "$dir/port" >/dev/null
     fi
@@ -167,21 +167,70 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # The times psql's \timing printed on stdin, in milliseconds, one per line.
 timing_ms() { sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
 
+# Citus 13.2 (PostgreSQL's distributed engine), built from the source vendored beside the
+# repository when it is not installed (about 2 minutes). Returns 1 when it is neither.
+ensure_citus() {
+    local vendored="$ROOT/../shared/vendor/citus"
+    [ -f "$("$PG_CONFIG" --pkglibdir)/citus.so" ] && return 0
+    [ -x "$vendored/build.sh" ] || return 1
+    say "building Citus from its vendored source"
+    mkdir -p "$BUILD"
+    "$vendored/build.sh" "$BUILD/citus-build" >"$BUILD/citus-build.log" 2>&1 \
+        || { tail -30 "$BUILD/citus-build.log"; return 1; }
+}
+
+# The Citus clusters: a coordinator and two workers on this machine.
+CITUS_NODES=(citus-coordinator citus-worker-1 citus-worker-2)
+
+# Starts the Citus clusters, each with Citus and pg_engage preloaded (Citus first, as it
+# requires). Their postgres user connects to them over TCP without a password, as the
+# coordinator does to the workers; every other role still needs one.
+citus_cluster_start() {
+    local n hba
+    for n in "${CITUS_NODES[@]}"; do
+        cluster_start "$n" citus,pg_engage >/dev/null
+        hba="$(cluster_dir "$n")/data/pg_hba.conf"
+        if ! grep -q "pg_engage citus" "$hba"; then
+            as_postgres sed -i '1i # pg_engage citus: the coordinator connects as postgres\nhost all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$hba"
+            as_postgres "$PG_BIN/pg_ctl" -D "$(cluster_dir "$n")/data" reload >/dev/null
+        fi
+    done
+}
+
+# Makes database $1 (already made on the coordinator) on the workers too, with Citus in it on
+# every node, and the workers registered with the coordinator's copy.
+citus_database_ready() {
+    local db="$1" n
+    for n in "${CITUS_NODES[@]:1}"; do
+        cluster_psql "$n" -d postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    done
+    for n in "${CITUS_NODES[@]}"; do
+        PGOPTIONS="-c client_min_messages=warning" cluster_psql "$n" -d "$db" -qc "CREATE EXTENSION citus"
+    done
+    cluster_psql citus-coordinator -d "$db" -qAt -v ON_ERROR_STOP=1 \
+        -c "SELECT citus_set_coordinator_host('localhost', $(cat "$(cluster_dir citus-coordinator)/port"))" \
+        -c "SELECT citus_add_node('localhost', $(cat "$(cluster_dir citus-worker-1)/port"))" \
+        -c "SELECT citus_add_node('localhost', $(cat "$(cluster_dir citus-worker-2)/port"))" >/dev/null
+}
+
 # Runs one of Debian's pg_regress tools ($1: regress/pg_regress or isolation/pg_isolation_regress
 # in PostgreSQL's pgxs tree) over the tests of tests/$2 (files $3/*.$4) in a fresh database $5 of
 # the "regress" cluster; further arguments name the tests (default: all). Results go to
 # build/$2; the differences are printed on failure, and the tool's status returned.
+# REGRESS_CLUSTER names another running cluster to use, and REGRESS_DATABASE_READY a command run
+# with the database's name once it is made (tests/citus.sh: the Citus coordinator).
 run_regress_tool() {
-    local tool="$1" suite="$2" files="$3" ext="$4" db="$5" dir out status=0
+    local tool="$1" suite="$2" files="$3" ext="$4" db="$5" cluster="${REGRESS_CLUSTER:-regress}" dir out status=0
     shift 5
     local tests=("$@")
     cd "$ROOT/tests/$suite"
     [ ${#tests[@]} -gt 0 ] || tests=($(ls "$files"/*."$ext" | xargs -n1 basename | sed "s/\.$ext\$//" | sort))
-    cluster_start regress
-    dir="$(cluster_dir regress)"
+    [ -n "${REGRESS_CLUSTER:-}" ] || cluster_start regress
+    dir="$(cluster_dir "$cluster")"
     out="$BUILD/$suite"
     # --use-existing leaves creating the database to us: a fresh one each run.
-    cluster_psql regress -d postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    cluster_psql "$cluster" -d postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    ${REGRESS_DATABASE_READY:-true} "$db"
     mkdir -p "$out"
     "$(dirname "$PG_CONFIG")/../lib/pgxs/src/test/$tool" --use-existing --host="$dir" --port="$(cat "$dir/port")" \
         --user=postgres --inputdir=. --outputdir="$out" --dbname="$db" "${tests[@]}" || status=$?

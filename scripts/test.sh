@@ -64,5 +64,9 @@ if [ $status -eq 0 ]; then
     say "hardening on a throwaway cluster (hostile inputs, absurd templates, cancels, a failing worker)"
     "$ROOT/tests/hardening.sh" || status=$?
 fi
+if [ $status -eq 0 ]; then
+    say "pg_engage beside Citus (a coordinator and two workers; the whole pg_regress suite on the coordinator)"
+    "$ROOT/tests/citus.sh" || status=$?
+fi
 [ $status -eq 0 ] && say "all tests passed"
 exit $status
