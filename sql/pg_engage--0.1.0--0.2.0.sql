@@ -4060,7 +4060,7 @@ COMMENT ON FUNCTION engage.run_job_now(pg_catalog.text) IS 'Runs a job the calle
 COMMENT ON FUNCTION engage.run_list_sync_now(pg_catalog.text,boolean) IS 'Asks the scheduler to run the sync now (schedule unchanged); full_resync sends every row again. The run starts in a background worker after this transaction commits; refused when no scheduler serves the database. Returns the engage.list_syncs row.';
 COMMENT ON FUNCTION engage.run_regular_trigger(bigint,timestamp with time zone) IS 'Runs a regular trigger: refreshes a dynamic segment, then generates the event for each member no run reached in this period (a scheduled run''s interval, else the day of at). Returns events generated and members held back.';
 COMMENT ON FUNCTION engage.schedule_job(pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,interval,pg_catalog.text,integer,pg_catalog.text,pg_catalog.jsonb) IS 'Creates a job that runs as the calling role: a cron schedule (NULL or empty: by hand only) in a time zone, running a SQL command (kind sql) or a kind''s function with arguments. Returns its ID. Warns when no scheduler runs here.';
-COMMENT ON FUNCTION engage.scheduler_status() IS 'Whether the scheduler''s background worker runs for this database: running, its pid, the database, and if not, the problem (pg_engage not preloaded, this database not served, or the worker starting, switched off or short of a slot).';
+COMMENT ON FUNCTION engage.scheduler_status() IS 'Whether the scheduler''s background worker runs for this database: running, its pid, the database, and if not, the problem (pg_engage of another version, a Citus worker node, pg_engage not preloaded, this database not served, or the worker starting, switched off or short of a slot).';
 COMMENT ON FUNCTION engage.segment_contacts(pg_catalog.text) IS 'The members of a segment, static or dynamic (by name or ID), with when each joined (added_at), by contact ID.';
 COMMENT ON FUNCTION engage.segment_sql(pg_catalog.text) IS 'The compiled statement of a dynamic segment (by name or ID), to read or EXPLAIN, under a header naming its parameters: $1 the instant, $2 the default time zone, $3 the parameter array. Refused for a static group.';
 COMMENT ON FUNCTION engage.send_broadcast(integer,bigint[],pg_catalog.text,timestamp with time zone) IS 'Sends a message to every member of the segments (a contact once), now or at start_at (at most a year ahead; the scheduler starts it). Returns the broadcast ID, its status and, when it started now, the sends queued, suppressed and failed.';
@@ -4822,8 +4822,6 @@ REVOKE ALL ON FUNCTION engage_internal.check_policy(pg_catalog.text,pg_catalog.t
 REVOKE ALL ON FUNCTION engage_internal.check_source_relation(pg_catalog.oid,pg_catalog.regclass,pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.check_workflow_blocks(pg_catalog.jsonb) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.connector_has_exports() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-REVOKE ALL ON FUNCTION engage_internal.connector_named(pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-GRANT EXECUTE ON FUNCTION engage_internal.connector_named(pg_catalog.text) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.contact_context_of(bigint,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage_internal.contact_context_of(bigint,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text[]) TO engage_reader;
 GRANT EXECUTE ON FUNCTION engage_internal.contact_context_of(bigint,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text[]) TO engage_admin;
@@ -4835,14 +4833,14 @@ REVOKE ALL ON FUNCTION engage_internal.delete_dependents() FROM PUBLIC, engage_r
 REVOKE ALL ON FUNCTION engage_internal.drop_oldest_month(pg_catalog.regclass) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.drop_source_view(engage.data_sources) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.event_types_guard() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-REVOKE ALL ON FUNCTION engage_internal.export_dataset(engage.data_exports,engage.connectors,engage.export_datasets,pg_catalog.txid_snapshot,pg_catalog.txid_snapshot,bigint,boolean) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
-GRANT EXECUTE ON FUNCTION engage_internal.export_dataset(engage.data_exports,engage.connectors,engage.export_datasets,pg_catalog.txid_snapshot,pg_catalog.txid_snapshot,bigint,boolean) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_forget(pg_catalog.text) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.export_progress_slots() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 GRANT EXECUTE ON FUNCTION engage_internal.export_progress_slots() TO engage_reader;
 REVOKE ALL ON FUNCTION engage_internal.export_tombstone() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.hold_instance_parents(bigint[],bigint[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.in_background_worker() FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+REVOKE ALL ON FUNCTION engage_internal.json_instant(timestamp with time zone) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
+GRANT EXECUTE ON FUNCTION engage_internal.json_instant(timestamp with time zone) TO engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.link_waiting_devices(bigint[]) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.maintain_partitions(timestamp with time zone,integer) FROM PUBLIC, engage_reader, engage_writer, engage_admin;
 REVOKE ALL ON FUNCTION engage_internal.mark_interrupted_runs() FROM PUBLIC, engage_reader, engage_writer, engage_admin;

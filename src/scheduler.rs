@@ -197,7 +197,7 @@ fn scheduler_status() -> TableIterator<
     TableIterator::once((pid.is_some(), pid, worker::current_database(), problem))
 }
 extension_sql!(
-    "COMMENT ON FUNCTION engage.scheduler_status() IS 'Whether the scheduler''s background worker runs for this database: running, its pid, the database, and if not, the problem (pg_engage not preloaded, this database not served, or the worker starting, switched off or short of a slot).';",
+    "COMMENT ON FUNCTION engage.scheduler_status() IS 'Whether the scheduler''s background worker runs for this database: running, its pid, the database, and if not, the problem (pg_engage of another version, a Citus worker node, pg_engage not preloaded, this database not served, or the worker starting, switched off or short of a slot).';",
     name = "comment_scheduler_status",
     requires = [scheduler_status]
 );

@@ -192,15 +192,31 @@ pub fn current_database() -> String {
 /// Set once this process has logged that the database's pg_engage is of another version.
 static VERSION_LOGGED: AtomicBool = AtomicBool::new(false);
 
+/// Set once this process has logged that the database is a Citus worker's.
+static CITUS_WORKER_LOGGED: AtomicBool = AtomicBool::new(false);
+
 /// Whether pg_engage is installed in this database at the library's own version, so that a worker
 /// may run its steps (inside a transaction). After a new library is installed, a database still
 /// at an older version waits, with one log line, until `ALTER EXTENSION pg_engage UPDATE`: the
 /// new code would call the SQL of its own version. See DESIGN.md, "Upgrades".
+///
+/// On a Citus worker node the database's pg_engage holds shards, not the engine's state: the
+/// workers wait there too, with one log line, and run on the coordinator (DESIGN amendment 45).
 pub fn extension_ready() -> bool {
     match installed_version() {
         None => false,
         Some(v) if v == env!("CARGO_PKG_VERSION") => {
             VERSION_LOGGED.store(false, Ordering::Relaxed);
+            if citus_worker_node() {
+                if !CITUS_WORKER_LOGGED.swap(true, Ordering::Relaxed) {
+                    log!(
+                        "pg_engage: database \"{}\" is on a Citus worker node; its workers run on the coordinator",
+                        current_database()
+                    );
+                }
+                return false;
+            }
+            CITUS_WORKER_LOGGED.store(false, Ordering::Relaxed);
             true
         }
         Some(v) => {
@@ -219,6 +235,16 @@ pub fn extension_ready() -> bool {
 /// The version of pg_engage installed in this database, if it is.
 fn installed_version() -> Option<String> {
     Spi::get_one::<String>("SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'").ok().flatten()
+}
+
+/// Whether this database is on a Citus worker node: Citus is installed in it and the node is in
+/// a group of its own (the coordinator's group is 0). Citus's catalog is read only when Citus is
+/// there, so that a server without it never names a table it lacks.
+fn citus_worker_node() -> bool {
+    let citus = Spi::get_one::<bool>("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')");
+    citus.ok().flatten() == Some(true)
+        && Spi::get_one::<bool>("SELECT groupid <> 0 FROM pg_catalog.pg_dist_local_group").ok().flatten()
+            == Some(true)
 }
 
 /// Longest wait before a worker tries a failing step again.
@@ -343,9 +369,9 @@ impl Worker {
         serving(pid, unsafe { pg_sys::MyDatabaseId }.to_u32()).then_some(pid)
     }
 
-    /// Why the worker does not run for this database (None when it does): pg_engage is not
-    /// preloaded, or this database is not among those it serves, or it is starting, or its
-    /// setting `switch` is off.
+    /// Why the worker does not run for this database (None when it does): pg_engage is of
+    /// another version, or this is a Citus worker node, or pg_engage is not preloaded, or this
+    /// database is not among those it serves, or it is starting, or its setting `switch` is off.
     pub fn problem_here(&self, label: &str, switch: &str) -> Option<String> {
         if let Some(v) = installed_version().filter(|v| v != env!("CARGO_PKG_VERSION")) {
             return Some(format!(
@@ -353,6 +379,9 @@ impl Worker {
                  pg_engage UPDATE",
                 env!("CARGO_PKG_VERSION")
             ));
+        }
+        if citus_worker_node() {
+            return Some(format!("this is a Citus worker node: the {label} runs on the coordinator"));
         }
         if self.pid_here().is_some() {
             return None;

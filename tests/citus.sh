@@ -2,8 +2,9 @@
 # pg_engage beside Citus, the first step of scale-out (issue 21): a coordinator and two workers on
 # this machine (Citus built from its vendored source when it is missing), and the whole pg_regress
 # suite run on the coordinator, each file installing pg_engage through it (Citus creates it on the
-# workers). Nothing is distributed yet (DESIGN amendment 45 says what stands in the way): this
-# shows that Citus active beside pg_engage changes none of its results. Every query's output must
+# workers), then pg_engage's background workers, which run on the coordinator only. Nothing is
+# distributed yet (DESIGN amendment 45 says what stands in the way): this shows that Citus active
+# beside pg_engage changes none of its results. Every query's output must
 # equal the single-server expected output; the only lines allowed to differ are the notices Citus
 # adds about objects it keeps on the coordinator (views over local tables, objects in a session's
 # temporary schema, members added to the extension, databases).
@@ -51,6 +52,39 @@ if [ $status -eq 0 ]; then
         echo "FAILED: expected two workers with pg_engage '$expected', got $nodes workers with '$versions'" >&2
         status=1
     fi
+fi
+if [ $status -eq 0 ]; then
+    # The background workers run on the coordinator: on a worker node serving the same database
+    # they wait, say so in the log, and the status functions give the reason.
+    for n in citus-coordinator citus-worker-1; do
+        cluster_psql "$n" -d postgres -qAt -c "ALTER SYSTEM SET engage.databases = 'engage_regress'" \
+            -c "SELECT pg_reload_conf()" >/dev/null
+    done
+    log="$(cluster_dir citus-worker-1)/server.log"
+    for _ in $(seq 100); do
+        grep -q 'database "engage_regress" is on a Citus worker node; its workers run on the coordinator' "$log" && break
+        sleep 0.1
+    done
+    on_worker="$(cluster_psql citus-worker-1 -d engage_regress -XAt -c "SELECT problem FROM engage.scheduler_status()")"
+    on_coordinator=""
+    for _ in $(seq 100); do
+        on_coordinator="$(cluster_psql citus-coordinator -d engage_regress -XAt -c \
+            "SELECT running AND problem IS NULL FROM engage.scheduler_status()")"
+        [ "$on_coordinator" = t ] && break
+        sleep 0.1
+    done
+    if grep -q 'is on a Citus worker node' "$log" \
+        && [ "$on_worker" = "this is a Citus worker node: the scheduler runs on the coordinator" ] \
+        && [ "$on_coordinator" = t ]; then
+        echo "ok: the scheduler runs on the coordinator; on a worker node it waits and says why"
+    else
+        echo "FAILED: expected the worker node's scheduler to wait and the coordinator's to run; got" \
+            "'$on_worker' on the worker and '$on_coordinator' on the coordinator" >&2
+        status=1
+    fi
+    for n in citus-coordinator citus-worker-1; do
+        cluster_psql "$n" -d postgres -qAt -c "ALTER SYSTEM RESET engage.databases" -c "SELECT pg_reload_conf()" >/dev/null
+    done
 fi
 for n in "${CITUS_NODES[@]}"; do cluster_stop "$n"; done
 exit $status
