@@ -512,29 +512,35 @@ pub fn render_for_send(
 > {
     let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
     let data = match data {
-        Some(text) => Ok(text),
-        None => Err(required(params, "params")),
+        Some(text) => SendData::Text(text),
+        None => SendData::Params(required(params, "params"), json_source),
     };
-    TableIterator::once(render_one_send(message_id, subject, body, contact, data, json_source))
+    TableIterator::once(render_one_send(message_id, subject, body, contact, data))
+}
+
+/// Where a send's `$data` comes from: JSON text, or event params with the name of the param
+/// that holds it (the JSON source), if any.
+enum SendData<'a> {
+    Text(JsonText),
+    Params(TemplateData, Option<&'a str>),
 }
 
 /// A rendered send: subject, body, the JSON source's value when it was parsed, and the error.
 type RenderedSend = (Option<String>, Option<String>, Option<JsonB>, Option<String>);
 
-/// What `render_for_send` returns, `$data` being JSON text (Ok) or event params (Err).
+/// What `render_for_send` returns.
 fn render_one_send(
     message_id: i32,
     subject: Option<&str>,
     body: &str,
     contact: Option<TemplateData>,
-    data: std::result::Result<JsonText, TemplateData>,
-    json_source: Option<&str>,
+    data: SendData,
 ) -> RenderedSend {
     let data = match data {
-        Ok(text) => {
+        SendData::Text(text) => {
             parse_json_text(&text.0, "the data").map(|d| (vtl::from_json(&d), None)).map_err(|e| e.describe())
         }
-        Err(params) => send_data(params.0, json_source),
+        SendData::Params(params, json_source) => send_data(params.0, json_source),
     };
     match data {
         Err(error) => (None, None, None, Some(error)),
@@ -567,8 +573,13 @@ pub fn prepare_send(
     ),
 > {
     let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
-    let (subject, body, data, error) =
-        render_one_send(message_id, subject, body, contact, Err(required(params, "params")), json_source);
+    let (subject, body, data, error) = render_one_send(
+        message_id,
+        subject,
+        body,
+        contact,
+        SendData::Params(required(params, "params"), json_source),
+    );
     // As in 0.1.0: no data when the render failed.
     TableIterator::once((subject, body, data.filter(|_| error.is_none()), error))
 }
@@ -590,7 +601,7 @@ pub fn render_send(
 > {
     let (message_id, body) = (required(message_id, "message_id"), required(body, "body"));
     let data = data.unwrap_or_else(|| JsonText("{}".to_owned()));
-    let (subject, body, _, error) = render_one_send(message_id, subject, body, contact, Ok(data), None);
+    let (subject, body, _, error) = render_one_send(message_id, subject, body, contact, SendData::Text(data));
     TableIterator::once((subject, body, error))
 }
 
