@@ -229,7 +229,7 @@ run_regress_tool() {
     dir="$(cluster_dir "$cluster")"
     out="$BUILD/$suite"
     # --use-existing leaves creating the database to us: a fresh one each run.
-    cluster_psql "$cluster" -d postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    cluster_psql "$cluster" -d postgres -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
     ${REGRESS_DATABASE_READY:-true} "$db"
     mkdir -p "$out"
     "$(dirname "$PG_CONFIG")/../lib/pgxs/src/test/$tool" --use-existing --host="$dir" --port="$(cat "$dir/port")" \

@@ -9,82 +9,61 @@
 # adds about objects it keeps on the coordinator (views over local tables, objects in a session's
 # temporary schema, members added to the extension, databases).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+C=citus-coordinator
+DB=engage_regress # the database scripts/regress.sh makes
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 if ! ensure_citus; then
     echo "*** SKIPPED: Citus is not installed and its source is not vendored beside the repository ***"
     exit 0
 fi
+# serve SETTING: engage.databases on the coordinator and the first worker (RESET: as before).
+serve() {
+    for n in "$C" citus-worker-1; do
+        cluster_psql "$n" -d postgres -qAt -c "ALTER SYSTEM $1" -c "SELECT pg_reload_conf()" >/dev/null
+    done
+}
+trap 'serve "RESET engage.databases" 2>/dev/null || true; for n in "${CITUS_NODES[@]}"; do cluster_stop "$n"; done' EXIT
 citus_cluster_start
-status=0
-REGRESS_CLUSTER=citus-coordinator REGRESS_DATABASE_READY=citus_database_ready "$ROOT/scripts/regress.sh" \
+REGRESS_CLUSTER="$C" REGRESS_DATABASE_READY=citus_database_ready "$ROOT/scripts/regress.sh" \
     >"$BUILD/citus-regress.log" 2>&1 || true
 diffs="$BUILD/pg_regress/regression.diffs"
 citus_notice='^\+(WARNING|NOTICE|DETAIL|HINT):  .*(Citus|will be created only locally|has dependency (on unsupported object|to ".*" that is not in Citus. metadata)|Distribute ".*" first|member objects on the workers|manually create a database)'
 if ! grep -q "tests passed" "$BUILD/citus-regress.log" && [ ! -f "$diffs" ]; then
     cat "$BUILD/citus-regress.log" >&2
     echo "FAILED: the pg_regress suite did not run on the coordinator" >&2
-    status=1
+    exit 1
 elif [ -f "$diffs" ]; then
-    other="$(grep -E '^[-+]' "$diffs" | grep -Ev '^(\+\+\+|---) ' | grep -Evc "$citus_notice" || true)"
-    if [ "$other" != 0 ]; then
-        grep -E '^[-+]' "$diffs" | grep -Ev '^(\+\+\+|---) ' | grep -Ev "$citus_notice" | head -40 >&2
-        echo "FAILED: $other lines of the suite's output differ on the coordinator" >&2
-        status=1
-    else
-        echo "ok: every result of the suite as on a single server; Citus added $(grep -Ec "$citus_notice" "$diffs") lines of its notices"
+    other="$(grep -E '^[-+]' "$diffs" | grep -Ev '^(\+\+\+|---) ' | grep -Ev "$citus_notice" || true)"
+    if [ -n "$other" ]; then
+        echo "$other" | head -40 >&2
+        echo "FAILED: $(echo "$other" | wc -l) lines of the suite's output differ on the coordinator" >&2
+        exit 1
     fi
+    echo "ok: every result of the suite as on a single server; Citus added $(grep -Ec "$citus_notice" "$diffs") lines of its notices"
 else
     echo "ok: every result of the suite as on a single server"
 fi
-if [ $status -eq 0 ]; then
-    # The suite ran with Citus active: the workers are registered, and the last file's
-    # pg_engage reached both of them.
-    nodes="$(cluster_psql citus-coordinator -d engage_regress -XAt -c \
-        "SELECT count(*) FROM pg_dist_node WHERE groupid <> 0 AND isactive")"
-    versions="$(cluster_psql citus-coordinator -d engage_regress -XAt -c \
-        "SELECT string_agg(result, ' ' ORDER BY nodeport) FROM run_command_on_workers(
-             \$\$SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'\$\$)")"
-    expected="$(cluster_psql citus-coordinator -d engage_regress -XAt -c \
-        "SELECT extversion || ' ' || extversion FROM pg_extension WHERE extname = 'pg_engage'")"
-    if [ "$nodes" = 2 ] && [ "$versions" = "$expected" ]; then
-        echo "ok: two workers registered, each with pg_engage ${versions%% *}, as on the coordinator"
-    else
-        echo "FAILED: expected two workers with pg_engage '$expected', got $nodes workers with '$versions'" >&2
-        status=1
-    fi
-fi
-if [ $status -eq 0 ]; then
-    # The background workers run on the coordinator: on a worker node serving the same database
-    # they wait, say so in the log, and the status functions give the reason.
-    for n in citus-coordinator citus-worker-1; do
-        cluster_psql "$n" -d postgres -qAt -c "ALTER SYSTEM SET engage.databases = 'engage_regress'" \
-            -c "SELECT pg_reload_conf()" >/dev/null
-    done
-    log="$(cluster_dir citus-worker-1)/server.log"
-    for _ in $(seq 100); do
-        grep -q 'database "engage_regress" is on a Citus worker node; its workers run on the coordinator' "$log" && break
-        sleep 0.1
-    done
-    on_worker="$(cluster_psql citus-worker-1 -d engage_regress -XAt -c "SELECT problem FROM engage.scheduler_status()")"
-    on_coordinator=""
-    for _ in $(seq 100); do
-        on_coordinator="$(cluster_psql citus-coordinator -d engage_regress -XAt -c \
-            "SELECT running AND problem IS NULL FROM engage.scheduler_status()")"
-        [ "$on_coordinator" = t ] && break
-        sleep 0.1
-    done
-    if grep -q 'is on a Citus worker node' "$log" \
-        && [ "$on_worker" = "this is a Citus worker node: the scheduler runs on the coordinator" ] \
-        && [ "$on_coordinator" = t ]; then
-        echo "ok: the scheduler runs on the coordinator; on a worker node it waits and says why"
-    else
-        echo "FAILED: expected the worker node's scheduler to wait and the coordinator's to run; got" \
-            "'$on_worker' on the worker and '$on_coordinator' on the coordinator" >&2
-        status=1
-    fi
-    for n in citus-coordinator citus-worker-1; do
-        cluster_psql "$n" -d postgres -qAt -c "ALTER SYSTEM RESET engage.databases" -c "SELECT pg_reload_conf()" >/dev/null
-    done
-fi
-for n in "${CITUS_NODES[@]}"; do cluster_stop "$n"; done
-exit $status
+
+# The suite ran with Citus active: the workers are registered, and the last file's pg_engage
+# reached both of them.
+check "two workers registered" 2 "$(q -c "SELECT count(*) FROM pg_dist_node WHERE groupid <> 0 AND isactive")"
+check "each worker has pg_engage as the coordinator does" \
+    "$(q -c "SELECT extversion || ' ' || extversion FROM pg_extension WHERE extname = 'pg_engage'")" \
+    "$(q -c "SELECT string_agg(result, ' ' ORDER BY nodeport) FROM run_command_on_workers(
+                 \$\$SELECT extversion FROM pg_extension WHERE extname = 'pg_engage'\$\$)")"
+
+# The background workers run on the coordinator: on a worker node serving the same database they
+# wait, each saying so once in the log, and the status functions give the reason.
+log="$(cluster_dir citus-worker-1)/server.log"
+logged_before="$(stat -c %s "$log")"
+waiting() { tail -c +"$((logged_before + 1))" "$log" | grep -c "database \"$DB\" is on a Citus worker node; its workers run on the coordinator" || true; }
+serve "SET engage.databases = '$DB'"
+for _ in $(seq 100); do
+    [ "$(waiting)" -ge 2 ] && break
+    sleep 0.1
+done
+check "the worker node's scheduler and workflow worker wait, each with one log line" 2 "$(waiting)"
+check "the worker node's scheduler_status says why" "this is a Citus worker node: the scheduler runs on the coordinator" \
+    "$(cluster_psql citus-worker-1 -d "$DB" -XAt -c "SELECT problem FROM engage.scheduler_status()")"
+wait_for "SELECT running AND problem IS NULL FROM engage.scheduler_status()" 10 || true
+check "the coordinator's scheduler runs" t "$(q -c "SELECT running AND problem IS NULL FROM engage.scheduler_status()")"
